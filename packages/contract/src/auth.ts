@@ -1,0 +1,90 @@
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '@brandwave/core'
+import Type, { type Static } from 'typebox'
+import { DisplayName, PlainText, Timestamp, Uuid } from './common.js'
+
+export const Email = Type.String({ format: 'email', minLength: 3, maxLength: 254, examples: ['ada@example.com'] })
+/** What a login accepts is looser than what a new password must be: old passwords keep working. */
+const PresentedPassword = Type.String({ minLength: 1, maxLength: 1024 })
+export const NewPassword = Type.String({
+  minLength: PASSWORD_MIN_LENGTH,
+  // JSON Schema counts UTF-16 units; a character is at most two. The exact bound is checked in code points.
+  maxLength: PASSWORD_MAX_LENGTH * 2,
+  description: `${PASSWORD_MIN_LENGTH}–${PASSWORD_MAX_LENGTH} characters; very common passwords are refused.`,
+})
+export const Role = Type.Enum(['company_admin', 'member'])
+
+export const LoginBody = Type.Object(
+  {
+    email: PlainText({ maxLength: 254 }),
+    password: PresentedPassword,
+    twoFactorCode: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'A TOTP code or a recovery code, when 2FA is on.' })),
+    organizationId: Type.Optional(Uuid),
+  },
+  { additionalProperties: false },
+)
+export type LoginBody = Static<typeof LoginBody>
+
+export const TokenPair = Type.Object(
+  {
+    accessToken: Type.String({ description: 'A JWT, valid for `expiresIn` seconds unless the session ends first.' }),
+    refreshToken: Type.String({ description: 'Opaque `{prefix}_rt_…`; single use: each refresh returns a new one.' }),
+    tokenType: Type.Literal('Bearer'),
+    expiresIn: Type.Integer({ examples: [900] }),
+    refreshExpiresIn: Type.Integer({ examples: [604_800] }),
+  },
+  { additionalProperties: false },
+)
+export type TokenPair = Static<typeof TokenPair>
+
+export const RefreshBody = Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 256 }) }, { additionalProperties: false })
+export type RefreshBody = Static<typeof RefreshBody>
+
+export const LogoutResult = Type.Object({ sessionId: Uuid, endedAt: Timestamp }, { additionalProperties: false })
+
+export const SignupBody = Type.Object(
+  { email: Email, password: NewPassword, name: DisplayName, organizationName: DisplayName },
+  { additionalProperties: false },
+)
+export type SignupBody = Static<typeof SignupBody>
+
+export const User = Type.Object({ id: Uuid, email: Type.String(), name: Type.String(), createdAt: Timestamp }, { additionalProperties: false })
+export const Organization = Type.Object(
+  { id: Uuid, accountId: Type.Integer({ minimum: 1 }), name: Type.String(), createdAt: Timestamp },
+  { additionalProperties: false },
+)
+
+export const SignupResult = Type.Object({ user: User, organization: Organization, role: Role }, { additionalProperties: false })
+
+export const PasswordChangeBody = Type.Object(
+  { currentPassword: PresentedPassword, newPassword: NewPassword },
+  { additionalProperties: false },
+)
+export type PasswordChangeBody = Static<typeof PasswordChangeBody>
+
+export const TwoFactorSetup = Type.Object(
+  {
+    secret: Type.String({ description: 'Base32 TOTP secret, for typing into an authenticator app.' }),
+    otpauthUrl: Type.String({ description: '`otpauth://totp/…` URI: render it as a QR code for the authenticator app to scan.' }),
+  },
+  { additionalProperties: false },
+)
+
+export const TotpCode = Type.String({ pattern: '^[0-9]{6}$', description: 'The 6-digit code the authenticator app shows now.' })
+
+export const EnableTwoFactorBody = Type.Object({ code: TotpCode }, { additionalProperties: false })
+
+export const RecoveryCodes = Type.Object(
+  {
+    recoveryCodes: Type.Array(Type.String(), {
+      minItems: 10,
+      maxItems: 10,
+      description: 'Ten one-time codes that sign in when the authenticator is lost. Shown only here; store them safely.',
+    }),
+  },
+  { additionalProperties: false },
+)
+
+export const DisableTwoFactorBody = Type.Object(
+  { code: Type.String({ minLength: 6, maxLength: 64, pattern: '^[^\\u0000-\\u001F\\u007F]+$', description: 'A current TOTP code or an unused recovery code.' }) },
+  { additionalProperties: false },
+)

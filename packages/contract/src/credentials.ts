@@ -1,0 +1,148 @@
+import { CREDENTIAL_STATUSES, SCOPE_PATTERN } from '@brandwave/core'
+import Type, { type Static } from 'typebox'
+import { Cursor, DisplayName, Limit, Nullable, PlainText, Timestamp, Uuid } from './common.js'
+
+export const Environment = Type.Enum(['live', 'test'], {
+  description: '`live` keys start with `{prefix}_live_`, `test` keys with `{prefix}_test_`. Both behave the same today; the environment is recorded, filterable and shown.',
+})
+export const CredentialStatusSchema = Type.Enum([...CREDENTIAL_STATUSES])
+export const CredentialType = Type.Enum(['personal_access_token', 'api_key'])
+
+export const ScopeString = Type.String({ pattern: SCOPE_PATTERN.source, maxLength: 80, examples: ['contacts:read'] })
+export const ScopeList = Type.Array(ScopeString, { minItems: 1, maxItems: 200, uniqueItems: true })
+
+export const AllowedIps = Nullable(
+  Type.Array(Type.String({ minLength: 2, maxLength: 64, examples: ['203.0.113.0/24', '2001:db8::/32'] }), {
+    minItems: 1,
+    maxItems: 100,
+    description: 'IPv4/IPv6 addresses or CIDR ranges the credential may be used from; null allows any address.',
+  }),
+)
+
+export const RateLimit = Nullable(
+  Type.Object(
+    { requestsPerMinute: Type.Integer({ minimum: 1, maximum: 1_000_000 }) },
+    { additionalProperties: false, description: 'Per-credential limit shared by every instance; null uses the deployment default.' },
+  ),
+)
+
+export const Actor = Type.Object(
+  {
+    type: Type.Enum(['user', 'api_key', 'system']),
+    id: Nullable(Type.String()),
+    name: Type.String(),
+  },
+  { additionalProperties: false, description: 'Who did it: a user (directly or through one of their tokens), an API key, or Brandwave itself.' },
+)
+
+/** A PAT or API key as every endpoint shows it: never the secret, never its hash. */
+export const Credential = Type.Object(
+  {
+    id: Uuid,
+    name: Type.String(),
+    type: CredentialType,
+    environment: Environment,
+    start: Type.String({ description: 'Prefix, kind and the first four body characters, e.g. `bw_live_3kTM`.' }),
+    last4: Type.String({ description: 'The last four characters of the token.' }),
+    scopes: Nullable(Type.Array(Type.String(), {
+      description: 'The scopes granted at creation. null (personal access tokens only): every permission the owner has, evaluated on each request.',
+    })),
+    allowedIps: AllowedIps,
+    rateLimit: RateLimit,
+    createdBy: Nullable(Actor),
+    createdAt: Timestamp,
+    expiresAt: Nullable(Timestamp),
+    lastUsedAt: Nullable(Timestamp),
+    lastUsedIp: Nullable(Type.String()),
+    revokedAt: Nullable(Timestamp),
+    rotatedToId: Nullable(Uuid),
+    status: CredentialStatusSchema,
+  },
+  { additionalProperties: false },
+)
+export type Credential = Static<typeof Credential>
+
+/** The create and rotate responses: the one time the plaintext token is shown. */
+export const CreatedCredential = Type.Object(
+  {
+    ...Credential.properties,
+    token: Type.String({ description: 'The secret. Returned only here (and on an idempotent replay of this request); store it securely.' }),
+  },
+  { additionalProperties: false },
+)
+export type CreatedCredential = Static<typeof CreatedCredential>
+
+const ExpiresAtInput = Nullable(Type.String({ format: 'date-time', description: 'When the credential should expire (ISO 8601, in the future); null or absent: never.' }))
+
+export const CreatePersonalAccessTokenBody = Type.Object(
+  {
+    name: DisplayName,
+    expiresAt: Type.Optional(ExpiresAtInput),
+    scopes: Type.Optional(ScopeList),
+    environment: Type.Optional(Environment),
+    allowedIps: Type.Optional(AllowedIps),
+    rateLimit: Type.Optional(RateLimit),
+  },
+  { additionalProperties: false },
+)
+export type CreatePersonalAccessTokenBody = Static<typeof CreatePersonalAccessTokenBody>
+
+export const CreateApiKeyBody = Type.Object(
+  {
+    name: DisplayName,
+    scopes: ScopeList,
+    expiresAt: Type.Optional(ExpiresAtInput),
+    environment: Type.Optional(Environment),
+    allowedIps: Type.Optional(AllowedIps),
+    rateLimit: Type.Optional(RateLimit),
+  },
+  { additionalProperties: false },
+)
+export type CreateApiKeyBody = Static<typeof CreateApiKeyBody>
+
+export const UpdateCredentialBody = Type.Object(
+  {
+    name: Type.Optional(DisplayName),
+    allowedIps: Type.Optional(AllowedIps),
+    rateLimit: Type.Optional(RateLimit),
+  },
+  { additionalProperties: false, minProperties: 1 },
+)
+export type UpdateCredentialBody = Static<typeof UpdateCredentialBody>
+
+export const RotateCredentialBody = Type.Object(
+  {
+    gracePeriodSeconds: Type.Optional(Type.Integer({
+      minimum: 0,
+      maximum: 604_800,
+      default: 0,
+      description: 'How long the old credential keeps working (up to 7 days); 0 revokes it at once.',
+    })),
+    expiresAt: Type.Optional(Nullable(Type.String({ format: 'date-time', description: 'Expiry of the new credential; by default it keeps the old one’s.' }))),
+  },
+  { additionalProperties: false },
+)
+export type RotateCredentialBody = Static<typeof RotateCredentialBody>
+
+export const CredentialIdParams = Type.Object({ id: Uuid }, { additionalProperties: false })
+
+export const ListCredentialsQuery = Type.Object(
+  {
+    status: Type.Optional(CredentialStatusSchema),
+    environment: Type.Optional(Environment),
+    search: Type.Optional(PlainText({ maxLength: 100, description: 'Case-insensitive match on the name or the displayed start.' })),
+    limit: Type.Optional(Limit),
+    cursor: Type.Optional(Cursor),
+  },
+  { additionalProperties: false },
+)
+export type ListCredentialsQuery = Static<typeof ListCredentialsQuery>
+
+export const CredentialFacets = Type.Object(
+  {
+    status: Type.Object({ active: Type.Integer(), expired: Type.Integer(), revoked: Type.Integer() }, { additionalProperties: false }),
+    environment: Type.Object({ live: Type.Integer(), test: Type.Integer() }, { additionalProperties: false }),
+  },
+  { additionalProperties: false, description: 'Counts over the filtered set: each facet sums to totalCount.' },
+)
+export type CredentialFacets = Static<typeof CredentialFacets>

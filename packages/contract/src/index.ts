@@ -1,0 +1,64 @@
+export { Data, DisplayName, ErrorBody, ErrorDetailSchema, Meta, NoBody, Nullable, Page, PlainText, Timestamp, Uuid } from './common.js'
+export {
+  Actor,
+  AllowedIps,
+  CreateApiKeyBody,
+  CreatedCredential,
+  CreatePersonalAccessTokenBody,
+  Credential,
+  CredentialFacets,
+  CredentialIdParams,
+  CredentialStatusSchema,
+  CredentialType,
+  Environment,
+  ListCredentialsQuery,
+  RateLimit,
+  RotateCredentialBody,
+  ScopeList,
+  ScopeString,
+  UpdateCredentialBody,
+} from './credentials.js'
+export {
+  DisableTwoFactorBody,
+  Email,
+  EnableTwoFactorBody,
+  LoginBody,
+  LogoutResult,
+  NewPassword,
+  Organization,
+  PasswordChangeBody,
+  RecoveryCodes,
+  RefreshBody,
+  Role,
+  SignupBody,
+  SignupResult,
+  TokenPair,
+  TotpCode,
+  TwoFactorSetup,
+  User,
+} from './auth.js'
+export { CredentialPrincipal, Me, SessionPrincipal } from './me.js'
+export { defineOperation, type Authentication, type HttpMethod, type Operation } from './operation.js'
+export {
+  createPersonalAccessToken,
+  getPersonalAccessToken,
+  listPersonalAccessTokens,
+  revokePersonalAccessToken,
+  rotatePersonalAccessToken,
+  updatePersonalAccessToken,
+} from './operations/personal-access-tokens.js'
+export { changePassword, disableTwoFactor, enableTwoFactor, login, logout, refreshSession, setUpTwoFactor, signup } from './operations/auth.js'
+export { getMe } from './operations/me.js'
+export { operations, type OperationName } from './operations/index.js'
+export type { CredentialOperationFamily } from './operations/credential-operations.js'
+export { createApiKey, getApiKey, listApiKeys, revokeApiKey, rotateApiKey, updateApiKey } from './operations/api-keys.js'
+export { addMember, changeMemberRole, listMembers, removeMember } from './operations/members.js'
+export { listScopes } from './operations/scopes.js'
+export { verifyKey } from './operations/keys-verify.js'
+export { listAuditEvents } from './operations/audit-logs.js'
+export { createAccountToken, deleteAccountToken, getAccountToken, listAccountTokens, resetAccountToken } from './operations/account-tokens.js'
+export { AddMemberBody, ChangeRoleBody, ListMembersQuery, Member, MemberFacets, MemberParams, RemovedMember } from './members.js'
+export { ScopeDescriptionSchema, ScopeFacets } from './scopes.js'
+export { VerificationCodeSchema, VerificationResult, VerifyKeyBody } from './verification.js'
+export { AUDIT_ACTIONS, AuditEvent, AuditFacets, ListAuditEventsQuery, type AuditAction } from './audit.js'
+export { AccountParams, AccountToken, AccountTokenParams, AccountTokenWithSecret, CreateAccountTokenBody } from './account-tokens.js'

@@ -1,0 +1,24 @@
+import * as accountTokens from './account-tokens.js'
+import * as apiKeys from './api-keys.js'
+import * as auditLogs from './audit-logs.js'
+import * as auth from './auth.js'
+import * as keysVerify from './keys-verify.js'
+import * as me from './me.js'
+import * as members from './members.js'
+import * as personalAccessTokens from './personal-access-tokens.js'
+import * as scopes from './scopes.js'
+
+/** Every operation of the API by name; the server, OpenAPI and SDK all read this one table. */
+export const operations = {
+  ...auth,
+  ...me,
+  ...personalAccessTokens,
+  ...apiKeys,
+  ...members,
+  ...scopes,
+  ...keysVerify,
+  ...auditLogs,
+  ...accountTokens,
+} as const
+
+export type OperationName = keyof typeof operations

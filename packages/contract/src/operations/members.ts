@@ -1,0 +1,63 @@
+import { Data, NoBody, Page } from '../common.js'
+import { AddMemberBody, ChangeRoleBody, ListMembersQuery, Member, MemberFacets, MemberParams, RemovedMember } from '../members.js'
+import { defineOperation } from '../operation.js'
+
+const tag = 'Members'
+
+export const listMembers = defineOperation({
+  operationId: 'listMembers',
+  method: 'GET',
+  path: '/v1/members',
+  summary: 'List the organization’s members',
+  tag,
+  authentication: 'any',
+  scope: 'members:read',
+  query: ListMembersQuery,
+  responses: { 200: Page(Member, MemberFacets) },
+  errors: ['validation_failed'],
+})
+
+export const addMember = defineOperation({
+  operationId: 'addMember',
+  method: 'POST',
+  path: '/v1/members',
+  summary: 'Add an existing user to the organization',
+  description: 'The user must already have an account (signup, or an administrator created it).',
+  tag,
+  authentication: 'any',
+  scope: 'members:write',
+  body: AddMemberBody,
+  responses: { 201: Data(Member) },
+  errors: ['validation_failed', 'not_found', 'conflict'],
+})
+
+export const changeMemberRole = defineOperation({
+  operationId: 'changeMemberRole',
+  method: 'PATCH',
+  path: '/v1/members/:userId',
+  summary: 'Change a member’s role',
+  description: 'Takes effect on the member’s sessions and tokens on their very next request. The last company_admin cannot be demoted.',
+  tag,
+  authentication: 'any',
+  scope: 'members:write',
+  params: MemberParams,
+  body: ChangeRoleBody,
+  responses: { 200: Data(Member) },
+  errors: ['validation_failed', 'not_found', 'conflict'],
+})
+
+export const removeMember = defineOperation({
+  operationId: 'removeMember',
+  method: 'DELETE',
+  path: '/v1/members/:userId',
+  summary: 'Remove a member',
+  description: 'Revokes the member’s personal access tokens and ends their sessions in this organization at once. API keys they created stay. The last company_admin cannot be removed.',
+  tag,
+  authentication: 'any',
+  scope: 'members:delete',
+  params: MemberParams,
+  body: NoBody,
+  bodyOptional: true,
+  responses: { 200: Data(RemovedMember) },
+  errors: ['not_found', 'conflict'],
+})

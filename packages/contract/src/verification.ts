@@ -1,0 +1,37 @@
+import Type, { type Static } from 'typebox'
+import { Nullable } from './common.js'
+import { Credential, ScopeString } from './credentials.js'
+
+export const VerificationCodeSchema = Type.Enum(
+  ['VALID', 'MALFORMED', 'NOT_FOUND', 'EXPIRED', 'REVOKED', 'IP_NOT_ALLOWED', 'INSUFFICIENT_SCOPE', 'RATE_LIMITED'],
+  { description: 'Why the key is (not) valid. A key of another organization is NOT_FOUND: its existence is never revealed.' },
+)
+
+export const VerifyKeyBody = Type.Object(
+  {
+    key: Type.String({ minLength: 1, maxLength: 512, description: 'The key your customer presented to your service.' }),
+    requiredScopes: Type.Optional(Type.Array(ScopeString, { maxItems: 50, uniqueItems: true })),
+    ip: Type.Optional(Type.String({ minLength: 2, maxLength: 64, description: 'The customer’s address, checked against the key’s allowlist. A key with an allowlist fails without it.' })),
+  },
+  { additionalProperties: false },
+)
+export type VerifyKeyBody = Static<typeof VerifyKeyBody>
+
+export const VerificationResult = Type.Object(
+  {
+    valid: Type.Boolean(),
+    code: VerificationCodeSchema,
+    credential: Nullable(Credential),
+    rateLimit: Nullable(
+      Type.Object(
+        {
+          limit: Type.Integer(),
+          remaining: Type.Integer(),
+          reset: Type.Integer({ description: 'Seconds until the window resets.' }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+)

@@ -1,0 +1,133 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { credentialStatus } from './credential-status.js'
+import { reachViolations } from './credential-bounds.js'
+import { clientThrottleKey, ipAllowed, normalizeIpRange, parseClientIp, parseIpRange } from './ip-allowlist.js'
+import { passwordProblem } from './password.js'
+import { decideRateLimit, decideThrottle } from './rate-limit.js'
+
+describe('credential status', () => {
+  const now = Date.parse('2026-06-01T00:00:00Z')
+  it('is active without expiry or revocation, expired from the instant of expiry, revoked above all', () => {
+    expect(credentialStatus({ expiresAt: null, revokedAt: null }, now)).toBe('active')
+    expect(credentialStatus({ expiresAt: now + 1, revokedAt: null }, now)).toBe('active')
+    expect(credentialStatus({ expiresAt: now, revokedAt: null }, now)).toBe('expired')
+    expect(credentialStatus({ expiresAt: now - 1, revokedAt: now - 5 }, now)).toBe('revoked')
+  })
+})
+
+describe('IP allowlist', () => {
+  it('accepts addresses and CIDR ranges of both families and normalizes them', () => {
+    expect(normalizeIpRange('203.0.113.7')).toBe('203.0.113.7/32')
+    expect(normalizeIpRange('10.1.2.3/8')).toBe('10.0.0.0/8')
+    expect(normalizeIpRange('2001:DB8::1/32')).toBe('2001:db8::/32')
+    expect(normalizeIpRange('::1')).toBe('::1/128')
+  })
+
+  it('refuses ambiguous or invalid spellings', () => {
+    for (const bad of ['127.1', '0x7f.0.0.1', '010.0.0.1x', '10.0.0.0/33', '::/129', '10.0.0.0/', '10.0.0.0/-1', 'localhost', '', '1.2.3.4/08a']) {
+      expect(parseIpRange(bad), bad).toBeNull()
+    }
+  })
+
+  it('matches IPv4, IPv6 and IPv4-mapped IPv6 clients', () => {
+    const list = [parseIpRange('10.0.0.0/8')!, parseIpRange('2001:db8::/32')!]
+    expect(ipAllowed(parseClientIp('10.200.0.1'), list)).toBe(true)
+    expect(ipAllowed(parseClientIp('::ffff:10.0.0.9'), list)).toBe(true)
+    expect(ipAllowed(parseClientIp('2001:db8:1::5'), list)).toBe(true)
+    expect(ipAllowed(parseClientIp('11.0.0.1'), list)).toBe(false)
+    expect(ipAllowed(parseClientIp('2001:db9::1'), list)).toBe(false)
+    expect(ipAllowed(null, list)).toBe(false)
+    expect(ipAllowed(parseClientIp('11.0.0.1'), null)).toBe(true)
+  })
+
+  it('never throws on arbitrary text', () => {
+    fc.assert(fc.property(fc.string({ maxLength: 80 }), (text) => {
+      parseIpRange(text)
+      parseClientIp(text)
+    }))
+  })
+})
+
+describe('rate-limit decision', () => {
+  it('allows up to the limit and reports what is left', () => {
+    expect(decideRateLimit(3, { consumed: 1, msBeforeReset: 59_001 })).toEqual({ allowed: true, limit: 3, remaining: 2, resetSeconds: 60 })
+    expect(decideRateLimit(3, { consumed: 3, msBeforeReset: 10 })).toEqual({ allowed: true, limit: 3, remaining: 0, resetSeconds: 1 })
+  })
+
+  it('refuses past the limit with Retry-After', () => {
+    expect(decideRateLimit(3, { consumed: 4, msBeforeReset: 12_400 })).toEqual({
+      allowed: false, limit: 3, remaining: 0, resetSeconds: 13, retryAfterSeconds: 13,
+    })
+  })
+})
+
+describe('password policy', () => {
+  it('asks for 12 to 256 characters, counted as code points, and refuses common passwords', () => {
+    expect(passwordProblem('short')).toBe('too_short')
+    expect(passwordProblem('🔑'.repeat(11))).toBe('too_short')
+    expect(passwordProblem('x'.repeat(257))).toBe('too_long')
+    expect(passwordProblem('Password1234')).toBe('too_common')
+    expect(passwordProblem('correct horse battery staple')).toBeNull()
+  })
+})
+
+describe('credential reach', () => {
+  const bound = {
+    scopes: new Set(['contacts:read', 'contacts:write'] as const),
+    expiresAt: 1_000,
+    allowlist: [parseIpRange('10.0.0.0/8')!],
+    requestsPerMinute: 60,
+  }
+
+  it('accepts a candidate within every bound, and checks only the parts given', () => {
+    expect(reachViolations({ scopes: new Set(['contacts:read']), expiresAt: 999, allowlist: [parseIpRange('10.1.0.0/16')!], requestsPerMinute: 60 }, bound)).toEqual([])
+    expect(reachViolations({}, bound)).toEqual([])
+  })
+
+  it('names each way a candidate reaches further', () => {
+    expect(reachViolations({ scopes: new Set(['leads:read']) }, bound)).toEqual(['scopes'])
+    expect(reachViolations({ expiresAt: null }, bound)).toEqual(['expiresAt'])
+    expect(reachViolations({ expiresAt: 1_001 }, bound)).toEqual(['expiresAt'])
+    expect(reachViolations({ allowlist: null }, bound)).toEqual(['allowedIps'])
+    expect(reachViolations({ allowlist: [parseIpRange('0.0.0.0/0')!] }, bound)).toEqual(['allowedIps'])
+    expect(reachViolations({ allowlist: [parseIpRange('2001:db8::/32')!] }, bound)).toEqual(['allowedIps'])
+    expect(reachViolations({ requestsPerMinute: 61 }, bound)).toEqual(['rateLimit'])
+  })
+
+  it('lets anything through an unbounded lifetime and allowlist', () => {
+    expect(reachViolations({ expiresAt: null, allowlist: null }, { ...bound, expiresAt: null, allowlist: null })).toEqual([])
+  })
+})
+
+describe('IPv4-mapped allowlist entries', () => {
+  it('become the IPv4 range they denote, so they match IPv4 clients', () => {
+    expect(normalizeIpRange('::ffff:127.0.0.1')).toBe('127.0.0.1/32')
+    expect(normalizeIpRange('::ffff:10.0.0.0/104')).toBe('10.0.0.0/8')
+    expect(normalizeIpRange('::ffff:0:0/95')).toBeNull()
+    expect(ipAllowed(parseClientIp('127.0.0.1'), [parseIpRange('::ffff:127.0.0.1')!])).toBe(true)
+  })
+})
+
+describe('throttle decision', () => {
+  it('allows attempts within every allowance (this one counted), refuses past one, and waits for the longest refusing window', () => {
+    expect(decideThrottle([{ count: null, allowance: 5 }, { count: { failures: 5, msBeforeReset: 9_000 }, allowance: 5 }])).toEqual({ allowed: true })
+    expect(decideThrottle([{ count: { failures: 6, msBeforeReset: 60_500 }, allowance: 5 }])).toEqual({ allowed: false, retryAfterSeconds: 61, firstRefusal: true })
+    expect(
+      decideThrottle([
+        { count: { failures: 9, msBeforeReset: 30_000 }, allowance: 5 },
+        { count: { failures: 50, msBeforeReset: 600_000 }, allowance: 20 },
+      ]),
+    ).toEqual({ allowed: false, retryAfterSeconds: 600, firstRefusal: false })
+  })
+
+  it('keys IPv6 clients by /64 and every spelling of an address alike', () => {
+    const key = clientThrottleKey('2001:db8::1')
+    for (const spelling of ['2001:DB8::1', '2001:db8:0:0::1', '2001:0db8::0001', '2001:db8::2', '2001:db8::1%eth0', '2001:db8:0:0:ffff::9']) {
+      expect(clientThrottleKey(spelling), spelling).toBe(key)
+    }
+    expect(clientThrottleKey('2001:db8:0:1::1')).not.toBe(key)
+    expect(clientThrottleKey('::ffff:203.0.113.9')).toBe('203.0.113.9')
+    expect(clientThrottleKey('203.0.113.9')).toBe('203.0.113.9')
+  })
+})

@@ -1,0 +1,114 @@
+import type { Brandwave, BrandwaveError, QueryOf, ResponseOf } from '@brandwave/sdk'
+import { useMutation, useQuery, useQueryClient, type UseMutationResult, type UseQueryResult } from '@tanstack/react-query'
+import { brandwaveKeys, type CredentialListParams } from './keys.js'
+import { useBrandwave } from './provider.js'
+import { brandwaveQueries } from './queries.js'
+
+type Params<F extends (...args: never[]) => unknown> = Parameters<F>[0]
+type Result<F extends (...args: never[]) => unknown> = Awaited<ReturnType<F>>
+type Mutation<F extends (...args: never[]) => unknown> = UseMutationResult<Result<F>, BrandwaveError, Params<F>>
+
+/**
+ * Every hook of one credential kind. Mutations wait for the lists (and the detail) they
+ * change to be refetched before they settle, so the UI never shows the state before them.
+ */
+function credentialHooks<K extends 'personalAccessTokens' | 'apiKeys'>(kind: K) {
+  type R = Brandwave[K]
+
+  function useCredentialMutation<F extends (params: never) => Promise<unknown>>(call: (client: Brandwave) => F): Mutation<F> {
+    const client = useBrandwave()
+    const queryClient = useQueryClient()
+    return useMutation<Result<F>, BrandwaveError, Params<F>>({
+      mutationFn: (params) => call(client)(params) as Promise<Result<F>>,
+      onSuccess: async (_result, params) => {
+        const id = (params as { id?: unknown }).id
+        await Promise.all([
+          queryClient.invalidateQueries({ queryKey: brandwaveKeys[kind].lists() }),
+          typeof id === 'string' ? queryClient.invalidateQueries({ queryKey: brandwaveKeys[kind].detail(id) }) : undefined,
+        ])
+      },
+    })
+  }
+
+  return {
+    useList: (params: CredentialListParams = {}): UseQueryResult<ResponseOf<'listPersonalAccessTokens'>, BrandwaveError> =>
+      useQuery(brandwaveQueries[kind].list(useBrandwave(), params)),
+    useGet: (id: string): UseQueryResult<ResponseOf<'getPersonalAccessToken'>, BrandwaveError> => useQuery(brandwaveQueries[kind].detail(useBrandwave(), id)),
+    useCreate: (): Mutation<R['create']> => useCredentialMutation((client) => client[kind].create as R['create']),
+    useUpdate: (): Mutation<R['update']> => useCredentialMutation((client) => client[kind].update as R['update']),
+    useRevoke: (): Mutation<R['revoke']> => useCredentialMutation((client) => client[kind].revoke as R['revoke']),
+    useRotate: (): Mutation<R['rotate']> => useCredentialMutation((client) => client[kind].rotate as R['rotate']),
+  }
+}
+
+const pats = credentialHooks('personalAccessTokens')
+const apiKeys = credentialHooks('apiKeys')
+
+/**
+ * Creates a personal access token; `data.data.token` is its secret, shown only now.
+ *
+ * @example
+ * const { mutate, isPending } = useCreatePersonalAccessToken()
+ * mutate({ name: 'My Campaign' })
+ */
+export const useCreatePersonalAccessToken = pats.useCreate
+/**
+ * Your tokens: `{ items, totalCount, facets, nextCursor }`, filtered and paginated by `params`.
+ *
+ * @example
+ * const { data, isLoading } = useListPersonalAccessTokens({ status: 'active' })
+ */
+export const useListPersonalAccessTokens = pats.useList
+/** @example const { data } = useGetPersonalAccessToken(id) */
+export const useGetPersonalAccessToken = pats.useGet
+/** @example const { mutate } = useUpdatePersonalAccessToken(); mutate({ id, name: 'Renamed' }) */
+export const useUpdatePersonalAccessToken = pats.useUpdate
+/**
+ * Revokes a token at once.
+ *
+ * @example
+ * const { mutate } = useRevokePersonalAccessToken()
+ * mutate({ id: 'abc-123' })
+ */
+export const useRevokePersonalAccessToken = pats.useRevoke
+/**
+ * Rotates a token: a new secret with the same settings.
+ *
+ * @example
+ * const { mutate } = useRotatePersonalAccessToken()
+ * mutate({ id: 'abc-123' })
+ */
+export const useRotatePersonalAccessToken = pats.useRotate
+
+/** @example const { mutate } = useCreateApiKey(); mutate({ name: 'Zapier sync', scopes: ['contacts:read'] }) */
+export const useCreateApiKey = apiKeys.useCreate
+/** @example const { data } = useListApiKeys({ environment: 'live' }) */
+export const useListApiKeys = apiKeys.useList
+/** @example const { data } = useGetApiKey(id) */
+export const useGetApiKey = apiKeys.useGet
+/** @example const { mutate } = useUpdateApiKey(); mutate({ id, allowedIps: ['203.0.113.0/24'] }) */
+export const useUpdateApiKey = apiKeys.useUpdate
+/** @example const { mutate } = useRevokeApiKey(); mutate({ id }) */
+export const useRevokeApiKey = apiKeys.useRevoke
+/** @example const { mutate } = useRotateApiKey(); mutate({ id, gracePeriodSeconds: 3600 }) */
+export const useRotateApiKey = apiKeys.useRotate
+
+/** Who is calling. @example const { data } = useMe(); data?.data.type */
+export function useMe(): UseQueryResult<ResponseOf<'getMe'>, BrandwaveError> {
+  return useQuery(brandwaveQueries.me(useBrandwave()))
+}
+
+/** The scope catalog (cached for the session). @example const { data } = useScopes() */
+export function useScopes(): UseQueryResult<ResponseOf<'listScopes'>, BrandwaveError> {
+  return useQuery(brandwaveQueries.scopes(useBrandwave()))
+}
+
+/** @example const { data } = useMembers({ role: 'member' }) */
+export function useMembers(params: QueryOf<'listMembers'> = {}): UseQueryResult<ResponseOf<'listMembers'>, BrandwaveError> {
+  return useQuery(brandwaveQueries.members(useBrandwave(), params))
+}
+
+/** @example const { data } = useAuditLogs({ action: 'credential.revoked' }) */
+export function useAuditLogs(params: QueryOf<'listAuditEvents'> = {}): UseQueryResult<ResponseOf<'listAuditEvents'>, BrandwaveError> {
+  return useQuery(brandwaveQueries.auditLogs(useBrandwave(), params))
+}

@@ -1,0 +1,21 @@
+export { BrandwaveProvider, useBrandwave, type BrandwaveProviderProps } from './provider.js'
+export { brandwaveKeys } from './keys.js'
+export { brandwaveQueries } from './queries.js'
+export {
+  useAuditLogs,
+  useCreateApiKey,
+  useCreatePersonalAccessToken,
+  useGetApiKey,
+  useGetPersonalAccessToken,
+  useListApiKeys,
+  useListPersonalAccessTokens,
+  useMe,
+  useMembers,
+  useRevokeApiKey,
+  useRevokePersonalAccessToken,
+  useRotateApiKey,
+  useRotatePersonalAccessToken,
+  useScopes,
+  useUpdateApiKey,
+  useUpdatePersonalAccessToken,
+} from './hooks.js'

@@ -1,0 +1,46 @@
+import type { Brandwave, BrandwaveError, QueryOf, ResponseOf } from '@brandwave/sdk'
+import { queryOptions } from '@tanstack/react-query'
+import { brandwaveKeys, type CredentialListParams } from './keys.js'
+
+type CredentialPage = ResponseOf<'listPersonalAccessTokens'>
+type CredentialDetail = ResponseOf<'getPersonalAccessToken'>
+
+function credentialQueries(kind: 'personalAccessTokens' | 'apiKeys') {
+  return {
+    /**
+     * @example
+     * await queryClient.prefetchQuery(brandwaveQueries.personalAccessTokens.list(bw, { status: 'active' }))
+     */
+    list: (client: Brandwave, params: CredentialListParams = {}) =>
+      queryOptions<CredentialPage, BrandwaveError>({
+        queryKey: brandwaveKeys[kind].list(params),
+        queryFn: ({ signal }) => client[kind].list(params, { signal }),
+      }),
+    /** Idle until there is an id (`''` while a route param loads). @example useQuery(brandwaveQueries.apiKeys.detail(bw, id)) */
+    detail: (client: Brandwave, id: string) =>
+      queryOptions<CredentialDetail, BrandwaveError>({
+        queryKey: brandwaveKeys[kind].detail(id),
+        queryFn: ({ signal }) => client[kind].get({ id }, { signal }),
+        enabled: id !== '',
+      }),
+  }
+}
+
+/**
+ * The key and the fetcher of each query, together (TanStack's `queryOptions`), for
+ * prefetching, `useQuery`, `useSuspenseQuery` or `queryClient.fetchQuery`.
+ *
+ * @example
+ * const { data } = useQuery(brandwaveQueries.me(bw))
+ */
+export const brandwaveQueries = {
+  personalAccessTokens: credentialQueries('personalAccessTokens'),
+  apiKeys: credentialQueries('apiKeys'),
+  me: (client: Brandwave) => queryOptions<ResponseOf<'getMe'>, BrandwaveError>({ queryKey: brandwaveKeys.me(), queryFn: ({ signal }) => client.me({ signal }) }),
+  scopes: (client: Brandwave) =>
+    queryOptions<ResponseOf<'listScopes'>, BrandwaveError>({ queryKey: brandwaveKeys.scopes(), queryFn: ({ signal }) => client.scopes.list({ signal }), staleTime: Infinity }),
+  members: (client: Brandwave, params: QueryOf<'listMembers'> = {}) =>
+    queryOptions<ResponseOf<'listMembers'>, BrandwaveError>({ queryKey: brandwaveKeys.members.list(params), queryFn: ({ signal }) => client.members.list(params, { signal }) }),
+  auditLogs: (client: Brandwave, params: QueryOf<'listAuditEvents'> = {}) =>
+    queryOptions<ResponseOf<'listAuditEvents'>, BrandwaveError>({ queryKey: brandwaveKeys.auditLogs.list(params), queryFn: ({ signal }) => client.auditLogs.list(params, { signal }) }),
+}

@@ -1,0 +1,45 @@
+import type { operations } from '@brandwave/contract'
+import type { OperationName } from './types.js'
+
+type Operations = typeof operations
+
+/**
+ * Method and path of each operation the client calls. Written out so the client needs no
+ * schema library at run time, and checked against the contract at compile time: a route
+ * that differs from the server's does not build.
+ */
+export const routes = {
+  login: { method: 'POST', path: '/v1/auth/login' },
+  refreshSession: { method: 'POST', path: '/v1/auth/refresh' },
+  logout: { method: 'POST', path: '/v1/auth/logout' },
+  signup: { method: 'POST', path: '/v1/auth/signup' },
+  changePassword: { method: 'POST', path: '/v1/auth/password' },
+  setUpTwoFactor: { method: 'POST', path: '/v1/auth/2fa/setup' },
+  enableTwoFactor: { method: 'POST', path: '/v1/auth/2fa/enable' },
+  disableTwoFactor: { method: 'POST', path: '/v1/auth/2fa/disable' },
+  getMe: { method: 'GET', path: '/v1/me' },
+  createPersonalAccessToken: { method: 'POST', path: '/v1/personal-access-tokens' },
+  listPersonalAccessTokens: { method: 'GET', path: '/v1/personal-access-tokens' },
+  getPersonalAccessToken: { method: 'GET', path: '/v1/personal-access-tokens/:id' },
+  updatePersonalAccessToken: { method: 'PATCH', path: '/v1/personal-access-tokens/:id' },
+  revokePersonalAccessToken: { method: 'DELETE', path: '/v1/personal-access-tokens/:id' },
+  rotatePersonalAccessToken: { method: 'POST', path: '/v1/personal-access-tokens/:id/rotate' },
+  createApiKey: { method: 'POST', path: '/v1/api-keys' },
+  listApiKeys: { method: 'GET', path: '/v1/api-keys' },
+  getApiKey: { method: 'GET', path: '/v1/api-keys/:id' },
+  updateApiKey: { method: 'PATCH', path: '/v1/api-keys/:id' },
+  revokeApiKey: { method: 'DELETE', path: '/v1/api-keys/:id' },
+  rotateApiKey: { method: 'POST', path: '/v1/api-keys/:id/rotate' },
+  listMembers: { method: 'GET', path: '/v1/members' },
+  addMember: { method: 'POST', path: '/v1/members' },
+  changeMemberRole: { method: 'PATCH', path: '/v1/members/:userId' },
+  removeMember: { method: 'DELETE', path: '/v1/members/:userId' },
+  listScopes: { method: 'GET', path: '/v1/scopes' },
+  verifyKey: { method: 'POST', path: '/v1/keys/verify' },
+  listAuditEvents: { method: 'GET', path: '/v1/audit-logs' },
+} as const satisfies { readonly [N in Exclude<OperationName, AccountTokenOperation>]: { readonly method: Operations[N]['method']; readonly path: Operations[N]['path'] } }
+
+/** Seed 004's surface stays server-side: the client speaks `/v1` (the same keys, as `apiKeys`). */
+type AccountTokenOperation = 'listAccountTokens' | 'createAccountToken' | 'getAccountToken' | 'deleteAccountToken' | 'resetAccountToken'
+
+export type RoutedOperation = keyof typeof routes

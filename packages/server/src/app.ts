@@ -1,0 +1,338 @@
+import { ApiError, createScopeCatalog, tokenScanPattern } from '@brandwave/core'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import { Authenticator, type CredentialEntry } from './auth/authenticator.js'
+import { inMemoryCounters, LoginThrottle, requestRateLimiter, type CounterStoreFactory } from './auth/counters.js'
+import { SessionTokens } from './auth/session-tokens.js'
+import { UsageRecorder } from './auth/usage-recorder.js'
+import { localAccessVersion, unknowableAccessVersion, type AccessVersion } from './auth/access-version.js'
+import { VerificationCache } from './auth/verification-cache.js'
+import { createMetrics, type Metrics } from './metrics.js'
+import type { RedisHandle } from './redis/connection.js'
+import { RedisAccessVersion } from './redis/access-version.js'
+import { redisCounters } from './redis/counters.js'
+import type { SessionForAuthentication } from './storage/sessions.js'
+import { systemClock, type Clock } from './clock.js'
+import type { Config } from './config.js'
+import { credentialInQuery } from './http/presented-credential.js'
+import { toErrorResponse, type ErrorResponse } from './http/problems.js'
+import { errorBody, sendRawError, STANDARD_HEADERS, writeSocketError } from './http/responses.js'
+import { applyCorsPolicy } from './http/cors.js'
+import { Idempotency } from './http/idempotency.js'
+import { acceptJsonBodiesOnly } from './http/json-body.js'
+import { registerOpenApi } from './http/openapi.js'
+import { registerOperation } from './http/register-operation.js'
+import { validatorCompiler } from './http/validation.js'
+import { newRequestId } from './ids.js'
+import { loggerOptions } from './logger.js'
+import { authRoutes } from './routes/auth/routes.js'
+import { healthRoutes } from './routes/health/routes.js'
+import { meRoutes } from './routes/me/routes.js'
+import { accountTokenRoutes } from './routes/account-tokens/routes.js'
+import { apiKeyRoutes } from './routes/api-keys/routes.js'
+import { auditLogRoutes } from './routes/audit-logs/routes.js'
+import { keysVerifyRoutes } from './routes/keys-verify/routes.js'
+import { memberRoutes } from './routes/members/routes.js'
+import { personalAccessTokenRoutes } from './routes/personal-access-tokens/routes.js'
+import { scopeRoutes } from './routes/scopes/routes.js'
+import type { RouteRegistrar } from './routes/route-registrar.js'
+import type { DerivedKeys } from './secret.js'
+import { AuditLog } from './services/audit.js'
+import { CredentialService } from './services/credentials.js'
+import { MemberService } from './services/members.js'
+import { SessionService } from './services/sessions.js'
+import { TwoFactorService } from './services/two-factor.js'
+import { credentialRepository } from './storage/credentials.js'
+import type { DatabaseHandle } from './storage/database.js'
+import { organizationRepository } from './storage/organizations.js'
+import { sessionRepository } from './storage/sessions.js'
+
+export interface AppDependencies {
+  readonly config: Config
+  readonly database: DatabaseHandle
+  readonly keys: DerivedKeys
+  readonly clock?: Clock
+  /** A logger to use instead of one built from `config.logLevel` (tests pass a silent one). */
+  readonly logger?: FastifyBaseLogger
+  /** Where rate-limit and sign-in counters live when Redis does not hold them (a cluster's primary). */
+  readonly counters?: CounterStoreFactory
+  /** Redis, when `REDIS_URL` is set: the caller connects and closes it. */
+  readonly redis?: RedisHandle | null
+  readonly version?: string
+}
+
+export const BODY_LIMIT_BYTES = 64 * 1024
+/** Expired idempotency entries (sealed responses, secrets included) are purged this often. */
+const IDEMPOTENCY_SWEEP_INTERVAL_MS = 10 * 60_000
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The verification pipeline, exposed for tests and benchmarks that count storage lookups. */
+    authenticator: Authenticator
+    /** Pending `lastUsedAt` writes; `flush()` writes them now. */
+    usage: UsageRecorder
+    /** The Idempotency-Key ledger; `sweep()` purges what has expired now. */
+    idempotency: Idempotency
+  }
+}
+
+/**
+ * One log line per request, after it completes: the path without the query string, and
+ * with anything shaped like a token masked (someone will paste one into a URL).
+ */
+class OneLinePerRequest extends LogController {
+  constructor(
+    private readonly tokenPattern: RegExp,
+    private readonly metrics: Metrics,
+  ) {
+    super({ requestIdLogLabel: 'requestId' })
+  }
+
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    // The route pattern, never the path: paths hold ids (and, misused, tokens).
+    this.metrics.requests.inc({ method: request.method, route: request.routeOptions.url ?? 'unknown', status: reply.statusCode })
+    if (!error && !INFO_ENABLED.has(reply.log.level)) return
+    const path = (request.url.split('?', 1)[0] ?? '').replace(this.tokenPattern, (token) => `${token.slice(0, token.indexOf('_', token.indexOf('_') + 1) + 1)}[redacted]`)
+    const line = { method: request.method, path: path.replace(JWT_IN_PATH, '[redacted]'), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }
+    if (error) reply.log.error({ ...line, err: error }, 'request failed')
+    else reply.log.info(line, 'request')
+  }
+}
+
+const INFO_ENABLED = new Set(['trace', 'debug', 'info'])
+const JWT_IN_PATH = /eyJ[\w-]+\.[\w-]+\.[\w-]*/g
+
+function sendError(reply: FastifyReply, requestId: string, response: ErrorResponse): FastifyReply {
+  return reply.code(response.status).header('x-request-id', requestId).headers(STANDARD_HEADERS).headers(response.headers).send(errorBody(response, requestId))
+}
+
+/** A hop count trusts that many proxies in front of us (proxy-addr's semantics). */
+function trustProxyOption(setting: Config['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof setting === 'number') return (_address, hop) => hop < setting
+  return typeof setting === 'boolean' ? setting : [...setting]
+}
+
+/**
+ * How this instance learns of access changes made elsewhere, and where it counts what
+ * instances share (docs/architecture.md):
+ * - with Redis: the shared access version and shared counters;
+ * - on the embedded database: this process's version plus SQLite's `data_version` (which
+ *   sees other processes' commits); counters here (or in the cluster's primary);
+ * - on PostgreSQL without Redis: no version can be trusted, so every check reads the database.
+ * `BRANDWAVE_REVOCATION=cached` trades strictness for speed: other instances' changes are
+ * seen when entries expire, after 10 seconds.
+ */
+function sharedState(deps: AppDependencies, logger: FastifyBaseLogger): { accessVersion: AccessVersion; counters: CounterStoreFactory; cacheTtlMs: number } {
+  const { config, database, redis } = deps
+  const counters = redis ? redisCounters(redis, config.redisPrefix) : (deps.counters ?? inMemoryCounters)
+  // This instance still sees its own changes at once; the others within the entry lifetime.
+  if (config.revocation === 'cached') return { accessVersion: localAccessVersion(() => 0), counters, cacheTtlMs: 10_000 }
+  if (redis) return { accessVersion: new RedisAccessVersion(redis, `${config.redisPrefix}access-version`, logger), counters, cacheTtlMs: 60_000 }
+  if (database.externalWriteVersion !== null) return { accessVersion: localAccessVersion(database.externalWriteVersion), counters, cacheTtlMs: 5 * 60_000 }
+  return { accessVersion: unknowableAccessVersion, counters, cacheTtlMs: 0 }
+}
+
+/**
+ * Builds the whole HTTP application from its dependencies: the one place things are wired.
+ * The caller owns the database and Redis (opens them before, closes them after `app.close()`).
+ */
+export async function createApp(deps: AppDependencies): Promise<FastifyInstance> {
+  const { config, database, keys } = deps
+  const clock = deps.clock ?? systemClock
+  const catalog = createScopeCatalog(config.hostResources)
+  const sessionTokens = new SessionTokens(keys.sessionSigning, config.issuer)
+  const metrics = createMetrics()
+
+  const app = Fastify({
+    ...(deps.logger !== undefined ? { loggerInstance: deps.logger } : { logger: loggerOptions(config.logLevel) }),
+    genReqId: newRequestId,
+    requestIdHeader: false,
+    logController: new OneLinePerRequest(tokenScanPattern(config.tokenPrefix), metrics),
+    trustProxy: trustProxyOption(config.trustProxy),
+    bodyLimit: BODY_LIMIT_BYTES,
+    // While draining for shutdown, requests on open connections are still served properly.
+    return503OnClosing: false,
+    routerOptions: {
+      maxParamLength: 200,
+      // A path parameter that long cannot be an id: nothing is there.
+      onMaxParamLength: (_path, _req, res) => sendRawError(res, newRequestId(), 'not_found'),
+    },
+    frameworkErrors: (error, request, reply) => {
+      void sendError(reply, request.id, error.code === 'FST_ERR_BAD_URL' ? toErrorResponse(new ApiError('validation_failed', 'The URL is not valid.')) : toErrorResponse(error))
+    },
+    clientErrorHandler: (error: NodeJS.ErrnoException, socket) => {
+      if (error.code === 'ECONNRESET') return
+      writeSocketError(socket, newRequestId(), error.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : 'validation_failed')
+    },
+  })
+
+  const { accessVersion, counters, cacheTtlMs } = sharedState(deps, app.log)
+  const cacheOptions = { maxEntries: 100_000, ttlMs: Math.max(cacheTtlMs, 1) }
+  const credentialCache = new VerificationCache<CredentialEntry>(cacheOptions)
+  const sessionCache = new VerificationCache<SessionForAuthentication>(cacheOptions)
+  // A lost connection may have hidden a change: start cold when it returns.
+  deps.redis?.onLost(() => {
+    credentialCache.clear()
+    sessionCache.clear()
+  })
+  app.addHook('onClose', (_instance, done) => {
+    if (accessVersion instanceof RedisAccessVersion) accessVersion.stop()
+    done()
+  })
+
+  const usage = new UsageRecorder({
+    write: (entries) => credentialRepository(database.db).recordUsage(entries),
+    intervalMs: config.usageFlushIntervalMs,
+    onError: (error) => app.log.error({ err: error }, 'could not record credential usage; will retry'),
+  })
+  usage.start()
+  app.addHook('onClose', () => usage.stop())
+
+  const authenticator = new Authenticator({
+    tokenPrefix: config.tokenPrefix,
+    tokenHashKey: keys.tokenHash,
+    catalog,
+    credentials: credentialRepository(database.db),
+    sessions: sessionRepository(database.db),
+    sessionTokens,
+    accessVersion,
+    credentialCache,
+    sessionCache,
+    rateLimiter: requestRateLimiter(counters),
+    usage,
+    defaultRateLimitPerMinute: config.defaultRateLimitPerMinute,
+    clock,
+    onStorageLookup: (kind) => metrics.storageLookups.inc({ kind }),
+    onOutcome: (code) => metrics.authentications.inc({ code }),
+  })
+  metrics.sources.cacheSizes = () => ({ credential: credentialCache.size, session: sessionCache.size })
+  metrics.sources.redisUp = () => deps.redis?.client.status === 'ready'
+  const idempotency = new Idempotency(database.db, { encryption: keys.idempotencyEncryption, fingerprint: keys.idempotencyFingerprint }, clock)
+  idempotency.startSweeping(IDEMPOTENCY_SWEEP_INTERVAL_MS, (error) => app.log.error({ err: error }, 'idempotency sweep failed; will retry'))
+  app.addHook('onClose', (_instance, done) => {
+    idempotency.stopSweeping()
+    done()
+  })
+
+  app.decorate('authenticator', authenticator)
+  app.decorate('usage', usage)
+  app.decorate('idempotency', idempotency)
+  app.decorateRequest('principal', null)
+  app.decorateRequest('idempotencyClaim', null)
+
+  const audit = new AuditLog(clock)
+  const throttle = new LoginThrottle(counters, config.loginThrottle)
+  const twoFactor = new TwoFactorService({
+    throttle,
+    db: database.db,
+    encryptionKey: keys.totpEncryption,
+    tokenHashKey: keys.tokenHash,
+    issuer: config.totpIssuer,
+    accessVersion,
+    audit,
+    clock,
+  })
+  const services = {
+    twoFactor,
+    clock,
+    catalog,
+    audit,
+    authenticator,
+    db: database.db,
+    organizations: organizationRepository(database.db),
+    credentials: new CredentialService({
+      db: database.db,
+      tokenPrefix: config.tokenPrefix,
+      tokenHashKey: keys.tokenHash,
+      catalog,
+      accessVersion,
+      audit,
+      clock,
+      defaultRateLimitPerMinute: config.defaultRateLimitPerMinute,
+    }),
+    members: new MemberService({ db: database.db, dialect: database.dialect, catalog, accessVersion, audit, clock }),
+    sessions: new SessionService({
+      db: database.db,
+      tokenPrefix: config.tokenPrefix,
+      tokenHashKey: keys.tokenHash,
+      sessionTokens,
+      accessVersion,
+      clock,
+      signup: config.signup,
+      audit,
+      throttle,
+      twoFactor,
+    }),
+  }
+
+  app.setValidatorCompiler(validatorCompiler())
+  acceptJsonBodiesOnly(app)
+
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id)
+    reply.headers(STANDARD_HEADERS)
+    const parameter = credentialInQuery(request.url, config.tokenPrefix)
+    if (parameter !== null) {
+      done(new ApiError('validation_failed', 'Credentials must be sent in a header, never in the URL.', { details: [{ field: parameter, message: 'looks like a credential' }] }))
+      return
+    }
+    done()
+  })
+
+  app.setErrorHandler((error, request, reply) => {
+    const response = toErrorResponse(error)
+    if (response.status >= 500) request.log.error({ err: error }, 'request failed')
+    return sendError(reply, request.id, response)
+  })
+
+  app.setNotFoundHandler((request, reply) => sendError(reply, request.id, toErrorResponse(new ApiError('not_found', 'No route here. See /docs for the API.'))))
+
+  applyCorsPolicy(app, 'none')
+  await registerOpenApi(app, { version: deps.version ?? '0.1.0' })
+  const redis = deps.redis
+  healthRoutes(app, {
+    database: { check: () => database.ping(), required: true },
+    ...(redis && {
+      redis: {
+        // Connected is not enough: until a change made during the outage is published, other
+        // instances may still trust caches it invalidates.
+        check: async () => {
+          await redis.ping()
+          if (accessVersion instanceof RedisAccessVersion && accessVersion.unpublished) throw new Error('an access change is not yet published')
+        },
+        required: false,
+      },
+    }),
+  })
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    void reply.type(metrics.registry.contentType)
+    return metrics.registry.metrics()
+  })
+
+  // Seed 004's surface lives at /api/accounts/…, outside /v1, and has no alias.
+  await app.register((group, _options, done) => {
+    accountTokenRoutes((operation, handler) => registerOperation(group, operation, handler, { authenticator, idempotency, hidden: false }), services)
+    done()
+  })
+
+  // Every /v1 route also answers under /api/v1 (SPEC §3); the alias stays out of the document.
+  for (const prefix of ['', '/api']) {
+    await app.register(
+      (group, _options, done) => {
+        const route: RouteRegistrar = (operation, handler) => registerOperation(group, operation, handler, { authenticator, idempotency, hidden: prefix !== '' })
+        authRoutes(route, services)
+        meRoutes(route)
+        personalAccessTokenRoutes(route, services)
+        apiKeyRoutes(route, services)
+        memberRoutes(route, services)
+        scopeRoutes(route, services)
+        keysVerifyRoutes(route, services)
+        auditLogRoutes(route, services)
+        done()
+      },
+      { prefix },
+    )
+  }
+  return app
+}

@@ -1,0 +1,257 @@
+import { hash } from 'node:crypto'
+import {
+  decideRateLimit,
+  effectiveScopes,
+  hashToken,
+  ipAllowed,
+  parseClientIp,
+  parseIpRange,
+  parseToken,
+  type IpRange,
+  type RateLimitCount,
+  type RateLimitDecision,
+  type Role,
+  type Scope,
+  type ScopeCatalog,
+  type TokenKind,
+} from '@brandwave/core'
+import type { Clock } from '../clock.js'
+import type { CredentialRecord, CredentialRepository } from '../storage/credentials.js'
+import type { SessionForAuthentication, SessionRepository } from '../storage/sessions.js'
+import type { AccessVersion, Version } from './access-version.js'
+import type { RateLimiter } from './counters.js'
+import type { CredentialPrincipal, Principal, SessionPrincipal } from './principal.js'
+import { SessionTokens } from './session-tokens.js'
+import type { UsageRecorder } from './usage-recorder.js'
+import type { VerificationCache } from './verification-cache.js'
+
+/** The outcome codes of SPEC §5 (`POST /v1/keys/verify`), shared by every authenticated request. */
+export type VerificationCode =
+  | 'VALID'
+  | 'MALFORMED'
+  | 'NOT_FOUND'
+  | 'EXPIRED'
+  | 'REVOKED'
+  | 'IP_NOT_ALLOWED'
+  | 'INSUFFICIENT_SCOPE'
+  | 'RATE_LIMITED'
+
+type Allowed = Extract<RateLimitDecision, { allowed: true }>
+
+export type Verification =
+  | { readonly valid: true; readonly code: 'VALID'; readonly principal: Principal; readonly rateLimit: Allowed }
+  | { readonly valid: false; readonly code: 'INSUFFICIENT_SCOPE'; readonly principal: Principal; readonly rateLimit: Allowed }
+  | { readonly valid: false; readonly code: 'RATE_LIMITED'; readonly principal: Principal; readonly rateLimit: Extract<RateLimitDecision, { allowed: false }> }
+  | { readonly valid: false; readonly code: 'MALFORMED' | 'NOT_FOUND' | 'EXPIRED' | 'REVOKED' | 'IP_NOT_ALLOWED'; readonly principal: null; readonly rateLimit: null }
+
+type Denied = Extract<Verification, { principal: null }>
+
+export interface VerifyOptions {
+  /** The client address: the socket's, or the one `TRUST_PROXY` lets us believe. Null when unknown. */
+  readonly ip: string | null
+  /** Scopes the request needs; all must be held (SPEC §7 step 5). */
+  readonly requiredScopes: readonly Scope[]
+  /** Only credentials of this organization are found (`POST /v1/keys/verify`). */
+  readonly organizationId?: string
+}
+
+/**
+ * A stored credential as the verification path needs it: the principal it authenticates
+ * as, built once per storage read, and what each request must still check.
+ */
+export interface CredentialEntry {
+  readonly principal: CredentialPrincipal
+  readonly revoked: boolean
+  readonly expiresAtMs: number | null
+  /** The owner of a PAT left the organization. */
+  readonly ownerGone: boolean
+  readonly allowlist: readonly IpRange[] | null
+}
+
+export interface AuthenticatorDependencies {
+  readonly tokenPrefix: string
+  readonly tokenHashKey: Buffer
+  readonly catalog: ScopeCatalog
+  readonly credentials: Pick<CredentialRepository, 'findForVerification'>
+  readonly sessions: Pick<SessionRepository, 'findForAuthentication'>
+  readonly sessionTokens: SessionTokens
+  readonly accessVersion: AccessVersion
+  readonly credentialCache: VerificationCache<CredentialEntry>
+  readonly sessionCache: VerificationCache<SessionForAuthentication>
+  readonly rateLimiter: RateLimiter
+  readonly usage: UsageRecorder
+  readonly defaultRateLimitPerMinute: number
+  readonly clock: Clock
+  /** Told of every storage read the pipeline makes (metrics). */
+  readonly onStorageLookup?: (kind: 'credential' | 'session') => void
+  /** Told of every outcome (metrics). */
+  readonly onOutcome?: (code: VerificationCode) => void
+}
+
+const CREDENTIAL_KINDS: readonly TokenKind[] = ['live', 'test']
+const denied = (code: Denied['code']): Denied => ({ valid: false, code, principal: null, rateLimit: null })
+
+/**
+ * The request authentication pipeline of SPEC §7, top to bottom. It knows nothing of HTTP:
+ * the same path serves every authenticated request and `POST /v1/keys/verify`.
+ *
+ * The warm path costs one HMAC, one cache lookup and one trip to the shared state (the
+ * access version and the rate-limit count travel together); storage is read only when the
+ * cache cannot vouch for the credential under the current access version.
+ */
+export class Authenticator {
+  private lookups = 0
+
+  constructor(private readonly deps: AuthenticatorDependencies) {}
+
+  /** Storage reads made by the pipeline so far; malformed tokens must never cause one. */
+  get storageLookups(): number {
+    return this.lookups
+  }
+
+  async verify(token: string, options: VerifyOptions): Promise<Verification> {
+    const verification = await this.run(token, options)
+    this.deps.onOutcome?.(verification.code)
+    return verification
+  }
+
+  private async run(token: string, options: VerifyOptions): Promise<Verification> {
+    const now = this.deps.clock.now()
+
+    // 1–3: parse and checksum, find (cache under the current access version, else storage),
+    // refuse what may no longer be used. The request is counted meanwhile (step 4).
+    const found = SessionTokens.looksLikeJwt(token) ? await this.findSession(token, now) : await this.findCredential(token, now, options)
+    if (!('principal' in found) || found.principal === null) return found
+    const { principal, counted } = found
+
+    // 4: the rate limit, shared by every request of this principal (and every instance).
+    const rateLimit = decideRateLimit(principal.rateLimit.perMinute, await counted)
+    if (!rateLimit.allowed) return { valid: false, code: 'RATE_LIMITED', principal, rateLimit }
+
+    // 5: scopes.
+    for (const scope of options.requiredScopes) {
+      if (!principal.scopes.has(scope)) return { valid: false, code: 'INSUFFICIENT_SCOPE', principal, rateLimit }
+    }
+
+    // 6: remember the use; written later, batched, off the request path.
+    if (principal.kind === 'credential') this.deps.usage.record(principal.credential.id, now, options.ip)
+    return { valid: true, code: 'VALID', principal, rateLimit }
+  }
+
+  /**
+   * Verifies a PAT or API key only (no session JWTs): what `POST /v1/keys/verify` checks
+   * for another service.
+   */
+  async verifyCredential(token: string, options: VerifyOptions): Promise<Verification> {
+    if (SessionTokens.looksLikeJwt(token)) return denied('MALFORMED')
+    return this.verify(token, options)
+  }
+
+  /**
+   * Reads the access version and, when the principal's counter key is already known (a
+   * cached entry, a session's user), counts the request in the same breath: with a shared
+   * store both go out together.
+   */
+  private async versionAndCount(rateKey: string | undefined): Promise<{ version: Version | null; counted: Promise<RateLimitCount> | undefined }> {
+    const counted = rateKey === undefined ? undefined : this.deps.rateLimiter.count(rateKey)
+    counted?.catch(() => undefined) // awaited later; do not let an early failure go unhandled
+    return { version: await this.deps.accessVersion.read(), counted }
+  }
+
+  private async findCredential(token: string, now: number, { ip, organizationId }: VerifyOptions): Promise<{ principal: CredentialPrincipal; counted: Promise<RateLimitCount> } | Denied> {
+    const parsed = parseToken(token, this.deps.tokenPrefix, CREDENTIAL_KINDS)
+    if (!parsed.ok) return denied('MALFORMED')
+
+    // Warm entries are found by a plain SHA-256 of the token, a third of the HMAC's cost:
+    // it never leaves this process's memory, which holds the HMAC key anyway. Storage is
+    // searched by the keyed hash only (SPEC §2).
+    const cacheKey = hash('sha256', token, 'base64url')
+    const cache = this.deps.credentialCache
+    const candidate = cache.peek(cacheKey)
+    const { version, counted } = await this.versionAndCount(candidate?.principal.rateLimit.key)
+    let entry = cache.get(cacheKey, version)
+    if (entry === undefined) {
+      this.lookups += 1
+      this.deps.onStorageLookup?.('credential')
+      const row = await this.deps.credentials.findForVerification(hashToken(this.deps.tokenHashKey, token))
+      if (row === undefined) return denied('NOT_FOUND')
+      entry = this.credentialEntry(row)
+      cache.set(cacheKey, entry, version)
+    }
+
+    // Another organization's key does not exist, as far as this caller can tell: checked
+    // before anything that would reveal its state.
+    if (organizationId !== undefined && entry.principal.organizationId !== organizationId) return denied('NOT_FOUND')
+    if (entry.revoked) return denied('REVOKED')
+    if (entry.expiresAtMs !== null && entry.expiresAtMs <= now) return denied('EXPIRED')
+    // A PAT whose owner left the organization is dead, even before the removal revoked it.
+    if (entry.ownerGone) return denied('REVOKED')
+    if (entry.allowlist !== null && !ipAllowed(ip === null ? null : parseClientIp(ip), entry.allowlist)) return denied('IP_NOT_ALLOWED')
+    // Counted under the credential's id: the same whether the candidate was current or not.
+    return { principal: entry.principal, counted: counted ?? this.deps.rateLimiter.count(entry.principal.rateLimit.key) }
+  }
+
+  private credentialEntry(row: { credential: CredentialRecord; ownerRole: Role | null; ownerName: string | null }): CredentialEntry {
+    const { credential, ownerRole } = row
+    const isPat = credential.ownerKind === 'user'
+    // An API key is bounded by what the organization can do; a PAT by its owner's role.
+    const ownerScopes = isPat ? (ownerRole === null ? new Set<Scope>() : this.deps.catalog.roleScopes(ownerRole)) : this.deps.catalog.all
+    return {
+      principal: {
+        kind: 'credential',
+        type: isPat ? 'personal_access_token' : 'api_key',
+        credential,
+        organizationId: credential.organizationId,
+        userId: credential.ownerUserId,
+        userName: row.ownerName,
+        role: ownerRole,
+        scopes: effectiveScopes(credential.scopes, ownerScopes),
+        rateLimit: { key: `credential:${credential.id}`, perMinute: credential.rateLimitPerMinute ?? this.deps.defaultRateLimitPerMinute },
+      },
+      revoked: credential.revokedAt !== null,
+      expiresAtMs: credential.expiresAt === null ? null : Date.parse(credential.expiresAt),
+      ownerGone: isPat && ownerRole === null,
+      // Stored entries were validated and normalized on write; parse them once per read.
+      allowlist: credential.allowedIps === null ? null : credential.allowedIps.map(parseIpRange).filter((range): range is IpRange => range !== null),
+    }
+  }
+
+  private async findSession(token: string, now: number): Promise<{ principal: SessionPrincipal; counted: Promise<RateLimitCount> } | Denied> {
+    const check = await this.deps.sessionTokens.verify(token, now)
+    if (!check.ok) return denied(check.reason === 'expired' ? 'EXPIRED' : 'MALFORMED')
+    const { claims } = check
+
+    // A session is limited per user: the key is known from the token itself.
+    const { version, counted } = await this.versionAndCount(`user:${claims.userId}`)
+    const cache = this.deps.sessionCache
+    let found = cache.get(claims.sessionId, version)
+    if (found === undefined) {
+      this.lookups += 1
+      this.deps.onStorageLookup?.('session')
+      found = await this.deps.sessions.findForAuthentication(claims.sessionId)
+      if (found === undefined) return denied('NOT_FOUND')
+      cache.set(claims.sessionId, found, version)
+    }
+
+    const { session, user, role } = found
+    if (session.user_id !== claims.userId || session.organization_id !== claims.organizationId) return denied('NOT_FOUND')
+    if (session.ended_at !== null || role === null) return denied('REVOKED')
+    if (Date.parse(session.expires_at) <= now) return denied('EXPIRED')
+    return {
+      principal: {
+        kind: 'session',
+        sessionId: session.id,
+        sessionCreatedAt: session.created_at,
+        userId: user.id,
+        email: user.email,
+        name: user.name,
+        role,
+        twoFactorEnabled: user.twoFactorEnabled,
+        organizationId: session.organization_id,
+        scopes: this.deps.catalog.roleScopes(role),
+        rateLimit: { key: `user:${user.id}`, perMinute: this.deps.defaultRateLimitPerMinute },
+      },
+      counted: counted ?? this.deps.rateLimiter.count(`user:${user.id}`),
+    }
+  }
+}

@@ -1,0 +1,44 @@
+import type { Role, Scope } from '@brandwave/core'
+import type { CredentialRecord } from '../storage/credentials.js'
+
+interface PrincipalBase {
+  readonly organizationId: string
+  /** What this principal may do right now (SPEC §4), already bounded by its owner's role. */
+  readonly scopes: ReadonlySet<Scope>
+  /** The counter this principal's requests are limited by, and its limit. */
+  readonly rateLimit: { readonly key: string; readonly perMinute: number }
+}
+
+/** A user signed in through `/v1/auth/login`, calling with the session's access JWT. */
+export interface SessionPrincipal extends PrincipalBase {
+  readonly kind: 'session'
+  readonly sessionId: string
+  /** When the user signed in (refreshes do not move it): how fresh the proof of identity is. */
+  readonly sessionCreatedAt: string
+  readonly userId: string
+  readonly email: string
+  readonly name: string
+  readonly role: Role
+  readonly twoFactorEnabled: boolean
+}
+
+/** A PAT (acting as its owner) or an organization API key. */
+export interface CredentialPrincipal extends PrincipalBase {
+  readonly kind: 'credential'
+  readonly type: 'personal_access_token' | 'api_key'
+  readonly credential: CredentialRecord
+  /** The owner of a PAT; null for API keys, which belong to the organization. */
+  readonly userId: string | null
+  readonly userName: string | null
+  readonly role: Role | null
+}
+
+/** Whoever is calling, once authenticated (SPEC §7). */
+export type Principal = SessionPrincipal | CredentialPrincipal
+
+/** How a principal appears as `createdBy` and in the audit log. */
+export function actorOf(principal: Principal): { type: 'user' | 'api_key'; id: string; name: string } {
+  if (principal.kind === 'session') return { type: 'user', id: principal.userId, name: principal.name }
+  if (principal.userId !== null) return { type: 'user', id: principal.userId, name: principal.userName ?? '' }
+  return { type: 'api_key', id: principal.credential.id, name: principal.credential.name }
+}

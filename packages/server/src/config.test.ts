@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError, loadConfig } from './config.js'
+
+describe('config', () => {
+  it('has defaults that serve the embedded database on localhost:3000 from ./data', () => {
+    const config = loadConfig({}, '/srv/app')
+    expect(config).toMatchObject({
+      port: 3000,
+      host: 'localhost',
+      dataDir: '/srv/app/data',
+      databaseUrl: null,
+      secret: null,
+      tokenPrefix: 'bw',
+      signup: 'closed',
+      hostResources: [],
+      trustProxy: false,
+    })
+  })
+
+  it('reads every setting', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      DATABASE_URL: 'postgres://db/brandwave',
+      BRANDWAVE_SECRET: 'x'.repeat(32),
+      BRANDWAVE_TOKEN_PREFIX: 'bsk',
+      BRANDWAVE_RESOURCES: 'contacts, leads,contacts',
+      BRANDWAVE_SIGNUP: 'open',
+      TRUST_PROXY: '10.0.0.0/8, 127.0.0.1',
+    })
+    expect(config).toMatchObject({ port: 8080, tokenPrefix: 'bsk', hostResources: ['contacts', 'leads'], signup: 'open', trustProxy: ['10.0.0.0/8', '127.0.0.1'] })
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2)
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true)
+  })
+
+  it('reports every problem at once', () => {
+    try {
+      loadConfig({ PORT: '-1', DATABASE_URL: 'mysql://x', BRANDWAVE_SECRET: 'short', BRANDWAVE_TOKEN_PREFIX: 'Bad_', BRANDWAVE_RESOURCES: 'Contacts', BRANDWAVE_SIGNUP: 'maybe' })
+      expect.unreachable()
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError)
+      expect((error as ConfigError).problems).toHaveLength(6)
+    }
+  })
+
+  it('requires a shared secret with PostgreSQL', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://db/x' })).toThrow(/BRANDWAVE_SECRET is required/)
+  })
+})

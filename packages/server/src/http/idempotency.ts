@@ -1,0 +1,146 @@
+import { createHmac, randomUUID } from 'node:crypto'
+import { ApiError, open, seal } from '@brandwave/core'
+import type { Kysely } from 'kysely'
+import type { FastifyReply, FastifyRequest, onSendHookHandler, preHandlerAsyncHookHandler } from 'fastify'
+import type { Principal } from '../auth/principal.js'
+import { isoAt, type Clock } from '../clock.js'
+import { idempotencyRepository } from '../storage/idempotency.js'
+import type { Database } from '../storage/schema.js'
+
+/** Stripe's window: a retry within 24 hours replays; after that the key is forgotten. */
+export const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000
+/** A claim older than this whose request never finished belonged to a process that died. */
+const ABANDONED_AFTER_MS = 60_000
+const KEY_PATTERN = /^[\x20-\x7E]{1,255}$/
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set when this request holds an Idempotency-Key claim its response must complete. */
+    idempotencyClaim: { principalKey: string; key: string; owner: string } | null
+  }
+}
+
+/** Keys are scoped to the calling principal (SPEC §3): a user across their sessions, or one credential. */
+function principalKeyOf(principal: Principal): string {
+  return principal.kind === 'session' ? `user:${principal.userId}:${principal.organizationId}` : `credential:${principal.credential.id}`
+}
+
+/** JSON with object keys sorted, so `{"a":1,"b":2}` and `{"b":2,"a":1}` are one request. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`)
+    return `{${entries.join(',')}}`
+  }
+  return JSON.stringify(value) ?? 'null'
+}
+
+/**
+ * What makes two requests "the same": the operation (so `/v1/x` and `/api/v1/x` agree),
+ * its path parameters and its body. Keyed (HMAC), because bodies can hold passwords and
+ * codes (password change, 2FA) that a bare hash at rest would let a dictionary recover.
+ */
+export function requestFingerprint(key: Buffer, request: { method: string; operationId: string; params: unknown; body: unknown }): string {
+  return createHmac('sha256', key).update(`${request.method}\n${request.operationId}\n${canonicalJson(request.params)}\n${canonicalJson(request.body)}`).digest('base64url')
+}
+
+function fingerprintOf(key: Buffer, request: FastifyRequest): string {
+  const schema = request.routeOptions.schema
+  return requestFingerprint(key, { method: request.method, operationId: schema?.operationId ?? request.routeOptions.url ?? '', params: request.params, body: request.body })
+}
+
+/** Reads and checks the header; null when absent. */
+export function idempotencyKeyOf(request: FastifyRequest): string | null {
+  const value = request.headers['idempotency-key']
+  if (value === undefined) return null
+  // Node joins repeated headers with ", ": count them in the raw list instead.
+  const occurrences = request.raw.rawHeaders.filter((name, index) => index % 2 === 0 && name.toLowerCase() === 'idempotency-key').length
+  if (typeof value !== 'string' || occurrences !== 1 || !KEY_PATTERN.test(value)) {
+    throw new ApiError('validation_failed', 'Idempotency-Key must be 1–255 printable ASCII characters, sent once.', {
+      details: [{ field: 'Idempotency-Key', message: 'must be 1–255 printable ASCII characters' }],
+    })
+  }
+  return value
+}
+
+/**
+ * Stripe's Idempotency-Key semantics around a state-changing operation (SPEC §3):
+ * the first request runs; a repeat with the same request replays its status and body
+ * (`Idempotent-Replayed: true`); the same key with another request is 422; a repeat while
+ * the first runs is 409. Responses are sealed at rest (they can hold a secret); 5xx
+ * responses are not kept, so the client can retry.
+ */
+export class Idempotency {
+  private timer: NodeJS.Timeout | undefined
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly keys: { readonly encryption: Buffer; readonly fingerprint: Buffer },
+    private readonly clock: Clock,
+  ) {}
+
+  /** Runs after authentication and validation, before the handler. */
+  readonly preHandler: preHandlerAsyncHookHandler = async (request, reply) => {
+    const key = idempotencyKeyOf(request)
+    const principal = request.principal
+    if (key === null || principal === null) return
+    const principalKey = principalKeyOf(principal)
+    const hash = fingerprintOf(this.keys.fingerprint, request)
+    const now = this.clock.now()
+    const ledger = idempotencyRepository(this.db)
+    const owner = randomUUID()
+    const claim = { principalKey, key, requestHash: hash, owner, now: isoAt(now), expiresAt: isoAt(now + IDEMPOTENCY_WINDOW_MS) }
+
+    if ((await ledger.claim(claim)) || (await ledger.takeOver({ ...claim, abandonedBefore: isoAt(now - ABANDONED_AFTER_MS) }))) {
+      request.idempotencyClaim = { principalKey, key, owner }
+      return
+    }
+    const existing = await ledger.find(principalKey, key)
+    if (existing === undefined) {
+      // Swept between our claim and our read: rare enough to ask for a retry.
+      throw new ApiError('idempotency_in_progress', 'This Idempotency-Key is changing hands; retry the request.')
+    }
+    if (existing.request_hash !== hash) throw new ApiError('idempotency_key_reused')
+    if (existing.state !== 'completed' || existing.status === null || existing.response === null) throw new ApiError('idempotency_in_progress')
+    return this.replay(reply, existing.status, open(this.keys.encryption, existing.response, `${principalKey}\n${key}`))
+  }
+
+  private replay(reply: FastifyReply, status: number, body: string): FastifyReply {
+    const replay = reply.code(status).header('idempotent-replayed', 'true')
+    if (body === '') return replay.send()
+    return replay.type('application/json; charset=utf-8').send(body)
+  }
+
+  /**
+   * Completes the claim with the response as sent; releases it instead when the outcome
+   * was transient (5xx, 429: Stripe keeps neither), so a retry runs for real.
+   */
+  readonly onSend: onSendHookHandler = async (request, reply, payload) => {
+    const claim = request.idempotencyClaim
+    if (claim === null) return payload
+    request.idempotencyClaim = null
+    const ledger = idempotencyRepository(this.db)
+    const body = typeof payload === 'string' ? payload : payload === null || payload === undefined ? '' : Buffer.isBuffer(payload) ? payload.toString('utf8') : null
+    if (reply.statusCode >= 500 || reply.statusCode === 429 || body === null) {
+      await ledger.release(claim.principalKey, claim.key, claim.owner)
+      return payload
+    }
+    await ledger.complete(claim.principalKey, claim.key, claim.owner, reply.statusCode, seal(this.keys.encryption, body, `${claim.principalKey}\n${claim.key}`))
+    return payload
+  }
+
+  /** Deletes every entry whose 24-hour window has ended, secrets included. */
+  sweep(): Promise<number> {
+    return idempotencyRepository(this.db).deleteExpired(isoAt(this.clock.now()))
+  }
+
+  startSweeping(intervalMs: number, onError: (error: unknown) => void): void {
+    this.timer ??= setInterval(() => void this.sweep().catch(onError), intervalMs)
+    this.timer.unref()
+  }
+
+  stopSweeping(): void {
+    if (this.timer !== undefined) clearInterval(this.timer)
+    this.timer = undefined
+  }
+}

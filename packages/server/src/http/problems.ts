@@ -1,0 +1,100 @@
+import { ApiError, codeForStatus, ERROR_CATALOGUE, type ErrorCode, type ErrorDetail } from '@brandwave/core'
+import type { FastifyError } from 'fastify'
+
+/** The error envelope of SPEC §3, before `meta` is added. */
+export interface ErrorResponse {
+  readonly status: number
+  readonly code: ErrorCode
+  readonly message: string
+  readonly details: readonly ErrorDetail[]
+  readonly headers: Readonly<Record<string, string>>
+}
+
+interface AjvIssue {
+  readonly instancePath: string
+  readonly keyword: string
+  readonly message?: string
+  readonly params: Record<string, unknown>
+}
+
+/** Where an ajv issue is: a JSON pointer into the body, or a query/path parameter name. */
+function fieldOf(issue: AjvIssue, part: string | undefined): string {
+  let pointer = issue.instancePath
+  if (issue.keyword === 'required') pointer += `/${String(issue.params.missingProperty)}`
+  if (issue.keyword === 'additionalProperties') pointer += `/${String(issue.params.additionalProperty)}`
+  if (part === 'body') return pointer === '' ? '/' : pointer
+  return pointer.replace(/^\//, '') || (part ?? 'request')
+}
+
+function messageOf(issue: AjvIssue): string {
+  if (issue.keyword === 'additionalProperties') return 'is not a known field'
+  if (issue.keyword === 'required') return 'is required'
+  if (issue.keyword === 'pattern') return 'has characters or a shape that is not allowed'
+  return issue.message ?? 'is not valid'
+}
+
+/**
+ * Turns anything thrown while handling a request into the response the caller sees.
+ * Brandwave's own `ApiError`s pass through; the framework's 4xx errors get their code from
+ * the one catalogue; anything else is a 500 that reveals nothing.
+ */
+export function toErrorResponse(error: unknown): ErrorResponse {
+  if (error instanceof ApiError) {
+    return { status: error.status, code: error.code, message: error.message, details: error.details, headers: error.headers }
+  }
+  const fastifyError = error as Partial<FastifyError> & { validation?: AjvIssue[]; validationContext?: string }
+  if (Array.isArray(fastifyError.validation)) {
+    // A path parameter that cannot be an id names a resource that does not exist.
+    if (fastifyError.validationContext === 'params') return fromCode('not_found')
+    // Validation stops at the first failure; for a union (`x | null`) ajv also lists each
+    // branch's failure and the union's own, of which the first branch's is the useful one.
+    const issue = fastifyError.validation.find((candidate) => candidate.keyword !== 'anyOf') ?? fastifyError.validation[0]
+    return fromCode('validation_failed', { details: issue === undefined ? [] : [{ field: fieldOf(issue, fastifyError.validationContext), message: messageOf(issue) }] })
+  }
+  const databaseProblem = fromDatabaseError(error)
+  if (databaseProblem !== null) return databaseProblem
+  const status = fastifyError.statusCode
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    switch (fastifyError.code) {
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return fromCode('unsupported_media_type')
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return fromCode('payload_too_large', { message: 'The request body is larger than 64 KiB.' })
+      default:
+        // Framework 4xx messages are fixed strings about the request's shape, never its content.
+        return fromCode(codeForStatus(status), { message: fastifyError.message ?? ERROR_CATALOGUE[codeForStatus(status)].message })
+    }
+  }
+  return fromCode('internal_error')
+}
+
+/**
+ * Storage refusals that bad or racing input can cause, answered as such instead of 500:
+ * a value the database cannot hold (PostgreSQL's class 22, e.g. NUL in text), and a
+ * uniqueness race two requests lost to each other (an email signed up twice at once).
+ */
+/** Network failures of the database or its pool: the service is unavailable, not the request bad. */
+const UNREACHABLE = /Connection terminated|timeout exceeded when trying to connect|Connection ended unexpectedly|Client has encountered a connection error|connect ECONNREFUSED/
+
+function fromDatabaseError(error: unknown): ErrorResponse | null {
+  if (typeof error !== 'object' || error === null) return null
+  const message = 'message' in error && typeof error.message === 'string' ? error.message : ''
+  if (UNREACHABLE.test(message)) return { ...fromCode('unavailable', { message: 'The database is unavailable; retry shortly.' }), headers: { 'retry-after': '1' } }
+  if (!('code' in error) || typeof error.code !== 'string') return null
+  const code = error.code
+  const network = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'SQLITE_BUSY', 'SQLITE_LOCKED'].includes(code)
+  // SQLSTATE 08 (connection exception) and 57P (operator intervention: shutdown, crash).
+  const postgresUnavailable = 'severity' in error && (code.startsWith('08') || code.startsWith('57P'))
+  if (network || postgresUnavailable) return { ...fromCode('unavailable', { message: 'The database is unavailable; retry shortly.' }), headers: { 'retry-after': '1' } }
+  const postgres = 'severity' in error && /^[0-9A-Z]{5}$/.test(code)
+  if (postgres && code.startsWith('22')) return fromCode('validation_failed', { message: 'The request holds a value that cannot be stored.' })
+  if ((postgres && code === '23505') || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    return fromCode('conflict', { message: 'This conflicts with something that already exists.' })
+  }
+  return null
+}
+
+function fromCode(code: ErrorCode, options: { message?: string; details?: readonly ErrorDetail[] } = {}): ErrorResponse {
+  const entry = ERROR_CATALOGUE[code]
+  return { status: entry.status, code, message: options.message ?? entry.message, details: options.details ?? [], headers: {} }
+}

@@ -1,0 +1,47 @@
+import { ERROR_CATALOGUE, type ErrorCode } from '@brandwave/core'
+import { STATUS_CODES, type ServerResponse } from 'node:http'
+import type { Duplex } from 'node:stream'
+import type { ErrorResponse } from './problems.js'
+
+/**
+ * Headers every response carries, errors from the HTTP parser included. `no-store`: a
+ * response may hold a secret (create, rotate, login), and no cache may keep it.
+ */
+export const STANDARD_HEADERS: Readonly<Record<string, string>> = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+}
+
+/** The error envelope of SPEC §3. */
+export function errorBody(response: Pick<ErrorResponse, 'code' | 'message' | 'details'>, requestId: string) {
+  return { error: { code: response.code, message: response.message, details: response.details }, meta: { request_id: requestId } }
+}
+
+function plain(code: ErrorCode, message?: string): ErrorResponse {
+  return { status: ERROR_CATALOGUE[code].status, code, message: message ?? ERROR_CATALOGUE[code].message, details: [], headers: {} }
+}
+
+/**
+ * For failures found before Fastify has a request object (the router, on a raw Node
+ * response): the same envelope and headers as every other error.
+ */
+export function sendRawError(res: ServerResponse, requestId: string, code: ErrorCode, message?: string): void {
+  const response = plain(code, message)
+  const body = JSON.stringify(errorBody(response, requestId))
+  res.writeHead(response.status, { ...STANDARD_HEADERS, 'x-request-id': requestId, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) })
+  res.end(body)
+}
+
+/**
+ * For failures of the HTTP parser itself (headers too large, malformed request line): only
+ * the socket exists, so the response is written by hand, then the connection closed.
+ */
+export function writeSocketError(socket: Duplex, requestId: string, code: ErrorCode): void {
+  if (!socket.writable) return
+  const response = plain(code)
+  const body = JSON.stringify(errorBody(response, requestId))
+  const headers = { ...STANDARD_HEADERS, 'x-request-id': requestId, 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(body)), connection: 'close' }
+  const head = [`HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? ''}`, ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)].join('\r\n')
+  socket.end(`${head}\r\n\r\n${body}`)
+}

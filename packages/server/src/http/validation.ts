@@ -1,0 +1,27 @@
+import { Ajv, type Options } from 'ajv'
+import addFormats from 'ajv-formats'
+import type { FastifySchemaCompiler } from 'fastify'
+
+function createAjv(options: Options): Ajv {
+  const ajv = new Ajv({
+    // Unknown fields are an error, never silently dropped: a typo must not pass unnoticed.
+    removeAdditional: false,
+    useDefaults: true,
+    // The first error only: enough to fix a request, and bounded work on hostile input.
+    allErrors: false,
+    strict: false,
+    ...options,
+  })
+  addFormats.default(ajv, ['date-time', 'email', 'uuid'])
+  return ajv
+}
+
+/**
+ * Bodies are JSON and must carry the right types (`"name": 5` is refused, not turned into
+ * "5"); query strings and path parameters are text, so numbers in them are converted.
+ */
+export function validatorCompiler(): FastifySchemaCompiler<unknown> {
+  const strict = createAjv({ coerceTypes: false })
+  const coercing = createAjv({ coerceTypes: 'array' })
+  return ({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema as object)
+}

@@ -1,0 +1,43 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+
+/**
+ * Prometheus metrics of one process (`GET /metrics`). Never a secret or a token in a label:
+ * labels are route patterns, status codes and outcome codes.
+ */
+export function createMetrics() {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry, prefix: 'brandwave_' })
+  /** Read at scrape time; set once the parts they observe exist. */
+  const sources = {
+    cacheSizes: (): { credential: number; session: number } => ({ credential: 0, session: 0 }),
+    redisUp: (): boolean => false,
+  }
+  return {
+    sources,
+    registry,
+    requests: new Counter({ name: 'brandwave_http_requests_total', help: 'HTTP requests by route pattern and status.', labelNames: ['method', 'route', 'status'], registers: [registry] }),
+    authentications: new Counter({ name: 'brandwave_authentications_total', help: 'Credential and session checks by outcome code.', labelNames: ['code'], registers: [registry] }),
+    storageLookups: new Counter({ name: 'brandwave_credential_storage_lookups_total', help: 'Storage reads by the verification path (cache misses).', labelNames: ['kind'], registers: [registry] }),
+    cacheEntries: new Gauge({
+      name: 'brandwave_verification_cache_entries',
+      help: 'Warm credential and session entries.',
+      labelNames: ['kind'],
+      registers: [registry],
+      collect() {
+        const sizes = sources.cacheSizes()
+        this.set({ kind: 'credential' }, sizes.credential)
+        this.set({ kind: 'session' }, sizes.session)
+      },
+    }),
+    redisUp: new Gauge({
+      name: 'brandwave_redis_up',
+      help: '1 while Redis answers (shared limits and caches in use), 0 otherwise.',
+      registers: [registry],
+      collect() {
+        this.set(sources.redisUp() ? 1 : 0)
+      },
+    }),
+  }
+}
+
+export type Metrics = ReturnType<typeof createMetrics>

@@ -1,0 +1,171 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createApiKey, createPat, joinOrganization, loginAdmin, signUp, type TestUser } from '../../testing/actors.js'
+import { testDatabaseKinds } from '../../testing/databases.js'
+import { startTestServer, type TestServer } from '../../testing/server.js'
+
+const PATH = '/v1/api-keys'
+
+describe.each(testDatabaseKinds)('organization API keys (%s)', (kind) => {
+  let server: TestServer
+  let admin: TestUser
+
+  beforeAll(async () => {
+    server = await startTestServer(kind, { env: { BRANDWAVE_RESOURCES: 'contacts,leads' } })
+    admin = await loginAdmin(server)
+  })
+  afterAll(() => server?.close())
+
+  it('201: an admin creates live and test keys with scopes, allowlist and limit; the key calls the API as the organization', async () => {
+    const live = await createApiKey(server, admin.accessToken, {
+      name: 'Zapier sync',
+      scopes: ['contacts:read', 'contacts:write', 'leads:read'],
+      allowedIps: ['127.0.0.1', '::1'],
+      rateLimit: { requestsPerMinute: 120 },
+    })
+    expect(live.token).toMatch(/^bw_live_[0-9A-Za-z]{36}$/)
+    expect(live).toMatchObject({ type: 'api_key', environment: 'live', scopes: ['contacts:read', 'contacts:write', 'leads:read'], createdBy: { type: 'user', id: admin.userId } })
+    const test = await createApiKey(server, admin.accessToken, { environment: 'test' })
+    expect(test.token).toMatch(/^bw_test_/)
+
+    const me = await server.request('GET', '/api/v1/me', { token: live.token })
+    expect(me.body.data).toEqual({
+      type: 'api_key',
+      keyId: live.id,
+      keyName: 'Zapier sync',
+      tenantId: admin.organizationId,
+      scopes: ['contacts:read', 'contacts:write', 'leads:read'],
+      environment: 'live',
+      expiresAt: null,
+    })
+  })
+
+  it('400: an API key needs at least one scope, and only known ones', async () => {
+    for (const scopes of [undefined, [], ['invoices:read']]) {
+      const response = await server.request('POST', PATH, { token: admin.accessToken, body: { name: 'x', ...(scopes !== undefined && { scopes }) } })
+      expect(response.status, JSON.stringify(scopes)).toBe(400)
+    }
+  })
+
+  it('403: members cannot see or manage API keys, members or the audit log', async () => {
+    const member = await joinOrganization(server, admin, 'member')
+    const key = await createApiKey(server, admin.accessToken)
+    const attempts: Array<[string, string, unknown?]> = [
+      ['GET', PATH],
+      ['POST', PATH, { name: 'mine', scopes: ['contacts:read'] }],
+      ['GET', `${PATH}/${key.id}`],
+      ['PATCH', `${PATH}/${key.id}`, { name: 'pwned' }],
+      ['DELETE', `${PATH}/${key.id}`],
+      ['POST', `${PATH}/${key.id}/rotate`],
+      ['GET', '/v1/members'],
+      ['POST', '/v1/members', { email: 'x@example.com', role: 'company_admin' }],
+      ['GET', '/v1/audit-logs'],
+    ]
+    for (const [method, path, body] of attempts) {
+      const response = await server.request(method, path, { token: member.accessToken, ...(body !== undefined && { body }) })
+      expect(response.status, `${method} ${path}`).toBe(403)
+      expect(response.body.error.code).toBe('forbidden')
+    }
+    // ...and a member's PAT is bounded the same way.
+    const pat = await createPat(server, member.accessToken)
+    expect((await server.request('GET', PATH, { token: pat.token })).body.error.code).toBe('insufficient_scope')
+    // Members still manage their own PATs.
+    expect((await server.request('GET', '/v1/personal-access-tokens', { token: member.accessToken })).status).toBe(200)
+  })
+
+  it('403: nobody grants a scope they lack; a key acting on the API is bounded by its scopes, and says which it needed', async () => {
+    const reader = await createApiKey(server, admin.accessToken, { scopes: ['api_keys:read', 'api_keys:write'] })
+    const escalate = await server.request('POST', PATH, { token: reader.token, body: { name: 'wider', scopes: ['members:write'] } })
+    expect(escalate.status).toBe(403)
+    const within = await server.request('POST', PATH, { token: reader.token, body: { name: 'narrower', scopes: ['api_keys:read'] } })
+    expect(within.status).toBe(201)
+    expect(within.body.data.createdBy).toMatchObject({ type: 'api_key', id: reader.id, name: 'test key' })
+
+    const denied = await server.request('DELETE', `${PATH}/${within.body.data.id}`, { token: reader.token })
+    expect(denied.status).toBe(403)
+    expect(denied.body.error).toMatchObject({ code: 'insufficient_scope', details: [{ field: 'scope', message: 'this needs "api_keys:delete"' }] })
+  })
+
+  it('a key survives its creator: removing the admin who made it leaves it working', async () => {
+    const secondAdmin = await joinOrganization(server, admin, 'company_admin', 'Creator')
+    const key = await createApiKey(server, secondAdmin.accessToken, { scopes: ['contacts:read'] })
+    const removed = await server.request('DELETE', `/v1/members/${secondAdmin.userId}`, { token: admin.accessToken })
+    expect(removed.status).toBe(200)
+    expect((await server.request('GET', '/v1/me', { token: key.token })).status).toBe(200)
+    const record = await server.request('GET', `${PATH}/${key.id}`, { token: admin.accessToken })
+    expect(record.body.data.createdBy).toMatchObject({ type: 'user', id: secondAdmin.userId, name: 'Creator' })
+  })
+
+  it('404 across organizations for every route, never 403', async () => {
+    const key = await createApiKey(server, admin.accessToken)
+    const other = await signUp(server, 'Rival')
+    const otherKey = await createApiKey(server, other.accessToken, { scopes: ['api_keys:read', 'api_keys:write', 'api_keys:delete', 'api_keys:workflow'] })
+    for (const bearer of [other.accessToken, otherKey.token]) {
+      expect((await server.request('GET', `${PATH}/${key.id}`, { token: bearer })).status).toBe(404)
+      expect((await server.request('PATCH', `${PATH}/${key.id}`, { token: bearer, body: { name: 'x' } })).status).toBe(404)
+      expect((await server.request('DELETE', `${PATH}/${key.id}`, { token: bearer })).status).toBe(404)
+      expect((await server.request('POST', `${PATH}/${key.id}/rotate`, { token: bearer })).status).toBe(404)
+      const list = await server.request('GET', PATH, { token: bearer })
+      expect(list.body.items.map((k: { id: string }) => k.id)).not.toContain(key.id)
+    }
+    expect((await server.request('GET', `${PATH}/${key.id}`, { token: admin.accessToken })).body.data.status).toBe('active')
+  })
+
+  it('IP allowlists: 401 from outside, IPv6 ranges honoured, TRUST_PROXY decides whether X-Forwarded-For counts', async () => {
+    const ipv6Only = await createApiKey(server, admin.accessToken, { allowedIps: ['2001:db8::/32'] })
+    const refused = await server.request('GET', '/v1/me', { token: ipv6Only.token })
+    expect(refused.status).toBe(401)
+    expect(refused.body.error.message).toMatch(/IP address/)
+    // Without TRUST_PROXY a forged header changes nothing.
+    expect((await server.request('GET', '/v1/me', { token: ipv6Only.token, headers: { 'x-forwarded-for': '2001:db8::5' } })).status).toBe(401)
+
+    const proxied = await startTestServer(kind, { env: { TRUST_PROXY: '127.0.0.1' } })
+    try {
+      const proxiedAdmin = await loginAdmin(proxied)
+      const key = await createApiKey(proxied, proxiedAdmin.accessToken, { allowedIps: ['2001:db8::/32', '203.0.113.0/24'] })
+      expect((await proxied.request('GET', '/v1/me', { token: key.token, headers: { 'x-forwarded-for': '2001:db8:abcd::5' } })).status).toBe(200)
+      expect((await proxied.request('GET', '/v1/me', { token: key.token, headers: { 'x-forwarded-for': '203.0.113.77' } })).status).toBe(200)
+      expect((await proxied.request('GET', '/v1/me', { token: key.token, headers: { 'x-forwarded-for': '198.51.100.1' } })).status).toBe(401)
+      expect((await proxied.request('GET', '/v1/me', { token: key.token, headers: { 'x-forwarded-for': '2001:db9::1' } })).status).toBe(401)
+    } finally {
+      await proxied.close()
+    }
+  })
+
+  it('429 after exactly the allowed number of requests, with Retry-After; every response carries RateLimit headers', async () => {
+    const key = await createApiKey(server, admin.accessToken, { rateLimit: { requestsPerMinute: 5 } })
+    const statuses: number[] = []
+    for (let i = 0; i < 8; i++) {
+      const response = await server.request('GET', '/v1/me', { token: key.token })
+      statuses.push(response.status)
+      expect(response.headers.get('ratelimit-limit')).toBe('5')
+      expect(Number(response.headers.get('ratelimit-remaining'))).toBe(Math.max(0, 4 - i))
+      if (response.status === 429) {
+        expect(response.body.error.code).toBe('rate_limited')
+        expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0)
+      }
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429, 429])
+  })
+
+  it('rotation families: presenting a rotated-and-revoked key to rotate revokes the whole family, and is audited', async () => {
+    const first = await createApiKey(server, admin.accessToken, { name: 'family' })
+    const second = (await server.request('POST', `${PATH}/${first.id}/rotate`, { token: admin.accessToken })).body.data
+    const third = (await server.request('POST', `${PATH}/${second.id}/rotate`, { token: admin.accessToken, body: { gracePeriodSeconds: 600 } })).body.data
+    expect((await server.request('GET', '/v1/me', { token: second.token })).status).toBe(200)
+    expect((await server.request('GET', '/v1/me', { token: third.token })).status).toBe(200)
+
+    // `second` has a successor but is still in its grace period: plain 409, nothing revoked.
+    expect((await server.request('POST', `${PATH}/${second.id}/rotate`, { token: admin.accessToken })).status).toBe(409)
+    expect((await server.request('GET', '/v1/me', { token: third.token })).status).toBe(200)
+
+    // `first` was rotated and revoked: its reuse kills the family.
+    const reuse = await server.request('POST', `${PATH}/${first.id}/rotate`, { token: admin.accessToken })
+    expect(reuse.status).toBe(409)
+    expect(reuse.body.error.message).toMatch(/family/)
+    for (const key of [second, third]) expect((await server.request('GET', '/v1/me', { token: key.token })).status).toBe(401)
+
+    const audit = await server.request('GET', `/v1/audit-logs?action=credential.family_revoked&targetId=${first.id}`, { token: admin.accessToken })
+    expect(audit.body.items).toHaveLength(1)
+    expect(audit.body.items[0].details).toMatchObject({ familyId: first.id, revokedCount: 2 })
+  })
+})

@@ -1,0 +1,81 @@
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
+import pino from 'pino'
+import { createApp } from './app.js'
+import type { CounterStoreFactory } from './auth/counters.js'
+import { loggerOptions } from './logger.js'
+import { connectRedis } from './redis/connection.js'
+import { systemClock, type Clock } from './clock.js'
+import type { Config } from './config.js'
+import { deriveKeys, loadMasterSecret } from './secret.js'
+import { bootstrapFirstAdmin, type BootstrapResult } from './services/bootstrap.js'
+import { openDatabase, type DatabaseHandle } from './storage/database.js'
+import { migrateToLatest } from './storage/migrations/index.js'
+import { checkSecretFingerprint } from './storage/secret-fingerprint.js'
+
+export interface RunningServer {
+  readonly app: FastifyInstance
+  readonly database: DatabaseHandle
+  /** Where it listens, e.g. `http://127.0.0.1:3000`. */
+  readonly url: string
+  readonly bootstrap: BootstrapResult
+  readonly secretGenerated: boolean
+  /** Stops accepting, finishes in-flight requests, flushes pending writes, closes the database. */
+  close(): Promise<void>
+}
+
+/**
+ * Everything `npm start` does after reading the config: secret, database, migrations,
+ * first admin, app, listen.
+ *
+ * @example
+ * const server = await startServer(loadConfig(process.env))
+ */
+export interface StartOptions {
+  readonly clock?: Clock
+  readonly logger?: FastifyBaseLogger
+  readonly listen?: boolean
+  /** Counters shared through the cluster's primary (workers without Redis). */
+  readonly counters?: CounterStoreFactory
+  /** Skip the first-admin bootstrap (a cluster's primary has done it). */
+  readonly bootstrap?: boolean
+}
+
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  const clock = options.clock ?? systemClock
+  const { secret, generated } = loadMasterSecret(config)
+  const database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
+  const redisLogger = options.logger ?? pino(loggerOptions(config.logLevel))
+  const redis = config.redisUrl === null ? null : connectRedis(config.redisUrl, redisLogger)
+  try {
+    await migrateToLatest(database)
+    const keys = deriveKeys(secret)
+    await checkSecretFingerprint(database.db, keys.tokenHash)
+    const bootstrap = options.bootstrap === false ? ({ created: false } as const) : await bootstrapFirstAdmin(database.db, database.dialect, config.bootstrap, clock)
+    const app = await createApp({
+      config,
+      database,
+      keys,
+      clock,
+      redis,
+      ...(options.logger !== undefined && { logger: options.logger }),
+      ...(options.counters !== undefined && { counters: options.counters }),
+    })
+    const url = options.listen === false ? '' : await app.listen({ port: config.port, host: config.host })
+    return {
+      app,
+      database,
+      url,
+      bootstrap,
+      secretGenerated: generated,
+      async close() {
+        await app.close()
+        await redis?.close()
+        await database.close()
+      },
+    }
+  } catch (error) {
+    await redis?.close()
+    await database.close()
+    throw error
+  }
+}

@@ -1,0 +1,356 @@
+import { randomBytes } from 'node:crypto'
+import {
+  ApiError,
+  generateToken,
+  hashToken,
+  parseIpRange,
+  parseToken,
+  reachViolations,
+  type CredentialReach,
+  type CredentialStatus,
+  type IpRange,
+  type ReachViolation,
+  type Scope,
+  type ScopeCatalog,
+} from '@brandwave/core'
+import type { Kysely } from 'kysely'
+import { actorOf, type Principal } from '../auth/principal.js'
+import type { AccessVersion } from '../auth/access-version.js'
+import { isoAt, type Clock } from '../clock.js'
+import { newId } from '../ids.js'
+import { credentialRepository, type CredentialOwner, type CredentialPage, type CredentialRecord } from '../storage/credentials.js'
+import type { Database } from '../storage/schema.js'
+import { auditActorOf, type AuditLog, type AuditTarget, type RequestContext } from './audit.js'
+import { checkGrantableScopes, normalizeAllowedIps, parseExpiry } from './credential-input.js'
+
+export type CredentialType = 'personal_access_token' | 'api_key'
+
+export interface CreateCredentialInput {
+  readonly name: string
+  readonly expiresAt?: string | null
+  /** Omitted for a PAT: every permission of its owner (seed 000). API keys always have scopes. */
+  readonly scopes?: readonly string[]
+  readonly environment?: 'live' | 'test'
+  readonly allowedIps?: readonly string[] | null
+  readonly rateLimit?: { readonly requestsPerMinute: number } | null
+}
+
+export interface UpdateCredentialInput {
+  readonly name?: string
+  readonly allowedIps?: readonly string[] | null
+  readonly rateLimit?: { readonly requestsPerMinute: number } | null
+}
+
+export interface RotateCredentialInput {
+  readonly gracePeriodSeconds?: number
+  readonly expiresAt?: string | null
+}
+
+export interface ListCredentialsInput {
+  readonly status?: CredentialStatus
+  readonly environment?: 'live' | 'test'
+  readonly search?: string
+  readonly limit: number
+  readonly afterSeq: number | null
+}
+
+/** A credential with the secret that was just minted for it: shown once, never stored. */
+export interface IssuedCredential {
+  readonly credential: CredentialRecord
+  readonly token: string
+}
+
+export interface CredentialServiceDependencies {
+  readonly db: Kysely<Database>
+  readonly tokenPrefix: string
+  readonly tokenHashKey: Buffer
+  readonly catalog: ScopeCatalog
+  readonly accessVersion: AccessVersion
+  readonly audit: AuditLog
+  readonly clock: Clock
+  readonly defaultRateLimitPerMinute: number
+}
+
+/** The limits a credential keeps when it is minted, rotated or reshaped by another one. */
+interface Limits {
+  readonly expiresAt?: string | null
+  readonly allowedIps?: readonly string[] | null
+  readonly rateLimitPerMinute?: number | null
+}
+
+const REACH_MESSAGES: Record<Exclude<ReachViolation, 'scopes'>, { field: string; message: string }> = {
+  expiresAt: { field: '/expiresAt', message: 'cannot be later than the expiry of the token making this request' },
+  allowedIps: { field: '/allowedIps', message: 'must stay within the IP allowlist of the token making this request' },
+  rateLimit: { field: '/rateLimit', message: 'cannot exceed the rate limit of the token making this request' },
+}
+
+const NOT_FOUND = {
+  personal_access_token: 'No personal access token of yours has this id.',
+  api_key: 'No API key of this organization has this id.',
+} as const
+
+function targetOf(credential: CredentialRecord): AuditTarget {
+  return { type: credential.ownerKind === 'user' ? 'personal_access_token' : 'api_key', id: credential.id, name: credential.name }
+}
+
+/**
+ * The lifecycle of PATs and API keys: one implementation for both owner kinds (SPEC §1).
+ * Callers have already checked the principal's scope for the operation. Every change is
+ * audited in the same transaction, and every change that can deny access moves the access
+ * version before the call returns.
+ */
+export class CredentialService {
+  constructor(private readonly deps: CredentialServiceDependencies) {}
+
+  /** Whose credentials of this type the principal may see: its own PATs, or its organization's keys. */
+  private ownerFor(principal: Principal, type: CredentialType): CredentialOwner {
+    if (type === 'api_key') return { organizationId: principal.organizationId, ownerKind: 'organization', ownerUserId: null }
+    if (principal.userId === null) throw new ApiError('forbidden', 'API keys belong to the organization and cannot hold personal access tokens.')
+    return { organizationId: principal.organizationId, ownerKind: 'user', ownerUserId: principal.userId }
+  }
+
+  async create(principal: Principal, type: CredentialType, input: CreateCredentialInput, context: RequestContext): Promise<IssuedCredential> {
+    const now = this.deps.clock.now()
+    const owner = this.ownerFor(principal, type)
+    // A token minting another passes on its own limits unless the request narrows them.
+    const minter = principal.kind === 'credential' ? principal.credential : null
+    const limits = {
+      expiresAt: input.expiresAt === undefined && minter !== null ? minter.expiresAt : parseExpiry(input.expiresAt, now, '/expiresAt'),
+      allowedIps: input.allowedIps === undefined && minter !== null ? minter.allowedIps : (normalizeAllowedIps(input.allowedIps, '/allowedIps') ?? null),
+      rateLimitPerMinute: input.rateLimit === undefined && minter !== null ? minter.rateLimitPerMinute : (input.rateLimit?.requestsPerMinute ?? null),
+    }
+    this.checkReach(principal, limits)
+    const fields = {
+      name: input.name,
+      environment: input.environment ?? 'live',
+      scopes: this.grantedScopes(principal, input.scopes),
+      ...limits,
+      familyId: null,
+      rotatedFromId: null,
+    } as const
+    return this.deps.db.transaction().execute(async (trx) => {
+      const issued = await this.issue(trx, principal, owner, fields)
+      const { credential } = issued
+      await this.audit(trx, principal, 'credential.created', credential, context, {
+        environment: credential.environment,
+        scopes: credential.scopes,
+        expiresAt: credential.expiresAt,
+        allowedIps: credential.allowedIps,
+        rateLimitPerMinute: credential.rateLimitPerMinute,
+      })
+      return issued
+    })
+  }
+
+  /**
+   * A credential acting on credentials cannot give them more reach than it has itself:
+   * no later expiry, no wider allowlist, no higher rate limit (scopes are checked apart).
+   * Sessions are bounded by their role only.
+   */
+  private checkReach(principal: Principal, limits: Limits): void {
+    if (principal.kind !== 'credential') return
+    const own = principal.credential
+    const parse = (ips: readonly string[] | null): IpRange[] | null => (ips === null ? null : ips.map(parseIpRange).filter((range): range is IpRange => range !== null))
+    const bound: CredentialReach = {
+      scopes: principal.scopes,
+      expiresAt: own.expiresAt === null ? null : Date.parse(own.expiresAt),
+      allowlist: parse(own.allowedIps),
+      requestsPerMinute: own.rateLimitPerMinute ?? this.deps.defaultRateLimitPerMinute,
+    }
+    const violations = reachViolations(
+      {
+        ...(limits.expiresAt !== undefined && { expiresAt: limits.expiresAt === null ? null : Date.parse(limits.expiresAt) }),
+        ...(limits.allowedIps !== undefined && { allowlist: parse(limits.allowedIps) }),
+        ...(limits.rateLimitPerMinute !== undefined && { requestsPerMinute: limits.rateLimitPerMinute ?? this.deps.defaultRateLimitPerMinute }),
+      },
+      bound,
+    ).filter((violation): violation is Exclude<ReachViolation, 'scopes'> => violation !== 'scopes')
+    if (violations.length > 0) {
+      throw new ApiError('forbidden', 'A token cannot give a credential more reach than it has itself.', { details: violations.map((v) => REACH_MESSAGES[v]) })
+    }
+  }
+
+  /**
+   * The scopes a new credential gets. Omitted scopes mean "everything the owner can do"
+   * only when a session mints it; a scoped token minting another passes on its own
+   * scopes, so a narrow token can never mint a wider one.
+   */
+  private grantedScopes(principal: Principal, requested: readonly string[] | undefined): readonly Scope[] | null {
+    if (requested !== undefined) return checkGrantableScopes(requested, this.deps.catalog, principal.scopes, '/scopes')
+    if (principal.kind === 'credential' && principal.credential.scopes !== null) return [...principal.scopes]
+    return null
+  }
+
+  private async issue(
+    db: Kysely<Database>,
+    principal: Principal,
+    owner: CredentialOwner,
+    fields: {
+      name: string
+      environment: 'live' | 'test'
+      scopes: readonly Scope[] | null
+      expiresAt: string | null
+      allowedIps: readonly string[] | null
+      rateLimitPerMinute: number | null
+      familyId: string | null
+      rotatedFromId: string | null
+    },
+  ): Promise<IssuedCredential> {
+    const token = generateToken(this.deps.tokenPrefix, fields.environment, randomBytes)
+    const parsed = parseToken(token, this.deps.tokenPrefix, [fields.environment])
+    if (!parsed.ok) throw new Error('generated token does not parse')
+    const id = newId()
+    const credential = await credentialRepository(db).insert({
+      id,
+      organizationId: owner.organizationId,
+      ownerKind: owner.ownerKind,
+      ownerUserId: owner.ownerUserId,
+      name: fields.name,
+      environment: fields.environment,
+      tokenHash: hashToken(this.deps.tokenHashKey, token),
+      start: parsed.token.start,
+      last4: parsed.token.last4,
+      scopes: fields.scopes,
+      allowedIps: fields.allowedIps,
+      rateLimitPerMinute: fields.rateLimitPerMinute,
+      createdBy: actorOf(principal),
+      createdAt: isoAt(this.deps.clock.now()),
+      expiresAt: fields.expiresAt,
+      familyId: fields.familyId ?? id,
+      rotatedFromId: fields.rotatedFromId,
+    })
+    return { credential, token }
+  }
+
+  private audit(
+    db: Kysely<Database>,
+    principal: Principal,
+    action: 'credential.created' | 'credential.updated' | 'credential.revoked' | 'credential.rotated' | 'credential.family_revoked',
+    credential: CredentialRecord,
+    context: RequestContext,
+    details: Record<string, unknown> = {},
+  ): Promise<void> {
+    const { actor, via } = auditActorOf(principal)
+    return this.deps.audit.record(db, { organizationId: credential.organizationId, action, actor, target: targetOf(credential), details: { ...details, ...via } }, context)
+  }
+
+  async list(principal: Principal, type: CredentialType, input: ListCredentialsInput): Promise<CredentialPage> {
+    const filter = {
+      ...(input.status !== undefined && { status: input.status }),
+      ...(input.environment !== undefined && { environment: input.environment }),
+      ...(input.search !== undefined && { search: input.search }),
+    }
+    return credentialRepository(this.deps.db).list(this.ownerFor(principal, type), filter, { limit: input.limit, afterSeq: input.afterSeq }, isoAt(this.deps.clock.now()))
+  }
+
+  async get(principal: Principal, type: CredentialType, id: string): Promise<CredentialRecord> {
+    const credential = await credentialRepository(this.deps.db).findOwned(this.ownerFor(principal, type), id)
+    // Another owner's credential is "not found", never "forbidden": existence is not revealed.
+    if (credential === undefined) throw new ApiError('not_found', NOT_FOUND[type])
+    return credential
+  }
+
+  /** The seed-004 surface addresses API keys by their integer id. */
+  async getBySeq(principal: Principal, seq: number): Promise<CredentialRecord> {
+    const credential = await credentialRepository(this.deps.db).findOwnedBySeq(this.ownerFor(principal, 'api_key'), seq)
+    if (credential === undefined || credential.revokedAt !== null) throw new ApiError('not_found', NOT_FOUND.api_key)
+    return credential
+  }
+
+  async update(principal: Principal, type: CredentialType, id: string, input: UpdateCredentialInput, context: RequestContext): Promise<CredentialRecord> {
+    const current = await this.get(principal, type, id)
+    if (current.revokedAt !== null) throw new ApiError('conflict', 'A revoked credential cannot be changed.')
+    const allowedIps = normalizeAllowedIps(input.allowedIps, '/allowedIps')
+    const changes = {
+      ...(input.name !== undefined && { name: input.name }),
+      ...(allowedIps !== undefined && { allowedIps }),
+      ...(input.rateLimit !== undefined && { rateLimitPerMinute: input.rateLimit?.requestsPerMinute ?? null }),
+    }
+    this.checkReach(principal, changes)
+    await this.deps.db.transaction().execute(async (trx) => {
+      await credentialRepository(trx).update(id, changes, isoAt(this.deps.clock.now()))
+      await this.audit(trx, principal, 'credential.updated', current, context, { changes, ...(changes.name !== undefined && { previousName: current.name }) })
+    })
+    // A narrower allowlist or a lower limit must apply from the next request on.
+    await this.deps.accessVersion.bump()
+    return this.get(principal, type, id)
+  }
+
+  /** Revokes now and for good; revoking a revoked credential returns it unchanged. */
+  async revoke(principal: Principal, type: CredentialType, id: string, context: RequestContext): Promise<CredentialRecord> {
+    const current = await this.get(principal, type, id)
+    const revoked = await this.deps.db.transaction().execute(async (trx) => {
+      const done = await credentialRepository(trx).revoke(id, isoAt(this.deps.clock.now()), 'revoked')
+      if (done) await this.audit(trx, principal, 'credential.revoked', current, context)
+      return done
+    })
+    if (revoked) await this.deps.accessVersion.bump()
+    return this.get(principal, type, id)
+  }
+
+  /**
+   * Issues a successor with the same name, scopes, allowlist, limit and environment. The
+   * old credential is revoked now, or expires when the grace period ends (never later than
+   * it would have anyway). A credential that was rotated, revoked or expired is refused;
+   * one that was rotated *and* revoked means its secret is still in circulation after it
+   * was retired, so its whole family is revoked (GitLab's token-family reuse detection).
+   */
+  async rotate(principal: Principal, type: CredentialType, id: string, input: RotateCredentialInput, context: RequestContext): Promise<IssuedCredential> {
+    const now = this.deps.clock.now()
+    const old = await this.get(principal, type, id)
+    const owner = this.ownerFor(principal, type)
+    const expiresAt = input.expiresAt === undefined ? old.expiresAt : parseExpiry(input.expiresAt, now, '/expiresAt')
+
+    if (old.rotatedToId !== null && old.revokedAt !== null) {
+      await this.revokeFamily(principal, old, context)
+      throw new ApiError('conflict', 'This credential was already rotated and retired; its whole rotation family has been revoked as a precaution.')
+    }
+    if (old.rotatedToId !== null) throw new ApiError('conflict', 'This credential was already rotated; rotate its successor instead.')
+    if (old.revokedAt !== null) throw new ApiError('conflict', 'A revoked credential cannot be rotated.')
+    if (old.expiresAt !== null && Date.parse(old.expiresAt) <= now) throw new ApiError('conflict', 'An expired credential cannot be rotated.')
+
+    // Rotating hands out a fresh secret with the old scopes: the rotator must hold them all,
+    // or a narrow token could rotate a wide one and walk away with its powers.
+    const successorScopes = old.scopes ?? [...(principal.role === null ? this.deps.catalog.all : this.deps.catalog.roleScopes(principal.role))]
+    checkGrantableScopes(successorScopes, this.deps.catalog, principal.scopes, '/id')
+    this.checkReach(principal, { expiresAt, allowedIps: old.allowedIps, rateLimitPerMinute: old.rateLimitPerMinute })
+
+    const grace = input.gracePeriodSeconds ?? 0
+    const graceEnd = now + grace * 1000
+    const oldChange = grace === 0
+      ? { revokedAt: isoAt(now), expiresAt: old.expiresAt }
+      : { revokedAt: null, expiresAt: isoAt(old.expiresAt === null ? graceEnd : Math.min(Date.parse(old.expiresAt), graceEnd)) }
+
+    const issued = await this.deps.db.transaction().execute(async (trx) => {
+      const successor = await this.issue(trx, principal, owner, {
+        name: old.name,
+        environment: old.environment,
+        scopes: old.scopes,
+        expiresAt,
+        allowedIps: old.allowedIps,
+        rateLimitPerMinute: old.rateLimitPerMinute,
+        familyId: old.familyId,
+        rotatedFromId: old.id,
+      })
+      // Conditional on the old one still being rotatable: of two concurrent rotations one wins.
+      const marked = await credentialRepository(trx).markRotated(old.id, successor.credential.id, oldChange, isoAt(now))
+      if (!marked) throw new ApiError('conflict', 'This credential was rotated or revoked meanwhile.')
+      await this.audit(trx, principal, 'credential.rotated', old, context, {
+        successorId: successor.credential.id,
+        gracePeriodSeconds: grace,
+        oldExpiresAt: oldChange.expiresAt,
+      })
+      return successor
+    })
+    await this.deps.accessVersion.bump()
+    return issued
+  }
+
+  private async revokeFamily(principal: Principal, presented: CredentialRecord, context: RequestContext): Promise<void> {
+    await this.deps.db.transaction().execute(async (trx) => {
+      const revoked = await credentialRepository(trx).revokeFamily(presented.familyId, isoAt(this.deps.clock.now()), 'family_reuse_detected')
+      await this.audit(trx, principal, 'credential.family_revoked', presented, context, { familyId: presented.familyId, revokedCount: revoked })
+    })
+    await this.deps.accessVersion.bump()
+  }
+}

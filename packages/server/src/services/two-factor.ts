@@ -1,0 +1,172 @@
+import { randomBytes } from 'node:crypto'
+import { ApiError, hashToken, open, seal } from '@brandwave/core'
+import type { Kysely } from 'kysely'
+import { generateSecret, generateURI, verify } from 'otplib'
+import type { SessionPrincipal } from '../auth/principal.js'
+import type { AccessVersion } from '../auth/access-version.js'
+import { isoAt, type Clock } from '../clock.js'
+import { newId } from '../ids.js'
+import { organizationRepository, type UserRow } from '../storage/organizations.js'
+import type { Database } from '../storage/schema.js'
+import { sessionRepository } from '../storage/sessions.js'
+import { twoFactorRepository } from '../storage/two-factor.js'
+import type { LoginThrottle } from '../auth/counters.js'
+import type { AuditLog, RequestContext } from './audit.js'
+
+/** RFC 6238 defaults every authenticator app understands: SHA-1, 6 digits, 30 s. */
+const PERIOD_SECONDS = 30
+/** ±1 time step for clock drift between phone and server. */
+const TOLERANCE_SECONDS = 30
+const RECOVERY_CODE_COUNT = 10
+/** Base32 without padding: 12 characters of 5 bits = 60 bits per recovery code. */
+const RECOVERY_ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567'
+/** Turning 2FA off needs a sign-in this recent: a stolen long-lived session cannot do it. */
+export const FRESH_SESSION_MS = 10 * 60_000
+
+export type SecondFactor = 'totp' | 'recovery_code'
+
+export interface TwoFactorServiceDependencies {
+  readonly db: Kysely<Database>
+  readonly encryptionKey: Buffer
+  readonly tokenHashKey: Buffer
+  readonly issuer: string
+  readonly accessVersion: AccessVersion
+  readonly audit: AuditLog
+  readonly clock: Clock
+  /** Guessing codes to turn 2FA off is throttled like guessing them to sign in. */
+  readonly throttle: LoginThrottle
+}
+
+function newRecoveryCode(): string {
+  const bytes = randomBytes(12)
+  const chars = [...bytes].map((byte) => RECOVERY_ALPHABET[byte & 31])
+  return `${chars.slice(0, 4).join('')}-${chars.slice(4, 8).join('')}-${chars.slice(8).join('')}`
+}
+
+/** Recovery codes are compared without case, dashes or spaces: people retype them. */
+function normalizeRecoveryCode(code: string): string {
+  return code.toLowerCase().replace(/[\s-]/g, '')
+}
+
+/**
+ * TOTP two-factor authentication (RFC 6238) with one-time recovery codes. The TOTP secret is
+ * stored sealed (AES-256-GCM); recovery codes only as keyed hashes; a TOTP code is accepted
+ * once (the last used time step is remembered).
+ */
+export class TwoFactorService {
+  constructor(private readonly deps: TwoFactorServiceDependencies) {}
+
+  private recoveryHash(code: string): string {
+    return hashToken(this.deps.tokenHashKey, `recovery:${normalizeRecoveryCode(code)}`)
+  }
+
+  private async user(principal: SessionPrincipal): Promise<UserRow> {
+    const user = await organizationRepository(this.deps.db).findUser(principal.userId)
+    if (user === undefined) throw new ApiError('unauthorized')
+    return user
+  }
+
+  async setUp(principal: SessionPrincipal): Promise<{ secret: string; otpauthUrl: string }> {
+    const user = await this.user(principal)
+    if (user.totp_enabled_at !== null) throw new ApiError('conflict', 'Two-factor authentication is already on; turn it off first to enrol another authenticator.')
+    const secret = generateSecret()
+    await twoFactorRepository(this.deps.db).setPendingSecret(user.id, seal(this.deps.encryptionKey, secret, `totp:${user.id}`))
+    return { secret, otpauthUrl: generateURI({ issuer: this.deps.issuer, label: user.email, secret }) }
+  }
+
+  async enable(principal: SessionPrincipal, code: string, context: RequestContext): Promise<string[]> {
+    const user = await this.user(principal)
+    if (user.totp_enabled_at !== null) throw new ApiError('conflict', 'Two-factor authentication is already on.')
+    if (user.totp_secret === null) throw new ApiError('conflict', 'Start with POST /v1/auth/2fa/setup.')
+    if (!(await this.checkTotp(user, code))) throw new ApiError('validation_failed', 'The code is not valid.', { details: [{ field: '/code', message: 'does not match the authenticator' }] })
+
+    const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode)
+    const now = isoAt(this.deps.clock.now())
+    await this.deps.db.transaction().execute(async (trx) => {
+      if (!(await twoFactorRepository(trx).enable(user.id, now, codes.map((c) => ({ id: newId(), hash: this.recoveryHash(c) }))))) {
+        throw new ApiError('conflict', 'Two-factor authentication is already on.')
+      }
+      // Sessions signed in without the second factor end; this one proved both just now.
+      const endedSessions = await sessionRepository(trx).endAllOfUser(user.id, now, 'two_factor_enabled', { exceptSessionId: principal.sessionId })
+      await this.deps.audit.record(
+        trx,
+        {
+          organizationId: principal.organizationId,
+          action: 'auth.two_factor_enabled',
+          actor: { type: 'user', id: user.id, name: user.name },
+          target: { type: 'user', id: user.id, name: user.email },
+          details: { endedSessions },
+        },
+        context,
+      )
+    })
+    // Ended sessions die on their next request; others show the change in `/v1/me`.
+    await this.deps.accessVersion.bump()
+    return codes
+  }
+
+  /** Checks a code and turns 2FA off; `code` is a TOTP or an unused recovery code. */
+  async disable(principal: SessionPrincipal, code: string, context: RequestContext): Promise<{ disabledAt: string }> {
+    if (this.deps.clock.now() - Date.parse(principal.sessionCreatedAt) > FRESH_SESSION_MS) {
+      throw new ApiError('forbidden', 'Sign in again first: turning off two-factor authentication needs a sign-in from the last 10 minutes.')
+    }
+    const user = await this.user(principal)
+    if (user.totp_enabled_at === null) throw new ApiError('conflict', 'Two-factor authentication is not on.')
+    const throttled = await this.deps.throttle.attempt(user.email, context.ip)
+    if (!throttled.allowed) {
+      throw new ApiError('rate_limited', 'Too many wrong codes; wait before trying again.', { headers: { 'retry-after': String(throttled.retryAfterSeconds) } })
+    }
+    if ((await this.verifySecondFactor(user, code, principal.organizationId, context)) === null) {
+      throw new ApiError('validation_failed', 'The code is not valid.', { details: [{ field: '/code', message: 'is neither a current TOTP code nor an unused recovery code' }] })
+    }
+    await this.deps.throttle.succeeded(user.email, context.ip)
+    const disabledAt = isoAt(this.deps.clock.now())
+    await this.deps.db.transaction().execute(async (trx) => {
+      await twoFactorRepository(trx).disable(user.id)
+      await this.deps.audit.record(
+        trx,
+        { organizationId: principal.organizationId, action: 'auth.two_factor_disabled', actor: { type: 'user', id: user.id, name: user.name }, target: { type: 'user', id: user.id, name: user.email } },
+        context,
+      )
+    })
+    await this.deps.accessVersion.bump()
+    return { disabledAt }
+  }
+
+  /**
+   * Accepts a current TOTP code or an unused recovery code, spending it; null when neither.
+   * A recovery code's use is audited (in `organizationId`): it means the authenticator is gone.
+   */
+  async verifySecondFactor(user: UserRow, code: string, organizationId: string | null, context: RequestContext): Promise<SecondFactor | null> {
+    if (/^\d{6}$/.test(code)) return (await this.checkTotp(user, code)) ? 'totp' : null
+    const now = isoAt(this.deps.clock.now())
+    const used = await twoFactorRepository(this.deps.db).useRecoveryCode(user.id, this.recoveryHash(code), now)
+    if (!used) return null
+    const remaining = await twoFactorRepository(this.deps.db).unusedRecoveryCodes(user.id)
+    await this.deps.audit.record(
+      this.deps.db,
+      { organizationId, action: 'auth.recovery_code_used', actor: { type: 'user', id: user.id, name: user.name }, target: { type: 'user', id: user.id, name: user.email }, details: { remaining } },
+      context,
+    )
+    return 'recovery_code'
+  }
+
+  /** RFC 6238 with ±1 step, each step accepted once (the replay check is atomic). */
+  private async checkTotp(user: UserRow, code: string): Promise<boolean> {
+    if (user.totp_secret === null || !/^\d{6}$/.test(code)) return false
+    const secret = open(this.deps.encryptionKey, user.totp_secret, `totp:${user.id}`)
+    const epoch = Math.floor(this.deps.clock.now() / 1000)
+    const currentStep = Math.floor(epoch / PERIOD_SECONDS)
+    const result = await verify({
+      secret,
+      token: code,
+      epoch,
+      epochTolerance: TOLERANCE_SECONDS,
+      // A step at or before the last one used is refused (bounded: the library rejects a
+      // bound beyond the window, which a clock set back would otherwise produce).
+      ...(user.totp_last_step !== null && { afterTimeStep: Math.min(user.totp_last_step, currentStep + 1) }),
+    })
+    if (!result.valid) return false
+    return twoFactorRepository(this.deps.db).useStep(user.id, currentStep + result.delta)
+  }
+}

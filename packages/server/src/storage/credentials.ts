@@ -1,0 +1,334 @@
+import type { CredentialStatus, Role, Scope } from '@brandwave/core'
+import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysely'
+import { compiledOnce } from './compiled-once.js'
+import { containsIgnoringCase } from './like.js'
+import type { ActorType, CredentialsTable, Database, OwnerKind } from './schema.js'
+
+export type CredentialRow = Selectable<CredentialsTable>
+
+/** A stored credential with its JSON columns decoded. Never carries the secret. */
+export interface CredentialRecord {
+  readonly seq: number
+  readonly id: string
+  readonly organizationId: string
+  readonly ownerKind: OwnerKind
+  readonly ownerUserId: string | null
+  readonly name: string
+  readonly environment: 'live' | 'test'
+  readonly start: string
+  readonly last4: string
+  readonly scopes: readonly Scope[] | null
+  readonly allowedIps: readonly string[] | null
+  readonly rateLimitPerMinute: number | null
+  readonly createdBy: { readonly type: ActorType; readonly id: string | null; readonly name: string }
+  readonly createdAt: string
+  readonly updatedAt: string
+  readonly expiresAt: string | null
+  readonly revokedAt: string | null
+  readonly revokedReason: string | null
+  readonly lastUsedAt: string | null
+  readonly lastUsedIp: string | null
+  readonly familyId: string
+  readonly rotatedFromId: string | null
+  readonly rotatedToId: string | null
+}
+
+export interface NewCredential {
+  readonly id: string
+  readonly organizationId: string
+  readonly ownerKind: OwnerKind
+  readonly ownerUserId: string | null
+  readonly name: string
+  readonly environment: 'live' | 'test'
+  readonly tokenHash: string
+  readonly start: string
+  readonly last4: string
+  readonly scopes: readonly Scope[] | null
+  readonly allowedIps: readonly string[] | null
+  readonly rateLimitPerMinute: number | null
+  readonly createdBy: { readonly type: ActorType; readonly id: string | null; readonly name: string }
+  readonly createdAt: string
+  readonly expiresAt: string | null
+  readonly familyId: string
+  readonly rotatedFromId: string | null
+}
+
+/** Which credentials a list or lookup may see: one owner's PATs, or one organization's API keys. */
+export interface CredentialOwner {
+  readonly organizationId: string
+  readonly ownerKind: OwnerKind
+  /** Required for `user`-owned credentials: a user sees only their own tokens. */
+  readonly ownerUserId: string | null
+}
+
+export interface CredentialListFilter {
+  readonly status?: CredentialStatus
+  readonly environment?: 'live' | 'test'
+  readonly search?: string
+}
+
+export interface CredentialPage {
+  readonly items: CredentialRecord[]
+  readonly totalCount: number
+  readonly facets: { status: Record<CredentialStatus, number>; environment: Record<'live' | 'test', number> }
+  /** The `seq` to continue after, or null on the last page. */
+  readonly nextAfterSeq: number | null
+}
+
+export interface UsageEntry {
+  readonly credentialId: string
+  readonly at: string
+  readonly ip: string | null
+}
+
+function decode(row: CredentialRow): CredentialRecord {
+  return {
+    seq: row.seq,
+    id: row.id,
+    organizationId: row.organization_id,
+    ownerKind: row.owner_kind,
+    ownerUserId: row.owner_user_id,
+    name: row.name,
+    environment: row.environment,
+    start: row.start,
+    last4: row.last4,
+    scopes: row.scopes === null ? null : (JSON.parse(row.scopes) as Scope[]),
+    allowedIps: row.allowed_ips === null ? null : (JSON.parse(row.allowed_ips) as string[]),
+    rateLimitPerMinute: row.rate_limit_per_minute,
+    createdBy: { type: row.created_by_type, id: row.created_by_id, name: row.created_by_name },
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+    revokedReason: row.revoked_reason,
+    lastUsedAt: row.last_used_at,
+    lastUsedIp: row.last_used_ip,
+    familyId: row.family_id,
+    rotatedFromId: row.rotated_from_id,
+    rotatedToId: row.rotated_to_id,
+  }
+}
+
+type CredentialExpression = ExpressionBuilder<Database, 'credentials'>
+
+function statusCondition(eb: CredentialExpression, status: CredentialStatus, now: string) {
+  switch (status) {
+    case 'revoked':
+      return eb('revoked_at', 'is not', null)
+    case 'expired':
+      return eb.and([eb('revoked_at', 'is', null), eb('expires_at', 'is not', null), eb('expires_at', '<=', now)])
+    case 'active':
+      return eb.and([eb('revoked_at', 'is', null), eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)])])
+  }
+}
+
+/** The credential table: PATs and API keys alike. */
+export function credentialRepository(db: Kysely<Database>) {
+  function ownedBy(owner: CredentialOwner) {
+    return (eb: CredentialExpression) =>
+      eb.and([
+        eb('organization_id', '=', owner.organizationId),
+        eb('owner_kind', '=', owner.ownerKind),
+        owner.ownerUserId === null ? eb('owner_user_id', 'is', null) : eb('owner_user_id', '=', owner.ownerUserId),
+      ])
+  }
+
+  function filtered(owner: CredentialOwner, filter: CredentialListFilter, now: string) {
+    return (eb: CredentialExpression) => {
+      const conditions = [ownedBy(owner)(eb)]
+      if (filter.status !== undefined) conditions.push(statusCondition(eb, filter.status, now))
+      if (filter.environment !== undefined) conditions.push(eb('environment', '=', filter.environment))
+      if (filter.search !== undefined) {
+        conditions.push(eb.or([containsIgnoringCase(sql.ref('name'), filter.search), containsIgnoringCase(sql.ref('start'), filter.search)]))
+      }
+      return eb.and(conditions)
+    }
+  }
+
+  /**
+   * The verification lookup (SPEC §7 step 2): one indexed read by token hash, joined with
+   * the owner's current membership so a demoted or removed owner is seen at once.
+   */
+  const verificationLookup = compiledOnce((tokenHash) =>
+    db
+      .selectFrom('credentials')
+      .leftJoin('memberships', (join) => join.onRef('memberships.organization_id', '=', 'credentials.organization_id').onRef('memberships.user_id', '=', 'credentials.owner_user_id'))
+      .leftJoin('users', 'users.id', 'credentials.owner_user_id')
+      .selectAll('credentials')
+      .select(['memberships.role as owner_role', 'users.name as owner_name'])
+      .where('credentials.token_hash', '=', tokenHash),
+  )
+
+  return {
+    async insert(credential: NewCredential): Promise<CredentialRecord> {
+      const row = await db
+        .insertInto('credentials')
+        .values({
+          id: credential.id,
+          organization_id: credential.organizationId,
+          owner_kind: credential.ownerKind,
+          owner_user_id: credential.ownerUserId,
+          name: credential.name,
+          environment: credential.environment,
+          token_hash: credential.tokenHash,
+          start: credential.start,
+          last4: credential.last4,
+          scopes: credential.scopes === null ? null : JSON.stringify(credential.scopes),
+          allowed_ips: credential.allowedIps === null ? null : JSON.stringify(credential.allowedIps),
+          rate_limit_per_minute: credential.rateLimitPerMinute,
+          created_by_type: credential.createdBy.type,
+          created_by_id: credential.createdBy.id,
+          created_by_name: credential.createdBy.name,
+          created_at: credential.createdAt,
+          updated_at: credential.createdAt,
+          expires_at: credential.expiresAt,
+          revoked_at: null,
+          revoked_reason: null,
+          last_used_at: null,
+          last_used_ip: null,
+          family_id: credential.familyId,
+          rotated_from_id: credential.rotatedFromId,
+          rotated_to_id: null,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow()
+      return decode(row)
+    },
+
+    /**
+     * The verification lookup (SPEC §7 step 2): one indexed read by token hash, joined
+     * with the owner's current membership so a demoted or removed owner is seen at once.
+     */
+    async findForVerification(tokenHash: string): Promise<{ credential: CredentialRecord; ownerRole: Role | null; ownerName: string | null } | undefined> {
+      const [row] = (await db.executeQuery(verificationLookup(tokenHash))).rows
+      if (row === undefined) return undefined
+      const { owner_role: ownerRole, owner_name: ownerName, ...credential } = row
+      return { credential: decode(credential), ownerRole, ownerName }
+    },
+
+    async findOwnedBySeq(owner: CredentialOwner, seq: number): Promise<CredentialRecord | undefined> {
+      const row = await db.selectFrom('credentials').selectAll().where(ownedBy(owner)).where('seq', '=', seq).executeTakeFirst()
+      return row === undefined ? undefined : decode(row)
+    },
+
+    async findOwned(owner: CredentialOwner, id: string): Promise<CredentialRecord | undefined> {
+      const row = await db.selectFrom('credentials').selectAll().where(ownedBy(owner)).where('id', '=', id).executeTakeFirst()
+      return row === undefined ? undefined : decode(row)
+    },
+
+    async list(owner: CredentialOwner, filter: CredentialListFilter, page: { limit: number; afterSeq: number | null }, now: string): Promise<CredentialPage> {
+      let query = db.selectFrom('credentials').selectAll().where(filtered(owner, filter, now))
+      if (page.afterSeq !== null) query = query.where('seq', '<', page.afterSeq)
+      const rows = await query.orderBy('seq', 'desc').limit(page.limit + 1).execute()
+
+      const countWhere = (eb: CredentialExpression, status: CredentialStatus) => eb.fn.sum<number>(eb.case().when(statusCondition(eb, status, now)).then(1).else(0).end())
+      const groups = await db
+        .selectFrom('credentials')
+        .where(filtered(owner, filter, now))
+        .select((eb) => ['environment', eb.fn.countAll<number>().as('n'), countWhere(eb, 'revoked').as('revoked'), countWhere(eb, 'expired').as('expired')])
+        .groupBy('environment')
+        .execute()
+
+      const facets: CredentialPage['facets'] = { status: { active: 0, expired: 0, revoked: 0 }, environment: { live: 0, test: 0 } }
+      let totalCount = 0
+      for (const group of groups) {
+        const [n, revoked, expired] = [Number(group.n), Number(group.revoked), Number(group.expired)]
+        facets.environment[group.environment] += n
+        facets.status.revoked += revoked
+        facets.status.expired += expired
+        facets.status.active += n - revoked - expired
+        totalCount += n
+      }
+      const items = rows.slice(0, page.limit).map(decode)
+      return { items, totalCount, facets, nextAfterSeq: rows.length > page.limit ? (items.at(-1)?.seq ?? null) : null }
+    },
+
+    async update(id: string, changes: { name?: string; allowedIps?: readonly string[] | null; rateLimitPerMinute?: number | null }, now: string): Promise<void> {
+      await db
+        .updateTable('credentials')
+        .set({
+          ...(changes.name !== undefined && { name: changes.name }),
+          ...(changes.allowedIps !== undefined && { allowed_ips: changes.allowedIps === null ? null : JSON.stringify(changes.allowedIps) }),
+          ...(changes.rateLimitPerMinute !== undefined && { rate_limit_per_minute: changes.rateLimitPerMinute }),
+          updated_at: now,
+        })
+        .where('id', '=', id)
+        .execute()
+    },
+
+    /** Revokes unless already revoked; true when this call did it. */
+    async revoke(id: string, now: string, reason: string): Promise<boolean> {
+      const result = await db
+        .updateTable('credentials')
+        .set({ revoked_at: now, revoked_reason: reason, updated_at: now })
+        .where('id', '=', id)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst()
+      return result.numUpdatedRows > 0n
+    },
+
+    /** Revokes every live PAT a user holds in an organization (removal from it); returns how many. */
+    async revokeAllOfUser(organizationId: string, userId: string, now: string, reason: string): Promise<number> {
+      const result = await db
+        .updateTable('credentials')
+        .set({ revoked_at: now, revoked_reason: reason, updated_at: now })
+        .where('organization_id', '=', organizationId)
+        .where('owner_kind', '=', 'user')
+        .where('owner_user_id', '=', userId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows)
+    },
+
+    /** Revokes every live member of a rotation family; returns how many. */
+    async revokeFamily(familyId: string, now: string, reason: string): Promise<number> {
+      const result = await db
+        .updateTable('credentials')
+        .set({ revoked_at: now, revoked_reason: reason, updated_at: now })
+        .where('family_id', '=', familyId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows)
+    },
+
+    /**
+     * Marks `id` as rotated to `successorId`, with its new expiry (or revoked now), only if
+     * it is still rotatable: not revoked, not expired, not rotated before. Atomic, so two
+     * concurrent rotations cannot both succeed.
+     */
+    async markRotated(id: string, successorId: string, change: { revokedAt: string | null; expiresAt: string | null }, now: string): Promise<boolean> {
+      const result = await db
+        .updateTable('credentials')
+        .set({
+          rotated_to_id: successorId,
+          revoked_at: change.revokedAt,
+          revoked_reason: change.revokedAt === null ? null : 'rotated',
+          expires_at: change.expiresAt,
+          updated_at: now,
+        })
+        .where('id', '=', id)
+        .where('rotated_to_id', 'is', null)
+        .where('revoked_at', 'is', null)
+        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+        .executeTakeFirst()
+      return result.numUpdatedRows > 0n
+    },
+
+    /** Writes batched usage; never moves `lastUsedAt` backwards. */
+    async recordUsage(entries: readonly UsageEntry[]): Promise<void> {
+      // One transaction per batch: one commit (and one fsync on SQLite) however many keys.
+      await db.transaction().execute(async (trx) => {
+        for (const entry of entries) {
+          await trx
+            .updateTable('credentials')
+            .set({ last_used_at: entry.at, last_used_ip: entry.ip })
+            .where('id', '=', entry.credentialId)
+            .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', entry.at)]))
+            .execute()
+        }
+      })
+    },
+  }
+}
+
+export type CredentialRepository = ReturnType<typeof credentialRepository>

@@ -1,0 +1,80 @@
+import type { Kysely, Selectable } from 'kysely'
+import type { Database, IdempotencyKeysTable } from './schema.js'
+
+export type IdempotencyRow = Selectable<IdempotencyKeysTable>
+
+/** The idempotency ledger: atomic claims, completions, and the sweep of expired entries. */
+export function idempotencyRepository(db: Kysely<Database>) {
+  return {
+    /**
+     * Claims (principal, key) for a request; true when this call got it. The primary key
+     * makes the claim atomic on both databases: of concurrent claims exactly one inserts.
+     */
+    async claim(row: { principalKey: string; key: string; requestHash: string; owner: string; now: string; expiresAt: string }): Promise<boolean> {
+      const inserted = await db
+        .insertInto('idempotency_keys')
+        .values({
+          principal_key: row.principalKey,
+          key: row.key,
+          request_hash: row.requestHash,
+          state: 'in_progress',
+          owner: row.owner,
+          status: null,
+          response: null,
+          created_at: row.now,
+          locked_at: row.now,
+          expires_at: row.expiresAt,
+        })
+        .onConflict((oc) => oc.columns(['principal_key', 'key']).doNothing())
+        .returning('key')
+        .executeTakeFirst()
+      return inserted !== undefined
+    },
+
+    async find(principalKey: string, key: string): Promise<IdempotencyRow | undefined> {
+      return db.selectFrom('idempotency_keys').selectAll().where('principal_key', '=', principalKey).where('key', '=', key).executeTakeFirst()
+    },
+
+    /**
+     * Takes over an entry whose window ended, or whose request was abandoned (its process
+     * died mid-request), for a new request; conditional, so only one taker wins.
+     */
+    async takeOver(row: { principalKey: string; key: string; requestHash: string; owner: string; now: string; expiresAt: string; abandonedBefore: string }): Promise<boolean> {
+      const result = await db
+        .updateTable('idempotency_keys')
+        .set({ request_hash: row.requestHash, state: 'in_progress', owner: row.owner, status: null, response: null, created_at: row.now, locked_at: row.now, expires_at: row.expiresAt })
+        .where('principal_key', '=', row.principalKey)
+        .where('key', '=', row.key)
+        .where((eb) => eb.or([eb('expires_at', '<=', row.now), eb.and([eb('state', '=', 'in_progress'), eb('locked_at', '<', row.abandonedBefore)])]))
+        .executeTakeFirst()
+      return result.numUpdatedRows > 0n
+    },
+
+    /** Completes the claim, if this request still holds it (a slow request may have been taken over). */
+    async complete(principalKey: string, key: string, owner: string, status: number, response: string): Promise<void> {
+      await db
+        .updateTable('idempotency_keys')
+        .set({ state: 'completed', status, response })
+        .where('principal_key', '=', principalKey)
+        .where('key', '=', key)
+        .where('owner', '=', owner)
+        .execute()
+    },
+
+    /** Forgets a claim whose request failed on our side, so the client can retry it. */
+    async release(principalKey: string, key: string, owner: string): Promise<void> {
+      await db
+        .deleteFrom('idempotency_keys')
+        .where('principal_key', '=', principalKey)
+        .where('key', '=', key)
+        .where('owner', '=', owner)
+        .where('state', '=', 'in_progress')
+        .execute()
+    },
+
+    async deleteExpired(now: string): Promise<number> {
+      const result = await db.deleteFrom('idempotency_keys').where('expires_at', '<=', now).executeTakeFirst()
+      return Number(result.numDeletedRows)
+    },
+  }
+}

@@ -1,0 +1,113 @@
+import type { Role } from '@brandwave/core'
+import type { Kysely, Selectable } from 'kysely'
+import { compiledOnce } from './compiled-once.js'
+import type { Database, RefreshTokensTable, SessionsTable } from './schema.js'
+
+export type SessionRow = Selectable<SessionsTable>
+export type RefreshTokenRow = Selectable<RefreshTokensTable>
+
+/** What authenticating a session's access token needs, in one read. */
+export interface SessionForAuthentication {
+  readonly session: SessionRow
+  readonly user: { readonly id: string; readonly email: string; readonly name: string; readonly twoFactorEnabled: boolean }
+  /** The user's current role in the session's organization; null once removed from it. */
+  readonly role: Role | null
+}
+
+/** Sessions and their single-use refresh tokens. */
+export function sessionRepository(db: Kysely<Database>) {
+  /** A session with what the verification path needs of its user and membership. */
+  const authenticationLookup = compiledOnce((sessionId) =>
+    db
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .leftJoin('memberships', (join) => join.onRef('memberships.organization_id', '=', 'sessions.organization_id').onRef('memberships.user_id', '=', 'sessions.user_id'))
+      .selectAll('sessions')
+      .select(['users.email', 'users.name', 'users.totp_enabled_at', 'memberships.role'])
+      .where('sessions.id', '=', sessionId),
+  )
+
+  return {
+    async create(row: { id: string; userId: string; organizationId: string; createdAt: string; expiresAt: string; ip: string | null; userAgent: string | null }): Promise<void> {
+      await db
+        .insertInto('sessions')
+        .values({
+          id: row.id,
+          user_id: row.userId,
+          organization_id: row.organizationId,
+          created_at: row.createdAt,
+          expires_at: row.expiresAt,
+          ended_at: null,
+          end_reason: null,
+          ip: row.ip,
+          user_agent: row.userAgent,
+        })
+        .execute()
+    },
+
+    async findForAuthentication(sessionId: string): Promise<SessionForAuthentication | undefined> {
+      const [row] = (await db.executeQuery(authenticationLookup(sessionId))).rows
+      if (row === undefined) return undefined
+      const { email, name, totp_enabled_at: totpEnabledAt, role, ...session } = row
+      return { session, user: { id: session.user_id, email, name, twoFactorEnabled: totpEnabledAt !== null }, role }
+    },
+
+    async addRefreshToken(row: { id: string; sessionId: string; tokenHash: string; createdAt: string; expiresAt: string }): Promise<void> {
+      await db
+        .insertInto('refresh_tokens')
+        .values({ id: row.id, session_id: row.sessionId, token_hash: row.tokenHash, created_at: row.createdAt, expires_at: row.expiresAt, used_at: null })
+        .execute()
+    },
+
+    async findRefreshToken(tokenHash: string): Promise<{ token: RefreshTokenRow; session: SessionRow } | undefined> {
+      const row = await db
+        .selectFrom('refresh_tokens')
+        .innerJoin('sessions', 'sessions.id', 'refresh_tokens.session_id')
+        .select([
+          'refresh_tokens.id as token_id',
+          'refresh_tokens.token_hash',
+          'refresh_tokens.created_at as token_created_at',
+          'refresh_tokens.expires_at as token_expires_at',
+          'refresh_tokens.used_at',
+        ])
+        .selectAll('sessions')
+        .where('refresh_tokens.token_hash', '=', tokenHash)
+        .executeTakeFirst()
+      if (row === undefined) return undefined
+      const { token_id: tokenId, token_hash: hash, token_created_at: createdAt, token_expires_at: expiresAt, used_at: usedAt, ...session } = row
+      return { token: { id: tokenId, session_id: session.id, token_hash: hash, created_at: createdAt, expires_at: expiresAt, used_at: usedAt }, session }
+    },
+
+    /** Marks a refresh token used unless it already was; true when this call did it. */
+    async useRefreshToken(id: string, now: string): Promise<boolean> {
+      const result = await db.updateTable('refresh_tokens').set({ used_at: now }).where('id', '=', id).where('used_at', 'is', null).executeTakeFirst()
+      return result.numUpdatedRows > 0n
+    },
+
+    async extend(sessionId: string, expiresAt: string): Promise<void> {
+      await db.updateTable('sessions').set({ expires_at: expiresAt }).where('id', '=', sessionId).execute()
+    },
+
+    /** Ends a session unless it already ended; true when this call did it. */
+    async end(sessionId: string, now: string, reason: string): Promise<boolean> {
+      const result = await db
+        .updateTable('sessions')
+        .set({ ended_at: now, end_reason: reason })
+        .where('id', '=', sessionId)
+        .where('ended_at', 'is', null)
+        .executeTakeFirst()
+      return result.numUpdatedRows > 0n
+    },
+
+    /** Ends every live session of a user (optionally in one organization, optionally but one). */
+    async endAllOfUser(userId: string, now: string, reason: string, options: { organizationId?: string; exceptSessionId?: string } = {}): Promise<number> {
+      let query = db.updateTable('sessions').set({ ended_at: now, end_reason: reason }).where('user_id', '=', userId).where('ended_at', 'is', null)
+      if (options.organizationId !== undefined) query = query.where('organization_id', '=', options.organizationId)
+      if (options.exceptSessionId !== undefined) query = query.where('id', '!=', options.exceptSessionId)
+      const result = await query.executeTakeFirst()
+      return Number(result.numUpdatedRows)
+    },
+  }
+}
+
+export type SessionRepository = ReturnType<typeof sessionRepository>

@@ -1,0 +1,73 @@
+import { randomBytes } from 'node:crypto'
+import { expect } from 'vitest'
+import { ADMIN_EMAIL, ADMIN_PASSWORD, type TestServer } from './server.js'
+
+/** A signed-in user, as the tests drive one. */
+export interface TestUser {
+  readonly email: string
+  readonly password: string
+  readonly userId: string
+  readonly organizationId: string
+  readonly accessToken: string
+  readonly refreshToken: string
+  /** For users who joined another organization: the one their signup created. */
+  readonly homeOrganizationId?: string
+}
+
+export async function login(server: TestServer, email: string, password: string): Promise<TestUser> {
+  const response = await server.request('POST', '/v1/auth/login', { body: { email, password } })
+  expect(response.status, response.text).toBe(200)
+  const me = await server.request('GET', '/v1/me', { token: response.body.data.accessToken })
+  expect(me.status, me.text).toBe(200)
+  return {
+    email,
+    password,
+    userId: me.body.data.userId,
+    organizationId: me.body.data.tenantId,
+    accessToken: response.body.data.accessToken,
+    refreshToken: response.body.data.refreshToken,
+  }
+}
+
+/** The administrator the server created on first start. */
+export function loginAdmin(server: TestServer): Promise<TestUser> {
+  return login(server, ADMIN_EMAIL, ADMIN_PASSWORD)
+}
+
+/** A new user in a new organization of their own (signup is open on test servers). */
+export async function signUp(server: TestServer, name = 'Grace'): Promise<TestUser> {
+  const email = `${name.toLowerCase()}-${randomBytes(4).toString('hex')}@example.com`
+  const password = `pw-${randomBytes(12).toString('base64url')}`
+  const response = await server.request('POST', '/v1/auth/signup', { body: { email, password, name, organizationName: `${name}'s company` } })
+  expect(response.status, response.text).toBe(201)
+  return login(server, email, password)
+}
+
+/** Creates a PAT through the API and returns the response's data (with `token`). */
+export async function createPat(server: TestServer, bearer: string, body: Record<string, unknown> = {}): Promise<any> {
+  const response = await server.request('POST', '/v1/personal-access-tokens', { token: bearer, body: { name: 'test token', ...body } })
+  expect(response.status, response.text).toBe(201)
+  return response.body.data
+}
+
+/** A new user, added to `admin`'s organization with `role`, signed in there. */
+export async function joinOrganization(server: TestServer, admin: TestUser, role: 'company_admin' | 'member', name = 'Member'): Promise<TestUser> {
+  const outsider = await signUp(server, name)
+  const added = await server.request('POST', '/v1/members', { token: admin.accessToken, body: { email: outsider.email, role } })
+  expect(added.status, added.text).toBe(201)
+  const response = await server.request('POST', '/v1/auth/login', { body: { email: outsider.email, password: outsider.password, organizationId: admin.organizationId } })
+  expect(response.status, response.text).toBe(200)
+  return { ...outsider, homeOrganizationId: outsider.organizationId, organizationId: admin.organizationId, accessToken: response.body.data.accessToken, refreshToken: response.body.data.refreshToken }
+}
+
+/** Creates an organization API key through the API and returns the response's data (with `token`). */
+export async function createApiKey(server: TestServer, bearer: string, body: Record<string, unknown> = {}): Promise<any> {
+  const response = await server.request('POST', '/v1/api-keys', { token: bearer, body: { name: 'test key', scopes: ['api_keys:read'], ...body } })
+  expect(response.status, response.text).toBe(201)
+  return response.body.data
+}
+
+/** The token with its last character changed: same shape, checksum broken. */
+export function withBrokenChecksum(token: string): string {
+  return `${token.slice(0, -1)}${token.endsWith('a') ? 'b' : 'a'}`
+}

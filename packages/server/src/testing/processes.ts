@@ -1,0 +1,139 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { connect, createServer, Socket, type Server } from 'node:net'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const distDir = fileURLToPath(new URL('../../dist/', import.meta.url))
+export const built = existsSync(join(distDir, 'main.js'))
+
+/** A Brandwave process started from the built entry point, as `npm start` runs it. */
+export interface Instance {
+  readonly url: string
+  readonly child: ChildProcess
+  output(): string
+  stop(): Promise<number | null>
+}
+
+/** Starts `node dist/main.js [args]` with `env` (in `cwd`) and waits for its "listening" line. */
+export function startInstance(env: Record<string, string>, options: { readonly args?: readonly string[]; readonly cwd?: string } = {}): Promise<Instance> {
+  const child = spawn(process.execPath, [join(distDir, 'main.js'), ...(options.args ?? [])], {
+    ...(options.cwd !== undefined && { cwd: options.cwd }),
+    env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no "listening" line within 30 s:\n${output}`)), 30_000)
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString()
+      const match = /listening on (http:\/\/[\d.:]+) \(/.exec(output)
+      if (match) {
+        clearTimeout(timer)
+        resolve({
+          url: match[1]!,
+          child,
+          output: () => output,
+          async stop() {
+            child.kill('SIGTERM')
+            return exited
+          },
+        })
+      }
+    }
+    child.stdout.on('data', onData)
+    child.stderr.on('data', onData)
+    void exited.then((code) => {
+      clearTimeout(timer)
+      reject(new Error(`exited with ${code}:\n${output}`))
+    })
+  })
+}
+
+/** A free TCP port on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  await new Promise((resolve) => server.close(resolve))
+  if (address === null || typeof address === 'string') throw new Error('no port')
+  return address.port
+}
+
+/**
+ * A TCP proxy the test controls, to take a dependency away and give it back without
+ * touching the machine's shared server: `cut()` drops every connection and refuses new
+ * ones; `restore()` accepts again on the same port.
+ */
+export class TcpProxy {
+  private server: Server | undefined
+  private readonly sockets = new Set<Socket>()
+  port = 0
+
+  constructor(private readonly target: { host: string; port: number }) {}
+
+  async start(port = 0): Promise<number> {
+    this.server = createServer((client) => {
+      const upstream = new Socket()
+      upstream.connect(this.target.port, this.target.host)
+      for (const socket of [client, upstream]) {
+        this.sockets.add(socket)
+        socket.on('close', () => this.sockets.delete(socket))
+        socket.on('error', () => socket.destroy())
+      }
+      client.pipe(upstream).pipe(client)
+      client.on('close', () => upstream.destroy())
+      upstream.on('close', () => client.destroy())
+    })
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve))
+    const address = this.server.address()
+    if (address === null || typeof address === 'string') throw new Error('no port')
+    this.port = address.port
+    return this.port
+  }
+
+  async cut(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy()
+    await new Promise((resolve) => this.server?.close(resolve))
+  }
+
+  async restore(): Promise<void> {
+    await this.start(this.port)
+  }
+}
+
+/** A private `redis-server` on a free port, which the test may kill and restart. */
+export class PrivateRedis {
+  private child: ChildProcess | undefined
+  port = 0
+
+  async start(port?: number): Promise<string> {
+    this.port = port ?? (await freePort())
+    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+    for (let i = 0; i < 100; i++) {
+      if (await this.answers()) return `redis://127.0.0.1:${this.port}`
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    throw new Error('redis-server did not start')
+  }
+
+  private answers(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const socket = connect(this.port, '127.0.0.1', () => socket.write('PING\r\n'))
+      socket.on('data', (data) => {
+        resolve(data.toString().startsWith('+PONG'))
+        socket.destroy()
+      })
+      socket.on('error', () => resolve(false))
+    })
+  }
+
+  async kill(): Promise<void> {
+    const child = this.child
+    if (child === undefined || child.exitCode !== null) return
+    const exited = new Promise((resolve) => child.on('exit', resolve))
+    child.kill('SIGKILL')
+    await exited
+  }
+}

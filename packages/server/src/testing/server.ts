@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pino from 'pino'
+import { loadConfig } from '../config.js'
+import { loggerOptions } from '../logger.js'
+import { startServer, type RunningServer } from '../server.js'
+import { ManualClock } from './clock.js'
+import { createPostgresDatabase, type TestDatabaseKind } from './databases.js'
+import { request, type RequestOptions, type TestResponse } from './http.js'
+
+export const ADMIN_EMAIL = 'admin@example.com'
+export const ADMIN_PASSWORD = 'correct horse battery staple'
+export const TEST_SECRET = 'test-secret-0123456789-0123456789-0123456789'
+
+/** A real Brandwave server on a free port, with its own database, for one suite. */
+export interface TestServer {
+  readonly url: string
+  readonly clock: ManualClock
+  readonly kind: TestDatabaseKind
+  readonly running: RunningServer
+  request<T = any>(method: string, path: string, options?: RequestOptions): Promise<TestResponse<T>>
+  /** Stops the server and starts a new one on the same database (durability tests). */
+  restart(): Promise<void>
+  /** Like `restart`, with some settings changed; if the new one fails to start, nothing runs. */
+  restartWith(env: Record<string, string>): Promise<void>
+  close(): Promise<void>
+}
+
+export interface TestServerOptions {
+  readonly env?: Record<string, string>
+  /** Receives the server's JSON log lines (for tests that check what is logged). */
+  readonly logLines?: string[]
+}
+
+/**
+ * Starts a server the way `npm start` does (config from environment variables, migrations,
+ * first admin), on SQLite in a temporary directory or on a fresh PostgreSQL database.
+ */
+export async function startTestServer(kind: TestDatabaseKind, options: TestServerOptions = {}): Promise<TestServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'brandwave-test-'))
+  const postgres = kind === 'sqlite' ? null : await createPostgresDatabase()
+  // Each server gets its own key prefix in the shared Redis: suites never see each other.
+  const redis = kind === 'postgres+redis' ? { REDIS_URL: process.env.TEST_REDIS_URL!, BRANDWAVE_REDIS_PREFIX: `bwtest:${randomBytes(6).toString('hex')}:` } : {}
+  const env = {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    BRANDWAVE_DATA_DIR: dataDir,
+    BRANDWAVE_ADMIN_EMAIL: ADMIN_EMAIL,
+    BRANDWAVE_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    BRANDWAVE_SIGNUP: 'open',
+    BRANDWAVE_USAGE_FLUSH_MS: '100',
+    ...(postgres !== null && { DATABASE_URL: postgres.url, BRANDWAVE_SECRET: TEST_SECRET }),
+    ...redis,
+    ...options.env,
+  }
+  const clock = new ManualClock()
+  const logLines = options.logLines
+  const logger =
+    logLines === undefined
+      ? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
+      : pino({ ...loggerOptions('info') }, { write: (line: string) => void logLines.push(line) })
+  const start = (overrides: Record<string, string> = {}) => startServer(loadConfig({ ...env, ...overrides }), { clock, logger })
+  let running = await start()
+  let stopped = false
+
+  const server: TestServer = {
+    get url() {
+      return running.url
+    },
+    clock,
+    kind,
+    get running() {
+      return running
+    },
+    request: (method, path, requestOptions) => request(running.url, method, path, requestOptions),
+    async restart() {
+      await server.restartWith({})
+    },
+    async restartWith(overrides) {
+      if (!stopped) await running.close()
+      stopped = true
+      running = await start(overrides)
+      stopped = false
+    },
+    async close() {
+      if (!stopped) await running.close()
+      await postgres?.drop()
+      rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+  return server
+}
