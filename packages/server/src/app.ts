@@ -14,8 +14,8 @@ import type { SessionForAuthentication } from './storage/sessions.js'
 import { systemClock, type Clock } from './clock.js'
 import type { Config } from './config.js'
 import { credentialInQuery } from './http/presented-credential.js'
-import { toErrorResponse, type ErrorResponse } from './http/problems.js'
-import { errorBody, sendRawError, STANDARD_HEADERS, writeSocketError } from './http/responses.js'
+import { fromCode, toErrorResponse } from './http/problems.js'
+import { sendError, sendRawError, STANDARD_HEADERS, writeSocketError } from './http/responses.js'
 import { applyCorsPolicy } from './http/cors.js'
 import { Idempotency } from './http/idempotency.js'
 import { acceptJsonBodiesOnly } from './http/json-body.js'
@@ -103,10 +103,6 @@ class OneLinePerRequest extends LogController {
 const INFO_ENABLED = new Set(['trace', 'debug', 'info'])
 const JWT_IN_PATH = /eyJ[\w-]+\.[\w-]+\.[\w-]*/g
 
-function sendError(reply: FastifyReply, requestId: string, response: ErrorResponse): FastifyReply {
-  return reply.code(response.status).header('x-request-id', requestId).headers(STANDARD_HEADERS).headers(response.headers).send(errorBody(response, requestId))
-}
-
 /** A hop count trusts that many proxies in front of us (proxy-addr's semantics). */
 function trustProxyOption(setting: Config['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
   if (typeof setting === 'number') return (_address, hop) => hop < setting
@@ -159,7 +155,7 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
       onMaxParamLength: (_path, _req, res) => sendRawError(res, newRequestId(), 'not_found'),
     },
     frameworkErrors: (error, request, reply) => {
-      void sendError(reply, request.id, error.code === 'FST_ERR_BAD_URL' ? toErrorResponse(new ApiError('validation_failed', 'The URL is not valid.')) : toErrorResponse(error))
+      void sendError(reply, request.id, error.code === 'FST_ERR_BAD_URL' ? fromCode('validation_failed', { message: 'The URL is not valid.' }) : toErrorResponse(error))
     },
     clientErrorHandler: (error: NodeJS.ErrnoException, socket) => {
       if (error.code === 'ECONNRESET') return
@@ -286,7 +282,7 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
     return sendError(reply, request.id, response)
   })
 
-  app.setNotFoundHandler((request, reply) => sendError(reply, request.id, toErrorResponse(new ApiError('not_found', 'No route here. See /docs for the API.'))))
+  app.setNotFoundHandler((request, reply) => sendError(reply, request.id, fromCode('not_found', { message: 'No route here. See /docs for the API.' })))
 
   applyCorsPolicy(app, 'none')
   await registerOpenApi(app, { version: deps.version ?? '0.1.0' })

@@ -1,10 +1,11 @@
-import { ApiError } from '@brandwave/core'
 import type { Authentication, Operation } from '@brandwave/contract'
 import type { onRequestHookHandler } from 'fastify'
 import type { Authenticator, Verification } from '../auth/authenticator.js'
 import type { Principal } from '../auth/principal.js'
 import { presentedCredential } from './presented-credential.js'
+import { fromCode, type ErrorResponse } from './problems.js'
 import { setRateLimitHeaders } from './rate-limit-headers.js'
+import { sendError } from './responses.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -24,28 +25,28 @@ const MESSAGES: Record<Exclude<Verification['code'], 'VALID' | 'INSUFFICIENT_SCO
 /** RFC 6750 §3: a 401 tells the client which scheme to use and, for a bad token, why. */
 const CHALLENGE = { missing: 'Bearer realm="brandwave"', invalid: 'Bearer realm="brandwave", error="invalid_token"' }
 
-function refusal(verification: Verification, scope: string | undefined): ApiError {
+function refusal(verification: Verification, scope: string | undefined): ErrorResponse {
   switch (verification.code) {
     case 'VALID':
       throw new TypeError('a valid verification is not a refusal')
     case 'RATE_LIMITED':
-      return new ApiError('rate_limited', undefined, { headers: { 'retry-after': String(verification.rateLimit.retryAfterSeconds) } })
+      return fromCode('rate_limited', { headers: { 'retry-after': String(verification.rateLimit.retryAfterSeconds) } })
     case 'INSUFFICIENT_SCOPE': {
       const details = scope === undefined ? [] : [{ field: 'scope', message: `this needs "${scope}"` }]
       // A session's permissions come from its role; a token's from its scopes.
       return verification.principal.kind === 'session'
-        ? new ApiError('forbidden', 'Your role does not allow this.', { details })
-        : new ApiError('insufficient_scope', undefined, { details })
+        ? fromCode('forbidden', { message: 'Your role does not allow this.', details })
+        : fromCode('insufficient_scope', { details })
     }
     default:
-      return new ApiError('unauthorized', MESSAGES[verification.code], { headers: { 'www-authenticate': CHALLENGE.invalid } })
+      return fromCode('unauthorized', { message: MESSAGES[verification.code], headers: { 'www-authenticate': CHALLENGE.invalid } })
   }
 }
 
-function kindRefusal(mode: Authentication, principal: Principal): ApiError | null {
-  if (mode === 'session' && principal.kind !== 'session') return new ApiError('forbidden', 'This needs a signed-in session, not a token.')
+function kindRefusal(mode: Authentication, principal: Principal): ErrorResponse | null {
+  if (mode === 'session' && principal.kind !== 'session') return fromCode('forbidden', { message: 'This needs a signed-in session, not a token.' })
   if (mode === 'user' && principal.kind === 'credential' && principal.userId === null) {
-    return new ApiError('forbidden', 'This acts on a user’s own resources; API keys belong to the organization.')
+    return fromCode('forbidden', { message: 'This acts on a user’s own resources; API keys belong to the organization.' })
   }
   return null
 }
@@ -54,6 +55,8 @@ function kindRefusal(mode: Authentication, principal: Principal): ApiError | nul
  * The HTTP side of SPEC §7 for one operation: read the credential from the headers, run
  * the pipeline, set the rate-limit headers, and either attach the principal or refuse.
  * Callback style: Fastify runs it without allocating a promise of its own per request.
+ * Refusals are sent from here (and `done` is then not called, as Fastify requires), not
+ * passed to the error handler: a flood of bad tokens should cost little more than a health check.
  */
 export function authenticationHook(authenticator: Authenticator, operation: Operation): onRequestHookHandler {
   const options = { requiredScopes: operation.scope === undefined ? [] : [operation.scope] }
@@ -61,13 +64,13 @@ export function authenticationHook(authenticator: Authenticator, operation: Oper
     const presented = presentedCredential(request.headers)
     switch (presented.kind) {
       case 'none':
-        done(new ApiError('unauthorized', 'Send a credential: Authorization: Bearer <token>, X-API-Key or Api-Token.', { headers: { 'www-authenticate': CHALLENGE.missing } }))
+        sendError(reply, request.id, fromCode('unauthorized', { message: 'Send a credential: Authorization: Bearer <token>, X-API-Key or Api-Token.', headers: { 'www-authenticate': CHALLENGE.missing } }))
         return
       case 'unsupported_scheme':
-        done(new ApiError('unauthorized', 'Use the Bearer scheme: Authorization: Bearer <token>.', { headers: { 'www-authenticate': CHALLENGE.missing } }))
+        sendError(reply, request.id, fromCode('unauthorized', { message: 'Use the Bearer scheme: Authorization: Bearer <token>.', headers: { 'www-authenticate': CHALLENGE.missing } }))
         return
       case 'ambiguous':
-        done(new ApiError('validation_failed', 'Send one credential, in one header.', { details: [{ field: 'authorization', message: 'different credentials in several headers' }] }))
+        sendError(reply, request.id, fromCode('validation_failed', { message: 'Send one credential, in one header.', details: [{ field: 'authorization', message: 'different credentials in several headers' }] }))
         return
       case 'token':
         break
@@ -75,13 +78,9 @@ export function authenticationHook(authenticator: Authenticator, operation: Oper
     authenticator.verify(presented.token, { ip: request.ip, requiredScopes: options.requiredScopes }).then(
       (verification) => {
         if (verification.rateLimit !== null) setRateLimitHeaders(reply, verification.rateLimit)
-        if (!verification.valid) {
-          done(refusal(verification, operation.scope))
-          return
-        }
-        const wrongKind = kindRefusal(operation.authentication, verification.principal)
-        if (wrongKind !== null) {
-          done(wrongKind)
+        const refused = verification.valid ? kindRefusal(operation.authentication, verification.principal) : refusal(verification, operation.scope)
+        if (refused !== null) {
+          sendError(reply, request.id, refused)
           return
         }
         request.principal = verification.principal

@@ -94,7 +94,15 @@ function fromDatabaseError(error: unknown): ErrorResponse | null {
   return null
 }
 
-function fromCode(code: ErrorCode, options: { message?: string; details?: readonly ErrorDetail[] } = {}): ErrorResponse {
+/**
+ * An error response straight from the catalogue. Refusals on the hot path (a bad token, a
+ * rate limit) are built this way rather than by throwing: capturing a stack costs more than
+ * verifying a warm credential.
+ */
+export function fromCode(
+  code: ErrorCode,
+  options: { message?: string | undefined; details?: readonly ErrorDetail[]; headers?: Readonly<Record<string, string>> } = {},
+): ErrorResponse {
   const entry = ERROR_CATALOGUE[code]
-  return { status: entry.status, code, message: options.message ?? entry.message, details: options.details ?? [], headers: {} }
+  return { status: entry.status, code, message: options.message ?? entry.message, details: options.details ?? [], headers: options.headers ?? {} }
 }

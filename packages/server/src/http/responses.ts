@@ -1,7 +1,8 @@
-import { ERROR_CATALOGUE, type ErrorCode } from '@brandwave/core'
+import type { ErrorCode } from '@brandwave/core'
+import type { FastifyReply } from 'fastify'
 import { STATUS_CODES, type ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
-import type { ErrorResponse } from './problems.js'
+import { fromCode, type ErrorResponse } from './problems.js'
 
 /**
  * Headers every response carries, errors from the HTTP parser included. `no-store`: a
@@ -18,8 +19,9 @@ export function errorBody(response: Pick<ErrorResponse, 'code' | 'message' | 'de
   return { error: { code: response.code, message: response.message, details: response.details }, meta: { request_id: requestId } }
 }
 
-function plain(code: ErrorCode, message?: string): ErrorResponse {
-  return { status: ERROR_CATALOGUE[code].status, code, message: message ?? ERROR_CATALOGUE[code].message, details: [], headers: {} }
+/** Sends an error response with the envelope and headers every response carries. */
+export function sendError(reply: FastifyReply, requestId: string, response: ErrorResponse): FastifyReply {
+  return reply.code(response.status).header('x-request-id', requestId).headers(STANDARD_HEADERS).headers(response.headers).send(errorBody(response, requestId))
 }
 
 /**
@@ -27,7 +29,7 @@ function plain(code: ErrorCode, message?: string): ErrorResponse {
  * response): the same envelope and headers as every other error.
  */
 export function sendRawError(res: ServerResponse, requestId: string, code: ErrorCode, message?: string): void {
-  const response = plain(code, message)
+  const response = fromCode(code, { message })
   const body = JSON.stringify(errorBody(response, requestId))
   res.writeHead(response.status, { ...STANDARD_HEADERS, 'x-request-id': requestId, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) })
   res.end(body)
@@ -39,7 +41,7 @@ export function sendRawError(res: ServerResponse, requestId: string, code: Error
  */
 export function writeSocketError(socket: Duplex, requestId: string, code: ErrorCode): void {
   if (!socket.writable) return
-  const response = plain(code)
+  const response = fromCode(code)
   const body = JSON.stringify(errorBody(response, requestId))
   const headers = { ...STANDARD_HEADERS, 'x-request-id': requestId, 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(body)), connection: 'close' }
   const head = [`HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? ''}`, ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)].join('\r\n')

@@ -63,6 +63,10 @@ describe.each(testDatabaseKinds)('GET /v1/me (%s)', (kind) => {
       expect(response.body.error.code).toBe('unauthorized')
       expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="brandwave"/)
       expect(response.headers.get('x-request-id')).toBe(response.body.meta.request_id)
+      // Refusals are sent from the authentication hook, not the error handler: same headers.
+      expect(response.headers.get('cache-control')).toBe('no-store')
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff')
+      expect(response.body.error.details).toEqual([])
     }
   })
 
