@@ -1,0 +1,320 @@
+// Brandwave benchmark: what authentication costs, measured side by side in one run.
+// Not a test: it prints figures and ratios and writes them to bench/results/. It fails only
+// when a measurement is impossible or a guarantee is broken (a bad-checksum flood reaching
+// storage).
+//
+//   npm run bench              full run (a few minutes)
+//   npm run bench -- --quick   seconds per phase and small data, to prove it works (CI)
+//
+// With DATABASE_URL and REDIS_URL (or TEST_DATABASE_URL and TEST_REDIS_URL) set, it also
+// measures two instances sharing PostgreSQL and Redis, in a database it creates and drops.
+import { randomBytes, randomUUID } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { generateToken, hashToken } from '@brandwave/core'
+import Database from 'better-sqlite3'
+import { Redis } from 'ioredis'
+import pg from 'pg'
+import { loadConfig } from '../packages/server/dist/config.js'
+import { deriveKeys } from '../packages/server/dist/secret.js'
+import { startServer as startInProcess } from '../packages/server/dist/server.js'
+import { SECRET, alternate, api, canPin, load, metric, pinLoadGenerator, ratio, root, signIn, startServer, table } from './harness.mjs'
+
+const quick = process.argv.includes('--quick')
+const settings = {
+  quick,
+  duration: quick ? 1 : 8,
+  rounds: quick ? 1 : 3,
+  connections: 32,
+  floodKeys: quick ? 1_000 : 10_000,
+  patCreations: quick ? 20 : 300,
+  storedCredentials: quick ? 20_000 : 1_000_000,
+  warmCredentials: quick ? 2_000 : 100_000,
+  coldSamples: quick ? 200 : 2_000,
+}
+const { duration, rounds, connections } = settings
+pinLoadGenerator()
+
+/** A well-formed key nobody issued, and the same with its checksum broken. */
+function unknownKey() {
+  return generateToken('bw', 'live', randomBytes)
+}
+function badChecksum(token) {
+  const last = token.at(-1)
+  return token.slice(0, -1) + (last === 'A' ? 'B' : 'A')
+}
+
+async function measureLookups(url, run) {
+  const before = await metric(url, 'brandwave_credential_storage_lookups_total')
+  const sample = await run()
+  return { ...sample, storageLookups: (await metric(url, 'brandwave_credential_storage_lookups_total')) - before }
+}
+
+/**
+ * Phase 0: the verification pipeline alone (SPEC §7, `Authenticator.verify`), called in a
+ * loop in this process without HTTP: what authentication itself costs, per request.
+ */
+async function verificationCost() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'brandwave-bench-verify-'))
+  const env = { BRANDWAVE_DATA_DIR: dataDir, BRANDWAVE_SECRET: SECRET, BRANDWAVE_ADMIN_EMAIL: 'bench@example.com', BRANDWAVE_ADMIN_PASSWORD: 'benchmark passphrase', LOG_LEVEL: 'warn' }
+  const server = await startInProcess(loadConfig(env), { listen: false })
+  try {
+    const inject = async (method, url, payload, token) => {
+      const response = await server.app.inject({ method, url, payload, headers: token ? { authorization: `Bearer ${token}` } : {} })
+      return response.json().data
+    }
+    const session = await inject('POST', '/v1/auth/login', { email: env.BRANDWAVE_ADMIN_EMAIL, password: env.BRANDWAVE_ADMIN_PASSWORD })
+    const key = await inject('POST', '/v1/api-keys', { name: 'bench', scopes: ['api_keys:read'], rateLimit: { requestsPerMinute: 1_000_000 } }, session.accessToken)
+    const options = { ip: '127.0.0.1', requiredScopes: ['api_keys:read'] }
+    const calls = quick ? 20_000 : 300_000
+    const perCall = async (token, expected) => {
+      for (let i = 0; i < calls / 10; i++) await server.app.authenticator.verify(token, options)
+      const started = process.hrtime.bigint()
+      for (let i = 0; i < calls; i++) {
+        const { code } = await server.app.authenticator.verify(token, options)
+        if (code !== expected) throw new Error(`verify: ${code}, expected ${expected}`)
+      }
+      return Number(process.hrtime.bigint() - started) / calls / 1000
+    }
+    const unknown = unknownKey()
+    return {
+      warmMicroseconds: await perCall(key.token, 'VALID'),
+      unknownKeyMicroseconds: await perCall(unknown, 'NOT_FOUND'),
+      badChecksumMicroseconds: await perCall(badChecksum(unknown), 'MALFORMED'),
+    }
+  } finally {
+    await server.close()
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
+// Phase 1 (embedded database): R1, R2, R3 (PAT creation).
+async function embeddedThroughput(url, key) {
+  const authenticated = { authorization: `Bearer ${key.token}` }
+  const unknown = Array.from({ length: settings.floodKeys }, unknownKey)
+  const broken = unknown.map(badChecksum)
+  const lookups = { unknown: 0, badChecksum: 0, unknownRequests: 0, badChecksumRequests: 0 }
+  const routes = {
+    'unauthenticated GET /healthz': () => load(url, '/healthz', { duration }),
+    'authenticated GET /v1/me (warm key)': () => load(url, '/v1/me', { headers: authenticated, duration }),
+    'flood: well-formed unknown keys': () =>
+      measureLookups(url, () => load(url, '/v1/me', { tokens: unknown, status: 401, duration })).then((sample) => {
+        lookups.unknown += sample.storageLookups
+        lookups.unknownRequests += sample.requests
+        return sample
+      }),
+    'flood: bad-checksum keys': () =>
+      measureLookups(url, () => load(url, '/v1/me', { tokens: broken, status: 401, duration })).then((sample) => {
+        lookups.badChecksum += sample.storageLookups
+        lookups.badChecksumRequests += sample.requests
+        return sample
+      }),
+  }
+  // Warm every path (JIT, the credential cache) before measuring.
+  if (!quick) for (const measure of Object.values(routes)) await measure()
+  Object.assign(lookups, { unknown: 0, badChecksum: 0, unknownRequests: 0, badChecksumRequests: 0 })
+  const summary = await alternate(rounds, routes)
+  return { summary, lookups }
+}
+
+async function patCreation(url, session) {
+  let created = 0
+  const sample = await load(url, '/v1/personal-access-tokens', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${session}` },
+    body: { name: 'bench' },
+    status: 201,
+    connections: 1,
+    amount: settings.patCreations,
+    onBody: () => (created += 1),
+  })
+  if (created !== settings.patCreations) throw new Error(`created ${created} of ${settings.patCreations} tokens`)
+  return sample
+}
+
+/**
+ * Stores `count` API keys straight into the stopped server's SQLite file, each a copy of
+ * `template` with its own id and token; returns the first `known` tokens in plaintext.
+ */
+function storeCredentials(file, template, count, known) {
+  const db = new Database(file)
+  // Room for the indexes while a million random keys go in; bench data needs no fsync.
+  db.pragma('cache_size = -1048576')
+  db.pragma('synchronous = OFF')
+  // An INTEGER PRIMARY KEY numbers itself.
+  const columns = db
+    .prepare('PRAGMA table_info(credentials)')
+    .all()
+    .filter((column) => !(column.pk === 1 && column.type.toUpperCase() === 'INTEGER'))
+    .map((column) => column.name)
+  const own = { id: '@id', family_id: '@id', token_hash: '@tokenHash', start: '@start', last4: '@last4', name: '@name' }
+  const insert = db.prepare(
+    `INSERT INTO credentials (${columns.map((name) => `"${name}"`).join(', ')}) SELECT ${columns.map((name) => own[name] ?? `"${name}"`).join(', ')} FROM credentials WHERE id = @template`,
+  )
+  const tokenHashKey = deriveKeys(Buffer.from(SECRET, 'utf8')).tokenHash
+  const tokens = []
+  const insertAll = db.transaction(() => {
+    for (let index = 0; index < count; index++) {
+      const token = generateToken('bw', 'live', randomBytes)
+      if (index < known) tokens.push(token)
+      insert.run({ id: randomUUID(), tokenHash: hashToken(tokenHashKey, token), start: token.slice(0, 12), last4: token.slice(-4), name: `stored ${index}`, template: template.id })
+    }
+  })
+  insertAll()
+  db.close()
+  return tokens
+}
+
+const megabytes = (bytes) => Math.round(bytes / 1024 / 1024)
+
+// Phase 2 (embedded database, many stored credentials): R3 (cold verification) and memory.
+async function storedAtScale(url, tokens) {
+  const rssStored = await metric(url, 'brandwave_process_resident_memory_bytes')
+  const heapStored = await metric(url, 'brandwave_nodejs_heap_size_used_bytes')
+  const cold = tokens.slice(0, settings.coldSamples)
+  const coldSample = await measureLookups(url, () => load(url, '/v1/me', { tokens: cold, connections: 1, amount: cold.length }))
+  const warmSample = await measureLookups(url, () => load(url, '/v1/me', { tokens: cold, connections: 1, amount: cold.length }))
+  // Warm the rest under load: cold verifications at full concurrency.
+  const rest = tokens.slice(settings.coldSamples)
+  const warming = await load(url, '/v1/me', { tokens: rest, connections, amount: rest.length })
+  const cacheEntries = await metric(url, 'brandwave_verification_cache_entries', { kind: 'credential' })
+  const rssWarm = await metric(url, 'brandwave_process_resident_memory_bytes')
+  const heapWarm = await metric(url, 'brandwave_nodejs_heap_size_used_bytes')
+  if (coldSample.storageLookups < cold.length) throw new Error(`the cold pass made ${coldSample.storageLookups} storage reads for ${cold.length} keys: it was not cold`)
+  if (warmSample.storageLookups !== 0) throw new Error(`the warm pass made ${warmSample.storageLookups} storage reads`)
+  return {
+    coldSample,
+    warmSample,
+    warming,
+    cacheEntries,
+    rssStoredMb: megabytes(rssStored),
+    rssWarmMb: megabytes(rssWarm),
+    heapStoredMb: megabytes(heapStored),
+    heapWarmMb: megabytes(heapWarm),
+    // Includes garbage not yet collected: an upper bound.
+    heapBytesPerWarmEntry: Math.round((heapWarm - heapStored) / cacheEntries),
+  }
+}
+
+// Phase 3 (PostgreSQL + Redis, two instances): R4.
+async function sharedInstances(databaseUrl, redisUrl) {
+  const name = `brandwave_bench_${randomBytes(4).toString('hex')}`
+  const admin = new pg.Client({ connectionString: databaseUrl })
+  await admin.connect()
+  await admin.query(`CREATE DATABASE ${name}`)
+  const url = new URL(databaseUrl)
+  url.pathname = `/${name}`
+  const prefix = `brandwave-bench:${name}:`
+  const env = { DATABASE_URL: url.href, REDIS_URL: redisUrl, BRANDWAVE_REDIS_PREFIX: prefix }
+  const servers = []
+  try {
+    const strict = await startServer({ ...env, BRANDWAVE_REVOCATION: 'strict' })
+    servers.push(strict)
+    const cached = await startServer({ ...env, BRANDWAVE_REVOCATION: 'cached' })
+    servers.push(cached)
+    const session = await signIn(strict.url)
+    const key = await api(strict.url, '/v1/api-keys', { method: 'POST', token: session, body: { name: 'bench', scopes: ['api_keys:read'], rateLimit: { requestsPerMinute: 1_000_000 } } })
+    const authenticated = { authorization: `Bearer ${key.token}` }
+    const routes = {
+      'unauthenticated GET /healthz (strict instance)': () => load(strict.url, '/healthz', { duration }),
+      'GET /v1/me, BRANDWAVE_REVOCATION=strict': () => load(strict.url, '/v1/me', { headers: authenticated, duration }),
+      'GET /v1/me, BRANDWAVE_REVOCATION=cached': () => load(cached.url, '/v1/me', { headers: authenticated, duration }),
+    }
+    if (!quick) for (const measure of Object.values(routes)) await measure()
+    return await alternate(rounds, routes)
+  } finally {
+    for (const server of servers) await server.stop()
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    await admin.end()
+    const redis = new Redis(redisUrl, { lazyConnect: true })
+    await redis.connect()
+    const keys = await redis.keys(`${prefix}*`)
+    if (keys.length > 0) await redis.del(...keys)
+    redis.disconnect()
+  }
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'brandwave-bench-'))
+const result = { date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, pinned: canPin }, settings }
+let server
+try {
+  const pipeline = await verificationCost()
+  console.log('The verification pipeline alone (in process, no HTTP), µs per call:')
+  console.log(`  warm key ${pipeline.warmMicroseconds.toFixed(2)}, unknown key (a storage read) ${pipeline.unknownKeyMicroseconds.toFixed(2)}, bad checksum ${pipeline.badChecksumMicroseconds.toFixed(2)}\n`)
+  result.pipeline = pipeline
+
+  console.log(`Embedded database (SQLite), one instance${canPin ? ', server on core 0, load on core 1' : ' (not pinned to separate cores)'}`)
+  server = await startServer({ BRANDWAVE_DATA_DIR: dataDir })
+  const session = await signIn(server.url)
+  const key = await api(server.url, '/v1/api-keys', { method: 'POST', token: session, body: { name: 'bench', scopes: ['api_keys:read'], rateLimit: { requestsPerMinute: 1_000_000 } } })
+  const { summary, lookups } = await embeddedThroughput(server.url, key)
+  const patSample = await patCreation(server.url, session)
+  await server.stop()
+  table({ ...summary, 'POST /v1/personal-access-tokens (1 connection)': patSample })
+
+  const unauthenticated = summary['unauthenticated GET /healthz'].requestsPerSecond
+  const authenticated = summary['authenticated GET /v1/me (warm key)'].requestsPerSecond
+  result.embedded = { summary, patCreation: patSample, floodStorageLookups: lookups }
+  result.ratios = {
+    R1_authenticatedOverUnauthenticated: ratio(authenticated, unauthenticated),
+    R2_unknownKeysOverUnauthenticated: ratio(summary['flood: well-formed unknown keys'].requestsPerSecond, unauthenticated),
+    R2_badChecksumOverUnauthenticated: ratio(summary['flood: bad-checksum keys'].requestsPerSecond, unauthenticated),
+    R2_badChecksumStorageLookups: lookups.badChecksum,
+  }
+  console.log(`R1 authenticated ÷ unauthenticated: ${result.ratios.R1_authenticatedOverUnauthenticated}`)
+  console.log(`   the authenticated route costs ${(1e6 / authenticated - 1e6 / unauthenticated).toFixed(1)} µs more per request (${(1e6 / unauthenticated).toFixed(1)} µs for /healthz)`)
+  console.log(`R2 unknown keys ÷ unauthenticated: ${result.ratios.R2_unknownKeysOverUnauthenticated} (${lookups.unknown} storage reads for ${lookups.unknownRequests} requests)`)
+  console.log(`R2 bad checksums ÷ unauthenticated: ${result.ratios.R2_badChecksumOverUnauthenticated} (${lookups.badChecksum} storage reads for ${lookups.badChecksumRequests} requests)`)
+  console.log(`R3 POST /v1/personal-access-tokens: p50 ${patSample.p50Ms.toFixed(2)} ms, p99 ${patSample.p99Ms.toFixed(2)} ms`)
+  if (lookups.badChecksum !== 0) throw new Error(`bad-checksum keys caused ${lookups.badChecksum} storage reads; there must be none`)
+
+  console.log(`\nStoring ${settings.storedCredentials.toLocaleString('en')} API keys…`)
+  const started = Date.now()
+  const tokens = storeCredentials(join(dataDir, 'brandwave.db'), key, settings.storedCredentials, settings.warmCredentials)
+  console.log(`stored in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+  server = await startServer({ BRANDWAVE_DATA_DIR: dataDir })
+  const scale = await storedAtScale(server.url, tokens)
+  await server.stop()
+  table({
+    [`cold verification (cache empty), 1 connection`]: scale.coldSample,
+    [`the same keys again, warm, 1 connection`]: scale.warmSample,
+    [`${tokens.length - settings.coldSamples} distinct keys, cold, ${connections} connections`]: scale.warming,
+  })
+  console.log(`R3 cold verification: p50 ${scale.coldSample.p50Ms.toFixed(2)} ms, p99 ${scale.coldSample.p99Ms.toFixed(2)} ms (warm: p50 ${scale.warmSample.p50Ms.toFixed(2)}, p99 ${scale.warmSample.p99Ms.toFixed(2)})`)
+  console.log(`memory: RSS ${scale.rssStoredMb} MB (heap ${scale.heapStoredMb} MB) with ${settings.storedCredentials.toLocaleString('en')} stored credentials`)
+  console.log(`        RSS ${scale.rssWarmMb} MB (heap ${scale.heapWarmMb} MB) with ${scale.cacheEntries.toLocaleString('en')} of them warm: at most ${scale.heapBytesPerWarmEntry} heap bytes per warm credential`)
+  result.embedded.scale = scale
+  result.memory = {
+    storedCredentials: settings.storedCredentials,
+    rssStoredMb: scale.rssStoredMb,
+    heapStoredMb: scale.heapStoredMb,
+    warmCredentials: scale.cacheEntries,
+    rssWarmMb: scale.rssWarmMb,
+    heapWarmMb: scale.heapWarmMb,
+    heapBytesPerWarmEntry: scale.heapBytesPerWarmEntry,
+  }
+
+  const databaseUrl = process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL
+  const redisUrl = process.env.REDIS_URL ?? process.env.TEST_REDIS_URL
+  if (databaseUrl && redisUrl) {
+    console.log('\nPostgreSQL + Redis, two instances (one strict, one cached), loaded in turn')
+    const shared = await sharedInstances(databaseUrl, redisUrl)
+    table(shared)
+    const strict = shared['GET /v1/me, BRANDWAVE_REVOCATION=strict'].requestsPerSecond
+    result.shared = shared
+    result.ratios.R1_sharedAuthenticatedOverUnauthenticated = ratio(strict, shared['unauthenticated GET /healthz (strict instance)'].requestsPerSecond)
+    result.ratios.R4_strictOverCached = ratio(strict, shared['GET /v1/me, BRANDWAVE_REVOCATION=cached'].requestsPerSecond)
+    console.log(`R1 on PostgreSQL + Redis: ${result.ratios.R1_sharedAuthenticatedOverUnauthenticated}`)
+    console.log(`R4 strict ÷ cached revocation: ${result.ratios.R4_strictOverCached}`)
+  } else {
+    console.log('\nR4 skipped: set DATABASE_URL and REDIS_URL (or TEST_DATABASE_URL and TEST_REDIS_URL) to measure PostgreSQL + Redis')
+  }
+
+  const file = join(root, 'bench/results', `${result.date.replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`)
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`)
+  console.log(`\nwritten to ${file}`)
+} finally {
+  await server?.stop()
+  rmSync(dataDir, { recursive: true, force: true })
+}
