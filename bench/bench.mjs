@@ -238,6 +238,7 @@ async function sharedInstances(databaseUrl, redisUrl) {
 const dataDir = mkdtempSync(join(tmpdir(), 'brandwave-bench-'))
 const result = { date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, pinned: canPin }, settings }
 let server
+if (quick) console.log('Quick run: 1-second samples, no warm-up, small data. It proves the harness works; its figures are not measurements.\n')
 try {
   const pipeline = await verificationCost()
   console.log('The verification pipeline alone (in process, no HTTP), µs per call:')
