@@ -301,19 +301,23 @@ export class CredentialService {
     const owner = this.ownerFor(principal, type)
     const expiresAt = input.expiresAt === undefined ? old.expiresAt : parseExpiry(input.expiresAt, now, '/expiresAt')
 
-    if (old.rotatedToId !== null && old.revokedAt !== null) {
+    // Rotating hands out a fresh secret with the old scopes: the rotator must hold them all,
+    // or a narrow token could rotate a wide one and walk away with its powers. Checked before
+    // reuse detection too: revoking a family takes the same authority as rotating it.
+    const successorScopes = old.scopes ?? [...(principal.role === null ? this.deps.catalog.all : this.deps.catalog.roleScopes(principal.role))]
+    checkGrantableScopes(successorScopes, this.deps.catalog, principal.scopes, '/id')
+    this.checkReach(principal, { expiresAt, allowedIps: old.allowedIps, rateLimitPerMinute: old.rateLimitPerMinute })
+
+    const expired = old.expiresAt !== null && Date.parse(old.expiresAt) <= now
+    // Retired: replaced, and no longer usable (revoked at once, or its grace period over).
+    // Presenting it again is what a stolen copy would do (GitLab's reuse detection).
+    if (old.rotatedToId !== null && (old.revokedAt !== null || expired)) {
       await this.revokeFamily(principal, old, context)
       throw new ApiError('conflict', 'This credential was already rotated and retired; its whole rotation family has been revoked as a precaution.')
     }
     if (old.rotatedToId !== null) throw new ApiError('conflict', 'This credential was already rotated; rotate its successor instead.')
     if (old.revokedAt !== null) throw new ApiError('conflict', 'A revoked credential cannot be rotated.')
-    if (old.expiresAt !== null && Date.parse(old.expiresAt) <= now) throw new ApiError('conflict', 'An expired credential cannot be rotated.')
-
-    // Rotating hands out a fresh secret with the old scopes: the rotator must hold them all,
-    // or a narrow token could rotate a wide one and walk away with its powers.
-    const successorScopes = old.scopes ?? [...(principal.role === null ? this.deps.catalog.all : this.deps.catalog.roleScopes(principal.role))]
-    checkGrantableScopes(successorScopes, this.deps.catalog, principal.scopes, '/id')
-    this.checkReach(principal, { expiresAt, allowedIps: old.allowedIps, rateLimitPerMinute: old.rateLimitPerMinute })
+    if (expired) throw new ApiError('conflict', 'An expired credential cannot be rotated.')
 
     const grace = input.gracePeriodSeconds ?? 0
     const graceEnd = now + grace * 1000

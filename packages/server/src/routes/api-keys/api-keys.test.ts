@@ -168,4 +168,30 @@ describe.each(testDatabaseKinds)('organization API keys (%s)', (kind) => {
     expect(audit.body.items).toHaveLength(1)
     expect(audit.body.items[0].details).toMatchObject({ familyId: first.id, revokedCount: 2 })
   })
+
+  it('rotation families: a key whose grace period ended is retired too; presenting it revokes the family', async () => {
+    const first = await createApiKey(server, admin.accessToken, { name: 'graceful' })
+    const second = (await server.request('POST', `${PATH}/${first.id}/rotate`, { token: admin.accessToken, body: { gracePeriodSeconds: 60 } })).body.data
+    server.clock.advance(61_000)
+    expect((await server.request('GET', '/v1/me', { token: first.token })).status).toBe(401)
+    expect((await server.request('GET', '/v1/me', { token: second.token })).status).toBe(200)
+
+    const reuse = await server.request('POST', `${PATH}/${first.id}/rotate`, { token: admin.accessToken })
+    expect(reuse.status).toBe(409)
+    expect(reuse.body.error.message).toMatch(/family/)
+    expect((await server.request('GET', '/v1/me', { token: second.token })).status).toBe(401)
+  })
+
+  it('rotation families: revoking a family takes the authority to rotate it; a narrower key gets 403 and revokes nothing', async () => {
+    const wide = await createApiKey(server, admin.accessToken, { name: 'wide', scopes: ['api_keys:read', 'api_keys:write', 'contacts:write'] })
+    const successor = (await server.request('POST', `${PATH}/${wide.id}/rotate`, { token: admin.accessToken })).body.data
+    // A backend's verifier key: it may rotate keys, but not ones wider than itself.
+    const verifier = await createApiKey(server, admin.accessToken, { name: 'verifier', scopes: ['api_keys:read', 'api_keys:workflow'] })
+
+    const attempt = await server.request('POST', `${PATH}/${wide.id}/rotate`, { token: verifier.token })
+    expect(attempt.status).toBe(403)
+    expect((await server.request('GET', '/v1/me', { token: successor.token })).status).toBe(200)
+    const audit = await server.request('GET', `/v1/audit-logs?action=credential.family_revoked&targetId=${wide.id}`, { token: admin.accessToken })
+    expect(audit.body.items).toHaveLength(0)
+  })
 })
