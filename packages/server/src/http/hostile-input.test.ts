@@ -42,6 +42,11 @@ const hostileString = fc.oneof(
     '🔑'.repeat(50),
     'x'.repeat(5000),
     '2026-13-45T99:99:99Z',
+    // Well-formed RFC 3339 that a JavaScript Date cannot hold, or only barely.
+    '2026-06-30T23:59:60Z',
+    '2016-12-31T18:59:60.999-05:00',
+    '0000-01-01T00:00:00Z',
+    '9999-12-31T23:59:59.999999999+14:00',
     '1e309',
   ),
 )

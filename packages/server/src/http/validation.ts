@@ -1,5 +1,6 @@
 import { Ajv, type Options } from 'ajv'
 import addFormats from 'ajv-formats'
+import { fullFormats } from 'ajv-formats/dist/formats.js'
 import type { FastifySchemaCompiler } from 'fastify'
 
 function createAjv(options: Options): Ajv {
@@ -12,7 +13,11 @@ function createAjv(options: Options): Ajv {
     strict: false,
     ...options,
   })
-  addFormats.default(ajv, ['date-time', 'email', 'uuid'])
+  addFormats.default(ajv, ['email', 'uuid'])
+  // RFC 3339 allows a leap second (":60"), which a JavaScript Date cannot hold: accepted, it
+  // would fail later as a 500. A date-time passes only if Date can represent it.
+  const rfc3339 = fullFormats['date-time'] as { validate: (value: string) => boolean }
+  ajv.addFormat('date-time', { type: 'string', validate: (value: string) => rfc3339.validate(value) && !Number.isNaN(Date.parse(value)) })
   return ajv
 }
 

@@ -79,6 +79,12 @@ describe.each(testDatabaseKinds)('GET /v1/audit-logs (%s)', (kind) => {
       expect(byActor.body.items.map((e: { action: string }) => e.action)).toEqual(['credential.revoked'])
       const early = await server.request('GET', `/v1/audit-logs?until=${encodeURIComponent(new Date(Date.parse(before) + 1).toISOString())}`, { token: org.accessToken })
       expect(early.body.items.map((e: { action: string }) => e.action)).not.toContain('credential.revoked')
+      // Well-formed RFC 3339 that no Date can hold (a leap second, February 30th): 400, never 500.
+      for (const time of ['2026-06-30T23:59:60Z', '2016-12-31T18:59:60.5-05:00', '2026-02-30T00:00:00Z']) {
+        const refused = await server.request('GET', `/v1/audit-logs?since=${encodeURIComponent(time)}`, { token: org.accessToken })
+        expect(refused.status, time).toBe(400)
+        expect(refused.body.error.details).toEqual([{ field: 'since', message: expect.any(String) }])
+      }
 
       const first = await server.request('GET', '/v1/audit-logs?limit=2', { token: org.accessToken })
       const second = await server.request('GET', `/v1/audit-logs?limit=2&cursor=${first.body.nextCursor}`, { token: org.accessToken })
