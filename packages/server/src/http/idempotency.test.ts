@@ -149,6 +149,48 @@ describe.each(testDatabaseKinds)('Idempotency-Key (%s)', (kind) => {
     expect(theirs.body.data.token).not.toBe(mine.body.data.token)
   })
 
+  it('without a credential, a retry of the same request replays: a lost refresh response does not end the session', async () => {
+    const session = await server.request('POST', '/v1/auth/login', { body: { email: 'admin@example.com', password: 'correct horse battery staple' } })
+    const refresh = (key: string, refreshToken: string) =>
+      server.request('POST', '/v1/auth/refresh', { body: { refreshToken }, headers: { 'idempotency-key': key } })
+    const key = randomUUID()
+    const first = await refresh(key, session.body.data.refreshToken)
+    expect(first.status).toBe(200)
+    // The response was lost; the client retries with the same key and the same, now used, token.
+    const retry = await refresh(key, session.body.data.refreshToken)
+    expect(retry.status).toBe(200)
+    expect(retry.headers.get('idempotent-replayed')).toBe('true')
+    expect(retry.body).toEqual(first.body)
+    expect((await server.request('GET', '/v1/me', { token: retry.body.data.accessToken })).status).toBe(200)
+    expect((await refresh(randomUUID(), retry.body.data.refreshToken)).status).toBe(200)
+
+    // Without the key, presenting the used token is reuse, and ends the session.
+    const reuse = await server.request('POST', '/v1/auth/refresh', { body: { refreshToken: session.body.data.refreshToken } })
+    expect(reuse.status).toBe(401)
+  })
+
+  it('without a credential, the request is the scope: another body with the same key runs for itself; the window is 10 minutes', async () => {
+    const key = randomUUID()
+    const signup = (email: string) =>
+      server.request('POST', '/v1/auth/signup', { body: { email, password: 'a long enough passphrase', name: 'Retry', organizationName: 'Retry Inc' }, headers: { 'idempotency-key': key } })
+    const first = await signup('retry@example.com')
+    expect(first.status).toBe(201)
+    const retry = await signup('retry@example.com')
+    expect(retry.status).toBe(201)
+    expect(retry.body.data).toEqual(first.body.data)
+    // Someone else who happens to use the same key is not told it exists (no 422).
+    const stranger = await signup('stranger@example.com')
+    expect(stranger.status).toBe(201)
+    expect(stranger.headers.get('idempotent-replayed')).toBeNull()
+
+    server.clock.advance(10 * 60 * 1000)
+    try {
+      expect((await signup('retry@example.com')).status).toBe(409)
+    } finally {
+      server.clock.advance(-10 * 60 * 1000)
+    }
+  })
+
   it('replays revocations, rotations and the seed-004 delete (204)', async () => {
     const pat = await createPat(server, admin.accessToken)
     const key = randomUUID()

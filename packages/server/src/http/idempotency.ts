@@ -9,6 +9,13 @@ import type { Database } from '../storage/schema.js'
 
 /** Stripe's window: a retry within 24 hours replays; after that the key is forgotten. */
 export const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000
+/**
+ * Without a credential (sign-in, refresh, signup) there is no caller to scope a key to, so
+ * the request itself is the scope: only an identical request, which carries the same
+ * password or refresh token, sees the replay. The window is short: it exists for a client
+ * retrying a response it lost, and a replayed refresh must not outlive that need.
+ */
+export const ANONYMOUS_IDEMPOTENCY_WINDOW_MS = 10 * 60 * 1000
 /** A claim older than this whose request never finished belonged to a process that died. */
 const ABANDONED_AFTER_MS = 60_000
 const KEY_PATTERN = /^[\x20-\x7E]{1,255}$/
@@ -82,14 +89,15 @@ export class Idempotency {
   /** Runs after authentication and validation, before the handler. */
   readonly preHandler: preHandlerAsyncHookHandler = async (request, reply) => {
     const key = idempotencyKeyOf(request)
+    if (key === null) return
     const principal = request.principal
-    if (key === null || principal === null) return
-    const principalKey = principalKeyOf(principal)
     const hash = fingerprintOf(this.keys.fingerprint, request)
+    const principalKey = principal === null ? `request:${hash}` : principalKeyOf(principal)
     const now = this.clock.now()
     const ledger = idempotencyRepository(this.db)
     const owner = randomUUID()
-    const claim = { principalKey, key, requestHash: hash, owner, now: isoAt(now), expiresAt: isoAt(now + IDEMPOTENCY_WINDOW_MS) }
+    const window = principal === null ? ANONYMOUS_IDEMPOTENCY_WINDOW_MS : IDEMPOTENCY_WINDOW_MS
+    const claim = { principalKey, key, requestHash: hash, owner, now: isoAt(now), expiresAt: isoAt(now + window) }
 
     if ((await ledger.claim(claim)) || (await ledger.takeOver({ ...claim, abandonedBefore: isoAt(now - ABANDONED_AFTER_MS) }))) {
       request.idempotencyClaim = { principalKey, key, owner }
