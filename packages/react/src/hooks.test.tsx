@@ -109,16 +109,14 @@ describe('@brandwave/react against a real server', () => {
     await waitFor(() => expect(result.current.list.data?.items[0]?.name).toBe('settled and renamed'))
   })
 
-  it('loading and error states carry BrandwaveError', async () => {
+  it('loading and error states carry BrandwaveError; the provider’s own QueryClient does not retry a 404', async () => {
+    // No QueryClient given: with TanStack's default of three retries the error would take seconds.
     const { result } = renderHook(() => useGetPersonalAccessToken('01936f0e-8a5e-7cc2-9d2b-3f4e5a6b7c8d'), {
-      wrapper: ({ children }) => (
-        <BrandwaveProvider client={client} queryClient={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
-          {children}
-        </BrandwaveProvider>
-      ),
+      wrapper: ({ children }) => <BrandwaveProvider client={client}>{children}</BrandwaveProvider>,
     })
     expect(result.current.isLoading).toBe(true)
-    await waitFor(() => expect(result.current.isError).toBe(true))
+    await waitFor(() => expect(result.current.isError).toBe(true), { timeout: 900 })
+    expect(result.current.failureCount).toBe(1)
     expect(result.current.error).toBeInstanceOf(BrandwaveError)
     expect(result.current.error?.code).toBe('not_found')
 

@@ -14,6 +14,13 @@ export type BrandwaveProviderProps = {
 )
 
 /**
+ * For the QueryClient the provider creates itself. The SDK already retries what is worth
+ * retrying (network failures, 429, 5xx); TanStack's three retries on top would turn a 404
+ * into seven seconds of loading and a 503 into twelve requests.
+ */
+const OWN_CLIENT_OPTIONS = { defaultOptions: { queries: { retry: false } } } as const
+
+/**
  * Makes a Brandwave client (and a TanStack `QueryClient`) available to the hooks below it.
  * Pass a `client`, or the options to build one (`baseUrl`, `token`, …).
  *
@@ -24,7 +31,7 @@ export type BrandwaveProviderProps = {
  */
 export function BrandwaveProvider(props: BrandwaveProviderProps): ReactNode {
   const ancestor = useContext(QueryClientContext)
-  const [own] = useState(() => (props.queryClient === undefined && ancestor === undefined ? new QueryClient() : undefined))
+  const [own] = useState(() => (props.queryClient === undefined && ancestor === undefined ? new QueryClient(OWN_CLIENT_OPTIONS) : undefined))
   const queryClient = props.queryClient ?? ancestor ?? own
   const { client: given, children } = props
   const options = given === undefined ? (props as BrandwaveOptions) : undefined
