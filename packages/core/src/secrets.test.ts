@@ -6,8 +6,8 @@ const master = randomBytes(32)
 
 describe('secrets', () => {
   it('derives a distinct key per purpose and refuses a short master secret', () => {
-    expect(deriveKey(master, 'token-hash/v1').equals(deriveKey(master, 'token-hash/v1'))).toBe(true)
-    expect(deriveKey(master, 'token-hash/v1').equals(deriveKey(master, 'session-signing/v1'))).toBe(false)
+    expect(deriveKey(master, 'token-hash/v1')).toEqual(deriveKey(master, 'token-hash/v1'))
+    expect(deriveKey(master, 'token-hash/v1')).not.toEqual(deriveKey(master, 'session-signing/v1'))
     expect(() => deriveKey(randomBytes(31), 'token-hash/v1')).toThrow(TypeError)
   })
 

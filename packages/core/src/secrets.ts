@@ -21,7 +21,7 @@ export const MIN_SECRET_BYTES = 32
  * @example
  * const hashKey = deriveKey(masterSecret, 'token-hash/v1')
  */
-export function deriveKey(masterSecret: Uint8Array, purpose: KeyPurpose): Buffer {
+export function deriveKey(masterSecret: Uint8Array, purpose: KeyPurpose): Uint8Array {
   if (masterSecret.byteLength < MIN_SECRET_BYTES) throw new TypeError(`the master secret needs at least ${MIN_SECRET_BYTES} bytes`)
   return Buffer.from(hkdfSync('sha256', masterSecret, 'brandwave', purpose, 32))
 }

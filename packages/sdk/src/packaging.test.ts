@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { build } from 'esbuild'
@@ -50,6 +52,48 @@ describe.skipIf(!built)('the built @brandwave/sdk package', () => {
     expect(inputs.filter((input) => input.startsWith('node:') || /node_modules\/(?!@brandwave)/.test(input))).toEqual([])
     expect(result.outputFiles[0]!.text.length).toBeLessThan(20_000)
   })
+
+  it('installs from its packed tarballs outside the repository, and type-checks in a browser project without Node types', async () => {
+    const project = mkdtempSync(join(tmpdir(), 'brandwave-sdk-consumer-'))
+    try {
+      const tarballs: string[] = []
+      // The SDK's types come from @brandwave/contract, which needs @brandwave/core: all three
+      // are published, so none may be private (npm would refuse to publish it, and users
+      // would get a 404, or whoever claimed the name).
+      const manifest = (name: string) => JSON.parse(readFileSync(`${sdkDir}../${name}/package.json`, 'utf8')) as { private?: boolean; dependencies?: Record<string, string> }
+      const closure = ['sdk', 'contract', 'core']
+      for (const name of closure) {
+        expect(manifest(name).private, name).toBeUndefined()
+        for (const dependency of Object.keys(manifest(name).dependencies ?? {})) {
+          if (dependency.startsWith('@brandwave/')) expect(closure).toContain(dependency.slice('@brandwave/'.length))
+        }
+      }
+      for (const name of ['core', 'contract', 'sdk']) {
+        const { stdout } = await run('npm', ['pack', '--pack-destination', project], { cwd: `${sdkDir}../${name}` })
+        tarballs.push(join(project, stdout.trim().split('\n').at(-1)!))
+      }
+      writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }))
+      await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...tarballs], { cwd: project })
+
+      writeFileSync(join(project, 'esm.mjs'), "import { Brandwave } from '@brandwave/sdk'\nconsole.log(typeof new Brandwave({ baseUrl: 'http://x', token: 't' }).personalAccessTokens.create)\n")
+      expect((await run(process.execPath, ['esm.mjs'], { cwd: project })).stdout.trim()).toBe('function')
+      writeFileSync(
+        join(project, 'app.ts'),
+        [
+          "import { Brandwave } from '@brandwave/sdk'",
+          "const bw = new Brandwave({ baseUrl: 'https://auth.example.com', token: 't' })",
+          "export const token: Promise<string> = bw.personalAccessTokens.create({ name: 'x' }).then(({ data }) => data.token)",
+          '',
+        ].join('\n'),
+      )
+      const tsconfig = { compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022', 'dom'], types: [], noEmit: true, skipLibCheck: false }, files: ['app.ts'] }
+      writeFileSync(join(project, 'tsconfig.json'), JSON.stringify(tsconfig))
+      const tsc = fileURLToPath(new URL('../../../node_modules/typescript/bin/tsc', import.meta.url))
+      await expect(run(process.execPath, [tsc, '-p', project])).resolves.toBeDefined()
+    } finally {
+      rmSync(project, { recursive: true, force: true })
+    }
+  }, 120_000)
 })
 
 if (!built) console.warn('\n  !!! packages/sdk/dist is missing: the packaging tests were SKIPPED. Run `npm run build` (npm test does).\n')

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { deriveKey, MIN_SECRET_BYTES } from '@brandwave/core'
+import { deriveKey, MIN_SECRET_BYTES, type KeyPurpose } from '@brandwave/core'
 import type { Config } from './config.js'
 
 /** The keys derived from the master secret; the master secret itself is not kept. */
@@ -14,12 +14,13 @@ export interface DerivedKeys {
 }
 
 export function deriveKeys(masterSecret: Uint8Array): DerivedKeys {
+  const key = (purpose: KeyPurpose) => Buffer.from(deriveKey(masterSecret, purpose))
   return {
-    tokenHash: deriveKey(masterSecret, 'token-hash/v1'),
-    sessionSigning: deriveKey(masterSecret, 'session-signing/v1'),
-    idempotencyEncryption: deriveKey(masterSecret, 'idempotency-encryption/v1'),
-    idempotencyFingerprint: deriveKey(masterSecret, 'idempotency-fingerprint/v1'),
-    totpEncryption: deriveKey(masterSecret, 'totp-encryption/v1'),
+    tokenHash: key('token-hash/v1'),
+    sessionSigning: key('session-signing/v1'),
+    idempotencyEncryption: key('idempotency-encryption/v1'),
+    idempotencyFingerprint: key('idempotency-fingerprint/v1'),
+    totpEncryption: key('totp-encryption/v1'),
   }
 }
 

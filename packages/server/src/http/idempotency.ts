@@ -47,7 +47,7 @@ function canonicalJson(value: unknown): string {
  * its path parameters and its body. Keyed (HMAC), because bodies can hold passwords and
  * codes (password change, 2FA) that a bare hash at rest would let a dictionary recover.
  */
-export function requestFingerprint(key: Buffer, request: { method: string; operationId: string; params: unknown; body: unknown }): string {
+export function requestFingerprint(key: Uint8Array, request: { method: string; operationId: string; params: unknown; body: unknown }): string {
   return createHmac('sha256', key).update(`${request.method}\n${request.operationId}\n${canonicalJson(request.params)}\n${canonicalJson(request.body)}`).digest('base64url')
 }
 
