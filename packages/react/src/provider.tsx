@@ -4,6 +4,13 @@ import { createContext, useContext, useMemo, useState, type ReactNode } from 're
 
 const BrandwaveContext = createContext<Brandwave | null>(null)
 
+/**
+ * The props of {@link BrandwaveProvider}: a `client`, or the options to build one, and an
+ * optional `queryClient`.
+ *
+ * @example
+ * const props: BrandwaveProviderProps = { baseUrl: 'https://auth.example.com', token: sessionToken }
+ */
 export type BrandwaveProviderProps = {
   readonly children?: ReactNode
   /** The app's own TanStack `QueryClient`; without one (here or in an ancestor provider), one is created. */

@@ -12,7 +12,13 @@ type CredentialOperationNames = {
 
 type ListFilters<N extends CredentialOperationNames['list']> = Omit<NonNullable<QueryOf<N>>, 'cursor'>
 
-/** Create, list, get, update, revoke and rotate one kind of credential. */
+/**
+ * Create, list, get, update, revoke and rotate one kind of credential.
+ *
+ * @example
+ * // bw.personalAccessTokens and bw.apiKeys are both one:
+ * for await (const key of bw.apiKeys.listAll({ status: 'expired' })) await bw.apiKeys.revoke({ id: key.id })
+ */
 export interface CredentialResource<N extends CredentialOperationNames> {
   /**
    * Creates a credential; `data.token` is its secret, returned only now.

@@ -1,9 +1,19 @@
 import type { ErrorBody } from '@brandwave/contract'
 
-/** Every error code the API answers with (`error.code`): stable, unlike messages. */
+/**
+ * Every error code the API answers with (`error.code`): stable, unlike messages.
+ *
+ * @example
+ * const retryable: ErrorCode[] = ['rate_limited', 'unavailable']
+ */
 export type ErrorCode = ErrorBody['error']['code']
 
-/** Where in the request a problem is, and what it is. */
+/**
+ * Where in the request a problem is, and what it is.
+ *
+ * @example
+ * for (const { field, message } of error.details) form.setError(field, message)
+ */
 export interface ErrorDetail {
   readonly field: string
   readonly message: string
@@ -38,18 +48,48 @@ export class BrandwaveError extends Error {
   }
 }
 
-/** 400, 413, 415, 422: the request itself must change. */
+/**
+ * 400, 413, 415, 422: the request itself must change.
+ *
+ * @example
+ * catch (error) { if (error instanceof BrandwaveValidationError) showFieldErrors(error.details) }
+ */
 export class BrandwaveValidationError extends BrandwaveError {}
-/** 401: no credential, or one that is malformed, unknown, revoked, expired or used from a forbidden address. */
+/**
+ * 401: no credential, or one that is malformed, unknown, revoked, expired or used from a forbidden address.
+ *
+ * @example
+ * catch (error) { if (error instanceof BrandwaveAuthenticationError) redirectToSignIn() }
+ */
 export class BrandwaveAuthenticationError extends BrandwaveError {}
-/** 403: authenticated, but the role or the credential's scopes do not allow it. */
+/**
+ * 403: authenticated, but the role or the credential's scopes do not allow it.
+ *
+ * @example
+ * catch (error) { if (error instanceof BrandwavePermissionError) show('Ask an admin for access.') }
+ */
 export class BrandwavePermissionError extends BrandwaveError {}
-/** 404: nothing there — or nothing the caller may know about. */
+/**
+ * 404: nothing there — or nothing the caller may know about.
+ *
+ * @example
+ * const token = await bw.personalAccessTokens.get({ id }).catch((error) => (error instanceof BrandwaveNotFoundError ? null : Promise.reject(error)))
+ */
 export class BrandwaveNotFoundError extends BrandwaveError {}
-/** 409: conflicts with the current state (already rotated, last admin, request in flight). */
+/**
+ * 409: conflicts with the current state (already rotated, last admin, request in flight).
+ *
+ * @example
+ * catch (error) { if (error instanceof BrandwaveConflictError) show(error.message) }
+ */
 export class BrandwaveConflictError extends BrandwaveError {}
 
-/** 429: slow down; `retryAfterSeconds` says for how long. */
+/**
+ * 429: slow down; `retryAfterSeconds` says for how long.
+ *
+ * @example
+ * catch (error) { if (error instanceof BrandwaveRateLimitError) await sleep((error.retryAfterSeconds ?? 1) * 1000) }
+ */
 export class BrandwaveRateLimitError extends BrandwaveError {
   readonly retryAfterSeconds: number | null
 
@@ -59,9 +99,19 @@ export class BrandwaveRateLimitError extends BrandwaveError {
   }
 }
 
-/** 5xx: the service failed; retried automatically before this is thrown. */
+/**
+ * 5xx: the service failed; retried automatically before this is thrown.
+ *
+ * @example
+ * catch (error) { if (error instanceof BrandwaveServerError) report(error.requestId) }
+ */
 export class BrandwaveServerError extends BrandwaveError {}
-/** No response at all (network down, DNS, connection reset); retried automatically before this is thrown. */
+/**
+ * No response at all (network down, DNS, connection reset); retried automatically before this is thrown.
+ *
+ * @example
+ * catch (error) { if (error instanceof BrandwaveConnectionError) show('Brandwave is unreachable.') }
+ */
 export class BrandwaveConnectionError extends BrandwaveError {}
 
 /** The error class for a status: one place, so every caller gets the same family. */

@@ -2,6 +2,12 @@ import { BrandwaveConnectionError, BrandwaveRateLimitError, errorClassFor, type 
 import { routes, type RoutedOperation } from './routes.js'
 import type { TokenPair } from './types.js'
 
+/**
+ * How a {@link Brandwave} client reaches the API, and as whom.
+ *
+ * @example
+ * const options: BrandwaveOptions = { baseUrl: 'https://auth.example.com', token: process.env.BRANDWAVE_TOKEN, maxRetries: 3 }
+ */
 export interface BrandwaveOptions {
   /** A personal access token, an API key, or a session's access token. */
   readonly token?: string
@@ -22,7 +28,12 @@ export interface BrandwaveOptions {
   readonly fetch?: typeof fetch
 }
 
-/** Per-call options. */
+/**
+ * Per-call options.
+ *
+ * @example
+ * await bw.apiKeys.revoke({ id }, { idempotencyKey: `revoke-${id}`, signal: AbortSignal.timeout(5000) })
+ */
 export interface RequestOptions {
   /** For state-changing calls: reuse this key (one per logical operation) instead of a fresh one. */
   readonly idempotencyKey?: string
