@@ -29,6 +29,22 @@ describe.each(testDatabaseKinds)('sign-in throttling (%s)', (kind) => {
     expect(audit.text).not.toContain(user.password)
   })
 
+  it('the lockout lifts by itself when its window ends', async () => {
+    const brief = await startTestServer(kind, { env: { BRANDWAVE_LOGIN_FAILURES_PER_ACCOUNT: '2', BRANDWAVE_LOGIN_THROTTLE_SECONDS: '1' } })
+    try {
+      const user = await signUp(brief, 'Patient')
+      const login = (password: string) => brief.request('POST', '/v1/auth/login', { body: { email: user.email, password } })
+      for (let i = 0; i < 2; i++) expect((await login(`wrong ${i}`)).status).toBe(401)
+      const throttled = await login(user.password)
+      expect(throttled.status).toBe(429)
+      expect(throttled.headers.get('retry-after')).toBe('1')
+      await new Promise((resolve) => setTimeout(resolve, 1100))
+      expect((await login(user.password)).status).toBe(200)
+    } finally {
+      await brief.close()
+    }
+  })
+
   it('concurrent guesses cannot slip past the allowance: each is counted before it is checked', async () => {
     const user = await signUp(server, 'Raced')
     const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => attempt(user.email, `parallel guess ${i}`)))

@@ -192,6 +192,21 @@ describe.each(testDatabaseKinds)('two-factor authentication (%s)', (kind) => {
     expect(actions).toContain('auth.two_factor_disabled')
   })
 
+  it('disable with a recovery code (the phone is lost): it works once, and its use is audited', async () => {
+    const user = await signUp(server, 'Phoneless')
+    const { recoveryCodes } = await enrol(user)
+    const session = (await signIn(user, recoveryCodes[0])).body.data.accessToken
+    const disabled = await server.request('POST', '/v1/auth/2fa/disable', { token: session, body: { code: recoveryCodes[1] } })
+    expect(disabled.status, disabled.text).toBe(200)
+    expect((await signIn(user)).status).toBe(200)
+
+    const audit = await server.request('GET', '/v1/audit-logs?limit=100', { token: session })
+    const actions = audit.body.items.map((e: { action: string }) => e.action)
+    expect(actions.filter((action: string) => action === 'auth.recovery_code_used')).toHaveLength(2)
+    expect(actions).toContain('auth.two_factor_disabled')
+    for (const code of recoveryCodes) expect(audit.text).not.toContain(code)
+  })
+
   it('403 for a session older than 10 minutes, however valid the code', async () => {
     const user = await signUp(server, 'Stale')
     const { secret } = await enrol(user)
