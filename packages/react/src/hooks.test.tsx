@@ -115,7 +115,7 @@ describe('@brandwave/react against a real server', () => {
       wrapper: ({ children }) => <BrandwaveProvider client={client}>{children}</BrandwaveProvider>,
     })
     expect(result.current.isLoading).toBe(true)
-    await waitFor(() => expect(result.current.isError).toBe(true), { timeout: 900 })
+    await waitFor(() => expect(result.current.isError).toBe(true), { timeout: 3000 })
     expect(result.current.failureCount).toBe(1)
     expect(result.current.error).toBeInstanceOf(BrandwaveError)
     expect(result.current.error?.code).toBe('not_found')
