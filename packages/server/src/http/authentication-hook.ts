@@ -14,16 +14,23 @@ declare module 'fastify' {
   }
 }
 
-const MESSAGES: Record<Exclude<Verification['code'], 'VALID' | 'INSUFFICIENT_SCOPE' | 'RATE_LIMITED'>, string> = {
-  MALFORMED: 'The credential is not valid.',
-  NOT_FOUND: 'The credential is not valid.',
-  EXPIRED: 'The credential has expired.',
-  REVOKED: 'The credential has been revoked.',
-  IP_NOT_ALLOWED: 'The credential may not be used from this IP address.',
-}
-
 /** RFC 6750 §3: a 401 tells the client which scheme to use and, for a bad token, why. */
 const CHALLENGE = { missing: 'Bearer realm="brandwave"', invalid: 'Bearer realm="brandwave", error="invalid_token"' }
+
+// Refusals that do not depend on the request are built once: a flood of bad tokens allocates nothing for them.
+const invalidToken = (message: string) => fromCode('unauthorized', { message, headers: { 'www-authenticate': CHALLENGE.invalid } })
+const UNAUTHORIZED: Record<Exclude<Verification['code'], 'VALID' | 'INSUFFICIENT_SCOPE' | 'RATE_LIMITED'>, ErrorResponse> = {
+  MALFORMED: invalidToken('The credential is not valid.'),
+  NOT_FOUND: invalidToken('The credential is not valid.'),
+  EXPIRED: invalidToken('The credential has expired.'),
+  REVOKED: invalidToken('The credential has been revoked.'),
+  IP_NOT_ALLOWED: invalidToken('The credential may not be used from this IP address.'),
+}
+const NO_CREDENTIAL = fromCode('unauthorized', { message: 'Send a credential: Authorization: Bearer <token>, X-API-Key or Api-Token.', headers: { 'www-authenticate': CHALLENGE.missing } })
+const WRONG_SCHEME = fromCode('unauthorized', { message: 'Use the Bearer scheme: Authorization: Bearer <token>.', headers: { 'www-authenticate': CHALLENGE.missing } })
+const SEVERAL_CREDENTIALS = fromCode('validation_failed', { message: 'Send one credential, in one header.', details: [{ field: 'authorization', message: 'different credentials in several headers' }] })
+const SESSION_ONLY = fromCode('forbidden', { message: 'This needs a signed-in session, not a token.' })
+const USER_ONLY = fromCode('forbidden', { message: 'This acts on a user’s own resources; API keys belong to the organization.' })
 
 function refusal(verification: Verification, scope: string | undefined): ErrorResponse {
   switch (verification.code) {
@@ -39,14 +46,14 @@ function refusal(verification: Verification, scope: string | undefined): ErrorRe
         : fromCode('insufficient_scope', { details })
     }
     default:
-      return fromCode('unauthorized', { message: MESSAGES[verification.code], headers: { 'www-authenticate': CHALLENGE.invalid } })
+      return UNAUTHORIZED[verification.code]
   }
 }
 
 function kindRefusal(mode: Authentication, principal: Principal): ErrorResponse | null {
-  if (mode === 'session' && principal.kind !== 'session') return fromCode('forbidden', { message: 'This needs a signed-in session, not a token.' })
+  if (mode === 'session' && principal.kind !== 'session') return SESSION_ONLY
   if (mode === 'user' && principal.kind === 'credential' && principal.userId === null) {
-    return fromCode('forbidden', { message: 'This acts on a user’s own resources; API keys belong to the organization.' })
+    return USER_ONLY
   }
   return null
 }
@@ -64,13 +71,13 @@ export function authenticationHook(authenticator: Authenticator, operation: Oper
     const presented = presentedCredential(request.headers)
     switch (presented.kind) {
       case 'none':
-        sendError(reply, request.id, fromCode('unauthorized', { message: 'Send a credential: Authorization: Bearer <token>, X-API-Key or Api-Token.', headers: { 'www-authenticate': CHALLENGE.missing } }))
+        sendError(reply, request.id, NO_CREDENTIAL)
         return
       case 'unsupported_scheme':
-        sendError(reply, request.id, fromCode('unauthorized', { message: 'Use the Bearer scheme: Authorization: Bearer <token>.', headers: { 'www-authenticate': CHALLENGE.missing } }))
+        sendError(reply, request.id, WRONG_SCHEME)
         return
       case 'ambiguous':
-        sendError(reply, request.id, fromCode('validation_failed', { message: 'Send one credential, in one header.', details: [{ field: 'authorization', message: 'different credentials in several headers' }] }))
+        sendError(reply, request.id, SEVERAL_CREDENTIALS)
         return
       case 'token':
         break

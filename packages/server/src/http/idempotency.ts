@@ -15,7 +15,7 @@ export const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000
  * password or refresh token, sees the replay. The window is short: it exists for a client
  * retrying a response it lost, and a replayed refresh must not outlive that need.
  */
-export const ANONYMOUS_IDEMPOTENCY_WINDOW_MS = 10 * 60 * 1000
+const ANONYMOUS_IDEMPOTENCY_WINDOW_MS = 10 * 60 * 1000
 /** A claim older than this whose request never finished belonged to a process that died. */
 const ABANDONED_AFTER_MS = 60_000
 const KEY_PATTERN = /^[\x20-\x7E]{1,255}$/
@@ -92,11 +92,10 @@ export class Idempotency {
     if (key === null) return
     const principal = request.principal
     const hash = fingerprintOf(this.keys.fingerprint, request)
-    const principalKey = principal === null ? `request:${hash}` : principalKeyOf(principal)
+    const [principalKey, window] = principal === null ? [`request:${hash}`, ANONYMOUS_IDEMPOTENCY_WINDOW_MS] : [principalKeyOf(principal), IDEMPOTENCY_WINDOW_MS]
     const now = this.clock.now()
     const ledger = idempotencyRepository(this.db)
     const owner = randomUUID()
-    const window = principal === null ? ANONYMOUS_IDEMPOTENCY_WINDOW_MS : IDEMPOTENCY_WINDOW_MS
     const claim = { principalKey, key, requestHash: hash, owner, now: isoAt(now), expiresAt: isoAt(now + window) }
 
     if ((await ledger.claim(claim)) || (await ledger.takeOver({ ...claim, abandonedBefore: isoAt(now - ABANDONED_AFTER_MS) }))) {
