@@ -62,9 +62,9 @@ export class MemberService {
       const current = await organizations.findMember(principal.organizationId, userId)
       if (current === undefined) throw new ApiError('not_found', NOT_A_MEMBER)
       if (current.role === role) return current
-      // Taking a role away is as powerful as handing it out: a key that could never make
-      // someone an admin cannot unmake one either.
-      this.checkGrantable(principal, current.role)
+      // Unmaking an admin is as powerful as making one: a key that could not do the one
+      // cannot do the other.
+      if (current.role === 'company_admin') this.checkGrantable(principal, 'company_admin')
       if (current.role === 'company_admin' && (await organizations.countAdmins(principal.organizationId)) <= 1) {
         throw new ApiError('conflict', 'The last company_admin cannot be demoted; promote someone else first.')
       }
@@ -84,7 +84,7 @@ export class MemberService {
       await organizations.lockMemberships(this.deps.dialect, principal.organizationId)
       const current = await organizations.findMember(principal.organizationId, userId)
       if (current === undefined) throw new ApiError('not_found', NOT_A_MEMBER)
-      this.checkGrantable(principal, current.role)
+      if (current.role === 'company_admin') this.checkGrantable(principal, 'company_admin')
       if (current.role === 'company_admin' && (await organizations.countAdmins(principal.organizationId)) <= 1) {
         throw new ApiError('conflict', 'The last company_admin cannot be removed.')
       }
