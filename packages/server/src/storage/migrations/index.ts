@@ -21,6 +21,9 @@ const MIGRATIONS: Readonly<Record<string, VersionedMigration>> = {
   '0009_idempotency_session': idempotencySession,
 }
 
+/** Every migration's name, in order. */
+export const MIGRATION_NAMES: readonly string[] = Object.keys(MIGRATIONS)
+
 class InCodeMigrationProvider implements MigrationProvider {
   constructor(private readonly dialect: Dialect) {}
 
