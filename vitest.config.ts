@@ -3,19 +3,34 @@ import { defineConfig } from 'vitest/config'
 
 const source = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 
-export default defineConfig({
-  resolve: {
-    // Tests run against the TypeScript sources of sibling packages, not their last build.
-    alias: {
-      '@brandwave/core': source('./packages/core/src/index.ts'),
-      '@brandwave/contract': source('./packages/contract/src/index.ts'),
-      '@brandwave/sdk': source('./packages/sdk/src/index.ts'),
-      '@brandwave/react': source('./packages/react/src/index.ts'),
-    },
+/**
+ * Suites that start whole processes (the built server, a cluster, npm pack and install, the
+ * TypeScript compiler over the packages): they prove packaging and operations, and take most
+ * of a run. `npm test` runs them; `npm run test:fast` leaves them out.
+ */
+const PROCESS_SUITES = [
+  'packages/server/src/commands/**/*.test.ts',
+  'packages/server/src/scale-out/**/*.test.ts',
+  'packages/sdk/src/packaging.test.ts',
+  'packages/sdk/src/reference-docs.test.ts',
+]
+
+const resolve = {
+  // Tests run against the TypeScript sources of sibling packages, not their last build.
+  alias: {
+    '@brandwave/core': source('./packages/core/src/index.ts'),
+    '@brandwave/contract': source('./packages/contract/src/index.ts'),
+    '@brandwave/sdk': source('./packages/sdk/src/index.ts'),
+    '@brandwave/react': source('./packages/react/src/index.ts'),
   },
+}
+const test = { testTimeout: 30_000, hookTimeout: 60_000 }
+
+export default defineConfig({
   test: {
-    include: ['packages/*/src/**/*.test.{ts,tsx}'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    projects: [
+      { resolve, test: { ...test, name: 'behaviour', include: ['packages/*/src/**/*.test.{ts,tsx}'], exclude: PROCESS_SUITES } },
+      { resolve, test: { ...test, name: 'processes', include: PROCESS_SUITES } },
+    ],
   },
 })
