@@ -58,6 +58,8 @@ export interface AppDependencies {
   /** Redis, when `REDIS_URL` is set: the caller connects and closes it. */
   readonly redis?: RedisHandle | null
   readonly version?: string
+  /** Every prefix the deployment has issued, the current one first (default: only the current one). */
+  readonly tokenPrefixes?: readonly string[]
 }
 
 export const BODY_LIMIT_BYTES = 64 * 1024
@@ -136,6 +138,7 @@ function sharedState(deps: AppDependencies, logger: FastifyBaseLogger): { access
 export async function createApp(deps: AppDependencies): Promise<FastifyInstance> {
   const { config, database, keys } = deps
   const clock = deps.clock ?? systemClock
+  const tokenPrefixes = deps.tokenPrefixes ?? [config.tokenPrefix]
   const catalog = createScopeCatalog(config.hostResources)
   const sessionTokens = new SessionTokens(keys.sessionSigning, config.issuer)
   const metrics = createMetrics()
@@ -144,7 +147,7 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
     ...(deps.logger !== undefined ? { loggerInstance: deps.logger } : { logger: loggerOptions(config.logLevel) }),
     genReqId: newRequestId,
     requestIdHeader: false,
-    logController: new OneLinePerRequest(tokenScanPattern(config.tokenPrefix), metrics),
+    logController: new OneLinePerRequest(tokenScanPattern(tokenPrefixes), metrics),
     trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: BODY_LIMIT_BYTES,
     // While draining for shutdown, requests on open connections are still served properly.
@@ -186,7 +189,7 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
   app.addHook('onClose', () => usage.stop())
 
   const authenticator = new Authenticator({
-    tokenPrefix: config.tokenPrefix,
+    tokenPrefixes,
     tokenHashKey: keys.tokenHash,
     catalog,
     credentials: credentialRepository(database.db),
@@ -251,6 +254,7 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
     sessions: new SessionService({
       db: database.db,
       tokenPrefix: config.tokenPrefix,
+      acceptedTokenPrefixes: tokenPrefixes,
       tokenHashKey: keys.tokenHash,
       sessionTokens,
       accessVersion,
@@ -268,7 +272,7 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id)
     reply.headers(STANDARD_HEADERS)
-    const parameter = credentialInQuery(request.url, config.tokenPrefix)
+    const parameter = credentialInQuery(request.url, tokenPrefixes)
     if (parameter !== null) {
       done(new ApiError('validation_failed', 'Credentials must be sent in a header, never in the URL.', { details: [{ field: parameter, message: 'looks like a credential' }] }))
       return

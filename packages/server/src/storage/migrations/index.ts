@@ -5,6 +5,7 @@ import * as auditEvents from './0002_audit_events.js'
 import * as settings from './0003_settings.js'
 import * as idempotencyKeys from './0004_idempotency_keys.js'
 import * as twoFactor from './0005_two_factor.js'
+import * as tokenPrefixes from './0008_token_prefixes.js'
 
 interface VersionedMigration {
   up(db: Parameters<Migration['up']>[0], dialect: Dialect): Promise<void>
@@ -17,6 +18,7 @@ const MIGRATIONS: Readonly<Record<string, VersionedMigration>> = {
   '0003_settings': settings,
   '0004_idempotency_keys': idempotencyKeys,
   '0005_two_factor': twoFactor,
+  '0008_token_prefixes': tokenPrefixes,
 }
 
 class InCodeMigrationProvider implements MigrationProvider {
@@ -33,7 +35,7 @@ class InCodeMigrationProvider implements MigrationProvider {
 
 export class MigrationError extends Error {
   constructor(readonly migrationName: string | null, cause: unknown) {
-    super(`Database migration ${migrationName ?? ''} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
+    super(`Database migration ${migrationName === null ? '' : `${migrationName} `}failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
     this.name = 'MigrationError'
   }
 }
