@@ -15,6 +15,7 @@ import { systemClock, type Clock } from './clock.js'
 import type { Config } from './config.js'
 import { credentialInQuery } from './http/presented-credential.js'
 import { fromCode, toErrorResponse } from './http/problems.js'
+import { methodNotAllowed } from './http/method-not-allowed.js'
 import { sendError, sendRawError, STANDARD_HEADERS, writeSocketError } from './http/responses.js'
 import { applyCorsPolicy } from './http/cors.js'
 import { Idempotency } from './http/idempotency.js'
@@ -286,7 +287,10 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
     return sendError(reply, request.id, response)
   })
 
-  app.setNotFoundHandler((request, reply) => sendError(reply, request.id, fromCode('not_found', { message: 'No route here. See /docs for the API.' })))
+  app.setNotFoundHandler((request, reply) => {
+    const wrongMethod = methodNotAllowed(app, request.method, request.url)
+    return sendError(reply, request.id, wrongMethod !== null ? toErrorResponse(wrongMethod) : fromCode('not_found', { message: 'No route here. See /docs for the API.' }))
+  })
 
   applyCorsPolicy(app, 'none')
   await registerOpenApi(app, { version: deps.version ?? '0.1.0' })
