@@ -7,6 +7,9 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
  * The 405 for a path that exists under other methods (RFC 9110 §15.5.6), or null when the
  * path itself is unknown (a 404). `PUT /v1/api-keys` is a wrong method, not a missing page:
  * the answer says which methods would work, in `Allow` and in the message.
+ *
+ * @example
+ * methodNotAllowed(app, 'PUT', '/v1/api-keys')?.headers // { allow: 'GET, HEAD, POST, OPTIONS' }
  */
 export function methodNotAllowed(app: FastifyInstance, method: string, url: string): ApiError | null {
   const path = url.split('?', 1)[0] ?? url

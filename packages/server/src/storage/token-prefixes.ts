@@ -17,6 +17,10 @@ export interface TokenPrefixes {
  * Records the current token prefix and returns every prefix the deployment has issued.
  * The stored hash covers the whole token, so a token issued under an earlier prefix can be
  * verified as it is: changing the prefix must not silently invalidate every credential.
+ *
+ * @example
+ * const prefixes = await recordTokenPrefix(db, 'bw', new Date()) // after running as `bwp`
+ * prefixes.accepted // ['bw', 'bwp']
  */
 export async function recordTokenPrefix(db: Kysely<Database>, current: string, now: Date): Promise<TokenPrefixes> {
   await db.insertInto('settings').values({ key: `${SETTING}${current}`, value: now.toISOString() }).onConflict((oc) => oc.column('key').doNothing()).execute()

@@ -21,6 +21,9 @@ const MIGRATIONS: Readonly<Record<string, VersionedMigration>> = {
   '0008_token_prefixes': tokenPrefixes,
 }
 
+/** Every migration's name, in order: what a fully migrated database has recorded. */
+export const MIGRATION_NAMES: readonly string[] = Object.keys(MIGRATIONS)
+
 class InCodeMigrationProvider implements MigrationProvider {
   constructor(private readonly dialect: Dialect) {}
 
