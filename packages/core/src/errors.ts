@@ -10,6 +10,7 @@ export const ERROR_CATALOGUE = {
   forbidden: { status: 403, message: 'You are not allowed to do this.' },
   insufficient_scope: { status: 403, message: 'The credential lacks a scope this request needs.' },
   not_found: { status: 404, message: 'Nothing was found here.' },
+  method_not_allowed: { status: 405, message: 'This path does not support this method; the Allow header lists those it does.' },
   conflict: { status: 409, message: 'The request conflicts with the current state.' },
   idempotency_in_progress: { status: 409, message: 'A request with this Idempotency-Key is still in progress.' },
   payload_too_large: { status: 413, message: 'The request body is too large.' },

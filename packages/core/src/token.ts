@@ -71,13 +71,17 @@ export function generateToken(prefix: string, kind: TokenKind, randomBytes: Rand
  * @example
  * const result = parseToken(presented, 'bw', ['live', 'test'])
  * if (!result.ok) return reject(result.reason)
+ *
+ * A deployment that changed its prefix passes every prefix it has issued: its older tokens
+ * stay valid, since the stored hash covers the whole token.
  */
-export function parseToken(text: string, prefix: string, kinds: readonly TokenKind[]): TokenParseResult {
+export function parseToken(text: string, prefix: string | readonly string[], kinds: readonly TokenKind[]): TokenParseResult {
   if (text.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'malformed' }
   const firstSeparator = text.indexOf('_')
   const secondSeparator = text.indexOf('_', firstSeparator + 1)
   if (firstSeparator < 0 || secondSeparator < 0) return { ok: false, reason: 'malformed' }
-  if (text.slice(0, firstSeparator) !== prefix) return { ok: false, reason: 'malformed' }
+  const presentedPrefix = text.slice(0, firstSeparator)
+  if (typeof prefix === 'string' ? presentedPrefix !== prefix : !prefix.includes(presentedPrefix)) return { ok: false, reason: 'malformed' }
   const kind = text.slice(firstSeparator + 1, secondSeparator) as TokenKind
   if (!kinds.includes(kind)) return { ok: false, reason: 'malformed' }
   const body = text.slice(secondSeparator + 1)
@@ -87,7 +91,7 @@ export function parseToken(text: string, prefix: string, kinds: readonly TokenKi
   return {
     ok: true,
     token: {
-      prefix,
+      prefix: presentedPrefix,
       kind,
       start: text.slice(0, secondSeparator + 1 + START_BODY_CHARACTERS),
       last4: text.slice(-4),
@@ -96,13 +100,16 @@ export function parseToken(text: string, prefix: string, kinds: readonly TokenKi
 }
 
 /**
- * The regular expression secret scanners use to find tokens of this prefix (SPEC §2);
- * every match can then be confirmed offline with {@link parseToken}.
+ * The regular expression secret scanners use to find tokens of this prefix, or of any of
+ * these prefixes (SPEC §2); every match can then be confirmed offline with {@link parseToken}.
  *
  * @example
  * tokenScanPattern('bw').source // '\\bbw_(live|test|at|rt)_[0-9A-Za-z]{36}\\b'
+ * tokenScanPattern(['bw', 'bwp']).source // '\\b(?:bw|bwp)_(live|test|at|rt)_[0-9A-Za-z]{36}\\b'
  */
-export function tokenScanPattern(prefix: string): RegExp {
-  if (!TOKEN_PREFIX_PATTERN.test(prefix)) throw new TypeError(`invalid token prefix: ${prefix}`)
-  return new RegExp(`\\b${prefix}_(live|test|at|rt)_[0-9A-Za-z]{${TOKEN_BODY_LENGTH}}\\b`, 'g')
+export function tokenScanPattern(prefix: string | readonly string[]): RegExp {
+  const prefixes = typeof prefix === 'string' ? [prefix] : prefix
+  for (const each of prefixes) if (!TOKEN_PREFIX_PATTERN.test(each)) throw new TypeError(`invalid token prefix: ${each}`)
+  const alternatives = typeof prefix === 'string' ? prefix : `(?:${prefixes.join('|')})`
+  return new RegExp(`\\b${alternatives}_(live|test|at|rt)_[0-9A-Za-z]{${TOKEN_BODY_LENGTH}}\\b`, 'g')
 }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -53,28 +53,32 @@ describe.skipIf(!built)('the built @brandwave/sdk package', () => {
     expect(result.outputFiles[0]!.text.length).toBeLessThan(20_000)
   })
 
-  it('installs from its packed tarballs outside the repository, and type-checks in a browser project without Node types', async () => {
+  it('installs from the tarballs `npm run pack` makes, outside the repository, and type-checks in a browser project without Node types', async () => {
     const project = mkdtempSync(join(tmpdir(), 'brandwave-sdk-consumer-'))
     try {
-      const tarballs: string[] = []
-      // The SDK's types come from @brandwave/contract, which needs @brandwave/core: all three
-      // are published, so none may be private (npm would refuse to publish it, and users
-      // would get a 404, or whoever claimed the name).
+      // The SDK's types come from @brandwave/contract, which needs @brandwave/core: all of them
+      // are packed, so none may be private (npm would refuse to publish it, and users would
+      // get a 404, or whoever claimed the name).
       const manifest = (name: string) => JSON.parse(readFileSync(`${sdkDir}../${name}/package.json`, 'utf8')) as { private?: boolean; dependencies?: Record<string, string> }
-      const closure = ['sdk', 'contract', 'core']
+      const closure = ['sdk', 'react', 'contract', 'core']
       for (const name of closure) {
         expect(manifest(name).private, name).toBeUndefined()
         for (const dependency of Object.keys(manifest(name).dependencies ?? {})) {
           if (dependency.startsWith('@brandwave/')) expect(closure).toContain(dependency.slice('@brandwave/'.length))
         }
       }
-      for (const name of ['core', 'contract', 'sdk']) {
-        const { stdout } = await run('npm', ['pack', '--pack-destination', project], { cwd: `${sdkDir}../${name}` })
-        tarballs.push(join(project, stdout.trim().split('\n').at(-1)!))
-      }
+      // The README's path: `npm run pack`, then one `npm install` of the tarballs it printed.
+      const repositoryRoot = `${sdkDir}../../`
+      const { stdout: packed } = await run(process.execPath, ['scripts/pack.mjs', '--out', project], { cwd: repositoryRoot })
+      const install = /@brandwave\/react: npm install (.+)$/m.exec(packed)?.[1]
+      expect(install, packed).toBeDefined()
+      const tarballs = readdirSync(project).filter((file) => file.endsWith('.tgz'))
+      expect(tarballs.sort()).toEqual(['brandwave-contract-0.1.0.tgz', 'brandwave-core-0.1.0.tgz', 'brandwave-react-0.1.0.tgz', 'brandwave-sdk-0.1.0.tgz'])
       writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }))
-      await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...tarballs], { cwd: project })
+      await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...install!.split(' ')], { cwd: project })
 
+      writeFileSync(join(project, 'react.mjs'), "import { BrandwaveProvider } from '@brandwave/react'\nconsole.log(typeof BrandwaveProvider)\n")
+      expect((await run(process.execPath, ['react.mjs'], { cwd: project })).stdout.trim()).toBe('function')
       writeFileSync(join(project, 'esm.mjs'), "import { Brandwave } from '@brandwave/sdk'\nconsole.log(typeof new Brandwave({ baseUrl: 'http://x', token: 't' }).personalAccessTokens.create)\n")
       expect((await run(process.execPath, ['esm.mjs'], { cwd: project })).stdout.trim()).toBe('function')
       writeFileSync(
@@ -93,7 +97,7 @@ describe.skipIf(!built)('the built @brandwave/sdk package', () => {
     } finally {
       rmSync(project, { recursive: true, force: true })
     }
-  }, 120_000)
+  }, 240_000)
 })
 
 if (!built) console.warn('\n  !!! packages/sdk/dist is missing: the packaging tests were SKIPPED. Run `npm run build` (npm test does).\n')

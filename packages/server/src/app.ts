@@ -16,6 +16,7 @@ import { systemClock, type Clock } from './clock.js'
 import type { Config } from './config.js'
 import { credentialInQuery } from './http/presented-credential.js'
 import { fromCode, toErrorResponse } from './http/problems.js'
+import { methodNotAllowed } from './http/method-not-allowed.js'
 import { sendError, sendRawError, STANDARD_HEADERS, writeSocketError } from './http/responses.js'
 import { applyCorsPolicy } from './http/cors.js'
 import { Idempotency } from './http/idempotency.js'
@@ -60,6 +61,8 @@ export interface AppDependencies {
   /** Redis, when `REDIS_URL` is set: the caller connects and closes it. */
   readonly redis?: RedisHandle | null
   readonly version?: string
+  /** Every prefix the deployment has issued, the current one first (default: only the current one). */
+  readonly tokenPrefixes?: readonly string[]
 }
 
 export const BODY_LIMIT_BYTES = 64 * 1024
@@ -110,6 +113,7 @@ function sharedState(deps: AppDependencies, logger: FastifyBaseLogger): { access
 export async function createApp(deps: AppDependencies): Promise<FastifyInstance> {
   const { config, database, keys } = deps
   const clock = deps.clock ?? systemClock
+  const tokenPrefixes = deps.tokenPrefixes ?? [config.tokenPrefix]
   const catalog = createScopeCatalog(config.hostResources)
   const sessionTokens = new SessionTokens(keys.sessionSigning, config.issuer)
   const metrics = createMetrics()
@@ -118,7 +122,7 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
     ...(deps.logger !== undefined ? { loggerInstance: deps.logger } : { logger: loggerOptions(config.logLevel) }),
     genReqId: newRequestId,
     requestIdHeader: false,
-    logController: new OneLinePerRequest(tokenScanPattern(config.tokenPrefix), metrics),
+    logController: new OneLinePerRequest(tokenScanPattern(tokenPrefixes), metrics),
     trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: BODY_LIMIT_BYTES,
     // While draining for shutdown, requests on open connections are still served properly.
@@ -160,7 +164,7 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
   app.addHook('onClose', () => usage.stop())
 
   const authenticator = new Authenticator({
-    tokenPrefix: config.tokenPrefix,
+    tokenPrefixes,
     tokenHashKey: keys.tokenHash,
     catalog,
     credentials: credentialRepository(database.db),
@@ -235,6 +239,7 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
     sessions: new SessionService({
       db: database.db,
       tokenPrefix: config.tokenPrefix,
+      acceptedTokenPrefixes: tokenPrefixes,
       tokenHashKey: keys.tokenHash,
       sessionTokens,
       accessVersion,
@@ -253,7 +258,7 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id)
     reply.headers(STANDARD_HEADERS)
-    const parameter = credentialInQuery(request.url, config.tokenPrefix)
+    const parameter = credentialInQuery(request.url, tokenPrefixes)
     if (parameter !== null) {
       done(new ApiError('validation_failed', 'Credentials must be sent in a header, never in the URL.', { details: [{ field: parameter, message: 'looks like a credential' }] }))
       return
@@ -267,7 +272,10 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
     return sendError(reply, request.id, response)
   })
 
-  app.setNotFoundHandler((request, reply) => sendError(reply, request.id, fromCode('not_found', { message: 'No route here. See /docs for the API.' })))
+  app.setNotFoundHandler((request, reply) => {
+    const wrongMethod = methodNotAllowed(app, request.method, request.url)
+    return sendError(reply, request.id, wrongMethod !== null ? toErrorResponse(wrongMethod) : fromCode('not_found', { message: 'No route here. See /docs for the API.' }))
+  })
 
   applyCorsPolicy(app, 'none')
   await registerOpenApi(app, { version: deps.version ?? '0.1.0' })

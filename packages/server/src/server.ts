@@ -11,6 +11,7 @@ import { bootstrapFirstAdmin, type BootstrapResult } from './services/bootstrap.
 import { openDatabase, type DatabaseHandle } from './storage/database.js'
 import { migrateToLatest } from './storage/migrations/index.js'
 import { checkSecretFingerprint } from './storage/secret-fingerprint.js'
+import { recordTokenPrefix, type TokenPrefixes } from './storage/token-prefixes.js'
 
 export interface RunningServer {
   readonly app: FastifyInstance
@@ -19,6 +20,7 @@ export interface RunningServer {
   readonly url: string
   readonly bootstrap: BootstrapResult
   readonly secretGenerated: boolean
+  readonly tokenPrefixes: TokenPrefixes
   /** Stops accepting, finishes in-flight requests, flushes pending writes, closes the database. */
   close(): Promise<void>
 }
@@ -38,6 +40,22 @@ export interface StartOptions {
   readonly counters?: CounterStoreFactory
   /** Skip the first-admin bootstrap (a cluster's primary has done it). */
   readonly bootstrap?: boolean
+  /** Told what start is doing, one line per step, before it does it (`npm start` prints them). */
+  readonly progress?: (line: string) => void
+}
+
+/** What the start steps print about the database: where it is, never its credentials. */
+export function describeDatabase(config: Config): string {
+  if (config.databaseUrl === null) return `the embedded database in ${config.dataDir}`
+  const url = new URL(config.databaseUrl)
+  return `PostgreSQL at ${url.host}${url.pathname}`
+}
+
+/** The start line about prefixes: a changed BRANDWAVE_TOKEN_PREFIX is said out loud. */
+export function describeTokenPrefixes(prefixes: TokenPrefixes): string {
+  const issued = `New tokens start with ${prefixes.current}_`
+  if (prefixes.earlier.length === 0) return `${issued}.`
+  return `${issued}; tokens issued earlier with ${prefixes.earlier.map((prefix) => `${prefix}_`).join(', ')} are still accepted.`
 }
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
@@ -47,9 +65,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const redisLogger = options.logger ?? pino(loggerOptions(config.logLevel))
   const redis = config.redisUrl === null ? null : connectRedis(config.redisUrl, redisLogger)
   try {
+    options.progress?.(`Migrating ${describeDatabase(config)}…`)
     await migrateToLatest(database)
     const keys = deriveKeys(secret)
     await checkSecretFingerprint(database.db, keys.tokenHash)
+    const tokenPrefixes = await recordTokenPrefix(database.db, config.tokenPrefix, new Date(clock.now()))
     const bootstrap = options.bootstrap === false ? ({ created: false } as const) : await bootstrapFirstAdmin(database.db, database.dialect, config.bootstrap, clock)
     const app = await createApp({
       config,
@@ -57,6 +77,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       keys,
       clock,
       redis,
+      tokenPrefixes: tokenPrefixes.accepted,
       ...(options.logger !== undefined && { logger: options.logger }),
       ...(options.counters !== undefined && { counters: options.counters }),
     })
@@ -67,6 +88,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       url,
       bootstrap,
       secretGenerated: generated,
+      tokenPrefixes,
       async close() {
         await app.close()
         await redis?.close()

@@ -60,7 +60,8 @@ export interface CredentialEntry extends CredentialState {
 }
 
 export interface AuthenticatorDependencies {
-  readonly tokenPrefix: string
+  /** Every prefix the deployment has issued: tokens keep working after the prefix changes. */
+  readonly tokenPrefixes: readonly string[]
   readonly tokenHashKey: Buffer
   readonly catalog: ScopeCatalog
   readonly credentials: Pick<CredentialRepository, 'findForVerification'>
@@ -158,7 +159,7 @@ export class Authenticator {
   }
 
   private async findCredential(token: string, now: number, { ip, organizationId, detectReuse }: VerifyOptions): Promise<{ principal: CredentialPrincipal; counted: Promise<RateLimitCount> } | Denied> {
-    const parsed = parseToken(token, this.deps.tokenPrefix, CREDENTIAL_KINDS)
+    const parsed = parseToken(token, this.deps.tokenPrefixes, CREDENTIAL_KINDS)
     if (!parsed.ok) return denied('MALFORMED')
 
     // Warm entries are found by a plain SHA-256 of the token, a third of the HMAC's cost:

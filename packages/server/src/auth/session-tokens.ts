@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto'
+import { createHash, createPrivateKey, createPublicKey, randomUUID, type KeyObject } from 'node:crypto'
 import { errors, jwtVerify, SignJWT } from 'jose'
 
 /** What an access JWT says: who, in which organization, under which session. */
@@ -49,6 +49,8 @@ export class SessionTokens {
     return new SignJWT({ org: claims.organizationId, sid: claims.sessionId })
       .setProtectedHeader({ alg: ALGORITHM, kid: this.keyId, typ: 'at+jwt' })
       .setSubject(claims.userId)
+      // Two tokens issued in the same second for the same session must still differ (RFC 9068 §2.2).
+      .setJti(randomUUID())
       .setIssuer(this.issuer)
       .setAudience(AUDIENCE)
       .setIssuedAt(issuedAt)

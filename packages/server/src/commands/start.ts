@@ -1,5 +1,5 @@
 import type { Config } from '../config.js'
-import { startServer } from '../server.js'
+import { describeTokenPrefixes, startServer } from '../server.js'
 import { announce, printBootstrap } from './announce.js'
 import { startCluster } from './cluster.js'
 
@@ -10,7 +10,7 @@ import { startCluster } from './cluster.js'
  */
 export async function start(config: Config): Promise<void> {
   if (config.workers > 1) return startCluster(config)
-  const server = await startServer(config)
+  const server = await startServer(config, { progress: (line) => process.stdout.write(`${line}\n`) })
   // Before announcing readiness: whoever waits for the announcement may signal at once.
   let stopping = false
   const stop = (signal: string) => {
@@ -28,6 +28,7 @@ export async function start(config: Config): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'))
   process.on('SIGINT', () => stop('SIGINT'))
 
+  process.stdout.write(`${describeTokenPrefixes(server.tokenPrefixes)}\n`)
   printBootstrap(server.bootstrap)
   announce(server.url, server.database.dialect)
 }

@@ -24,17 +24,17 @@ describe('presented credential', () => {
 
 describe('credential in query', () => {
   it('finds credential-like names, whole tokens and JWTs, whatever the parameter', () => {
-    expect(credentialInQuery(`/v1/me?access_token=x`, 'bw')).toBe('access_token')
-    expect(credentialInQuery(`/v1/me?API_KEY=x`, 'bw')).toBe('API_KEY')
-    expect(credentialInQuery(`/v1/me?q=${TOKEN}`, 'bw')).toBe('q')
-    expect(credentialInQuery(`/v1/me?q=${encodeURIComponent(`x ${TOKEN}`)}`, 'bw')).toBe('q')
-    expect(credentialInQuery('/v1/me?x=eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiIxMjM0In0.sig', 'bw')).toBe('x')
+    expect(credentialInQuery(`/v1/me?access_token=x`, ['bw'])).toBe('access_token')
+    expect(credentialInQuery(`/v1/me?API_KEY=x`, ['bw'])).toBe('API_KEY')
+    expect(credentialInQuery(`/v1/me?q=${TOKEN}`, ['bw'])).toBe('q')
+    expect(credentialInQuery(`/v1/me?q=${encodeURIComponent(`x ${TOKEN}`)}`, ['bw'])).toBe('q')
+    expect(credentialInQuery('/v1/me?x=eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiIxMjM0In0.sig', ['bw'])).toBe('x')
   })
 
   it('lets ordinary queries through, including a search for a token’s displayed start', () => {
-    expect(credentialInQuery('/v1/me', 'bw')).toBeNull()
-    expect(credentialInQuery('/v1/personal-access-tokens?search=bw_live_n1Dq&limit=5', 'bw')).toBeNull()
-    expect(credentialInQuery('/v1/personal-access-tokens?search=%', 'bw')).toBeNull()
+    expect(credentialInQuery('/v1/me', ['bw'])).toBeNull()
+    expect(credentialInQuery('/v1/personal-access-tokens?search=bw_live_n1Dq&limit=5', ['bw'])).toBeNull()
+    expect(credentialInQuery('/v1/personal-access-tokens?search=%', ['bw'])).toBeNull()
   })
 })
 

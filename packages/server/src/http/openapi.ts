@@ -25,7 +25,10 @@ export async function registerOpenApi(app: FastifyInstance, info: { version: str
         description:
           'Issue, verify and manage API credentials: personal access tokens, organization API keys, sessions with 2FA. ' +
           'Every `/v1` route also answers under `/api/v1`. Send credentials in a header, never in the URL.',
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
       },
+      // Relative: the document describes whichever server serves it, wherever it is deployed.
+      servers: [{ url: '/', description: 'The Brandwave server that serves this document' }],
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer', description: 'A session access JWT, a personal access token, an API key or an OAuth access token.' },

@@ -50,10 +50,10 @@ const JWT_LIKE = /(?<![\w-])eyJ[\w-]{8,}\.[\w-]{8,}\./
  * value that is a whole token of this deployment or a JWT. URLs end up in logs, proxies
  * and browser history, so such a request is refused rather than served (SPEC §3).
  */
-export function credentialInQuery(url: string, tokenPrefix: string): string | null {
+export function credentialInQuery(url: string, tokenPrefixes: readonly string[]): string | null {
   const queryStart = url.indexOf('?')
   if (queryStart < 0) return null
-  const wholeToken = new RegExp(`${tokenPrefix}_(live|test|at|rt)_[0-9A-Za-z]{36}`)
+  const wholeToken = new RegExp(`(?:${tokenPrefixes.join('|')})_(live|test|at|rt)_[0-9A-Za-z]{36}`)
   let params: URLSearchParams
   try {
     params = new URLSearchParams(url.slice(queryStart + 1))

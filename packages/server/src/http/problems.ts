@@ -1,4 +1,4 @@
-import { ApiError, codeForStatus, ERROR_CATALOGUE, type ErrorCode, type ErrorDetail } from '@brandwave/core'
+import { ApiError, codeForStatus, ERROR_CATALOGUE, SCOPE_PATTERN, type ErrorCode, type ErrorDetail } from '@brandwave/core'
 import type { FastifyError } from 'fastify'
 
 /** The error envelope of SPEC §3, before `meta` is added. */
@@ -15,6 +15,14 @@ interface AjvIssue {
   readonly keyword: string
   readonly message?: string
   readonly params: Record<string, unknown>
+  /** The offending value (ajv's `verbose`). */
+  readonly data?: unknown
+}
+
+const FORMAT_HINTS: Readonly<Record<string, string>> = {
+  'date-time': 'must be a date-time such as 2027-06-01T00:00:00Z (RFC 3339)',
+  email: 'must be an email address',
+  uuid: 'must be an id (a UUID)',
 }
 
 /** Where an ajv issue is: a JSON pointer into the body, or a query/path parameter name. */
@@ -29,7 +37,14 @@ function fieldOf(issue: AjvIssue, part: string | undefined): string {
 function messageOf(issue: AjvIssue): string {
   if (issue.keyword === 'additionalProperties') return 'is not a known field'
   if (issue.keyword === 'required') return 'is required'
+  if (issue.keyword === 'pattern' && issue.params.pattern === SCOPE_PATTERN.source) {
+    // Echoed only when short and printable: a message is no place for arbitrary input.
+    const shown = typeof issue.data === 'string' && /^[\x21-\x7e]{1,80}$/.test(issue.data) ? ` ${issue.data}` : ''
+    return `unknown scope${shown}; see GET /v1/scopes`
+  }
   if (issue.keyword === 'pattern') return 'has characters or a shape that is not allowed'
+  if (issue.keyword === 'enum' && Array.isArray(issue.params.allowedValues)) return `must be one of: ${issue.params.allowedValues.map(String).join(', ')}`
+  if (issue.keyword === 'format') return FORMAT_HINTS[String(issue.params.format)] ?? `must be in the ${String(issue.params.format)} format`
   return issue.message ?? 'is not valid'
 }
 
@@ -49,7 +64,10 @@ export function toErrorResponse(error: unknown): ErrorResponse {
     // Validation stops at the first failure; for a union (`x | null`) ajv also lists each
     // branch's failure and the union's own, of which the first branch's is the useful one.
     const issue = fastifyError.validation.find((candidate) => candidate.keyword !== 'anyOf') ?? fastifyError.validation[0]
-    return fromCode('validation_failed', { details: issue === undefined ? [] : [{ field: fieldOf(issue, fastifyError.validationContext), message: messageOf(issue) }] })
+    if (issue === undefined) return fromCode('validation_failed')
+    const detail = { field: fieldOf(issue, fastifyError.validationContext), message: messageOf(issue) }
+    // The message alone says what to fix: readers of a log line or an alert see no details[].
+    return fromCode('validation_failed', { message: `The request is not valid: ${detail.field} ${detail.message}.`, details: [detail] })
   }
   const databaseProblem = fromDatabaseError(error)
   if (databaseProblem !== null) return databaseProblem

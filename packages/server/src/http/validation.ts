@@ -11,6 +11,8 @@ function createAjv(options: Options): Ajv {
     // The first error only: enough to fix a request, and bounded work on hostile input.
     allErrors: false,
     strict: false,
+    // Issues carry the offending value, so a message can name it ("unknown scope foo:bar").
+    verbose: true,
     ...options,
   })
   addFormats.default(ajv, ['email', 'uuid'])

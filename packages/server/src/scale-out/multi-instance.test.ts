@@ -9,6 +9,7 @@ import { createPostgresDatabase } from '../testing/databases.js'
 import { request } from '../testing/http.js'
 import { built, startInstance, type Instance } from '../testing/processes.js'
 import { TEST_SECRET } from '../testing/server.js'
+import { MIGRATION_NAMES } from '../storage/migrations/index.js'
 
 const ADMIN = { email: 'admin@example.com', password: 'correct horse battery staple' }
 const scaleOut = Boolean(process.env.TEST_DATABASE_URL && process.env.TEST_REDIS_URL)

@@ -35,8 +35,8 @@ export function normalizeAllowedIps(value: readonly string[] | null | undefined,
 export function checkGrantableScopes(requested: readonly string[], catalog: ScopeCatalog, held: ReadonlySet<Scope>, field: string): Scope[] {
   const unknown = requested.map((scope, index) => ({ scope, index })).filter(({ scope }) => !catalog.has(scope))
   if (unknown.length > 0) {
-    throw new ApiError('validation_failed', 'Unknown scope. GET /v1/scopes lists the catalog.', {
-      details: unknown.map(({ scope, index }) => ({ field: `${field}/${index}`, message: `unknown scope "${scope}"` })),
+    throw new ApiError('validation_failed', `Unknown scope ${unknown.map(({ scope }) => scope).join(', ')}; see GET /v1/scopes for the catalog.`, {
+      details: unknown.map(({ scope, index }) => ({ field: `${field}/${index}`, message: `unknown scope ${scope}; see GET /v1/scopes` })),
     })
   }
   const scopes = requested as Scope[]

@@ -38,6 +38,8 @@ export interface IssuedPair extends TokenPair {
 export interface SessionServiceDependencies {
   readonly db: Kysely<Database>
   readonly tokenPrefix: string
+  /** Every prefix the deployment has issued: refresh tokens survive a prefix change. */
+  readonly acceptedTokenPrefixes: readonly string[]
   readonly tokenHashKey: Buffer
   readonly sessionTokens: SessionTokens
   readonly accessVersion: AccessVersion
@@ -175,7 +177,7 @@ export class SessionService {
    */
   async refresh(refreshToken: string, context: RequestContext): Promise<IssuedPair> {
     const unauthorized = new ApiError('unauthorized', 'The refresh token is not valid.')
-    if (!parseToken(refreshToken, this.deps.tokenPrefix, ['rt']).ok) throw unauthorized
+    if (!parseToken(refreshToken, this.deps.acceptedTokenPrefixes, ['rt']).ok) throw unauthorized
     const now = this.deps.clock.now()
     const sessions = sessionRepository(this.deps.db)
     const found = await sessions.findRefreshToken(hashToken(this.deps.tokenHashKey, refreshToken))
@@ -250,7 +252,7 @@ export class SessionService {
    */
   async logoutWithRefreshToken(refreshToken: string, context: RequestContext): Promise<{ sessionId: string; endedAt: string }> {
     const unauthorized = new ApiError('unauthorized', 'The refresh token is not valid.')
-    if (!parseToken(refreshToken, this.deps.tokenPrefix, ['rt']).ok) throw unauthorized
+    if (!parseToken(refreshToken, this.deps.acceptedTokenPrefixes, ['rt']).ok) throw unauthorized
     const found = await sessionRepository(this.deps.db).findRefreshToken(hashToken(this.deps.tokenHashKey, refreshToken))
     if (found === undefined) throw unauthorized
     const { token, session } = found

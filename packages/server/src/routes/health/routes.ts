@@ -20,11 +20,21 @@ export interface ReadinessCheck {
  */
 export function healthRoutes(app: FastifyInstance, checks: Readonly<Record<string, ReadinessCheck>>): void {
   const tags = ['Operations']
-  app.get('/healthz', { schema: { tags, summary: 'Liveness', response: { 200: HealthStatus } } }, () => ({ status: 'ok' }))
+  // Open to anyone (`security: []`): load balancers and orchestrators call them without credentials.
+  // Even these refuse some requests (another method, a credential in the URL) in the error shape.
+  const common = { tags, security: [], response: { '4xx': { $ref: 'ErrorBody#' } } }
+  app.get('/healthz', { schema: { ...common, operationId: 'getLiveness', summary: 'Liveness', response: { ...common.response, 200: HealthStatus } } }, () => ({ status: 'ok' }))
 
   app.get(
     '/readyz',
-    { schema: { tags, summary: 'Readiness: the database reachable (503 if not); Redis reachable (degraded if not)', response: { 200: HealthStatus, 503: HealthStatus } } },
+    {
+      schema: {
+        ...common,
+        operationId: 'getReadiness',
+        summary: 'Readiness: the database reachable (503 if not); Redis reachable (degraded if not)',
+        response: { ...common.response, 200: HealthStatus, 503: HealthStatus },
+      },
+    },
     async (_request, reply) => {
       const results: Record<string, 'ok' | 'unavailable'> = {}
       await Promise.all(

@@ -5,6 +5,7 @@ import * as auditEvents from './0002_audit_events.js'
 import * as settings from './0003_settings.js'
 import * as idempotencyKeys from './0004_idempotency_keys.js'
 import * as twoFactor from './0005_two_factor.js'
+import * as tokenPrefixes from './0008_token_prefixes.js'
 import * as idempotencySession from './0009_idempotency_session.js'
 
 interface VersionedMigration {
@@ -18,10 +19,11 @@ const MIGRATIONS: Readonly<Record<string, VersionedMigration>> = {
   '0003_settings': settings,
   '0004_idempotency_keys': idempotencyKeys,
   '0005_two_factor': twoFactor,
+  '0008_token_prefixes': tokenPrefixes,
   '0009_idempotency_session': idempotencySession,
 }
 
-/** Every migration's name, in order. */
+/** Every migration's name, in order: what a fully migrated database has recorded. */
 export const MIGRATION_NAMES: readonly string[] = Object.keys(MIGRATIONS)
 
 class InCodeMigrationProvider implements MigrationProvider {
@@ -38,7 +40,7 @@ class InCodeMigrationProvider implements MigrationProvider {
 
 export class MigrationError extends Error {
   constructor(readonly migrationName: string | null, cause: unknown) {
-    super(`Database migration ${migrationName ?? ''} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
+    super(`Database migration ${migrationName === null ? '' : `${migrationName} `}failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
     this.name = 'MigrationError'
   }
 }
