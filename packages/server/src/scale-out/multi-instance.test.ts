@@ -145,7 +145,7 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL) && built)('concurrent firs
         'select (select count(*) from organizations) as organizations, (select count(*) from users) as users, (select count(*) from kysely_migration) as migrations',
       )
       await client.end()
-      expect(counts.rows[0]).toEqual({ organizations: '1', users: '1', migrations: '5' })
+      expect(counts.rows[0]).toEqual({ organizations: '1', users: '1', migrations: '6' })
       expect(instances.filter((instance) => instance.output().includes('created the first organization'))).toHaveLength(1)
     } finally {
       await Promise.all(instances.map((instance) => instance.stop()))
