@@ -20,6 +20,10 @@ export class SecurityNotices {
     return this.send(userId, enabled ? 'two_factor_enabled' : 'two_factor_disabled', (at) => mailTemplates.twoFactorChanged({ at, enabled }))
   }
 
+  /**
+   * Queued after the change commits, outside its transaction: the services that make these
+   * changes know nothing of email, and a notice lost to a crash in between is only a notice.
+   */
   private async send(userId: string, template: 'password_changed' | 'two_factor_enabled' | 'two_factor_disabled', message: (at: string) => ReturnType<typeof mailTemplates.passwordChanged>): Promise<void> {
     if (!this.deps.mail.enabled) return
     const user = await organizationRepository(this.deps.db).findUser(userId)
