@@ -105,7 +105,7 @@ const EXAMPLES: Partial<Record<OperationName, Record<string, unknown>>> = {
 /** Operations a valid example must get through (a 2xx at least once), proving the fuzzer reaches them. */
 const MUST_SUCCEED = new Set<string>([
   'createPersonalAccessToken', 'listPersonalAccessTokens', 'createApiKey', 'listApiKeys', 'verifyKey', 'createAccountToken',
-  'listAccountTokens', 'getMe', 'listScopes', 'listMembers', 'listAuditEvents', 'signup',
+  'listAccountTokens', 'getMe', 'listScopes', 'listMembers', 'listAuditEvents', 'signup', 'createInvitation', 'listInvitations', 'requestPasswordReset',
 ])
 
 function bodyFor(operation: Operation): fc.Arbitrary<string | undefined> {
