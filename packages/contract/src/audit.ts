@@ -20,6 +20,10 @@ export const AUDIT_ACTIONS = [
   'auth.two_factor_enabled',
   'auth.two_factor_disabled',
   'auth.recovery_code_used',
+  'invitation.created',
+  'invitation.accepted',
+  'invitation.withdrawn',
+  'auth.password_reset',
 ] as const
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]
 
@@ -33,7 +37,7 @@ export const AuditEvent = Type.Object(
     ),
     target: Nullable(
       Type.Object(
-        { type: Type.Enum(['personal_access_token', 'api_key', 'user', 'session', 'organization']), id: Type.String(), name: Nullable(Type.String()) },
+        { type: Type.Enum(['personal_access_token', 'api_key', 'user', 'session', 'organization', 'invitation']), id: Type.String(), name: Nullable(Type.String()) },
         { additionalProperties: false },
       ),
     ),

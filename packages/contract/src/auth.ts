@@ -52,8 +52,16 @@ export type LogoutBody = Static<typeof LogoutBody>
 export const LogoutResult = Type.Object({ sessionId: Uuid, endedAt: Timestamp }, { additionalProperties: false })
 
 export const SignupBody = Type.Object(
-  { email: Email, password: NewPassword, name: DisplayName, organizationName: DisplayName },
-  { additionalProperties: false },
+  {
+    email: Email,
+    password: NewPassword,
+    name: DisplayName,
+    organizationName: Type.Optional(DisplayName),
+    invitationToken: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 256, description: 'The token from an invitation link (after `#token=`): joins the inviting organization instead of creating one.' }),
+    ),
+  },
+  { additionalProperties: false, description: 'Exactly one of `organizationName` and `invitationToken`.' },
 )
 export type SignupBody = Static<typeof SignupBody>
 

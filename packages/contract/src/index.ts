@@ -56,13 +56,28 @@ export { getMe } from './operations/me.js'
 export { operations, type OperationName } from './operations/index.js'
 export type { CredentialOperationFamily } from './operations/credential-operations.js'
 export { createApiKey, getApiKey, listApiKeys, revokeApiKey, rotateApiKey, updateApiKey } from './operations/api-keys.js'
-export { addMember, changeMemberRole, listMembers, removeMember } from './operations/members.js'
+export { changeMemberRole, listMembers, removeMember } from './operations/members.js'
 export { listScopes } from './operations/scopes.js'
 export { verifyKey } from './operations/keys-verify.js'
 export { listAuditEvents } from './operations/audit-logs.js'
 export { createAccountToken, deleteAccountToken, getAccountToken, listAccountTokens, resetAccountToken } from './operations/account-tokens.js'
-export { AddMemberBody, ChangeRoleBody, ListMembersQuery, Member, MemberFacets, MemberParams, RemovedMember } from './members.js'
+export { ChangeRoleBody, ListMembersQuery, Member, MemberFacets, MemberParams, RemovedMember } from './members.js'
 export { ScopeDescriptionSchema, ScopeFacets } from './scopes.js'
 export { VerificationCodeSchema, VerificationResult, VerifyKeyBody } from './verification.js'
 export { AUDIT_ACTIONS, AuditEvent, AuditFacets, ListAuditEventsQuery, type AuditAction } from './audit.js'
 export { AccountParams, AccountToken, AccountTokenParams, AccountTokenWithSecret, CreateAccountTokenBody } from './account-tokens.js'
+export { acceptInvitation, createInvitation, listInvitations, withdrawInvitation } from './operations/invitations.js'
+export { confirmPasswordReset, requestPasswordReset } from './operations/password-reset.js'
+export {
+  AcceptedInvitation,
+  AcceptInvitationBody,
+  CreatedInvitation,
+  CreateInvitationBody,
+  Invitation,
+  InvitationFacets,
+  InvitationParams,
+  InvitationToken,
+  ListInvitationsQuery,
+  WithdrawnInvitation,
+} from './invitations.js'
+export { PasswordResetConfirmBody, PasswordResetDone, PasswordResetRequestBody, PasswordResetRequested } from './password-reset.js'

@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox'
-import { Email, Role } from './auth.js'
+import { Role } from './auth.js'
 import { Cursor, Limit, PlainText, Timestamp, Uuid } from './common.js'
 
 export const Member = Type.Object(
@@ -30,9 +30,6 @@ export const ListMembersQuery = Type.Object(
   { additionalProperties: false },
 )
 export type ListMembersQuery = Static<typeof ListMembersQuery>
-
-export const AddMemberBody = Type.Object({ email: Email, role: Role }, { additionalProperties: false })
-export type AddMemberBody = Static<typeof AddMemberBody>
 
 export const ChangeRoleBody = Type.Object({ role: Role }, { additionalProperties: false })
 

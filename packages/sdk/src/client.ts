@@ -132,10 +132,30 @@ export class Brandwave {
     refresh(params: BodyOf<'refreshSession'>, options?: RequestOptions): Promise<ResponseOf<'refreshSession'>>
     /** Ends the session at once; the client forgets its tokens. @example await bw.auth.logout() */
     logout(options?: RequestOptions): Promise<ResponseOf<'logout'>>
-    /** @example await bw.auth.signup({ email, password, name, organizationName }) */
+    /**
+     * Creates an account: with `organizationName` a new organization (when sign-up is open),
+     * with `invitationToken` (from the invitation link's `#token=`) a place in the inviting one.
+     *
+     * @example
+     * await bw.auth.signup({ email, password, name, invitationToken: new URLSearchParams(location.hash.slice(1)).get('token')! })
+     */
     signup(params: BodyOf<'signup'>, options?: RequestOptions): Promise<ResponseOf<'signup'>>
     /** Ends every other session. @example await bw.auth.changePassword({ currentPassword, newPassword }) */
     changePassword(params: BodyOf<'changePassword'>, options?: RequestOptions): Promise<ResponseOf<'changePassword'>>
+    /**
+     * Emails a reset link if the address has an account; answers the same either way.
+     *
+     * @example
+     * await bw.auth.requestPasswordReset({ email: 'ada@example.com' })
+     */
+    requestPasswordReset(params: BodyOf<'requestPasswordReset'>, options?: RequestOptions): Promise<ResponseOf<'requestPasswordReset'>>
+    /**
+     * Sets a new password with the token from the reset link; ends every session of the user.
+     *
+     * @example
+     * await bw.auth.confirmPasswordReset({ token: new URLSearchParams(location.hash.slice(1)).get('token')!, newPassword })
+     */
+    confirmPasswordReset(params: BodyOf<'confirmPasswordReset'>, options?: RequestOptions): Promise<ResponseOf<'confirmPasswordReset'>>
     readonly twoFactor: {
       /**
        * Starts enrolment; `currentPassword` is needed unless the session signed in within 10 minutes.
@@ -153,12 +173,32 @@ export class Brandwave {
   readonly members: {
     /** @example const { items } = await bw.members.list({ role: 'member' }) */
     list(params?: QueryOf<'listMembers'>, options?: RequestOptions): Promise<ResponseOf<'listMembers'>>
-    /** @example await bw.members.add({ email: 'grace@example.com', role: 'member' }) */
-    add(params: BodyOf<'addMember'>, options?: RequestOptions): Promise<ResponseOf<'addMember'>>
     /** @example await bw.members.changeRole({ userId, role: 'company_admin' }) */
     changeRole(params: PathParamsOf<'changeMemberRole'> & BodyOf<'changeMemberRole'>, options?: RequestOptions): Promise<ResponseOf<'changeMemberRole'>>
     /** Also revokes their PATs and ends their sessions here. @example await bw.members.remove({ userId }) */
     remove(params: PathParamsOf<'removeMember'>, options?: RequestOptions): Promise<ResponseOf<'removeMember'>>
+  }
+
+  /** People join through invitations: an emailed, single-use link (`acceptUrl`). */
+  readonly invitations: {
+    /**
+     * Invites an address with a role; the response's `acceptUrl` is shown once.
+     *
+     * @example
+     * const { data } = await bw.invitations.create({ email: 'grace@example.com', role: 'member' })
+     */
+    create(params: BodyOf<'createInvitation'>, options?: RequestOptions): Promise<ResponseOf<'createInvitation'>>
+    /** Pending invitations, newest first. @example const { items } = await bw.invitations.list() */
+    list(params?: QueryOf<'listInvitations'>, options?: RequestOptions): Promise<ResponseOf<'listInvitations'>>
+    /** Its link stops working at once. @example await bw.invitations.withdraw({ id }) */
+    withdraw(params: PathParamsOf<'withdrawInvitation'>, options?: RequestOptions): Promise<ResponseOf<'withdrawInvitation'>>
+    /**
+     * Accepts as the signed-in user, whose email must be the invited address.
+     *
+     * @example
+     * await bw.invitations.accept({ token: new URLSearchParams(location.hash.slice(1)).get('token')! })
+     */
+    accept(params: BodyOf<'acceptInvitation'>, options?: RequestOptions): Promise<ResponseOf<'acceptInvitation'>>
   }
 
   readonly scopes: {
@@ -221,6 +261,8 @@ export class Brandwave {
       },
       signup: (params, options) => transport.call('signup', { body: params }, options),
       changePassword: (params, options) => transport.call('changePassword', { body: params }, options),
+      requestPasswordReset: (params, options) => transport.call('requestPasswordReset', { body: params }, options),
+      confirmPasswordReset: (params, options) => transport.call('confirmPasswordReset', { body: params }, options),
       twoFactor: {
         setup: (params, options) => transport.call('setUpTwoFactor', { body: params ?? {} }, options),
         enable: (params, options) => transport.call('enableTwoFactor', { body: params }, options),
@@ -229,9 +271,14 @@ export class Brandwave {
     }
     this.members = {
       list: (params, options) => transport.call('listMembers', { query: params }, options),
-      add: (params, options) => transport.call('addMember', { body: params }, options),
       changeRole: ({ userId, ...body }, options) => transport.call('changeMemberRole', { params: { userId }, body }, options),
       remove: ({ userId }, options) => transport.call('removeMember', { params: { userId } }, options),
+    }
+    this.invitations = {
+      create: (params, options) => transport.call('createInvitation', { body: params }, options),
+      list: (params, options) => transport.call('listInvitations', { query: params }, options),
+      withdraw: ({ id }, options) => transport.call('withdrawInvitation', { params: { id } }, options),
+      accept: (params, options) => transport.call('acceptInvitation', { body: params }, options),
     }
     this.scopes = { list: (options) => transport.call('listScopes', {}, options) }
     this.keys = { verify: (params, options) => transport.call('verifyKey', { body: params }, options) }

@@ -18,6 +18,7 @@ export type {
   BodyOf,
   CreatedCredential,
   Credential,
+  Invitation,
   Me,
   Member,
   OperationName,

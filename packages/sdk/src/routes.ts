@@ -31,12 +31,17 @@ export const routes = {
   revokeApiKey: { method: 'DELETE', path: '/v1/api-keys/:id' },
   rotateApiKey: { method: 'POST', path: '/v1/api-keys/:id/rotate' },
   listMembers: { method: 'GET', path: '/v1/members' },
-  addMember: { method: 'POST', path: '/v1/members' },
   changeMemberRole: { method: 'PATCH', path: '/v1/members/:userId' },
   removeMember: { method: 'DELETE', path: '/v1/members/:userId' },
   listScopes: { method: 'GET', path: '/v1/scopes' },
   verifyKey: { method: 'POST', path: '/v1/keys/verify' },
   listAuditEvents: { method: 'GET', path: '/v1/audit-logs' },
+  createInvitation: { method: 'POST', path: '/v1/invitations' },
+  listInvitations: { method: 'GET', path: '/v1/invitations' },
+  withdrawInvitation: { method: 'DELETE', path: '/v1/invitations/:id' },
+  acceptInvitation: { method: 'POST', path: '/v1/invitations/accept' },
+  requestPasswordReset: { method: 'POST', path: '/v1/auth/password-reset' },
+  confirmPasswordReset: { method: 'POST', path: '/v1/auth/password-reset/confirm' },
 } as const satisfies { readonly [N in Exclude<OperationName, AccountTokenOperation>]: { readonly method: Operations[N]['method']; readonly path: Operations[N]['path'] } }
 
 /** Seed 004's surface stays server-side: the client speaks `/v1` (the same keys, as `apiKeys`). */

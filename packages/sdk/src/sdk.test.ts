@@ -69,9 +69,13 @@ describe('@brandwave/sdk against a real server', () => {
     expect((await session.apiKeys.list({ search: 'Gateway' })).items.map((k) => k.id)).toContain(key.id)
     expect((await session.apiKeys.rotate({ id: key.id })).data.name).toBe('Gateway')
 
-    const newcomer = await signUp(server, 'Joiner')
-    const added = await session.members.add({ email: newcomer.email, role: 'member' })
-    expect(added.data.role).toBe('member')
+    const invited = await session.invitations.create({ email: 'joiner@example.com', role: 'member' })
+    expect((await session.invitations.list()).items.map((i) => i.id)).toContain(invited.data.id)
+    const invitationToken = new URL(invited.data.acceptUrl).hash.slice('#token='.length)
+    const joined = await new Brandwave({ baseUrl: server.url }).auth.signup({ email: 'joiner@example.com', password: 'a long enough passphrase', name: 'Joiner', invitationToken })
+    expect(joined.data).toMatchObject({ role: 'member', organization: { id: admin.organizationId } })
+    const newcomer = { userId: joined.data.user.id }
+    expect((await session.invitations.list()).items).toHaveLength(0)
     expect((await session.members.changeRole({ userId: newcomer.userId, role: 'company_admin' })).data.role).toBe('company_admin')
     expect((await session.members.list({ role: 'company_admin' })).items.map((m) => m.userId)).toContain(newcomer.userId)
     expect((await session.members.remove({ userId: newcomer.userId })).data.userId).toBe(newcomer.userId)

@@ -71,7 +71,14 @@ export type CreatedCredential = ResponseOf<'createPersonalAccessToken'>['data']
  * @example
  * const admins: Member[] = (await bw.members.list({ role: 'company_admin' })).items
  */
-export type Member = ResponseOf<'addMember'>['data']
+export type Member = ResponseOf<'changeMemberRole'>['data']
+/**
+ * A pending invitation to join the organization.
+ *
+ * @example
+ * const pending: Invitation[] = (await bw.invitations.list()).items
+ */
+export type Invitation = ResponseOf<'listInvitations'>['items'][number]
 /**
  * One audit-log entry: who did what to which credential or member, from where.
  *

@@ -37,6 +37,12 @@ import { keysVerifyRoutes } from './routes/keys-verify/routes.js'
 import { memberRoutes } from './routes/members/routes.js'
 import { personalAccessTokenRoutes } from './routes/personal-access-tokens/routes.js'
 import { scopeRoutes } from './routes/scopes/routes.js'
+import { invitationRoutes } from './routes/invitations/routes.js'
+import { passwordResetRoutes } from './routes/password-reset/routes.js'
+import { createMail } from './mail/index.js'
+import { InvitationService } from './services/invitations.js'
+import { PasswordResetService } from './services/password-reset.js'
+import { SecurityNotices } from './services/security-notices.js'
 import type { RouteRegistrar } from './routes/route-registrar.js'
 import type { DerivedKeys } from './secret.js'
 import { AuditLog } from './services/audit.js'
@@ -206,6 +212,7 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
   app.decorateRequest('idempotencyClaim', null)
 
   const audit = new AuditLog(clock)
+  const signupThrottle = new SignupThrottle(counters, config.signupThrottle)
   const throttle = new LoginThrottle(counters, config.loginThrottle, (account) => createHmac('sha256', keys.counterKey).update(account).digest('base64url'))
   const twoFactor = new TwoFactorService({
     throttle,
@@ -217,7 +224,27 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
     audit,
     clock,
   })
+  const mail = createMail({ config, database, sealKey: keys.mailEncryption, clock, log: app.log })
+  mail.worker?.start()
+  const passwordResets = new PasswordResetService({
+    db: database.db,
+    tokenHashKey: keys.tokenHash,
+    publicUrl: config.publicUrl,
+    mail: mail.queue,
+    accessVersion,
+    throttle,
+    audit,
+    clock,
+    onError: (error) => app.log.error({ err: error }, 'password reset request failed'),
+  })
+  app.addHook('onClose', async () => {
+    await passwordResets.drain()
+    await mail.worker?.stop()
+  })
   const services = {
+    invitations: new InvitationService({ db: database.db, catalog, tokenHashKey: keys.tokenHash, publicUrl: config.publicUrl, mail: mail.queue, audit, clock, signupThrottle }),
+    passwordResets,
+    notices: new SecurityNotices({ db: database.db, mail: mail.queue, clock }),
     twoFactor,
     clock,
     catalog,
@@ -247,7 +274,7 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
       signup: config.signup,
       audit,
       throttle,
-      signupThrottle: new SignupThrottle(counters, config.signupThrottle),
+      signupThrottle,
       twoFactor,
     }),
   }
@@ -318,6 +345,8 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
         scopeRoutes(route, services)
         keysVerifyRoutes(route, services)
         auditLogRoutes(route, services)
+        invitationRoutes(route, services)
+        passwordResetRoutes(route, services)
         done()
       },
       { prefix },

@@ -42,6 +42,15 @@ describe('config', () => {
     }
   })
 
+  it('email: links come from the public URL (default: this port on localhost); SMTP is off unless set', () => {
+    expect(loadConfig({ PORT: '8080' })).toMatchObject({ publicUrl: 'http://localhost:8080', smtpUrl: null })
+    const config = loadConfig({ BRANDWAVE_PUBLIC_URL: 'https://auth.acme.test/', BRANDWAVE_SMTP_URL: 'smtp://user:pass@mail.acme.test:587', BRANDWAVE_EMAIL_FROM: 'Acme <no-reply@acme.test>' })
+    expect(config).toMatchObject({ publicUrl: 'https://auth.acme.test', smtpUrl: 'smtp://user:pass@mail.acme.test:587', emailFrom: 'Acme <no-reply@acme.test>' })
+    for (const env of [{ BRANDWAVE_PUBLIC_URL: 'auth.acme.test' }, { BRANDWAVE_PUBLIC_URL: 'https://acme.test/?x=1' }, { BRANDWAVE_SMTP_URL: 'http://mail.acme.test' }]) {
+      expect(() => loadConfig(env)).toThrow(ConfigError)
+    }
+  })
+
   it('requires a shared secret with PostgreSQL', () => {
     expect(() => loadConfig({ DATABASE_URL: 'postgres://db/x' })).toThrow(/BRANDWAVE_SECRET is required/)
   })

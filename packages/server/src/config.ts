@@ -55,6 +55,14 @@ export interface Config {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   /** `iss` of session JWTs and the issuer of OAuth metadata. */
   readonly issuer: string
+  /** `BRANDWAVE_PUBLIC_URL` without a trailing slash: the base of every link in emails. */
+  readonly publicUrl: string
+  /** `BRANDWAVE_SMTP_URL`; null: no email is sent (the operator is told at start). */
+  readonly smtpUrl: string | null
+  /** `BRANDWAVE_EMAIL_FROM`: the sender of every email. */
+  readonly emailFrom: string
+  /** How often the mail worker looks for mail that is due (new mail is sent at once anyway). */
+  readonly mailPollIntervalMs: number
 }
 
 export class ConfigError extends Error {
@@ -116,8 +124,13 @@ export function loadConfig(env: Environment, cwd = process.cwd()): Config {
   }
 
   const dataDir = text('BRANDWAVE_DATA_DIR') ?? './data'
+  const port = integer('PORT', 3000, 0, 65535)
+  const publicUrl = (text('BRANDWAVE_PUBLIC_URL') ?? `http://localhost:${port}`).replace(/\/+$/, '')
+  if (!/^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/.test(publicUrl)) problems.push('BRANDWAVE_PUBLIC_URL must be an http:// or https:// URL without a query or fragment')
+  const smtpUrl = text('BRANDWAVE_SMTP_URL')
+  if (smtpUrl !== null && !/^smtps?:\/\/[^\s]+$/.test(smtpUrl)) problems.push('BRANDWAVE_SMTP_URL must be an smtp:// or smtps:// URL')
   const config: Config = {
-    port: integer('PORT', 3000, 0, 65535),
+    port,
     host: text('HOST') ?? 'localhost',
     dataDir: isAbsolute(dataDir) ? dataDir : resolve(cwd, dataDir),
     databaseUrl,
@@ -150,6 +163,10 @@ export function loadConfig(env: Environment, cwd = process.cwd()): Config {
     usageFlushIntervalMs: integer('BRANDWAVE_USAGE_FLUSH_MS', 5000, 100, 600_000),
     logLevel: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     issuer: text('BRANDWAVE_ISSUER') ?? 'brandwave',
+    publicUrl,
+    smtpUrl,
+    emailFrom: text('BRANDWAVE_EMAIL_FROM') ?? 'Brandwave <no-reply@localhost>',
+    mailPollIntervalMs: integer('BRANDWAVE_MAIL_POLL_MS', 5000, 50, 600_000),
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return config

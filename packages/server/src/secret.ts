@@ -13,6 +13,8 @@ export interface DerivedKeys {
   readonly totpEncryption: Buffer
   /** Keys shared counters (sign-in throttles) by a keyed hash, never by an email. */
   readonly counterKey: Buffer
+  /** Seals queued emails: their links carry single-use tokens. */
+  readonly mailEncryption: Buffer
 }
 
 export function deriveKeys(masterSecret: Uint8Array): DerivedKeys {
@@ -24,6 +26,7 @@ export function deriveKeys(masterSecret: Uint8Array): DerivedKeys {
     idempotencyFingerprint: key('idempotency-fingerprint/v1'),
     totpEncryption: key('totp-encryption/v1'),
     counterKey: key('counter-key/v1'),
+    mailEncryption: key('mail-encryption/v1'),
   }
 }
 

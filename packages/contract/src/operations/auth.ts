@@ -64,13 +64,14 @@ export const signup = defineOperation({
   operationId: 'signup',
   method: 'POST',
   path: '/v1/auth/signup',
-  summary: 'Create a user and a new organization',
-  description: 'Only when the operator set `BRANDWAVE_SIGNUP=open`; the new user is the organization’s `company_admin`.',
+  summary: 'Create a user and a new organization, or join through an invitation',
+  description:
+    'With `organizationName`: only when the operator set `BRANDWAVE_SIGNUP=open`; the new user is the new organization’s `company_admin`. With `invitationToken` (whatever `BRANDWAVE_SIGNUP` says): `email` must be the invited address; the user joins the inviting organization only, with the invited role, and the address counts as verified.',
   tag,
   authentication: 'none',
   body: SignupBody,
   responses: { 201: Data(SignupResult) },
-  errors: ['validation_failed', 'forbidden', 'conflict'],
+  errors: ['validation_failed', 'forbidden', 'conflict', 'rate_limited'],
 })
 
 export const changePassword = defineOperation({

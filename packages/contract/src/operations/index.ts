@@ -2,6 +2,8 @@ import * as accountTokens from './account-tokens.js'
 import * as apiKeys from './api-keys.js'
 import * as auditLogs from './audit-logs.js'
 import * as auth from './auth.js'
+import * as invitations from './invitations.js'
+import * as passwordReset from './password-reset.js'
 import * as keysVerify from './keys-verify.js'
 import * as me from './me.js'
 import * as members from './members.js'
@@ -19,6 +21,8 @@ export const operations = {
   ...keysVerify,
   ...auditLogs,
   ...accountTokens,
+  ...invitations,
+  ...passwordReset,
 } as const
 
 export type OperationName = keyof typeof operations

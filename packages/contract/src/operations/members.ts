@@ -1,5 +1,5 @@
 import { Data, NoBody, Page } from '../common.js'
-import { AddMemberBody, ChangeRoleBody, ListMembersQuery, Member, MemberFacets, MemberParams, RemovedMember } from '../members.js'
+import { ChangeRoleBody, ListMembersQuery, Member, MemberFacets, MemberParams, RemovedMember } from '../members.js'
 import { defineOperation } from '../operation.js'
 
 const tag = 'Members'
@@ -9,26 +9,13 @@ export const listMembers = defineOperation({
   method: 'GET',
   path: '/v1/members',
   summary: 'List the organization’s members',
+  description: 'People join through invitations: the ones not yet accepted are listed at `GET /v1/invitations`.',
   tag,
   authentication: 'any',
   scope: 'members:read',
   query: ListMembersQuery,
   responses: { 200: Page(Member, MemberFacets) },
   errors: ['validation_failed'],
-})
-
-export const addMember = defineOperation({
-  operationId: 'addMember',
-  method: 'POST',
-  path: '/v1/members',
-  summary: 'Add an existing user to the organization',
-  description: 'The user must already have an account (signup, or an administrator created it).',
-  tag,
-  authentication: 'any',
-  scope: 'members:write',
-  body: AddMemberBody,
-  responses: { 201: Data(Member) },
-  errors: ['validation_failed', 'not_found', 'conflict'],
 })
 
 export const changeMemberRole = defineOperation({

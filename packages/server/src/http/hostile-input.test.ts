@@ -98,7 +98,10 @@ const EXAMPLES: Partial<Record<OperationName, Record<string, unknown>>> = {
   createApiKey: { name: 'fuzzed', scopes: ['contacts:read'] },
   updateApiKey: { name: 'fuzzed' },
   rotateApiKey: { gracePeriodSeconds: 0 },
-  addMember: { email: 'nobody@example.com', role: 'member' },
+  createInvitation: { email: 'nobody@example.com', role: 'member' },
+  acceptInvitation: { token: 'not-a-real-invitation-token' },
+  requestPasswordReset: { email: 'nobody@example.com' },
+  confirmPasswordReset: { token: 'not-a-real-reset-token', newPassword: 'a brand new passphrase' },
   changeMemberRole: { role: 'member' },
   verifyKey: { key: 'bw_live_000000000000000000000000000000000000', requiredScopes: ['contacts:read'] },
   createAccountToken: { name: 'fuzzed' },
@@ -107,7 +110,7 @@ const EXAMPLES: Partial<Record<OperationName, Record<string, unknown>>> = {
 /** Operations a valid example must get through (a 2xx at least once), proving the fuzzer reaches them. */
 const MUST_SUCCEED = new Set<string>([
   'createPersonalAccessToken', 'listPersonalAccessTokens', 'createApiKey', 'listApiKeys', 'verifyKey', 'createAccountToken',
-  'listAccountTokens', 'getMe', 'listScopes', 'listMembers', 'listAuditEvents', 'signup',
+  'listAccountTokens', 'getMe', 'listScopes', 'listMembers', 'listAuditEvents', 'signup', 'createInvitation', 'listInvitations', 'requestPasswordReset',
 ])
 
 function bodyFor(operation: Operation): fc.Arbitrary<string | undefined> {

@@ -78,9 +78,12 @@ describe.runIf(scaleOut && built)('several instances on PostgreSQL and Redis', (
   it('removing a member on A kills their session and PATs on B at once; demotion shrinks them', async () => {
     const email = `member-${randomBytes(4).toString('hex')}@example.com`
     const password = 'a long enough passphrase'
-    await request(a.url, 'POST', '/v1/auth/signup', { body: { email, password, name: 'Member', organizationName: 'Elsewhere' } })
     const organizationId = (await me(a.url, admin.accessToken)).body.data.tenantId
-    const added = await request(a.url, 'POST', '/v1/members', { token: admin.accessToken, body: { email, role: 'company_admin' } })
+    const invited = await request(a.url, 'POST', '/v1/invitations', { token: admin.accessToken, body: { email, role: 'company_admin' } })
+    const invitationToken = new URL(invited.body.data.acceptUrl).hash.slice('#token='.length)
+    const joined = await request(b.url, 'POST', '/v1/auth/signup', { body: { email, password, name: 'Member', invitationToken } })
+    expect(joined.status, joined.text).toBe(201)
+    const added = { body: { data: { userId: joined.body.data.user.id } } }
     const session = await signIn(b.url, { email, password }, organizationId)
     const pat = (await request(b.url, 'POST', '/v1/personal-access-tokens', { token: session.accessToken, body: { name: 'member pat' } })).body.data
     expect((await request(b.url, 'GET', '/v1/api-keys', { token: pat.token })).status).toBe(200)

@@ -38,22 +38,6 @@ export class MemberService {
     if (missing.length > 0) throw new ApiError('forbidden', `You cannot grant the ${role} role: it has permissions you do not hold.`)
   }
 
-  async add(principal: Principal, input: { email: string; role: Role }, context: RequestContext): Promise<MemberRecord> {
-    this.checkGrantable(principal, input.role)
-    const organizationId = principal.organizationId
-    return this.deps.db.transaction().execute(async (trx) => {
-      const organizations = organizationRepository(trx)
-      const user = await organizations.findUserByEmail(input.email.trim().toLowerCase())
-      if (user === undefined) throw new ApiError('not_found', 'No account has this email; the person must sign up (or be created by an operator) first.')
-      if ((await organizations.findMembership(organizationId, user.id)) !== undefined) throw new ApiError('conflict', 'This user is already a member.')
-      await organizations.addMember({ organizationId, userId: user.id, role: input.role, createdAt: isoAt(this.deps.clock.now()) })
-      await this.audit(trx, principal, 'member.added', user.id, user.email, context, { role: input.role })
-      const member = await organizations.findMember(organizationId, user.id)
-      if (member === undefined) throw new Error('membership vanished inside its own transaction')
-      return member
-    })
-  }
-
   async changeRole(principal: Principal, userId: string, role: Role, context: RequestContext): Promise<MemberRecord> {
     this.checkGrantable(principal, role)
     const member = await this.deps.db.transaction().execute(async (trx) => {

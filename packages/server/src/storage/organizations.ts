@@ -79,6 +79,11 @@ export function organizationRepository(db: Kysely<Database>) {
       await db.updateTable('users').set({ password_hash: passwordHash, password_changed_at: changedAt }).where('id', '=', userId).execute()
     },
 
+    /** Someone proved they read this mailbox (an invitation or a password reset). */
+    async markEmailVerified(userId: string, at: string): Promise<void> {
+      await db.updateTable('users').set({ email_verified_at: at }).where('id', '=', userId).where('email_verified_at', 'is', null).execute()
+    },
+
     async addMember(row: { organizationId: string; userId: string; role: Role; createdAt: string }): Promise<void> {
       await db
         .insertInto('memberships')

@@ -28,6 +28,8 @@ export interface UsersTable {
   /** The last TOTP time step accepted, so no code works twice. */
   totp_last_step: number | null
   created_at: string
+  /** When someone proved they read this mailbox (an invitation or a password reset). */
+  email_verified_at: string | null
 }
 
 export interface MembershipsTable {
@@ -100,7 +102,7 @@ export interface RefreshTokensTable {
 }
 
 export type AuditActorType = 'user' | 'api_key' | 'system' | 'anonymous'
-export type AuditTargetType = 'personal_access_token' | 'api_key' | 'user' | 'session' | 'organization'
+export type AuditTargetType = 'personal_access_token' | 'api_key' | 'user' | 'session' | 'organization' | 'invitation'
 
 /** Append-only: nothing updates or deletes these rows. */
 export interface AuditEventsTable {
@@ -156,6 +158,52 @@ export interface RecoveryCodesTable {
   used_at: string | null
 }
 
+/** An invitation to join an organization; only the keyed hash of its token is kept. */
+export interface InvitationsTable {
+  id: string
+  organization_id: string
+  /** Stored lowercased, like users' emails. */
+  email: string
+  role: Role
+  token_hash: string
+  invited_by_id: string | null
+  invited_by_name: string
+  created_at: string
+  expires_at: string
+  accepted_at: string | null
+  accepted_by_user_id: string | null
+  withdrawn_at: string | null
+}
+
+/** A single-use password reset; only the keyed hash of its token is kept. */
+export interface PasswordResetsTable {
+  id: string
+  user_id: string
+  token_hash: string
+  created_at: string
+  expires_at: string
+  used_at: string | null
+}
+
+/** Outgoing email, sent by the mail worker with retries; survives restarts. */
+export interface MailQueueTable {
+  id: string
+  recipient: string
+  /** Which template made it (for operators); the content itself is sealed. */
+  template: string
+  /** AES-256-GCM sealed `{ subject, text, html }`: links in it carry single-use tokens. */
+  message: string
+  attempts: Generated<number>
+  created_at: string
+  next_attempt_at: string
+  /** A worker holds the row until then; after a crash another one takes it over. */
+  locked_until: string | null
+  sent_at: string | null
+  /** Set when every retry failed: the row stays for operators to see. */
+  failed_at: string | null
+  last_error: string | null
+}
+
 export interface Database {
   organizations: OrganizationsTable
   users: UsersTable
@@ -167,4 +215,7 @@ export interface Database {
   settings: SettingsTable
   idempotency_keys: IdempotencyKeysTable
   recovery_codes: RecoveryCodesTable
+  invitations: InvitationsTable
+  password_resets: PasswordResetsTable
+  mail_queue: MailQueueTable
 }

@@ -50,11 +50,18 @@ export async function createPat(server: TestServer, bearer: string, body: Record
   return response.body.data
 }
 
-/** A new user, added to `admin`'s organization with `role`, signed in there. */
+/** The single-use token of an invitation link (`…/invitations/accept#token=…`). */
+export function invitationTokenOf(acceptUrl: string): string {
+  return new URL(acceptUrl).hash.slice('#token='.length)
+}
+
+/** A new user, invited into `admin`'s organization with `role`, accepted, and signed in there. */
 export async function joinOrganization(server: TestServer, admin: TestUser, role: 'company_admin' | 'member', name = 'Member'): Promise<TestUser> {
   const outsider = await signUp(server, name)
-  const added = await server.request('POST', '/v1/members', { token: admin.accessToken, body: { email: outsider.email, role } })
-  expect(added.status, added.text).toBe(201)
+  const invited = await server.request('POST', '/v1/invitations', { token: admin.accessToken, body: { email: outsider.email, role } })
+  expect(invited.status, invited.text).toBe(201)
+  const accepted = await server.request('POST', '/v1/invitations/accept', { token: outsider.accessToken, body: { token: invitationTokenOf(invited.body.data.acceptUrl) } })
+  expect(accepted.status, accepted.text).toBe(200)
   const response = await server.request('POST', '/v1/auth/login', { body: { email: outsider.email, password: outsider.password, organizationId: admin.organizationId } })
   expect(response.status, response.text).toBe(200)
   return { ...outsider, homeOrganizationId: outsider.organizationId, organizationId: admin.organizationId, accessToken: response.body.data.accessToken, refreshToken: response.body.data.refreshToken }

@@ -57,7 +57,7 @@ describe.each(testDatabaseKinds)('organization API keys (%s)', (kind) => {
       ['DELETE', `${PATH}/${key.id}`],
       ['POST', `${PATH}/${key.id}/rotate`],
       ['GET', '/v1/members'],
-      ['POST', '/v1/members', { email: 'x@example.com', role: 'company_admin' }],
+      ['POST', '/v1/invitations', { email: 'x@example.com', role: 'company_admin' }],
       ['GET', '/v1/audit-logs'],
     ]
     for (const [method, path, body] of attempts) {

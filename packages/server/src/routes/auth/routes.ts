@@ -1,11 +1,16 @@
-import { ApiError } from '@brandwave/core'
 import { changePassword, disableTwoFactor, enableTwoFactor, login, logout, refreshSession, setUpTwoFactor, signup } from '@brandwave/contract'
+import { ApiError } from '@brandwave/core'
+import type { InvitationService } from '../../services/invitations.js'
+import type { SecurityNotices } from '../../services/security-notices.js'
 import type { SessionService } from '../../services/sessions.js'
 import type { TwoFactorService } from '../../services/two-factor.js'
 import type { RouteRegistrar } from '../route-registrar.js'
 
 /** Seed 003: sign in (with 2FA), refresh, sign out, sign up, change password, enrol 2FA. */
-export function authRoutes(route: RouteRegistrar, { sessions, twoFactor }: { sessions: SessionService; twoFactor: TwoFactorService }): void {
+export function authRoutes(
+  route: RouteRegistrar,
+  { sessions, twoFactor, invitations, notices }: { sessions: SessionService; twoFactor: TwoFactorService; invitations: InvitationService; notices: SecurityNotices },
+): void {
   route(login, async ({ body, request, bindReplayToSession }) => {
     const { sessionId, ...pair } = await sessions.login(body, request)
     bindReplayToSession(sessionId)
@@ -27,7 +32,14 @@ export function authRoutes(route: RouteRegistrar, { sessions, twoFactor }: { ses
   })
 
   route(signup, async ({ body, request }) => {
-    const { user, organization, role } = await sessions.signup(body, request)
+    const { organizationName, invitationToken, ...person } = body
+    if ((organizationName === undefined) === (invitationToken === undefined)) {
+      throw new ApiError('validation_failed', 'Send either organizationName (a new organization) or invitationToken (join through an invitation).', {
+        details: [{ field: '/organizationName', message: 'exactly one of organizationName and invitationToken is required' }],
+      })
+    }
+    const { user, organization, role } =
+      invitationToken !== undefined ? await invitations.signUp({ ...person, invitationToken }, request) : await sessions.signup({ ...person, organizationName: organizationName ?? '' }, request)
     return {
       status: 201,
       body: {
@@ -41,7 +53,9 @@ export function authRoutes(route: RouteRegistrar, { sessions, twoFactor }: { ses
   })
 
   route(changePassword, async ({ principal, body, request }) => {
-    return { status: 200, body: { data: await sessions.changePassword(principal, body, request) } }
+    const changed = await sessions.changePassword(principal, body, request)
+    await notices.passwordChanged(principal.userId)
+    return { status: 200, body: { data: changed } }
   })
 
   route(setUpTwoFactor, async ({ principal, body, request }) => {
@@ -49,10 +63,14 @@ export function authRoutes(route: RouteRegistrar, { sessions, twoFactor }: { ses
   })
 
   route(enableTwoFactor, async ({ principal, body, request }) => {
-    return { status: 200, body: { data: { recoveryCodes: await twoFactor.enable(principal, body, request) } } }
+    const recoveryCodes = await twoFactor.enable(principal, body, request)
+    await notices.twoFactorChanged(principal.userId, true)
+    return { status: 200, body: { data: { recoveryCodes } } }
   })
 
   route(disableTwoFactor, async ({ principal, body, request }) => {
-    return { status: 200, body: { data: await twoFactor.disable(principal, body.code, request) } }
+    const disabled = await twoFactor.disable(principal, body.code, request)
+    await notices.twoFactorChanged(principal.userId, false)
+    return { status: 200, body: { data: disabled } }
   })
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createApiKey, createPat, joinOrganization, loginAdmin, signUp, type TestUser } from '../../testing/actors.js'
+import { createApiKey, createPat, invitationTokenOf, joinOrganization, loginAdmin, signUp, type TestUser } from '../../testing/actors.js'
 import { testDatabaseKinds } from '../../testing/databases.js'
 import { startTestServer, type TestServer } from '../../testing/server.js'
 
@@ -13,20 +13,20 @@ describe.each(testDatabaseKinds)('members (%s)', (kind) => {
   })
   afterAll(() => server?.close())
 
-  it('201 adds an existing user with a role; 404 for an unknown email; 409 when already a member', async () => {
+  it('POST /v1/members adds nobody: people join only through invitations', async () => {
     const user = await signUp(server, 'Newcomer')
-    const added = await server.request('POST', '/v1/members', { token: admin.accessToken, body: { email: user.email.toUpperCase(), role: 'member' } })
-    expect(added.status).toBe(201)
-    expect(added.body.data).toMatchObject({ userId: user.userId, email: user.email, role: 'member', twoFactorEnabled: false })
-    expect((await server.request('POST', '/v1/members', { token: admin.accessToken, body: { email: user.email, role: 'member' } })).status).toBe(409)
-    const unknown = await server.request('POST', '/v1/members', { token: admin.accessToken, body: { email: 'nobody-here@example.com', role: 'member' } })
-    expect(unknown.status).toBe(404)
+    const added = await server.request('POST', '/v1/members', { token: admin.accessToken, body: { email: user.email, role: 'member' } })
+    expect([404, 405]).toContain(added.status)
+    const members = await server.request('GET', `/v1/members?search=${encodeURIComponent(user.email)}`, { token: admin.accessToken })
+    expect(members.body.totalCount).toBe(0)
   })
 
   it('a user in several organizations picks one at login; without organizationId they land in the first', async () => {
     const user = await signUp(server, 'Multi')
     server.clock.advance(1) // memberships are ordered by when they were made
-    await server.request('POST', '/v1/members', { token: admin.accessToken, body: { email: user.email, role: 'member' } })
+    const invited = await server.request('POST', '/v1/invitations', { token: admin.accessToken, body: { email: user.email, role: 'member' } })
+    const accepted = await server.request('POST', '/v1/invitations/accept', { token: user.accessToken, body: { token: invitationTokenOf(invited.body.data.acceptUrl) } })
+    expect(accepted.status, accepted.text).toBe(200)
     const defaulted = await server.request('POST', '/v1/auth/login', { body: { email: user.email, password: user.password } })
     const me = await server.request('GET', '/v1/me', { token: defaulted.body.data.accessToken })
     expect(me.body.data).toMatchObject({ tenantId: user.organizationId, role: 'company_admin' })
@@ -38,10 +38,7 @@ describe.each(testDatabaseKinds)('members (%s)', (kind) => {
   it('200 lists members with role facets, filters and pagination', async () => {
     const org = await signUp(server, 'Owner')
     const names = ['Alpha', 'Bravo', 'Charlie']
-    for (const name of names) {
-      const user = await signUp(server, name)
-      await server.request('POST', '/v1/members', { token: org.accessToken, body: { email: user.email, role: 'member' } })
-    }
+    for (const name of names) await joinOrganization(server, org, 'member', name)
     const page = await server.request('GET', '/v1/members?limit=2', { token: org.accessToken })
     expect(page.status).toBe(200)
     expect(page.body.totalCount).toBe(4)
@@ -98,11 +95,11 @@ describe.each(testDatabaseKinds)('members (%s)', (kind) => {
     expect((await server.request('GET', '/v1/me', { token: solo.accessToken })).body.data.role).toBe('company_admin')
   })
 
-  it('403: a key with members:write cannot grant a role whose permissions it lacks', async () => {
+  it('403: a key with members:write cannot invite with a role whose permissions it lacks', async () => {
     const key = await createApiKey(server, admin.accessToken, { scopes: ['members:read', 'members:write'] })
-    const user = await signUp(server, 'Climber')
-    const response = await server.request('POST', '/v1/members', { token: key.token, body: { email: user.email, role: 'company_admin' } })
+    const response = await server.request('POST', '/v1/invitations', { token: key.token, body: { email: 'climber@example.com', role: 'company_admin' } })
     expect(response.status).toBe(403)
+    expect(response.body.error.code).toBe('forbidden')
   })
 
   it('404 for members of another organization', async () => {

@@ -1,4 +1,4 @@
-import { addMember, changeMemberRole, listMembers, removeMember } from '@brandwave/contract'
+import { changeMemberRole, listMembers, removeMember } from '@brandwave/contract'
 import { decodeCursor, encodeCursor } from '../../http/cursor.js'
 import type { MemberService } from '../../services/members.js'
 import type { MemberRecord } from '../../storage/organizations.js'
@@ -14,10 +14,6 @@ export function memberRoutes(route: RouteRegistrar, { members }: { members: Memb
     const filter = { ...(query.role !== undefined && { role: query.role }), ...(query.search !== undefined && { search: query.search }) }
     const page = await members.list(principal, filter, { limit: query.limit ?? 20, afterUserId: decodeCursor(query.cursor, 'id') })
     return { status: 200, body: { items: page.items.map(memberResponse), totalCount: page.totalCount, facets: page.facets, nextCursor: encodeCursor(page.nextAfterUserId) } }
-  })
-
-  route(addMember, async ({ principal, body, request }) => {
-    return { status: 201, body: { data: memberResponse(await members.add(principal, body, request)) } }
   })
 
   route(changeMemberRole, async ({ principal, params, body, request }) => {

@@ -1,0 +1,200 @@
+import { open, seal } from '@brandwave/core'
+import { sql, type Kysely } from 'kysely'
+import { isoAt, type Clock } from '../clock.js'
+import { newId } from '../ids.js'
+import type { Dialect } from '../storage/database.js'
+import type { Database } from '../storage/schema.js'
+import type { Mailer } from './mailer.js'
+import type { MailMessage, MailTemplate } from './templates.js'
+
+/** Waits before each retry, in seconds: about a day in all, then the mail is given up. */
+export const MAIL_RETRY_SECONDS = [30, 120, 600, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600] as const
+/** How long a worker holds the mails it claimed; a crashed worker's claim lapses after it. */
+const LEASE_MS = 2 * 60_000
+const BATCH = 10
+const SEAL_CONTEXT = 'mail/v1'
+
+export interface OutgoingMail {
+  readonly to: string
+  readonly template: MailTemplate
+  readonly message: MailMessage
+}
+
+/**
+ * The outgoing mail queue, kept in the database so that it survives restarts and is
+ * written in the same transaction as the change the email is about. Requests only
+ * enqueue; `MailWorker` sends. Without SMTP (`enabled` false) nothing is queued.
+ */
+export class MailQueue {
+  private readonly listeners = new Set<() => void>()
+
+  constructor(
+    private readonly deps: { readonly enabled: boolean; readonly sealKey: Buffer; readonly clock: Clock },
+  ) {}
+
+  get enabled(): boolean {
+    return this.deps.enabled
+  }
+
+  /** Queues a mail in `db` (pass the transaction of the change). Call `wake()` after it commits. */
+  async enqueue(db: Kysely<Database>, mail: OutgoingMail): Promise<void> {
+    if (!this.deps.enabled) return
+    const id = newId()
+    const now = isoAt(this.deps.clock.now())
+    await db
+      .insertInto('mail_queue')
+      .values({
+        id,
+        recipient: mail.to,
+        template: mail.template,
+        message: seal(this.deps.sealKey, JSON.stringify(mail.message), `${SEAL_CONTEXT}:${id}`),
+        created_at: now,
+        next_attempt_at: now,
+        locked_until: null,
+        sent_at: null,
+        failed_at: null,
+        last_error: null,
+      })
+      .execute()
+  }
+
+  /** Tells the worker there is mail now, rather than at its next poll. Never waits. */
+  wake(): void {
+    for (const listener of this.listeners) listener()
+  }
+
+  onWake(listener: () => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  /** @internal the worker reads what `enqueue` sealed. */
+  openMessage(row: { id: string; message: string }): MailMessage {
+    return JSON.parse(open(this.deps.sealKey, row.message, `${SEAL_CONTEXT}:${row.id}`)) as MailMessage
+  }
+}
+
+export interface MailWorkerDependencies {
+  readonly db: Kysely<Database>
+  readonly dialect: Dialect
+  readonly queue: MailQueue
+  readonly mailer: Mailer
+  readonly clock: Clock
+  readonly pollIntervalMs: number
+  readonly onError: (error: unknown, context: { mailId: string; attempts: number; givenUp: boolean }) => void
+}
+
+/**
+ * Sends queued mail in the background of the server process, with retries and backoff.
+ * Several instances may run one each: a mail is claimed atomically (with SKIP LOCKED on
+ * PostgreSQL) before it is sent, so each goes out once.
+ */
+export class MailWorker {
+  private timer: NodeJS.Timeout | null = null
+  private running: Promise<void> | null = null
+  private again = false
+  private stopped = false
+  private readonly unsubscribe: () => void
+
+  constructor(private readonly deps: MailWorkerDependencies) {
+    this.unsubscribe = deps.queue.onWake(() => this.kick())
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.kick(), this.deps.pollIntervalMs)
+    this.timer.unref()
+    this.kick()
+  }
+
+  /** Stops polling and waits for a send in progress (bounded by the SMTP timeouts). */
+  async stop(): Promise<void> {
+    this.stopped = true
+    this.unsubscribe()
+    if (this.timer !== null) clearInterval(this.timer)
+    await this.running
+    this.deps.mailer.close()
+  }
+
+  private kick(): void {
+    if (this.stopped) return
+    if (this.running !== null) {
+      this.again = true
+      return
+    }
+    this.running = this.drain()
+      .catch((error: unknown) => this.deps.onError(error, { mailId: '', attempts: 0, givenUp: false }))
+      .finally(() => {
+        this.running = null
+        if (this.again) {
+          this.again = false
+          this.kick()
+        }
+      })
+  }
+
+  /** Sends everything due now. */
+  async drain(): Promise<void> {
+    for (;;) {
+      if (this.stopped) return
+      const claimed = await this.claim()
+      for (const row of claimed) await this.deliver(row)
+      if (claimed.length < BATCH) return
+    }
+  }
+
+  private async claim() {
+    const now = this.deps.clock.now()
+    const nowIso = isoAt(now)
+    const lease = isoAt(now + LEASE_MS)
+    const postgres = this.deps.dialect === 'postgres'
+    return this.deps.db
+      .updateTable('mail_queue')
+      .set({ locked_until: lease, attempts: sql<number>`attempts + 1` })
+      .where('id', 'in', (eb) => {
+        const due = eb
+          .selectFrom('mail_queue')
+          .select('id')
+          .where('sent_at', 'is', null)
+          .where('failed_at', 'is', null)
+          .where('next_attempt_at', '<=', nowIso)
+          .where((w) => w.or([w('locked_until', 'is', null), w('locked_until', '<=', nowIso)]))
+          .orderBy('next_attempt_at')
+          .limit(BATCH)
+        // SQLite serializes writers, so its single UPDATE is atomic already.
+        return postgres ? due.forUpdate().skipLocked() : due
+      })
+      .returning(['id', 'recipient', 'message', 'attempts', 'locked_until'])
+      .execute()
+  }
+
+  private async deliver(row: { id: string; recipient: string; message: string; attempts: number; locked_until: string | null }): Promise<void> {
+    const mine = (q: ReturnType<typeof this.updateRow>) => q.where('locked_until', '=', row.locked_until)
+    try {
+      await this.deps.mailer.send(row.recipient, this.deps.queue.openMessage(row))
+      await mine(this.updateRow(row.id).set({ sent_at: isoAt(this.deps.clock.now()), locked_until: null, last_error: null })).execute()
+    } catch (error) {
+      const givenUp = row.attempts > MAIL_RETRY_SECONDS.length
+      const now = this.deps.clock.now()
+      const delay = MAIL_RETRY_SECONDS[Math.min(row.attempts, MAIL_RETRY_SECONDS.length) - 1] ?? 0
+      await mine(
+        this.updateRow(row.id).set({
+          locked_until: null,
+          next_attempt_at: isoAt(now + delay * 1000),
+          last_error: describe(error),
+          ...(givenUp && { failed_at: isoAt(now) }),
+        }),
+      ).execute()
+      this.deps.onError(error, { mailId: row.id, attempts: row.attempts, givenUp })
+    }
+  }
+
+  private updateRow(id: string) {
+    return this.deps.db.updateTable('mail_queue').where('id', '=', id)
+  }
+}
+
+/** What the mail server said, short; SMTP errors carry no message content. */
+function describe(error: unknown): string {
+  const text = error instanceof Error ? `${(error as { code?: string }).code ?? error.name}: ${error.message}` : String(error)
+  return text.slice(0, 500)
+}

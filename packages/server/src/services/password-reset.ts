@@ -1,0 +1,124 @@
+import { randomBytes } from 'node:crypto'
+import { ApiError, hashToken, randomBase62 } from '@brandwave/core'
+import type { Kysely } from 'kysely'
+import type { AccessVersion } from '../auth/access-version.js'
+import type { LoginThrottle } from '../auth/counters.js'
+import { hashPassword } from '../auth/passwords.js'
+import { isoAt, type Clock } from '../clock.js'
+import { newId } from '../ids.js'
+import type { MailQueue } from '../mail/queue.js'
+import { mailTemplates } from '../mail/templates.js'
+import { organizationRepository } from '../storage/organizations.js'
+import { passwordResetRepository } from '../storage/password-resets.js'
+import type { Database } from '../storage/schema.js'
+import { sessionRepository } from '../storage/sessions.js'
+import { twoFactorRepository } from '../storage/two-factor.js'
+import { ANONYMOUS, type AuditLog, type RequestContext } from './audit.js'
+import { checkNewPassword } from './sessions.js'
+
+/** SPEC §9: a reset link works for one hour. */
+export const PASSWORD_RESET_TTL_MS = 3600_000
+/** At most one reset email per account this often: the form cannot be used to flood a mailbox. */
+const RESEND_INTERVAL_MS = 60_000
+const TOKEN_LENGTH = 32
+
+export interface PasswordResetServiceDependencies {
+  readonly db: Kysely<Database>
+  readonly tokenHashKey: Buffer
+  readonly publicUrl: string
+  readonly mail: MailQueue
+  readonly accessVersion: AccessVersion
+  readonly throttle: LoginThrottle
+  readonly audit: AuditLog
+  readonly clock: Clock
+  readonly onError: (error: unknown) => void
+}
+
+/**
+ * Forgotten passwords (SPEC §9). A request answers the same, after the same work, for any
+ * address: whether the account exists is decided after the response, off the request path.
+ */
+export class PasswordResetService {
+  private readonly pending = new Set<Promise<void>>()
+
+  constructor(private readonly deps: PasswordResetServiceDependencies) {}
+
+  private tokenHash(token: string): string {
+    return hashToken(this.deps.tokenHashKey, `password-reset:${token}`)
+  }
+
+  /** Never fails and never waits on the database or the mail server. */
+  request(email: string): void {
+    const work = this.issue(email.trim().toLowerCase())
+      .catch((error: unknown) => this.deps.onError(error))
+      .finally(() => this.pending.delete(work))
+    this.pending.add(work)
+  }
+
+  /** Waits for requests still being handled (shutdown, tests). */
+  async drain(): Promise<void> {
+    await Promise.all([...this.pending])
+  }
+
+  private async issue(email: string): Promise<void> {
+    const user = await organizationRepository(this.deps.db).findUserByEmail(email)
+    if (user === undefined) return
+    const now = this.deps.clock.now()
+    const token = randomBase62(TOKEN_LENGTH, randomBytes)
+    const expiresAt = isoAt(now + PASSWORD_RESET_TTL_MS)
+    const queued = await this.deps.db.transaction().execute(async (trx) => {
+      const resets = passwordResetRepository(trx)
+      const latest = await resets.latestCreatedAt(user.id)
+      if (latest !== undefined && Date.parse(latest) > now - RESEND_INTERVAL_MS) return false
+      await resets.create({ id: newId(), user_id: user.id, token_hash: this.tokenHash(token), created_at: isoAt(now), expires_at: expiresAt })
+      await this.deps.mail.enqueue(trx, {
+        to: user.email,
+        template: 'password_reset',
+        message: mailTemplates.passwordReset({ resetUrl: `${this.deps.publicUrl}/reset-password#token=${token}`, expiresAt }),
+      })
+      return true
+    })
+    if (queued) this.deps.mail.wake()
+  }
+
+  async confirm(input: { token: string; newPassword: string }, context: RequestContext): Promise<{ userId: string; changedAt: string; endedSessions: number }> {
+    checkNewPassword(input.newPassword, '/newPassword')
+    const invalid = new ApiError('validation_failed', 'This reset link is not valid: it was used, or has expired. Ask for a new one.', {
+      details: [{ field: '/token', message: 'is not a valid reset token' }],
+    })
+    const changedAt = isoAt(this.deps.clock.now())
+    const reset = await passwordResetRepository(this.deps.db).findUsable(this.tokenHash(input.token), changedAt)
+    if (reset === undefined) throw invalid
+    const passwordHash = await hashPassword(input.newPassword)
+    const result = await this.deps.db.transaction().execute(async (trx) => {
+      const organizations = organizationRepository(trx)
+      // Spends this token and every other open one of the user; of two concurrent uses, one wins.
+      if ((await passwordResetRepository(trx).useAllOfUser(reset.user_id, changedAt)) === 0) throw invalid
+      const user = await organizations.findUser(reset.user_id)
+      if (user === undefined) throw invalid
+      await organizations.setPassword(user.id, passwordHash, changedAt)
+      // Whoever enrolled 2FA on an account whose address was never proven (registered ahead of
+      // the real owner) must not keep the owner out after the owner proves the address.
+      const clearedTwoFactor = user.email_verified_at === null && user.totp_enabled_at !== null
+      if (clearedTwoFactor) await twoFactorRepository(trx).disable(user.id)
+      await organizations.markEmailVerified(user.id, changedAt)
+      const endedSessions = await sessionRepository(trx).endAllOfUser(user.id, changedAt, 'password_reset')
+      const memberships = await organizations.membershipsOfUser(user.id)
+      for (const organizationId of memberships.length === 0 ? [null] : memberships.map((m) => m.organization_id)) {
+        await this.deps.audit.record(
+          trx,
+          { organizationId, action: 'auth.password_reset', actor: ANONYMOUS, target: { type: 'user', id: user.id, name: user.email }, details: { endedSessions, clearedTwoFactor } },
+          context,
+        )
+      }
+      await this.deps.mail.enqueue(trx, { to: user.email, template: 'password_changed', message: mailTemplates.passwordChanged({ at: changedAt, how: 'reset' }) })
+      return { userId: user.id, email: user.email, endedSessions }
+    })
+    this.deps.mail.wake()
+    // Every instance drops what it cached about the ended sessions at once.
+    await this.deps.accessVersion.bump()
+    // A lockout run up by someone guessing must not keep the owner out after a reset.
+    await this.deps.throttle.succeeded(result.email, null)
+    return { userId: result.userId, changedAt, endedSessions: result.endedSessions }
+  }
+}
