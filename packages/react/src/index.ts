@@ -3,6 +3,12 @@ export { brandwaveKeys } from './keys.js'
 export { brandwaveQueries } from './queries.js'
 export {
   useAuditLogs,
+  useChangeMemberRole,
+  useChangePassword,
+  useDisableTwoFactor,
+  useEnableTwoFactor,
+  useRemoveMember,
+  useSetUpTwoFactor,
   useCreateApiKey,
   useCreatePersonalAccessToken,
   useGetApiKey,

@@ -136,6 +136,18 @@ export class Brandwave {
     signup(params: BodyOf<'signup'>, options?: RequestOptions): Promise<ResponseOf<'signup'>>
     /** Ends every other session. @example await bw.auth.changePassword({ currentPassword, newPassword }) */
     changePassword(params: BodyOf<'changePassword'>, options?: RequestOptions): Promise<ResponseOf<'changePassword'>>
+    /**
+     * Sessions of pages served by Brandwave (the dashboard): the refresh token stays in an
+     * HttpOnly cookie, the access token in this client's memory. Needs `sessionCookie: true`.
+     */
+    readonly browserSession: {
+      /** @example await bw.auth.browserSession.start({ email, password }) */
+      start(params: BodyOf<'startBrowserSession'>, options?: RequestOptions): Promise<ResponseOf<'startBrowserSession'>>
+      /** Resumes the session after a reload; 401 when there is none. @example await bw.auth.browserSession.resume() */
+      resume(options?: RequestOptions): Promise<ResponseOf<'refreshBrowserSession'>>
+      /** @example await bw.auth.browserSession.end() */
+      end(options?: RequestOptions): Promise<ResponseOf<'endBrowserSession'>>
+    }
     readonly twoFactor: {
       /** @example const { data } = await bw.auth.twoFactor.setup(); showQrCode(data.otpauthUrl) */
       setup(options?: RequestOptions): Promise<ResponseOf<'setUpTwoFactor'>>
@@ -212,6 +224,23 @@ export class Brandwave {
         const result = await transport.call<ResponseOf<'logout'>>('logout', {}, options)
         transport.forgetSession()
         return result
+      },
+      browserSession: {
+        async start(params, options) {
+          const result = await transport.call<ResponseOf<'startBrowserSession'>>('startBrowserSession', { body: params }, options)
+          transport.adoptAccessToken(result.data.accessToken)
+          return result
+        },
+        async resume(options) {
+          const result = await transport.call<ResponseOf<'refreshBrowserSession'>>('refreshBrowserSession', {}, options)
+          transport.adoptAccessToken(result.data.accessToken)
+          return result
+        },
+        async end(options) {
+          const result = await transport.call<ResponseOf<'endBrowserSession'>>('endBrowserSession', {}, options)
+          transport.forgetSession()
+          return result
+        },
       },
       signup: (params, options) => transport.call('signup', { body: params }, options),
       changePassword: (params, options) => transport.call('changePassword', { body: params }, options),

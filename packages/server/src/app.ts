@@ -25,6 +25,8 @@ import { validatorCompiler } from './http/validation.js'
 import { newRequestId } from './ids.js'
 import { loggerOptions } from './logger.js'
 import { authRoutes } from './routes/auth/routes.js'
+import { browserSessionRoutes } from './routes/browser-session/routes.js'
+import { registerDashboard } from './http/dashboard.js'
 import { healthRoutes } from './routes/health/routes.js'
 import { meRoutes } from './routes/me/routes.js'
 import { accountTokenRoutes } from './routes/account-tokens/routes.js'
@@ -330,5 +332,7 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
       { prefix },
     )
   }
+  browserSessionRoutes(app, { sessions: services.sessions, authenticator })
+  if (!registerDashboard(app)) app.log.warn('The dashboard is not built (npm run build): / answers 404.')
   return app
 }
