@@ -1,5 +1,6 @@
 import { useState, type ReactNode } from 'react'
 import { createBrowserRouter, Navigate, NavLink, Outlet, RouterProvider, useLocation } from 'react-router'
+import { useMyOrganizations } from '@brandwave/react'
 import { createClient, createQueryClient } from './api.js'
 import { AuditLogPage } from './pages/audit-log.js'
 import { CredentialsPage } from './pages/credentials.js'
@@ -7,6 +8,7 @@ import { MembersPage } from './pages/members.js'
 import { SecurityPage } from './pages/security.js'
 import { SignInPage } from './pages/sign-in.js'
 import { SessionProvider, useSession, useSignedInUser } from './session.js'
+import { ErrorMessage } from './ui.js'
 
 export const API_KEYS_PATH = '/settings/developer/api-keys'
 
@@ -54,6 +56,7 @@ function Layout(): ReactNode {
     <div className="layout">
       <header className="topbar">
         <span className="brand">Brandwave</span>
+        <OrganizationControl current={user?.tenantId} />
         <span className="who">{user?.email}</span>
         <button type="button" className="button" onClick={() => void signOut()}>
           Sign out
@@ -86,6 +89,36 @@ function Layout(): ReactNode {
       <main className="content">
         <Outlet />
       </main>
+    </div>
+  )
+}
+
+/** Shown only to people in more than one organization. */
+function OrganizationControl({ current }: { current: string | undefined }): ReactNode {
+  const organizations = useMyOrganizations()
+  const { switchOrganization } = useSession()
+  const [error, setError] = useState<unknown>(null)
+  const items = organizations.data?.data ?? []
+  if (items.length < 2 || current === undefined) return null
+  return (
+    <div className="organization">
+      <label>
+        Organization
+        <select
+          value={current}
+          onChange={(event) => {
+            setError(null)
+            switchOrganization(event.target.value).catch(setError)
+          }}
+        >
+          {items.map((organization) => (
+            <option key={organization.id} value={organization.id}>
+              {organization.name} ({organization.role})
+            </option>
+          ))}
+        </select>
+      </label>
+      <ErrorMessage error={error} />
     </div>
   )
 }

@@ -9,6 +9,7 @@ interface Session {
   readonly status: 'resuming' | 'signed-out' | 'signed-in'
   signIn(input: SignInInput): Promise<void>
   signOut(): Promise<void>
+  switchOrganization(organizationId: string): Promise<void>
 }
 
 const SessionContext = createContext<Session | null>(null)
@@ -48,7 +49,16 @@ export function SessionProvider({ client, queryClient, children }: { client: Bra
     }
   }, [client, queryClient])
 
-  const session = useMemo(() => ({ status, signIn, signOut }), [status, signIn, signOut])
+  const switchOrganization = useCallback(
+    async (organizationId: string) => {
+      await client.auth.browserSession.switchOrganization({ organizationId })
+      // Everything cached belonged to the other organization; what is on screen loads again.
+      await queryClient.resetQueries()
+    },
+    [client, queryClient],
+  )
+
+  const session = useMemo(() => ({ status, signIn, signOut, switchOrganization }), [status, signIn, signOut, switchOrganization])
   return (
     <QueryClientProvider client={queryClient}>
       <BrandwaveProvider client={client} queryClient={queryClient}>

@@ -98,6 +98,11 @@ export function useMe(): UseQueryResult<ResponseOf<'getMe'>, BrandwaveError> {
   return useQuery(brandwaveQueries.me(useBrandwave()))
 }
 
+/** The organizations the signed-in user belongs to, with their role in each. @example const { data } = useMyOrganizations() */
+export function useMyOrganizations(): UseQueryResult<ResponseOf<'listMyOrganizations'>, BrandwaveError> {
+  return useQuery(brandwaveQueries.myOrganizations(useBrandwave()))
+}
+
 /** The scope catalog (cached for the session). @example const { data } = useScopes() */
 export function useScopes(): UseQueryResult<ResponseOf<'listScopes'>, BrandwaveError> {
   return useQuery(brandwaveQueries.scopes(useBrandwave()))

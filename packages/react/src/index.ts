@@ -17,6 +17,7 @@ export {
   useListPersonalAccessTokens,
   useMe,
   useMembers,
+  useMyOrganizations,
   useRevokeApiKey,
   useRevokePersonalAccessToken,
   useRotateApiKey,

@@ -147,7 +147,11 @@ export class Brandwave {
       resume(options?: RequestOptions): Promise<ResponseOf<'refreshBrowserSession'>>
       /** @example await bw.auth.browserSession.end() */
       end(options?: RequestOptions): Promise<ResponseOf<'endBrowserSession'>>
+      /** Moves the session to another of your organizations. @example await bw.auth.browserSession.switchOrganization({ organizationId }) */
+      switchOrganization(params: BodyOf<'switchBrowserSession'>, options?: RequestOptions): Promise<ResponseOf<'switchBrowserSession'>>
     }
+    /** The organizations the signed-in user belongs to, with their role in each. @example const { data } = await bw.auth.organizations() */
+    organizations(options?: RequestOptions): Promise<ResponseOf<'listMyOrganizations'>>
     readonly twoFactor: {
       /** @example const { data } = await bw.auth.twoFactor.setup(); showQrCode(data.otpauthUrl) */
       setup(options?: RequestOptions): Promise<ResponseOf<'setUpTwoFactor'>>
@@ -241,7 +245,13 @@ export class Brandwave {
           transport.forgetSession()
           return result
         },
+        async switchOrganization(params, options) {
+          const result = await transport.call<ResponseOf<'switchBrowserSession'>>('switchBrowserSession', { body: params }, options)
+          transport.adoptAccessToken(result.data.accessToken)
+          return result
+        },
       },
+      organizations: (options) => transport.call('listMyOrganizations', {}, options),
       signup: (params, options) => transport.call('signup', { body: params }, options),
       changePassword: (params, options) => transport.call('changePassword', { body: params }, options),
       twoFactor: {

@@ -16,6 +16,8 @@ export const routes = {
   startBrowserSession: { method: 'POST', path: '/v1/auth/browser-session' },
   refreshBrowserSession: { method: 'POST', path: '/v1/auth/browser-session/refresh' },
   endBrowserSession: { method: 'POST', path: '/v1/auth/browser-session/logout' },
+  switchBrowserSession: { method: 'POST', path: '/v1/auth/browser-session/switch' },
+  listMyOrganizations: { method: 'GET', path: '/v1/me/organizations' },
   changePassword: { method: 'POST', path: '/v1/auth/password' },
   setUpTwoFactor: { method: 'POST', path: '/v1/auth/2fa/setup' },
   enableTwoFactor: { method: 'POST', path: '/v1/auth/2fa/enable' },

@@ -34,6 +34,7 @@ import { apiKeyRoutes } from './routes/api-keys/routes.js'
 import { auditLogRoutes } from './routes/audit-logs/routes.js'
 import { keysVerifyRoutes } from './routes/keys-verify/routes.js'
 import { memberRoutes } from './routes/members/routes.js'
+import { myOrganizationRoutes } from './routes/my-organizations/routes.js'
 import { personalAccessTokenRoutes } from './routes/personal-access-tokens/routes.js'
 import { scopeRoutes } from './routes/scopes/routes.js'
 import type { RouteRegistrar } from './routes/route-registrar.js'
@@ -327,6 +328,7 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
         scopeRoutes(route, services)
         keysVerifyRoutes(route, services)
         auditLogRoutes(route, services)
+        myOrganizationRoutes(route, services)
         done()
       },
       { prefix },

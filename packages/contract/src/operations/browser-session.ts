@@ -1,5 +1,6 @@
-import { BrowserAccessToken, LoginBody, LogoutResult } from '../auth.js'
-import { Data, NoBody } from '../common.js'
+import Type from 'typebox'
+import { BrowserAccessToken, LoginBody, LogoutResult, Role } from '../auth.js'
+import { Data, NoBody, Uuid } from '../common.js'
 import { defineOperation } from '../operation.js'
 
 const tag = 'Authentication'
@@ -47,4 +48,31 @@ export const endBrowserSession = defineOperation({
   bodyOptional: true,
   responses: { 200: Data(LogoutResult) },
   errors: ['forbidden'],
+})
+
+export const switchBrowserSession = defineOperation({
+  operationId: 'switchBrowserSession',
+  method: 'POST',
+  path: '/v1/auth/browser-session/switch',
+  summary: 'Move the dashboard session to another of your organizations',
+  description: `Starts a session in \`organizationId\` (one of yours) and ends the current one. ${cookieRules}`,
+  tag,
+  authentication: 'session',
+  body: Type.Object({ organizationId: Uuid }, { additionalProperties: false }),
+  responses: { 200: Data(BrowserAccessToken) },
+  errors: ['validation_failed', 'forbidden'],
+})
+
+export const listMyOrganizations = defineOperation({
+  operationId: 'listMyOrganizations',
+  method: 'GET',
+  path: '/v1/me/organizations',
+  summary: 'The organizations you belong to',
+  description: 'Each with your role there, oldest membership first; sign in to one with `organizationId`.',
+  tag,
+  authentication: 'session',
+  responses: {
+    200: Data(Type.Array(Type.Object({ id: Uuid, name: Type.String(), role: Role }, { additionalProperties: false }))),
+  },
+  errors: [],
 })

@@ -1,5 +1,5 @@
 import { ApiError, ERROR_CATALOGUE, type ErrorCode } from '@brandwave/core'
-import { endBrowserSession, refreshBrowserSession, startBrowserSession, type Operation } from '@brandwave/contract'
+import { endBrowserSession, refreshBrowserSession, startBrowserSession, switchBrowserSession, type Operation } from '@brandwave/contract'
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
 import type { Authenticator } from '../../auth/authenticator.js'
 import type { SessionPrincipal } from '../../auth/principal.js'
@@ -39,6 +39,11 @@ export function browserSessionRoutes(app: FastifyInstance, { sessions, authentic
         void reply.header('set-cookie', cookie(request, '', cookiePath, 0))
         throw error
       }
+    })
+
+    route(app, switchBrowserSession, prefix, hidden, [sameOrigin, authenticationHook(authenticator, switchBrowserSession)], async (request, reply) => {
+      const { organizationId } = request.body as { organizationId: string }
+      return issue(request, reply, await sessions.switchOrganization(request.principal as SessionPrincipal, organizationId, context(request)), cookiePath)
     })
 
     route(app, endBrowserSession, prefix, hidden, [sameOrigin, authenticationHook(authenticator, endBrowserSession)], async (request, reply) => {
