@@ -7,9 +7,9 @@ type SignInInput = Parameters<Brandwave['auth']['browserSession']['start']>[0]
 
 interface Session {
   readonly status: 'resuming' | 'signed-out' | 'signed-in'
-  signIn(input: SignInInput): Promise<void>
-  signOut(): Promise<void>
-  switchOrganization(organizationId: string): Promise<void>
+  readonly signIn: (input: SignInInput) => Promise<void>
+  readonly signOut: () => Promise<void>
+  readonly switchOrganization: (organizationId: string) => Promise<void>
 }
 
 const SessionContext = createContext<Session | null>(null)

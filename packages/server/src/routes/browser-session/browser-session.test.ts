@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createPat, joinOrganization, loginAdmin, signUp } from '../../testing/actors.js'
 import { testDatabaseKinds } from '../../testing/databases.js'
 import { ADMIN_EMAIL, ADMIN_PASSWORD, startTestServer, type TestServer } from '../../testing/server.js'
 
@@ -75,7 +76,7 @@ describe.each(testDatabaseKinds)('browser sessions (%s)', (kind) => {
 
   it('403 from another origin or with no Origin at all, on every cookie route, before anything happens', async () => {
     const cookie = refreshCookie(await signIn()).value
-    for (const headers of [{ origin: 'https://evil.example' }, { origin: 'null' }, {}]) {
+    for (const headers of [{ origin: 'https://evil.example' }, { origin: 'null' }, {}] as Record<string, string>[]) {
       const login = await server.request('POST', PATH, { body: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD }, headers })
       expect(login.status).toBe(403)
       expect(login.body.error.code).toBe('forbidden')
@@ -110,5 +111,50 @@ describe.each(testDatabaseKinds)('browser sessions (%s)', (kind) => {
     const alias = await server.request('POST', `/api${PATH}`, { body: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD }, headers: { origin } })
     expect(alias.status).toBe(200)
     expect(refreshCookie(alias).attributes).toContain(`Path=/api${PATH}`)
+  })
+})
+
+describe.each(testDatabaseKinds)('switching organizations (%s)', (kind) => {
+  let server: TestServer
+
+  beforeAll(async () => {
+    server = await startTestServer(kind)
+  })
+  afterAll(() => server?.close())
+
+  it('lists your organizations with your role; switching starts a session there and ends this one; 403 for one that is not yours', async () => {
+    const admin = await loginAdmin(server)
+    const member = await joinOrganization(server, admin, 'member', 'Sam')
+    const origin = server.url
+    const home = await server.request('POST', PATH, { body: { email: member.email, password: member.password, organizationId: member.homeOrganizationId }, headers: { origin } })
+    expect(home.status, home.text).toBe(200)
+    const token = home.body.data.accessToken
+
+    const listed = await server.request('GET', '/v1/me/organizations', { token })
+    expect(listed.status).toBe(200)
+    expect(listed.body.data).toEqual(
+      expect.arrayContaining([
+        { id: member.homeOrganizationId, name: expect.any(String), role: 'company_admin' },
+        { id: admin.organizationId, name: expect.any(String), role: 'member' },
+      ]),
+    )
+    expect(listed.body.data).toHaveLength(2)
+
+    const stranger = await signUp(server, 'Stranger')
+    const refused = await server.request('POST', `${PATH}/switch`, { token, body: { organizationId: stranger.organizationId }, headers: { origin } })
+    expect(refused.status).toBe(403)
+    expect(refused.body.error.code).toBe('forbidden')
+    expect((await server.request('POST', `${PATH}/switch`, { token, body: { organizationId: admin.organizationId }, headers: { origin: 'https://evil.example' } })).status).toBe(403)
+
+    const switched = await server.request('POST', `${PATH}/switch`, { token, body: { organizationId: admin.organizationId }, headers: { origin } })
+    expect(switched.status, switched.text).toBe(200)
+    expect(refreshCookie(switched).attributes).toEqual(expect.arrayContaining(['HttpOnly', 'SameSite=Strict']))
+    const me = await server.request('GET', '/v1/me', { token: switched.body.data.accessToken })
+    expect(me.body.data).toMatchObject({ tenantId: admin.organizationId, role: 'member' })
+    expect((await server.request('GET', '/v1/me', { token })).status).toBe(401)
+    // A PAT or API key has no organizations to switch between.
+    const withPat = await server.request('GET', '/v1/me/organizations', { token: (await createPat(server, admin.accessToken)).token })
+    expect(withPat.status).toBe(403)
+    expect(withPat.body.error.code).toBe('forbidden')
   })
 })
