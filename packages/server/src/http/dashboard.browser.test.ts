@@ -301,6 +301,54 @@ describe.skipIf(!chromiumPresent)('the dashboard in Chromium (sqlite)', { timeou
     expectNoConsoleErrors(watched)
   })
 
+  it('members: an admin changes a role and removes someone after confirming', async () => {
+    const admin = await loginAdmin(server)
+    const leaving = await joinOrganization(server, admin, 'member', 'Lou')
+    const promoted = await joinOrganization(server, admin, 'member', 'Pat')
+    const watched = await open()
+    const { page } = watched
+    await signIn(watched, ADMIN_EMAIL, ADMIN_PASSWORD, '/settings/members')
+
+    await page.getByLabel(`Role of ${promoted.email}`).selectOption('company_admin')
+    await expect
+      .poll(async () => (await server.request('GET', '/v1/members?role=company_admin', { token: admin.accessToken })).body.items.map((m: { email: string }) => m.email))
+      .toContain(promoted.email)
+
+    await page.getByRole('button', { name: `Remove ${leaving.email}` }).click()
+    const confirm = page.getByRole('alertdialog', { name: `Remove ${leaving.email}?` })
+    await confirm.waitFor()
+    await confirm.getByRole('button', { name: 'Remove' }).click()
+    await confirm.waitFor({ state: 'detached' })
+    await page.getByRole('cell', { name: leaving.email }).waitFor({ state: 'detached' })
+    // Removal ends their session here at once.
+    expect((await server.request('GET', '/v1/me', { token: leaving.accessToken })).status).toBe(401)
+    expectNoConsoleErrors(watched)
+  })
+
+  it('500 keys: the table shows a page at a time and walks through them', async () => {
+    const admin = await loginAdmin(server)
+    for (let batch = 0; batch < 20; batch++) {
+      await Promise.all(
+        Array.from({ length: 25 }, (_, i) =>
+          server.request('POST', '/v1/api-keys', { token: admin.accessToken, body: { name: `bulk ${batch * 25 + i}`, scopes: ['contacts:read'] } }),
+        ),
+      )
+    }
+    const watched = await open()
+    const { page } = watched
+    await signIn(watched, ADMIN_EMAIL, ADMIN_PASSWORD)
+    const rows = page.locator('tbody tr')
+    await expect.poll(() => rows.count()).toBe(20)
+    const firstPage = await rows.first().textContent()
+    await page.getByRole('button', { name: 'Next page' }).click()
+    await expect.poll(() => rows.first().textContent()).not.toBe(firstPage)
+    expect(await rows.count()).toBe(20)
+    await page.getByRole('button', { name: 'Previous page' }).click()
+    await expect.poll(() => rows.first().textContent()).toBe(firstPage)
+    expect(await page.getByText(/\d{3} in all/).textContent()).toMatch(/^5\d\d in all$/)
+    expectNoConsoleErrors(watched)
+  })
+
   it('works at phone width: nothing wider than the screen, the New Key form included', async () => {
     const watched = await open({ width: 390, height: 844 })
     const { page } = watched
