@@ -8,6 +8,12 @@ export default defineConfig({
     modulePreload: { polyfill: false },
     assetsInlineLimit: 0,
     reportCompressedSize: true,
+    rolldownOptions: {
+      // TanStack Query marks modules "use client" for server-component bundlers; a plain SPA has none.
+      onwarn(warning, warn) {
+        if (warning.code !== 'MODULE_LEVEL_DIRECTIVE') warn(warning)
+      },
+    },
   },
   oxc: { jsx: { runtime: 'automatic' } },
 })
