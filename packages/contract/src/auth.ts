@@ -112,3 +112,13 @@ export const DisableTwoFactorBody = Type.Object(
   { code: Type.String({ minLength: 6, maxLength: 64, pattern: '^[^\\u0000-\\u001F\\u007F]+$', description: 'A current TOTP code or an unused recovery code.' }) },
   { additionalProperties: false },
 )
+
+/** What a browser session's page script may hold: the access token only (SPEC §12). */
+export const BrowserAccessToken = Type.Object(
+  {
+    accessToken: Type.String({ description: 'A JWT, valid for `expiresIn` seconds unless the session ends first. Keep it in memory only.' }),
+    tokenType: Type.Literal('Bearer'),
+    expiresIn: Type.Integer({ examples: [900] }),
+  },
+  { additionalProperties: false },
+)

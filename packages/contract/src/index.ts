@@ -53,6 +53,8 @@ export {
 } from './operations/personal-access-tokens.js'
 export { changePassword, disableTwoFactor, enableTwoFactor, login, logout, refreshSession, setUpTwoFactor, signup } from './operations/auth.js'
 export { getMe } from './operations/me.js'
+export { BrowserAccessToken } from './auth.js'
+export { endBrowserSession, listMyOrganizations, refreshBrowserSession, startBrowserSession, switchBrowserSession } from './operations/browser-session.js'
 export { operations, type OperationName } from './operations/index.js'
 export type { CredentialOperationFamily } from './operations/credential-operations.js'
 export { createApiKey, getApiKey, listApiKeys, revokeApiKey, rotateApiKey, updateApiKey } from './operations/api-keys.js'

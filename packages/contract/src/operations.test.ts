@@ -16,6 +16,8 @@ describe('the operation table', () => {
 
   it('requires a scope of every authenticated operation except the self-service ones', () => {
     const scopeless = all.filter(([, operation]) => operation.authentication !== 'none' && operation.scope === undefined).map(([name]) => name)
-    expect(scopeless.sort()).toEqual(['acceptInvitation', 'changePassword', 'disableTwoFactor', 'enableTwoFactor', 'getMe', 'listScopes', 'logout', 'setUpTwoFactor'])
+    expect(scopeless.sort()).toEqual([
+      'acceptInvitation', 'changePassword', 'disableTwoFactor', 'enableTwoFactor', 'endBrowserSession', 'getMe', 'listMyOrganizations', 'listScopes', 'logout', 'setUpTwoFactor', 'switchBrowserSession',
+    ])
   })
 })

@@ -98,6 +98,11 @@ export function useMe(): UseQueryResult<ResponseOf<'getMe'>, BrandwaveError> {
   return useQuery(brandwaveQueries.me(useBrandwave()))
 }
 
+/** The organizations the signed-in user belongs to, with their role in each. @example const { data } = useMyOrganizations() */
+export function useMyOrganizations(): UseQueryResult<ResponseOf<'listMyOrganizations'>, BrandwaveError> {
+  return useQuery(brandwaveQueries.myOrganizations(useBrandwave()))
+}
+
 /** The scope catalog (cached for the session). @example const { data } = useScopes() */
 export function useScopes(): UseQueryResult<ResponseOf<'listScopes'>, BrandwaveError> {
   return useQuery(brandwaveQueries.scopes(useBrandwave()))
@@ -111,4 +116,46 @@ export function useMembers(params: QueryOf<'listMembers'> = {}): UseQueryResult<
 /** @example const { data } = useAuditLogs({ action: 'credential.revoked' }) */
 export function useAuditLogs(params: QueryOf<'listAuditEvents'> = {}): UseQueryResult<ResponseOf<'listAuditEvents'>, BrandwaveError> {
   return useQuery(brandwaveQueries.auditLogs(useBrandwave(), params))
+}
+
+/** A mutation that waits for the queries it changes to be refetched before it settles. */
+function useInvalidatingMutation<P, R>(call: (client: Brandwave, params: P) => Promise<R>, invalidates: readonly (readonly string[])[]): UseMutationResult<R, BrandwaveError, P> {
+  const client = useBrandwave()
+  const queryClient = useQueryClient()
+  return useMutation<R, BrandwaveError, P>({
+    mutationFn: (params) => call(client, params),
+    onSuccess: async () => {
+      await Promise.all(invalidates.map((queryKey) => queryClient.invalidateQueries({ queryKey })))
+    },
+  })
+}
+
+/** @example const { mutate } = useChangeMemberRole(); mutate({ userId, role: 'company_admin' }) */
+export function useChangeMemberRole(): Mutation<Brandwave['members']['changeRole']> {
+  return useInvalidatingMutation((client, params: Params<Brandwave['members']['changeRole']>) => client.members.changeRole(params), [brandwaveKeys.members.all()])
+}
+
+/** Removes a member (their PATs and sessions here end too). @example const { mutate } = useRemoveMember(); mutate({ userId }) */
+export function useRemoveMember(): Mutation<Brandwave['members']['remove']> {
+  return useInvalidatingMutation((client, params: Params<Brandwave['members']['remove']>) => client.members.remove(params), [brandwaveKeys.members.all(), brandwaveKeys.auditLogs.all()])
+}
+
+/** Ends every other session of yours. @example const { mutate } = useChangePassword(); mutate({ currentPassword, newPassword }) */
+export function useChangePassword(): Mutation<Brandwave['auth']['changePassword']> {
+  return useInvalidatingMutation((client, params: Params<Brandwave['auth']['changePassword']>) => client.auth.changePassword(params), [])
+}
+
+/** Starts 2FA enrolment: `data.data.otpauthUrl` for a QR code, `secret` to type. @example const { mutate } = useSetUpTwoFactor(); mutate() */
+export function useSetUpTwoFactor(): UseMutationResult<ResponseOf<'setUpTwoFactor'>, BrandwaveError, void> {
+  return useInvalidatingMutation((client) => client.auth.twoFactor.setup(), [])
+}
+
+/** Turns 2FA on; `data.data.recoveryCodes` are shown only now. @example const { mutate } = useEnableTwoFactor(); mutate({ code }) */
+export function useEnableTwoFactor(): Mutation<Brandwave['auth']['twoFactor']['enable']> {
+  return useInvalidatingMutation((client, params: Params<Brandwave['auth']['twoFactor']['enable']>) => client.auth.twoFactor.enable(params), [brandwaveKeys.me()])
+}
+
+/** @example const { mutate } = useDisableTwoFactor(); mutate({ code }) */
+export function useDisableTwoFactor(): Mutation<Brandwave['auth']['twoFactor']['disable']> {
+  return useInvalidatingMutation((client, params: Params<Brandwave['auth']['twoFactor']['disable']>) => client.auth.twoFactor.disable(params), [brandwaveKeys.me()])
 }

@@ -3,6 +3,12 @@ export { brandwaveKeys } from './keys.js'
 export { brandwaveQueries } from './queries.js'
 export {
   useAuditLogs,
+  useChangeMemberRole,
+  useChangePassword,
+  useDisableTwoFactor,
+  useEnableTwoFactor,
+  useRemoveMember,
+  useSetUpTwoFactor,
   useCreateApiKey,
   useCreatePersonalAccessToken,
   useGetApiKey,
@@ -11,6 +17,7 @@ export {
   useListPersonalAccessTokens,
   useMe,
   useMembers,
+  useMyOrganizations,
   useRevokeApiKey,
   useRevokePersonalAccessToken,
   useRotateApiKey,

@@ -16,6 +16,7 @@ export const brandwaveKeys = {
   personalAccessTokens: credentialKeys('personal-access-tokens'),
   apiKeys: credentialKeys('api-keys'),
   me: () => ['brandwave', 'me'] as const,
+  myOrganizations: () => ['brandwave', 'me', 'organizations'] as const,
   scopes: () => ['brandwave', 'scopes'] as const,
   members: {
     all: () => ['brandwave', 'members'] as const,

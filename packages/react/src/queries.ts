@@ -37,6 +37,8 @@ export const brandwaveQueries = {
   personalAccessTokens: credentialQueries('personalAccessTokens'),
   apiKeys: credentialQueries('apiKeys'),
   me: (client: Brandwave) => queryOptions<ResponseOf<'getMe'>, BrandwaveError>({ queryKey: brandwaveKeys.me(), queryFn: ({ signal }) => client.me({ signal }) }),
+  myOrganizations: (client: Brandwave) =>
+    queryOptions<ResponseOf<'listMyOrganizations'>, BrandwaveError>({ queryKey: brandwaveKeys.myOrganizations(), queryFn: ({ signal }) => client.auth.organizations({ signal }) }),
   scopes: (client: Brandwave) =>
     queryOptions<ResponseOf<'listScopes'>, BrandwaveError>({ queryKey: brandwaveKeys.scopes(), queryFn: ({ signal }) => client.scopes.list({ signal }), staleTime: Infinity }),
   members: (client: Brandwave, params: QueryOf<'listMembers'> = {}) =>

@@ -156,6 +156,22 @@ export class Brandwave {
      * await bw.auth.confirmPasswordReset({ token: new URLSearchParams(location.hash.slice(1)).get('token')!, newPassword })
      */
     confirmPasswordReset(params: BodyOf<'confirmPasswordReset'>, options?: RequestOptions): Promise<ResponseOf<'confirmPasswordReset'>>
+    /**
+     * Sessions of pages served by Brandwave (the dashboard): the refresh token stays in an
+     * HttpOnly cookie, the access token in this client's memory. Needs `sessionCookie: true`.
+     */
+    readonly browserSession: {
+      /** @example await bw.auth.browserSession.start({ email, password }) */
+      start(params: BodyOf<'startBrowserSession'>, options?: RequestOptions): Promise<ResponseOf<'startBrowserSession'>>
+      /** Resumes the session after a reload; 401 when there is none. @example await bw.auth.browserSession.resume() */
+      resume(options?: RequestOptions): Promise<ResponseOf<'refreshBrowserSession'>>
+      /** @example await bw.auth.browserSession.end() */
+      end(options?: RequestOptions): Promise<ResponseOf<'endBrowserSession'>>
+      /** Moves the session to another of your organizations. @example await bw.auth.browserSession.switchOrganization({ organizationId }) */
+      switchOrganization(params: BodyOf<'switchBrowserSession'>, options?: RequestOptions): Promise<ResponseOf<'switchBrowserSession'>>
+    }
+    /** The organizations the signed-in user belongs to, with their role in each. @example const { data } = await bw.auth.organizations() */
+    organizations(options?: RequestOptions): Promise<ResponseOf<'listMyOrganizations'>>
     readonly twoFactor: {
       /**
        * Starts enrolment; `currentPassword` is needed unless the session signed in within 10 minutes.
@@ -259,6 +275,29 @@ export class Brandwave {
         transport.forgetSession()
         return result
       },
+      browserSession: {
+        async start(params, options) {
+          const result = await transport.call<ResponseOf<'startBrowserSession'>>('startBrowserSession', { body: params }, options)
+          transport.adoptAccessToken(result.data.accessToken)
+          return result
+        },
+        async resume(options) {
+          const result = await transport.call<ResponseOf<'refreshBrowserSession'>>('refreshBrowserSession', {}, options)
+          transport.adoptAccessToken(result.data.accessToken)
+          return result
+        },
+        async end(options) {
+          const result = await transport.call<ResponseOf<'endBrowserSession'>>('endBrowserSession', {}, options)
+          transport.forgetSession()
+          return result
+        },
+        async switchOrganization(params, options) {
+          const result = await transport.call<ResponseOf<'switchBrowserSession'>>('switchBrowserSession', { body: params }, options)
+          transport.adoptAccessToken(result.data.accessToken)
+          return result
+        },
+      },
+      organizations: (options) => transport.call('listMyOrganizations', {}, options),
       signup: (params, options) => transport.call('signup', { body: params }, options),
       changePassword: (params, options) => transport.call('changePassword', { body: params }, options),
       requestPasswordReset: (params, options) => transport.call('requestPasswordReset', { body: params }, options),

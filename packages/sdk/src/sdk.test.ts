@@ -117,6 +117,37 @@ describe('@brandwave/sdk against a real server', () => {
     expect((await fresh.auth.twoFactor.enable({ code })).data.recoveryCodes).toHaveLength(10)
   })
 
+  it('browser sessions: the refresh token stays in the cookie; an expired access token is renewed through it', async () => {
+    // A browser's cookie jar and Origin header, which Node's fetch does not have.
+    let jar = ''
+    const browserFetch: typeof fetch = async (input, init) => {
+      const headers = new Headers(init?.headers)
+      headers.set('origin', server.url)
+      if (jar !== '') headers.set('cookie', jar)
+      const response = await fetch(input, { ...init, headers })
+      const cookie = response.headers.getSetCookie().find((line) => line.startsWith('brandwave_refresh='))
+      if (cookie !== undefined) jar = cookie.split(';', 1)[0] ?? ''
+      return response
+    }
+    const seen: TokenPair[] = []
+    const client = new Brandwave({ baseUrl: server.url, sessionCookie: true, fetch: browserFetch, onTokens: (pair) => void seen.push(pair) })
+    const started = await client.auth.browserSession.start({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD })
+    expect(started.data).not.toHaveProperty('refreshToken')
+    expect(jar).toMatch(/^brandwave_refresh=bw_rt_/)
+    const firstCookie = jar
+    server.clock.advance(16 * 60_000)
+    try {
+      expect((await client.me()).data.type).toBe('session')
+      expect(jar).not.toBe(firstCookie)
+      // Nothing for the page to store: the pair never passes through page code.
+      expect(seen).toEqual([])
+      await client.auth.browserSession.end()
+      await expect(client.auth.browserSession.resume()).rejects.toBeInstanceOf(BrandwaveAuthenticationError)
+    } finally {
+      server.clock.advance(-16 * 60_000)
+    }
+  })
+
   it('refreshes an expired session once, transparently, and reports the new pair', async () => {
     const pairs: TokenPair[] = []
     const client = new Brandwave({ baseUrl: server.url, onTokens: (pair) => void pairs.push(pair) })

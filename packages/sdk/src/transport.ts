@@ -22,6 +22,12 @@ export interface BrandwaveOptions {
   readonly maxRetries?: number
   /** The longest `Retry-After` honoured before giving up instead (default 60 000 ms). */
   readonly maxRetryDelayMs?: number
+  /**
+   * For pages served by Brandwave itself (the dashboard): the session's refresh token lives in
+   * an HttpOnly cookie the page cannot read, so a call answered 401 refreshes through that
+   * cookie (`auth.browserSession`) instead of a `refreshToken` held here.
+   */
+  readonly sessionCookie?: boolean
   /** Called with every new token pair (sign-in, refresh), to persist it. */
   readonly onTokens?: (tokens: TokenPair) => void | Promise<void>
   /** A `fetch` to use instead of the platform's (a proxy-aware one, a test double). */
@@ -54,7 +60,7 @@ interface ErrorEnvelope {
 }
 
 /** Calls that establish or end a session are never retried through a refresh. */
-const SESSION_CALLS = new Set<RoutedOperation>(['login', 'refreshSession', 'logout', 'signup'])
+const SESSION_CALLS = new Set<RoutedOperation>(['login', 'refreshSession', 'logout', 'signup', 'startBrowserSession', 'refreshBrowserSession'])
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -117,6 +123,11 @@ export class Transport {
     return this.refreshToken
   }
 
+  /** Adopts the access token of a cookie-backed session; its refresh token is not ours to hold. */
+  adoptAccessToken(accessToken: string): void {
+    this.token = accessToken
+  }
+
   forgetSession(): void {
     this.token = undefined
     this.refreshToken = undefined
@@ -170,7 +181,7 @@ export class Transport {
       if (response.ok) return body as T
 
       const error = this.errorFrom(response, body as ErrorEnvelope | undefined)
-      if (response.status === 401 && !refreshed && this.refreshToken !== undefined && !SESSION_CALLS.has(name)) {
+      if (response.status === 401 && !refreshed && (this.refreshToken !== undefined || this.options.sessionCookie === true) && !SESSION_CALLS.has(name)) {
         refreshed = true
         if (await this.refreshOnce()) {
           attempt -= 1 // a refresh is not a retry
@@ -200,6 +211,11 @@ export class Transport {
   private refreshOnce(): Promise<boolean> {
     this.refreshing ??= (async () => {
       try {
+        if (this.options.sessionCookie === true) {
+          const result = await this.call<{ data: { accessToken: string } }>('refreshBrowserSession', {}, { maxRetries: 0 })
+          this.adoptAccessToken(result.data.accessToken)
+          return true
+        }
         const refreshToken = this.refreshToken
         if (refreshToken === undefined) return false
         const result = await this.call<{ data: TokenPair }>('refreshSession', { body: { refreshToken } }, { maxRetries: 0 })

@@ -28,6 +28,8 @@ import { validatorCompiler } from './http/validation.js'
 import { newRequestId } from './ids.js'
 import { loggerOptions } from './logger.js'
 import { authRoutes } from './routes/auth/routes.js'
+import { browserSessionRoutes } from './routes/browser-session/routes.js'
+import { registerDashboard } from './http/dashboard.js'
 import { healthRoutes } from './routes/health/routes.js'
 import { meRoutes } from './routes/me/routes.js'
 import { accountTokenRoutes } from './routes/account-tokens/routes.js'
@@ -35,6 +37,7 @@ import { apiKeyRoutes } from './routes/api-keys/routes.js'
 import { auditLogRoutes } from './routes/audit-logs/routes.js'
 import { keysVerifyRoutes } from './routes/keys-verify/routes.js'
 import { memberRoutes } from './routes/members/routes.js'
+import { myOrganizationRoutes } from './routes/my-organizations/routes.js'
 import { personalAccessTokenRoutes } from './routes/personal-access-tokens/routes.js'
 import { scopeRoutes } from './routes/scopes/routes.js'
 import { invitationRoutes } from './routes/invitations/routes.js'
@@ -347,10 +350,13 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
         auditLogRoutes(route, services)
         invitationRoutes(route, services)
         passwordResetRoutes(route, services)
+        myOrganizationRoutes(route, services)
         done()
       },
       { prefix },
     )
   }
+  browserSessionRoutes(app, { sessions: services.sessions, authenticator })
+  if (!registerDashboard(app)) app.log.warn('The dashboard is not built (npm run build): / answers 404.')
   return app
 }

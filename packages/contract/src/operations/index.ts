@@ -2,6 +2,7 @@ import * as accountTokens from './account-tokens.js'
 import * as apiKeys from './api-keys.js'
 import * as auditLogs from './audit-logs.js'
 import * as auth from './auth.js'
+import * as browserSession from './browser-session.js'
 import * as invitations from './invitations.js'
 import * as passwordReset from './password-reset.js'
 import * as keysVerify from './keys-verify.js'
@@ -13,6 +14,7 @@ import * as scopes from './scopes.js'
 /** Every operation of the API by name; the server, OpenAPI and SDK all read this one table. */
 export const operations = {
   ...auth,
+  ...browserSession,
   ...me,
   ...personalAccessTokens,
   ...apiKeys,

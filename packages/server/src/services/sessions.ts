@@ -231,6 +231,20 @@ export class SessionService {
     return found !== undefined && found.session.ended_at === null && Date.parse(found.session.expires_at) > this.deps.clock.now()
   }
 
+  /**
+   * Moves a signed-in user to another of their organizations: a session there, this one ended.
+   * No password or code again: this session already proved both.
+   */
+  async switchOrganization(principal: SessionPrincipal, organizationId: string, context: RequestContext): Promise<TokenPair> {
+    const organizations = organizationRepository(this.deps.db)
+    const user = await organizations.findUser(principal.userId)
+    const membership = await organizations.findMembership(organizationId, principal.userId)
+    if (user === undefined || membership === undefined) throw new ApiError('forbidden', 'You are not a member of this organization.')
+    const pair = await this.startSession(user, organizationId, context)
+    await this.logout(principal, context)
+    return pair
+  }
+
   /** Ends the caller's session: its access JWT and refresh token stop working on the next request. */
   async logout(principal: SessionPrincipal, context: RequestContext): Promise<{ sessionId: string; endedAt: string }> {
     const endedAt = isoAt(this.deps.clock.now())

@@ -1,0 +1,512 @@
+import {
+  useCreateApiKey,
+  useCreatePersonalAccessToken,
+  useGetApiKey,
+  useGetPersonalAccessToken,
+  useListApiKeys,
+  useListPersonalAccessTokens,
+  useRevokeApiKey,
+  useRevokePersonalAccessToken,
+  useRotateApiKey,
+  useRotatePersonalAccessToken,
+  useScopes,
+} from '@brandwave/react'
+import type { Credential, QueryOf } from '@brandwave/sdk'
+import { useMemo, useState, type FormEvent, type ReactNode } from 'react'
+import { Button, Checkbox } from 'react-aria-components'
+import { allowedIpList, allowedIpProblems } from '../cidr.js'
+import { useSignedInUser } from '../session.js'
+import { ConfirmDialog, ErrorMessage, formatTime, ModalDialog } from '../ui.js'
+
+type Kind = 'apiKeys' | 'personalAccessTokens'
+type Status = NonNullable<QueryOf<'listApiKeys'>['status']>
+
+const WORDS = {
+  apiKeys: { title: 'API Keys', one: 'key', newLabel: 'New Key', intro: 'Keys your organization’s integrations use to call the API. They belong to the organization and survive the person who created them.' },
+  personalAccessTokens: { title: 'Personal access tokens', one: 'token', newLabel: 'New token', intro: 'Tokens that act as you, for your own scripts. They can do at most what you can.' },
+} as const
+
+const PAGE_SIZE = 20
+const SOON_MS = 7 * 24 * 3600 * 1000
+
+/** The hooks of one credential kind: the page is the same for API keys and personal access tokens. */
+function useKindHooks(kind: Kind) {
+  return kind === 'apiKeys'
+    ? { useList: useListApiKeys, useGet: useGetApiKey, useCreate: useCreateApiKey, useRevoke: useRevokeApiKey, useRotate: useRotateApiKey }
+    : { useList: useListPersonalAccessTokens, useGet: useGetPersonalAccessToken, useCreate: useCreatePersonalAccessToken, useRevoke: useRevokePersonalAccessToken, useRotate: useRotatePersonalAccessToken }
+}
+
+export function CredentialsPage({ kind }: { kind: Kind }): ReactNode {
+  const user = useSignedInUser()
+  const words = WORDS[kind]
+  if (user === undefined) return <p className="loading">Loading…</p>
+  if (kind === 'apiKeys' && user.role !== 'company_admin') {
+    return (
+      <>
+        <h1>{words.title}</h1>
+        <p className="notice">Only organization admins (the company_admin role) can see, create, rotate and revoke API keys. Ask an admin of your organization, or use a personal access token for your own scripts.</p>
+      </>
+    )
+  }
+  return <CredentialList key={kind} kind={kind} />
+}
+
+function CredentialList({ kind }: { kind: Kind }): ReactNode {
+  const words = WORDS[kind]
+  const hooks = useKindHooks(kind)
+  const [status, setStatus] = useState<Status | 'all'>('active')
+  const [cursors, setCursors] = useState<string[]>([])
+  const cursor = cursors[cursors.length - 1]
+  const list = hooks.useList({ limit: PAGE_SIZE, ...(status !== 'all' && { status }), ...(cursor !== undefined && { cursor }) })
+  const [creating, setCreating] = useState(false)
+  const [secret, setSecret] = useState<{ token: string; name: string } | null>(null)
+  const [selected, setSelected] = useState<string | null>(null)
+
+  return (
+    <>
+      <div className="page-head">
+        <h1>{words.title}</h1>
+        <Button className="button primary" onPress={() => setCreating(true)}>
+          {words.newLabel}
+        </Button>
+      </div>
+      <p>{words.intro}</p>
+      <div className="filters">
+        <label>
+          Status
+          <select
+            value={status}
+            onChange={(event) => {
+              setStatus(event.target.value as Status | 'all')
+              setCursors([])
+            }}
+          >
+            <option value="active">Active</option>
+            <option value="expired">Expired</option>
+            <option value="revoked">Revoked</option>
+            <option value="all">All</option>
+          </select>
+        </label>
+        {list.data !== undefined && (
+          <span className="facets">
+            {list.data.facets.status.active} active · {list.data.facets.status.expired} expired · {list.data.facets.status.revoked} revoked
+          </span>
+        )}
+      </div>
+      {list.isPending && <p className="loading">Loading…</p>}
+      <ErrorMessage error={list.error} />
+      {list.data !== undefined &&
+        (list.data.items.length === 0 ? (
+          <p className="empty">No {status === 'all' ? '' : `${status} `}{words.one}s.</p>
+        ) : (
+          <div className="table-wrap">
+            <table>
+              <caption className="visually-hidden">{words.title}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Key</th>
+                  <th scope="col">Environment</th>
+                  <th scope="col">Scopes</th>
+                  <th scope="col">Created by</th>
+                  <th scope="col">Created</th>
+                  <th scope="col">Last used</th>
+                  <th scope="col">Expires</th>
+                  <th scope="col">Status</th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.data.items.map((credential) => (
+                  <tr key={credential.id}>
+                    <th scope="row">
+                      <button type="button" className="link" onClick={() => setSelected(credential.id)}>
+                        {credential.name}
+                      </button>
+                    </th>
+                    <td>
+                      <code>
+                        {credential.start}…{credential.last4}
+                      </code>
+                    </td>
+                    <td>{credential.environment}</td>
+                    <td className="scopes">{credential.scopes === null ? 'All of yours' : credential.scopes.join(', ')}</td>
+                    <td>{credential.createdBy?.name ?? '—'}</td>
+                    <td>{formatTime(credential.createdAt)}</td>
+                    <td>
+                      {formatTime(credential.lastUsedAt)}
+                      {credential.lastUsedIp !== null && <span className="muted"> from {credential.lastUsedIp}</span>}
+                    </td>
+                    <td>{credential.expiresAt === null ? 'Never' : formatTime(credential.expiresAt)}</td>
+                    <td>
+                      <StatusBadge credential={credential} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        ))}
+      {list.data !== undefined && (
+        <div className="pager">
+          <span>{list.data.totalCount} in all</span>
+          <Button className="button" isDisabled={cursors.length === 0} onPress={() => setCursors(cursors.slice(0, -1))}>
+            Previous page
+          </Button>
+          <Button className="button" isDisabled={list.data.nextCursor === null} onPress={() => list.data.nextCursor !== null && setCursors([...cursors, list.data.nextCursor])}>
+            Next page
+          </Button>
+        </div>
+      )}
+      {creating && (
+        <NewCredentialDialog
+          kind={kind}
+          onClose={() => setCreating(false)}
+          onCreated={(token, name) => {
+            setCreating(false)
+            setSecret({ token, name })
+          }}
+        />
+      )}
+      {selected !== null && (
+        <CredentialDetails
+          kind={kind}
+          id={selected}
+          onClose={() => setSelected(null)}
+          onRotated={(token, name) => {
+            setSelected(null)
+            setSecret({ token, name })
+          }}
+        />
+      )}
+      {secret !== null && <SecretDialog kind={kind} name={secret.name} token={secret.token} onDone={() => setSecret(null)} />}
+    </>
+  )
+}
+
+function StatusBadge({ credential }: { credential: Credential }): ReactNode {
+  const soon = credential.status === 'active' && credential.expiresAt !== null && new Date(credential.expiresAt).getTime() - Date.now() < SOON_MS
+  return (
+    <span className={`badge ${credential.status}`}>
+      {credential.status}
+      {soon && <span className="soon"> · expires soon</span>}
+    </span>
+  )
+}
+
+/** The scopes as a grid: a row per resource, a column per action, one checkbox per scope named by the scope itself. */
+function ScopePicker({ selected, onChange }: { selected: ReadonlySet<string>; onChange: (next: Set<string>) => void }): ReactNode {
+  const scopes = useScopes()
+  const rows = useMemo(() => {
+    const byResource = new Map<string, Map<string, { scope: string; description: string }>>()
+    for (const item of scopes.data?.items ?? []) {
+      const row = byResource.get(item.resource) ?? new Map<string, { scope: string; description: string }>()
+      row.set(item.action, item)
+      byResource.set(item.resource, row)
+    }
+    return [...byResource.entries()]
+  }, [scopes.data])
+  const actions = ['read', 'write', 'delete', 'workflow'] as const
+  if (scopes.isPending) return <p className="loading">Loading scopes…</p>
+  if (scopes.error !== null) return <ErrorMessage error={scopes.error} />
+  return (
+    <fieldset className="scopes-grid">
+      <legend>Scopes</legend>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Resource</th>
+            {actions.map((action) => (
+              <th scope="col" key={action}>
+                {action}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map(([resource, byAction]) => (
+            <tr key={resource}>
+              <th scope="row">{resource}</th>
+              {actions.map((action) => {
+                const item = byAction.get(action)
+                return (
+                  <td key={action}>
+                    {item !== undefined && (
+                      <Checkbox
+                        className="checkbox"
+                        isSelected={selected.has(item.scope)}
+                        onChange={(on) => {
+                          const next = new Set(selected)
+                          if (on) next.add(item.scope)
+                          else next.delete(item.scope)
+                          onChange(next)
+                        }}
+                      >
+                        <span className="box" aria-hidden="true" />
+                        <span className="scope-name">{item.scope}</span>
+                      </Checkbox>
+                    )}
+                  </td>
+                )
+              })}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </fieldset>
+  )
+}
+
+function NewCredentialDialog({ kind, onClose, onCreated }: { kind: Kind; onClose: () => void; onCreated: (token: string, name: string) => void }): ReactNode {
+  const words = WORDS[kind]
+  // Both hooks, one used: an API key must name its scopes, a token may not.
+  const createKey = useCreateApiKey()
+  const createToken = useCreatePersonalAccessToken()
+  const create = kind === 'apiKeys' ? createKey : createToken
+  const [name, setName] = useState('')
+  const [scopes, setScopes] = useState<Set<string>>(new Set())
+  const [environment, setEnvironment] = useState<'live' | 'test'>('live')
+  const [ips, setIps] = useState('')
+  const [rate, setRate] = useState('')
+  const [expires, setExpires] = useState('')
+  const [localError, setLocalError] = useState<string | null>(null)
+  const ipProblems = allowedIpProblems(ips)
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault()
+    if (kind === 'apiKeys' && scopes.size === 0) {
+      setLocalError('Select at least one scope.')
+      return
+    }
+    if (ipProblems.length > 0) return
+    setLocalError(null)
+    const allowed = allowedIpList(ips)
+    const body = {
+      name: name.trim(),
+      environment,
+      ...(scopes.size > 0 && { scopes: [...scopes] }),
+      ...(allowed.length > 0 && { allowedIps: allowed }),
+      ...(rate.trim() !== '' && { rateLimit: { requestsPerMinute: Number(rate) } }),
+      // The end of the chosen day, in the user's time zone.
+      ...(expires !== '' && { expiresAt: new Date(`${expires}T23:59:59`).toISOString() }),
+    }
+    const done = { onSuccess: (result: { data: { token: string; name: string } }) => onCreated(result.data.token, result.data.name) }
+    if (kind === 'apiKeys') createKey.mutate({ ...body, scopes: [...scopes] }, done)
+    else createToken.mutate(body, done)
+  }
+
+  return (
+    <ModalDialog title={kind === 'apiKeys' ? 'New API key' : 'New personal access token'} isOpen onClose={onClose}>
+      <form className="form" onSubmit={submit}>
+        <label>
+          Name
+          <input required maxLength={100} value={name} onChange={(event) => setName(event.target.value)} aria-describedby="name-hint" />
+        </label>
+        <p id="name-hint" className="hint">
+          Something a teammate recognizes months from now, like “Nightly QuickBooks export”.
+        </p>
+        <ScopePicker selected={scopes} onChange={setScopes} />
+        {kind === 'personalAccessTokens' && <p className="hint">No scope selected: the token can do everything you can.</p>}
+        <fieldset className="inline">
+          <legend>Environment</legend>
+          <label>
+            <input type="radio" name="environment" value="live" checked={environment === 'live'} onChange={() => setEnvironment('live')} /> live
+          </label>
+          <label>
+            <input type="radio" name="environment" value="test" checked={environment === 'test'} onChange={() => setEnvironment('test')} /> test
+          </label>
+        </fieldset>
+        <label>
+          Allowed IPs
+          <textarea
+            rows={3}
+            value={ips}
+            onChange={(event) => setIps(event.target.value)}
+            aria-invalid={ipProblems.length > 0}
+            aria-describedby="ips-hint ips-problems"
+            placeholder="203.0.113.0/24"
+          />
+        </label>
+        <p id="ips-hint" className="hint">
+          Optional. One IPv4 or IPv6 address or CIDR range per line; requests from anywhere else are refused.
+        </p>
+        <div id="ips-problems" className="field-error" aria-live="polite">
+          {ipProblems.map((problem) => (
+            <p key={problem}>{problem}</p>
+          ))}
+        </div>
+        <label>
+          Rate limit (requests per minute)
+          <input type="number" min={1} max={1000000} inputMode="numeric" value={rate} onChange={(event) => setRate(event.target.value)} aria-describedby="rate-hint" />
+        </label>
+        <p id="rate-hint" className="hint">
+          Optional; the server’s default applies otherwise.
+        </p>
+        <label>
+          Expires on
+          <input type="date" value={expires} onChange={(event) => setExpires(event.target.value)} aria-describedby="expires-hint" />
+        </label>
+        <p id="expires-hint" className="hint">
+          Optional; without a date the {words.one} never expires.
+        </p>
+        {localError !== null && (
+          <p className="error" role="alert">
+            {localError}
+          </p>
+        )}
+        <ErrorMessage error={create.error} />
+        <div className="actions">
+          <Button className="button" onPress={onClose}>
+            Cancel
+          </Button>
+          <button type="submit" className="button primary" disabled={create.isPending || ipProblems.length > 0}>
+            Create
+          </button>
+        </div>
+      </form>
+    </ModalDialog>
+  )
+}
+
+/** The one time a secret is shown. Closing it (Done) forgets it for good. */
+function SecretDialog({ kind, name, token, onDone }: { kind: Kind; name: string; token: string; onDone: () => void }): ReactNode {
+  const [copied, setCopied] = useState<'no' | 'yes' | 'failed'>('no')
+  const copy = () => {
+    navigator.clipboard.writeText(token).then(
+      () => setCopied('yes'),
+      () => setCopied('failed'),
+    )
+  }
+  return (
+    <ModalDialog title={`Copy your new ${WORDS[kind].one}`} isOpen onClose={onDone} dismissable={false}>
+      <p className="warning" role="note">
+        This is the only time “{name}” is shown. Copy it now and store it somewhere safe, like a secrets manager: once you close this, nobody can see it again.
+      </p>
+      <label>
+        Secret
+        <input className="secret" readOnly value={token} onFocus={(event) => event.target.select()} />
+      </label>
+      <p aria-live="polite" className="hint">
+        {copied === 'yes' ? 'Copied to the clipboard.' : copied === 'failed' ? 'Could not copy: select the text and copy it yourself.' : ''}
+      </p>
+      <div className="actions">
+        <Button className="button" onPress={copy}>
+          Copy
+        </Button>
+        <Button className="button primary" onPress={onDone}>
+          Done
+        </Button>
+      </div>
+    </ModalDialog>
+  )
+}
+
+const GRACE_PERIODS = [
+  { seconds: 0, label: 'None: the old one stops at once' },
+  { seconds: 3600, label: '1 hour' },
+  { seconds: 86_400, label: '24 hours' },
+  { seconds: 604_800, label: '7 days' },
+]
+
+function CredentialDetails({ kind, id, onClose, onRotated }: { kind: Kind; id: string; onClose: () => void; onRotated: (token: string, name: string) => void }): ReactNode {
+  const hooks = useKindHooks(kind)
+  const detail = hooks.useGet(id)
+  const revoke = hooks.useRevoke()
+  const rotate = hooks.useRotate()
+  const [confirming, setConfirming] = useState(false)
+  const [grace, setGrace] = useState(0)
+  const credential = detail.data?.data
+
+  return (
+    <>
+      <ModalDialog title={credential?.name ?? 'Details'} isOpen={!confirming} onClose={onClose}>
+        <ErrorMessage error={detail.error} />
+        {credential !== undefined && (
+          <>
+            <dl className="details">
+              <dt>Key</dt>
+              <dd>
+                <code>
+                  {credential.start}…{credential.last4}
+                </code>
+              </dd>
+              <dt>Status</dt>
+              <dd>
+                <StatusBadge credential={credential} />
+              </dd>
+              <dt>Environment</dt>
+              <dd>{credential.environment}</dd>
+              <dt>Scopes</dt>
+              <dd>{credential.scopes === null ? 'All of yours' : credential.scopes.join(', ')}</dd>
+              <dt>Allowed IPs</dt>
+              <dd>{credential.allowedIps === null ? 'Any' : credential.allowedIps.join(', ')}</dd>
+              <dt>Rate limit</dt>
+              <dd>{credential.rateLimit === null ? 'Default' : `${credential.rateLimit.requestsPerMinute} per minute`}</dd>
+              <dt>Created</dt>
+              <dd>
+                {formatTime(credential.createdAt)} by {credential.createdBy?.name ?? '—'}
+              </dd>
+              <dt>Last used</dt>
+              <dd>
+                {formatTime(credential.lastUsedAt)}
+                {credential.lastUsedIp !== null && ` from ${credential.lastUsedIp}`}
+              </dd>
+              <dt>Expires</dt>
+              <dd>{credential.expiresAt === null ? 'Never' : formatTime(credential.expiresAt)}</dd>
+              {credential.revokedAt !== null && (
+                <>
+                  <dt>Revoked</dt>
+                  <dd>{formatTime(credential.revokedAt)}</dd>
+                </>
+              )}
+            </dl>
+            {credential.status === 'active' && (
+              <>
+                <div className="rotate">
+                  <label>
+                    Grace period
+                    <select value={grace} onChange={(event) => setGrace(Number(event.target.value))}>
+                      {GRACE_PERIODS.map((period) => (
+                        <option key={period.seconds} value={period.seconds}>
+                          {period.label}
+                        </option>
+                      ))}
+                    </select>
+                  </label>
+                  <Button
+                    className="button"
+                    isDisabled={rotate.isPending}
+                    onPress={() => rotate.mutate({ id, gracePeriodSeconds: grace }, { onSuccess: (result) => onRotated(result.data.token, result.data.name) })}
+                  >
+                    Rotate
+                  </Button>
+                </div>
+                <ErrorMessage error={rotate.error} />
+              </>
+            )}
+          </>
+        )}
+        <div className="actions">
+          <Button className="button" onPress={onClose}>
+            Close
+          </Button>
+          {credential?.status === 'active' && (
+            <Button className="button danger" onPress={() => setConfirming(true)}>
+              Revoke
+            </Button>
+          )}
+        </div>
+      </ModalDialog>
+      <ConfirmDialog
+        title={`Revoke “${credential?.name ?? ''}”?`}
+        isOpen={confirming}
+        onCancel={() => setConfirming(false)}
+        confirmLabel="Revoke"
+        pending={revoke.isPending}
+        error={revoke.error}
+        onConfirm={() => revoke.mutate({ id }, { onSuccess: onClose })}
+      >
+        <p>Requests with it are refused from the very next one. This cannot be undone: you would create a new {WORDS[kind].one} instead.</p>
+      </ConfirmDialog>
+    </>
+  )
+}

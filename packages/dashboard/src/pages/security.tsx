@@ -1,0 +1,160 @@
+import { useChangePassword, useDisableTwoFactor, useEnableTwoFactor, useSetUpTwoFactor } from '@brandwave/react'
+import { useMemo, useState, type FormEvent, type ReactNode } from 'react'
+import { Button } from 'react-aria-components'
+import { renderSVG } from 'uqr'
+import { useSignedInUser } from '../session.js'
+import { ErrorMessage } from '../ui.js'
+
+export function SecurityPage(): ReactNode {
+  const user = useSignedInUser()
+  return (
+    <>
+      <h1>Security</h1>
+      <PasswordSection />
+      {user !== undefined && <TwoFactorSection enabled={user.twoFactorEnabled} />}
+    </>
+  )
+}
+
+function PasswordSection(): ReactNode {
+  const change = useChangePassword()
+  const [currentPassword, setCurrent] = useState('')
+  const [newPassword, setNew] = useState('')
+  const submit = (event: FormEvent) => {
+    event.preventDefault()
+    change.mutate(
+      { currentPassword, newPassword },
+      {
+        onSuccess: () => {
+          setCurrent('')
+          setNew('')
+        },
+      },
+    )
+  }
+  return (
+    <section aria-labelledby="password-heading">
+      <h2 id="password-heading">Password</h2>
+      <form className="form narrow" onSubmit={submit}>
+        <label>
+          Current password
+          <input type="password" autoComplete="current-password" required value={currentPassword} onChange={(event) => setCurrent(event.target.value)} />
+        </label>
+        <label>
+          New password
+          <input type="password" autoComplete="new-password" required value={newPassword} onChange={(event) => setNew(event.target.value)} />
+        </label>
+        <ErrorMessage error={change.error} />
+        {change.isSuccess && (
+          <p role="status" className="success">
+            Password changed. Your other sessions have been signed out.
+          </p>
+        )}
+        <button type="submit" className="button primary" disabled={change.isPending}>
+          Change password
+        </button>
+      </form>
+    </section>
+  )
+}
+
+/** The authenticator's QR code, drawn here: the secret never leaves the page. */
+function QrCode({ value }: { value: string }): ReactNode {
+  const source = useMemo(() => `data:image/svg+xml;charset=utf-8,${encodeURIComponent(renderSVG(value, { border: 2 }))}`, [value])
+  return <img className="qr" src={source} width={200} height={200} alt="QR code for your authenticator app" />
+}
+
+function TwoFactorSection({ enabled }: { enabled: boolean }): ReactNode {
+  const setup = useSetUpTwoFactor()
+  const enable = useEnableTwoFactor()
+  const disable = useDisableTwoFactor()
+  const [code, setCode] = useState('')
+  const [recoveryCodes, setRecoveryCodes] = useState<readonly string[] | null>(null)
+
+  if (recoveryCodes !== null) {
+    return (
+      <section aria-labelledby="tfa-heading">
+        <h2 id="tfa-heading">Two-factor authentication</h2>
+        <p className="warning">Two-factor authentication is on. Save these recovery codes somewhere safe: each signs you in once if you lose your authenticator, and they are shown only now.</p>
+        <ul className="recovery-codes" aria-label="Recovery codes">
+          {recoveryCodes.map((recovery) => (
+            <li key={recovery}>
+              <code>{recovery}</code>
+            </li>
+          ))}
+        </ul>
+        <Button className="button primary" onPress={() => setRecoveryCodes(null)}>
+          I saved my recovery codes
+        </Button>
+      </section>
+    )
+  }
+
+  if (enabled) {
+    const submit = (event: FormEvent) => {
+      event.preventDefault()
+      disable.mutate({ code: code.trim() }, { onSuccess: () => setCode('') })
+    }
+    return (
+      <section aria-labelledby="tfa-heading">
+        <h2 id="tfa-heading">Two-factor authentication</h2>
+        <p>On: signing in asks for a code from your authenticator app.</p>
+        <form className="form narrow" onSubmit={submit}>
+          <label>
+            Authentication code
+            <input autoComplete="one-time-code" required value={code} onChange={(event) => setCode(event.target.value)} />
+          </label>
+          <ErrorMessage error={disable.error} />
+          <button type="submit" className="button danger" disabled={disable.isPending}>
+            Turn off two-factor authentication
+          </button>
+        </form>
+      </section>
+    )
+  }
+
+  const enrolment = setup.data?.data
+  const submit = (event: FormEvent) => {
+    event.preventDefault()
+    enable.mutate(
+      { code: code.trim() },
+      {
+        onSuccess: (result) => {
+          setCode('')
+          setup.reset()
+          setRecoveryCodes(result.data.recoveryCodes)
+        },
+      },
+    )
+  }
+  return (
+    <section aria-labelledby="tfa-heading">
+      <h2 id="tfa-heading">Two-factor authentication</h2>
+      <p>Off. With it on, signing in also asks for a code from an authenticator app.</p>
+      {enrolment === undefined ? (
+        <>
+          <ErrorMessage error={setup.error} />
+          <Button className="button primary" isDisabled={setup.isPending} onPress={() => setup.mutate()}>
+            Set up two-factor authentication
+          </Button>
+        </>
+      ) : (
+        <form className="form narrow" onSubmit={submit}>
+          <p>Scan this code with your authenticator app, or type the secret into it.</p>
+          <QrCode value={enrolment.otpauthUrl} />
+          <p>
+            Secret: <code className="totp-secret">{enrolment.secret}</code>
+          </p>
+          <label>
+            Authentication code
+            <input autoComplete="one-time-code" inputMode="numeric" required value={code} onChange={(event) => setCode(event.target.value)} />
+          </label>
+          <ErrorMessage error={enable.error} />
+          <button type="submit" className="button primary" disabled={enable.isPending}>
+            Turn on
+          </button>
+        </form>
+      )}
+    </section>
+  )
+}
