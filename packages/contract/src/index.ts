@@ -62,3 +62,31 @@ export { ScopeDescriptionSchema, ScopeFacets } from './scopes.js'
 export { VerificationCodeSchema, VerificationResult, VerifyKeyBody } from './verification.js'
 export { AUDIT_ACTIONS, AuditEvent, AuditFacets, ListAuditEventsQuery, type AuditAction } from './audit.js'
 export { AccountParams, AccountToken, AccountTokenParams, AccountTokenWithSecret, CreateAccountTokenBody } from './account-tokens.js'
+export {
+  createWebhookEndpoint,
+  deleteWebhookEndpoint,
+  getWebhookEndpoint,
+  listWebhookDeliveries,
+  listWebhookEndpoints,
+  retryWebhookDelivery,
+  rotateWebhookEndpointSecret,
+  updateWebhookEndpoint,
+} from './operations/webhook-endpoints.js'
+export {
+  CreateWebhookEndpointBody,
+  DeletedWebhookEndpoint,
+  ListWebhookDeliveriesQuery,
+  ListWebhookEndpointsQuery,
+  UpdateWebhookEndpointBody,
+  WEBHOOK_EVENT_TYPES,
+  WebhookDelivery,
+  WebhookDeliveryFacets,
+  WebhookDeliveryParams,
+  WebhookEndpoint,
+  WebhookEndpointFacets,
+  WebhookEndpointParams,
+  WebhookEndpointWithSecret,
+  WebhookEventTypeSchema,
+  WebhookUrl,
+  type WebhookEventType,
+} from './webhooks.js'

@@ -11,6 +11,8 @@ export interface DerivedKeys {
   readonly idempotencyEncryption: Buffer
   readonly idempotencyFingerprint: Buffer
   readonly totpEncryption: Buffer
+  /** Webhook signing secrets must be read back to sign, so they are sealed rather than hashed. */
+  readonly webhookSecretEncryption: Buffer
 }
 
 export function deriveKeys(masterSecret: Uint8Array): DerivedKeys {
@@ -21,6 +23,7 @@ export function deriveKeys(masterSecret: Uint8Array): DerivedKeys {
     idempotencyEncryption: key('idempotency-encryption/v1'),
     idempotencyFingerprint: key('idempotency-fingerprint/v1'),
     totpEncryption: key('totp-encryption/v1'),
+    webhookSecretEncryption: key('webhook-secret-encryption/v1'),
   }
 }
 
