@@ -20,6 +20,12 @@ export const AUDIT_ACTIONS = [
   'auth.two_factor_enabled',
   'auth.two_factor_disabled',
   'auth.recovery_code_used',
+  'webhook_endpoint.created',
+  'webhook_endpoint.updated',
+  'webhook_endpoint.deleted',
+  'webhook_endpoint.secret_rotated',
+  'webhook_endpoint.disabled',
+  'webhook_delivery.retried',
 ] as const
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]
 
@@ -33,7 +39,7 @@ export const AuditEvent = Type.Object(
     ),
     target: Nullable(
       Type.Object(
-        { type: Type.Enum(['personal_access_token', 'api_key', 'user', 'session', 'organization']), id: Type.String(), name: Nullable(Type.String()) },
+        { type: Type.Enum(['personal_access_token', 'api_key', 'user', 'session', 'organization', 'webhook_endpoint']), id: Type.String(), name: Nullable(Type.String()) },
         { additionalProperties: false },
       ),
     ),

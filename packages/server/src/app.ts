@@ -34,9 +34,13 @@ import { keysVerifyRoutes } from './routes/keys-verify/routes.js'
 import { memberRoutes } from './routes/members/routes.js'
 import { personalAccessTokenRoutes } from './routes/personal-access-tokens/routes.js'
 import { scopeRoutes } from './routes/scopes/routes.js'
+import { webhookEndpointRoutes } from './routes/webhook-endpoints/routes.js'
 import type { RouteRegistrar } from './routes/route-registrar.js'
 import type { DerivedKeys } from './secret.js'
 import { AuditLog } from './services/audit.js'
+import { EventOutbox } from './services/events.js'
+import { ExpiryReminders } from './services/expiry-reminders.js'
+import { WebhookEndpointService } from './services/webhook-endpoints.js'
 import { CredentialService } from './services/credentials.js'
 import { MemberService } from './services/members.js'
 import { SessionService } from './services/sessions.js'
@@ -45,6 +49,8 @@ import { credentialRepository } from './storage/credentials.js'
 import type { DatabaseHandle } from './storage/database.js'
 import { organizationRepository } from './storage/organizations.js'
 import { sessionRepository } from './storage/sessions.js'
+import { WebhookDispatcher } from './webhooks/dispatcher.js'
+import { WebhookSender } from './webhooks/sender.js'
 
 export interface AppDependencies {
   readonly config: Config
@@ -72,6 +78,8 @@ declare module 'fastify' {
     usage: UsageRecorder
     /** The Idempotency-Key ledger; `sweep()` purges what has expired now. */
     idempotency: Idempotency
+    /** Webhook deliveries and expiry reminders; `wake()` runs what is due now (tests move the clock, then wake it). */
+    webhooks: WebhookDispatcher
   }
 }
 
@@ -217,7 +225,31 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
   app.decorateRequest('principal', null)
   app.decorateRequest('idempotencyClaim', null)
 
-  const audit = new AuditLog(clock)
+  const outbox = new EventOutbox(clock)
+  const audit = new AuditLog(clock, outbox)
+  const webhooks = new WebhookDispatcher({
+    db: database.db,
+    dialect: database.dialect,
+    clock,
+    secretKey: keys.webhookSecretEncryption,
+    retrySeconds: config.webhooks.retrySeconds,
+    sender: new WebhookSender(config.webhooks.allowPrivate),
+    reminders: new ExpiryReminders({ db: database.db, clock, outbox, reminderDays: config.expiryReminderDays }),
+    audit,
+    logger: app.log,
+  })
+  outbox.onCommitted(() => void webhooks.wake())
+  app.decorate('webhooks', webhooks)
+  app.addHook('onReady', (done) => {
+    webhooks.start()
+    done()
+  })
+  app.addHook('onClose', () => webhooks.stop())
+  // A request that wrote an event has committed it by the time it answers: deliver now.
+  app.addHook('onResponse', (request, _reply, done) => {
+    outbox.requestFinished(request.id)
+    done()
+  })
   const throttle = new LoginThrottle(counters, config.loginThrottle)
   const twoFactor = new TwoFactorService({
     throttle,
@@ -246,6 +278,14 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
       audit,
       clock,
       defaultRateLimitPerMinute: config.defaultRateLimitPerMinute,
+    }),
+    webhookEndpoints: new WebhookEndpointService({
+      db: database.db,
+      clock,
+      secretKey: keys.webhookSecretEncryption,
+      allowPrivate: config.webhooks.allowPrivate,
+      audit,
+      wake: () => void webhooks.wake(),
     }),
     members: new MemberService({ db: database.db, dialect: database.dialect, catalog, accessVersion, audit, clock }),
     sessions: new SessionService({
@@ -325,6 +365,7 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
         scopeRoutes(route, services)
         keysVerifyRoutes(route, services)
         auditLogRoutes(route, services)
+        webhookEndpointRoutes(route, services)
         done()
       },
       { prefix },

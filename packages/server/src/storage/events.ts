@@ -87,8 +87,8 @@ export function eventRepository(db: Kysely<Database>) {
         .where('rotated_to_id', 'is', null)
         .where('expires_at', 'is not', null)
         .where('expires_at', '<=', horizon)
-        .where(({ not, exists, selectFrom }) =>
-          not(exists(selectFrom('expiry_reminders').select('credential_id').whereRef('expiry_reminders.credential_id', '=', 'credentials.id').where('days_before', '=', 0))),
+        .where((eb) =>
+          eb.not(eb.exists(eb.selectFrom('expiry_reminders').select('credential_id').whereRef('expiry_reminders.credential_id', '=', 'credentials.id').where('days_before', '=', 0))),
         )
         .orderBy('expires_at')
         .limit(limit)

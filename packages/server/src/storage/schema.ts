@@ -100,7 +100,7 @@ export interface RefreshTokensTable {
 }
 
 export type AuditActorType = 'user' | 'api_key' | 'system' | 'anonymous'
-export type AuditTargetType = 'personal_access_token' | 'api_key' | 'user' | 'session' | 'organization'
+export type AuditTargetType = 'personal_access_token' | 'api_key' | 'user' | 'session' | 'organization' | 'webhook_endpoint'
 
 /** Append-only: nothing updates or deletes these rows. */
 export interface AuditEventsTable {

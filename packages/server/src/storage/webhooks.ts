@@ -15,7 +15,7 @@ export interface ClaimedDelivery {
   readonly eventId: string
   readonly attempts: number
   readonly payload: string
-  readonly endpoint: Pick<WebhookEndpointRow, 'id' | 'url' | 'secret' | 'previous_secret' | 'previous_secret_expires_at'>
+  readonly endpoint: Pick<WebhookEndpointRow, 'id' | 'organization_id' | 'url' | 'secret' | 'previous_secret' | 'previous_secret_expires_at'>
 }
 
 export interface AttemptOutcome {
@@ -131,7 +131,7 @@ export function webhookRepository(db: Kysely<Database>) {
         .selectFrom('webhook_deliveries as d')
         .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
         .innerJoin('events as v', 'v.id', 'd.event_id')
-        .select(['d.id', 'd.event_id', 'd.attempts', 'v.payload', 'e.id as endpoint_id', 'e.url', 'e.secret', 'e.previous_secret', 'e.previous_secret_expires_at'])
+        .select(['d.id', 'd.event_id', 'd.attempts', 'v.payload', 'e.id as endpoint_id', 'e.organization_id', 'e.url', 'e.secret', 'e.previous_secret', 'e.previous_secret_expires_at'])
         .where(
           'd.id',
           'in',
@@ -143,7 +143,7 @@ export function webhookRepository(db: Kysely<Database>) {
         eventId: row.event_id,
         attempts: row.attempts,
         payload: row.payload,
-        endpoint: { id: row.endpoint_id, url: row.url, secret: row.secret, previous_secret: row.previous_secret, previous_secret_expires_at: row.previous_secret_expires_at },
+        endpoint: { id: row.endpoint_id, organization_id: row.organization_id, url: row.url, secret: row.secret, previous_secret: row.previous_secret, previous_secret_expires_at: row.previous_secret_expires_at },
       }))
     },
 
@@ -176,8 +176,8 @@ export function webhookRepository(db: Kysely<Database>) {
         .where('d.status', '=', 'pending')
         .where('e.status', '=', 'enabled')
         .executeTakeFirst()
-      const next = (row?.next as string | null | undefined) ?? null
-      const lease = (row?.lease as string | null | undefined) ?? null
+      const next = (row?.next) ?? null
+      const lease = (row?.lease) ?? null
       if (next === null) return null
       // A due delivery held by another instance's claim is worth a look when the claim lapses.
       return lease !== null && lease > now && next <= now ? lease : next
