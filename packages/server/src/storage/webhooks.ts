@@ -176,8 +176,8 @@ export function webhookRepository(db: Kysely<Database>) {
         .where('d.status', '=', 'pending')
         .where('e.status', '=', 'enabled')
         .executeTakeFirst()
-      const next = (row?.next) ?? null
-      const lease = (row?.lease) ?? null
+      const next = row?.next ?? null
+      const lease = row?.lease ?? null
       if (next === null) return null
       // A due delivery held by another instance's claim is worth a look when the claim lapses.
       return lease !== null && lease > now && next <= now ? lease : next
