@@ -12,7 +12,7 @@ import { DELIVERY_TIMEOUT_MS, type WebhookSender } from './sender.js'
 /** Deliveries claimed and sent at once by one instance. */
 const BATCH = 50
 /** How long a claim keeps other instances off a delivery: longer than an attempt can take. */
-const CLAIM_MS = 2 * DELIVERY_TIMEOUT_MS
+const CLAIM_MS = DELIVERY_TIMEOUT_MS + 5_000
 /**
  * The longest the scheduler sleeps with nothing due: it then looks for expiry reminders
  * and for events written by other processes (the CLI, another instance's retries).
