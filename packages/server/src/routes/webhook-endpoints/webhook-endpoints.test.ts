@@ -23,12 +23,10 @@ function verify(secret: string, request: ReceivedWebhook): { type: string; times
 
 describe.each(testDatabaseKinds)('webhook endpoints (%s)', (kind) => {
   let server: TestServer
-  let admin: TestUser
   const receivers: WebhookReceiver[] = []
 
   beforeAll(async () => {
     server = await startTestServer(kind, { env: { BRANDWAVE_WEBHOOK_ALLOW_PRIVATE: 'true' } })
-    admin = await loginAdmin(server)
   })
   afterAll(async () => {
     await server?.close()
