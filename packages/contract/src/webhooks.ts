@@ -20,7 +20,6 @@ export const WebhookEventTypeSchema = Type.Enum([...WEBHOOK_EVENT_TYPES])
 export const WebhookUrl = Type.String({
   minLength: 1,
   maxLength: 2048,
-  format: 'uri',
   description: 'http(s) URL that receives the events. Loopback, private, link-local and metadata addresses are refused unless the operator allows them.',
   examples: ['https://example.com/webhooks/brandwave'],
 })
