@@ -163,8 +163,10 @@ export function webhookRepository(db: Kysely<Database>) {
         .execute()
     },
 
-    async disableEndpoint(id: string, reason: string, now: string): Promise<void> {
-      await db.updateTable('webhook_endpoints').set({ status: 'disabled', disabled_reason: reason, updated_at: now }).where('id', '=', id).execute()
+    /** False when it was already disabled. */
+    async disableEndpoint(id: string, reason: string, now: string): Promise<boolean> {
+      const result = await db.updateTable('webhook_endpoints').set({ status: 'disabled', disabled_reason: reason, updated_at: now }).where('id', '=', id).where('status', '=', 'enabled').executeTakeFirst()
+      return Number(result.numUpdatedRows) > 0
     },
 
     /** When the next delivery falls due (or a claim lapses): the scheduler sleeps until then. */

@@ -7,7 +7,7 @@ import type { ExpiryReminders } from '../services/expiry-reminders.js'
 import type { Dialect } from '../storage/database.js'
 import type { Database } from '../storage/schema.js'
 import { webhookRepository, type ClaimedDelivery } from '../storage/webhooks.js'
-import { DELIVERY_TIMEOUT_MS, type WebhookSender } from './sender.js'
+import { DELIVERY_TIMEOUT_MS, type SendResult, type WebhookSender } from './sender.js'
 
 /** Deliveries claimed and sent at once by one instance. */
 const BATCH = 50
@@ -18,6 +18,12 @@ const CLAIM_MS = DELIVERY_TIMEOUT_MS + 5_000
  * and for events written by other processes (the CLI, another instance's retries).
  */
 const MAX_SLEEP_MS = 60_000
+
+interface Attempt {
+  readonly delivery: ClaimedDelivery
+  readonly result: SendResult
+  readonly at: number
+}
 
 /** The additional data a sealed webhook secret is bound to: it opens only for its endpoint. */
 export function webhookSecretBinding(endpointId: string): string {
@@ -93,7 +99,11 @@ export class WebhookDispatcher {
         const now = this.deps.clock.now()
         const batch = await repository.claimDue(this.deps.dialect, isoAt(now), isoAt(now + CLAIM_MS), BATCH)
         if (batch.length === 0) break
-        await Promise.all(batch.map((delivery) => this.deliver(delivery)))
+        const attempts = await Promise.all(batch.map((delivery) => this.send(delivery)))
+        // One transaction for the batch: one disk sync on SQLite rather than one per delivery.
+        await this.deps.db.transaction().execute(async (trx) => {
+          for (const attempt of attempts) await this.record(trx, attempt)
+        })
       }
     } catch (error) {
       this.deps.logger.error({ err: error }, 'webhook delivery failed; will retry')
@@ -124,13 +134,15 @@ export class WebhookDispatcher {
     return secrets
   }
 
-  private async deliver(delivery: ClaimedDelivery): Promise<void> {
-    const { clock, retrySeconds } = this.deps
-    const sentAt = clock.now()
+  private async send(delivery: ClaimedDelivery): Promise<Attempt> {
+    const sentAt = this.deps.clock.now()
     const result = await this.deps.sender.send(delivery.endpoint.url, this.secretsOf(delivery, sentAt), { id: delivery.eventId, timestamp: new Date(sentAt), body: delivery.payload })
-    const at = clock.now()
-    const attempt = delivery.attempts + 1
-    const repository = webhookRepository(this.deps.db)
+    return { delivery, result, at: this.deps.clock.now() }
+  }
+
+  /** The outcome of one attempt: done, retried later on the schedule, or given up. */
+  private async record(db: Kysely<Database>, { delivery, result, at }: Attempt): Promise<void> {
+    const repository = webhookRepository(db)
     const outcome = { lastStatus: result.status, lastError: result.error, at: isoAt(at) }
     if (result.error === null) {
       await repository.recordAttempt(delivery.id, { ...outcome, status: 'succeeded', nextAttemptAt: null })
@@ -138,24 +150,22 @@ export class WebhookDispatcher {
     }
     // 410 Gone: the receiver says it will never want these again (Standard Webhooks).
     if (result.status === 410) {
-      await this.deps.db.transaction().execute(async (trx) => {
-        await webhookRepository(trx).recordAttempt(delivery.id, { ...outcome, status: 'failed', nextAttemptAt: null })
-        await webhookRepository(trx).disableEndpoint(delivery.endpoint.id, 'gone', isoAt(at))
-        await this.deps.audit.record(
-          trx,
-          {
-            organizationId: delivery.endpoint.organization_id,
-            action: 'webhook_endpoint.disabled',
-            actor: { type: 'system', id: null, name: null },
-            target: { type: 'webhook_endpoint', id: delivery.endpoint.id, name: new URL(delivery.endpoint.url).host },
-            details: { reason: 'gone', deliveryId: delivery.id },
-          },
-          NO_REQUEST,
-        )
-      })
+      await repository.recordAttempt(delivery.id, { ...outcome, status: 'failed', nextAttemptAt: null })
+      if (!(await repository.disableEndpoint(delivery.endpoint.id, 'gone', isoAt(at)))) return
+      await this.deps.audit.record(
+        db,
+        {
+          organizationId: delivery.endpoint.organization_id,
+          action: 'webhook_endpoint.disabled',
+          actor: { type: 'system', id: null, name: null },
+          target: { type: 'webhook_endpoint', id: delivery.endpoint.id, name: new URL(delivery.endpoint.url).host },
+          details: { reason: 'gone', deliveryId: delivery.id },
+        },
+        NO_REQUEST,
+      )
       return
     }
-    const wait = retrySeconds[attempt - 1]
+    const wait = this.deps.retrySeconds[delivery.attempts]
     await repository.recordAttempt(delivery.id, wait === undefined ? { ...outcome, status: 'failed', nextAttemptAt: null } : { ...outcome, status: 'pending', nextAttemptAt: isoAt(at + wait * 1000) })
   }
 }

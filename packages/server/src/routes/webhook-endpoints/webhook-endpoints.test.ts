@@ -178,6 +178,26 @@ describe.each(testDatabaseKinds)('webhook endpoints (%s)', (kind) => {
     expect(new Set(target.received.map((request) => request.body)).size).toBe(1)
   })
 
+  it('drains a backlog of 200 due deliveries, each once (throughput measured)', async () => {
+    const { owner, target, endpoint } = await organizationWithEndpoint({ events: ['api_key.created'] })
+    // Every first attempt fails, so 200 deliveries wait for the same retry time.
+    target.respond = () => 500
+    for (let i = 0; i < 200; i++) await createApiKey(server, owner.accessToken, { name: `backlog ${i}` })
+    await deliverDue()
+    expect(target.received).toHaveLength(200)
+    target.respond = () => 200
+    server.clock.advance(5000)
+    const started = performance.now()
+    await deliverDue()
+    const seconds = (performance.now() - started) / 1000
+    const delivered = target.received.slice(200)
+    expect(delivered).toHaveLength(200)
+    expect(new Set(delivered.map((request) => request.headers['webhook-id'])).size).toBe(200)
+    const log = await server.request('GET', `/v1/webhook-endpoints/${endpoint.id}/deliveries?limit=1`, { token: owner.accessToken })
+    expect(log.body.facets).toEqual({ status: { pending: 0, succeeded: 200, failed: 0 } })
+    console.info(`webhook delivery (${kind}): 200 due deliveries claimed, signed, sent and recorded in ${seconds.toFixed(2)} s = ${(200 / seconds).toFixed(0)} deliveries/s`)
+  })
+
   it('a receiver answering 410 disables the endpoint; nothing more is sent until it is enabled again', async () => {
     const { owner, target, endpoint } = await organizationWithEndpoint()
     target.respond = () => 410
