@@ -346,16 +346,24 @@ describe.each(testDatabaseKinds)('webhook targets (%s)', (kind) => {
     expect(response.body.error.details[0].field).toBe('/url')
   })
 
-  it('the target is checked again at delivery: an endpoint made while private targets were allowed gets nothing once they are not', async () => {
+  it('the target is checked again at delivery: endpoints made while private targets were allowed get nothing once they are not', async () => {
     await server.restartWith({ BRANDWAVE_WEBHOOK_ALLOW_PRIVATE: 'true' })
-    const created = await server.request('POST', '/v1/webhook-endpoints', { token: admin.accessToken, body: { url: target.url } })
-    expect(created.status).toBe(201)
+    // One by address, one by a name that resolves to loopback (refused by the socket's lookup).
+    const urls = [target.url, target.url.replace('127.0.0.1', 'localhost')]
+    const endpoints = []
+    for (const url of urls) {
+      const created = await server.request('POST', '/v1/webhook-endpoints', { token: admin.accessToken, body: { url } })
+      expect(created.status).toBe(201)
+      endpoints.push(created.body.data)
+    }
     await server.restartWith({})
     await createApiKey(server, admin.accessToken)
     await server.running.app.webhooks.wake()
     expect(target.received).toHaveLength(0)
-    const log = await server.request('GET', `/v1/webhook-endpoints/${created.body.data.id}/deliveries`, { token: admin.accessToken })
-    expect(log.body.items[0]).toMatchObject({ status: 'pending', attempts: 1, lastStatus: null })
-    expect(log.body.items[0].lastError).toMatch(/^refused/)
+    for (const endpoint of endpoints) {
+      const log = await server.request('GET', `/v1/webhook-endpoints/${endpoint.id}/deliveries`, { token: admin.accessToken })
+      expect(log.body.items[0]).toMatchObject({ status: 'pending', attempts: 1, lastStatus: null })
+      expect(log.body.items[0].lastError).toMatch(/^refused: (127\.0\.0\.1|localhost) is a loopback address$/)
+    }
   })
 })
