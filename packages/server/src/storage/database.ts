@@ -71,6 +71,9 @@ function openPostgres(connectionString: string, max: number): DatabaseHandle {
   // An idle client losing its connection emits 'error' on the pool; without a listener
   // that would crash the process. The next query reconnects.
   pool.on('error', () => undefined)
+  // A checked-out client (between a transaction's statements, say) losing its connection
+  // emits 'error' on itself: the statement in flight fails with it, the process must not.
+  pool.on('connect', (client) => client.on('error', () => undefined))
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   return {
     db,
