@@ -7,6 +7,12 @@ import type { EventOutbox } from './events.js'
 const DAY_MS = 86_400_000
 /** Credentials looked at per run; the soonest to expire first, the rest on the next run. */
 const BATCH = 1000
+/**
+ * How long after its expiry a credential still gets `*.expired` (a server down that long
+ * catches up). Older ones never do: turning reminders on for an existing deployment must not
+ * announce every credential that expired in years past.
+ */
+const EXPIRED_CATCH_UP_MS = 7 * DAY_MS
 
 export interface ExpiryReminderDependencies {
   readonly db: Kysely<Database>
@@ -31,7 +37,7 @@ export class ExpiryReminders {
     const { db, clock, outbox, reminderDays } = this.deps
     const now = clock.now()
     const horizon = isoAt(now + (reminderDays[0] ?? 0) * DAY_MS)
-    const candidates = await eventRepository(db).expiringCredentials(horizon, BATCH)
+    const candidates = await eventRepository(db).expiringCredentials(isoAt(now - EXPIRED_CATCH_UP_MS), horizon, BATCH)
     let written = 0
     for (const { credential, sent } of candidates) {
       const expiresAt = Date.parse(credential.expires_at ?? '')

@@ -75,10 +75,10 @@ export function eventRepository(db: Kysely<Database>) {
     },
 
     /**
-     * Live credentials that will expire within `horizon` (or have), not yet told about their
+     * Live credentials that expire between `since` and `horizon`, not yet told about their
      * expiry, with the reminders already sent for them.
      */
-    async expiringCredentials(horizon: string, limit: number): Promise<{ credential: CredentialForEvent; sent: number[] }[]> {
+    async expiringCredentials(since: string, horizon: string, limit: number): Promise<{ credential: CredentialForEvent; sent: number[] }[]> {
       const rows = await db
         .selectFrom('credentials')
         .select(CREDENTIAL_COLUMNS)
@@ -87,6 +87,7 @@ export function eventRepository(db: Kysely<Database>) {
         .where('rotated_to_id', 'is', null)
         .where('expires_at', 'is not', null)
         .where('expires_at', '<=', horizon)
+        .where('expires_at', '>', since)
         .where((eb) =>
           eb.not(eb.exists(eb.selectFrom('expiry_reminders').select('credential_id').whereRef('expiry_reminders.credential_id', '=', 'credentials.id').where('days_before', '=', 0))),
         )

@@ -309,10 +309,25 @@ describe.each(testDatabaseKinds)('webhook endpoints (%s)', (kind) => {
     const revoked = await createApiKey(server, owner.accessToken, { expiresAt: new Date(server.clock.now() + 40 * DAY).toISOString() })
     expect((await server.request('DELETE', `/v1/api-keys/${revoked.id}`, { token: owner.accessToken })).status).toBe(200)
     await deliverDue()
-    server.clock.advance(41 * DAY)
+    server.clock.advance(6 * DAY)
     await deliverDue()
+    // The revoked one passes through all its windows and its expiry without a word.
+    for (const days of [10, 20, 5]) {
+      server.clock.advance(days * DAY)
+      await deliverDue()
+    }
     const seen = target.events().map((event) => `${event.type}:${event.data.id}:${event.data.daysBefore ?? ''}`)
     expect(seen).toEqual([`api_key.expiring:${soon.id}:7`, `api_key.expired:${soon.id}:`])
+  })
+
+  it('a credential that expired more than a week before the reminders looked is not announced', async () => {
+    const { owner, target } = await organizationWithEndpoint({ events: ['api_key.expiring', 'api_key.expired'] })
+    await createApiKey(server, owner.accessToken, { expiresAt: new Date(server.clock.now() + 40 * DAY).toISOString() })
+    await deliverDue()
+    // As if the server had been down (or reminders did not exist) from then until 8 days after its expiry.
+    server.clock.advance(48 * DAY)
+    await deliverDue()
+    expect(target.received).toHaveLength(0)
   })
 })
 
