@@ -24,6 +24,12 @@ export const AUDIT_ACTIONS = [
   'invitation.accepted',
   'invitation.withdrawn',
   'auth.password_reset',
+  'webhook_endpoint.created',
+  'webhook_endpoint.updated',
+  'webhook_endpoint.deleted',
+  'webhook_endpoint.secret_rotated',
+  'webhook_endpoint.disabled',
+  'webhook_delivery.retried',
 ] as const
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]
 
@@ -37,7 +43,7 @@ export const AuditEvent = Type.Object(
     ),
     target: Nullable(
       Type.Object(
-        { type: Type.Enum(['personal_access_token', 'api_key', 'user', 'session', 'organization', 'invitation']), id: Type.String(), name: Nullable(Type.String()) },
+        { type: Type.Enum(['personal_access_token', 'api_key', 'user', 'session', 'organization', 'invitation', 'webhook_endpoint']), id: Type.String(), name: Nullable(Type.String()) },
         { additionalProperties: false },
       ),
     ),

@@ -83,3 +83,31 @@ export {
   WithdrawnInvitation,
 } from './invitations.js'
 export { PasswordResetConfirmBody, PasswordResetDone, PasswordResetRequestBody, PasswordResetRequested } from './password-reset.js'
+export {
+  createWebhookEndpoint,
+  deleteWebhookEndpoint,
+  getWebhookEndpoint,
+  listWebhookDeliveries,
+  listWebhookEndpoints,
+  retryWebhookDelivery,
+  rotateWebhookEndpointSecret,
+  updateWebhookEndpoint,
+} from './operations/webhook-endpoints.js'
+export {
+  CreateWebhookEndpointBody,
+  DeletedWebhookEndpoint,
+  ListWebhookDeliveriesQuery,
+  ListWebhookEndpointsQuery,
+  UpdateWebhookEndpointBody,
+  WEBHOOK_EVENT_TYPES,
+  WebhookDelivery,
+  WebhookDeliveryFacets,
+  WebhookDeliveryParams,
+  WebhookEndpoint,
+  WebhookEndpointFacets,
+  WebhookEndpointParams,
+  WebhookEndpointWithSecret,
+  WebhookEventTypeSchema,
+  WebhookUrl,
+  type WebhookEventType,
+} from './webhooks.js'

@@ -35,4 +35,5 @@ export { decideCredential, VERIFICATION_CODES, type CredentialDecision, type Cre
 export { allowlistWithin, clientThrottleKey, ipAllowed, normalizeIpRange, parseClientIp, parseIpRange, type IpRange } from './policy/ip-allowlist.js'
 export { reachViolations, type CredentialReach, type ReachViolation } from './policy/credential-bounds.js'
 export { decideRateLimit, decideThrottle, type FailureCount, type RateLimitCount, type RateLimitDecision, type ThrottleDecision } from './policy/rate-limit.js'
+export { addressRefusal } from './policy/network-target.js'
 export { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, passwordProblem, type PasswordProblem } from './policy/password.js'

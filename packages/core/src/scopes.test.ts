@@ -5,23 +5,24 @@ describe('scope catalog', () => {
   const catalog = createScopeCatalog(['contacts', 'leads'])
 
   it('lists four actions for every built-in and host resource, each described', () => {
-    expect(catalog.scopes).toHaveLength(7 * 4)
+    expect(catalog.scopes).toHaveLength(8 * 4)
     expect(catalog.has('contacts:workflow')).toBe(true)
     expect(catalog.has('invoices:read')).toBe(false)
     for (const s of catalog.scopes) expect(s.description.length).toBeGreaterThan(10)
   })
 
   it('gives company_admin every scope and member the host scopes and their own tokens', () => {
-    expect(catalog.roleScopes('company_admin').size).toBe(28)
+    expect(catalog.roleScopes('company_admin').size).toBe(32)
     const member = catalog.roleScopes('member')
     expect(member.has('contacts:delete')).toBe(true)
     expect(member.has('personal_access_tokens:write')).toBe(true)
     expect(member.has('api_keys:read')).toBe(false)
     expect(member.has('members:read')).toBe(false)
+    expect(member.has('webhooks:read')).toBe(false)
   })
 
   it('ignores a host resource that shadows a built-in one', () => {
-    expect(createScopeCatalog(['api_keys']).scopes).toHaveLength(5 * 4)
+    expect(createScopeCatalog(['api_keys']).scopes).toHaveLength(6 * 4)
   })
 })
 

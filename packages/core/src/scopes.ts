@@ -17,6 +17,7 @@ export const BUILT_IN_RESOURCES = {
   members: 'organization members',
   audit_logs: 'the audit log',
   organization: 'organization settings',
+  webhooks: 'webhook endpoints and their deliveries',
 } as const
 
 export type BuiltInResource = keyof typeof BUILT_IN_RESOURCES

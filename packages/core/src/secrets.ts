@@ -13,6 +13,7 @@ export type KeyPurpose =
   | 'totp-encryption/v1'
   | 'counter-key/v1'
   | 'mail-encryption/v1'
+  | 'webhook-secret-encryption/v1'
 
 /** The master secret must carry at least 256 bits. */
 export const MIN_SECRET_BYTES = 32

@@ -238,6 +238,32 @@ export class Brandwave {
     list(params?: QueryOf<'listAuditEvents'>, options?: RequestOptions): Promise<ResponseOf<'listAuditEvents'>>
   }
 
+  /** Where the organization's events go, as Standard Webhooks (needs `company_admin` or `webhooks:*`). */
+  readonly webhookEndpoints: {
+    /**
+     * Registers an endpoint; `data.secret` (`whsec_…`) is returned only now.
+     *
+     * @example
+     * const { data } = await bw.webhookEndpoints.create({ url: 'https://example.com/hooks', events: ['api_key.revoked'] })
+     * saveSecretSomewhereSafe(data.secret)
+     */
+    create(params: BodyOf<'createWebhookEndpoint'>, options?: RequestOptions): Promise<ResponseOf<'createWebhookEndpoint'>>
+    /** @example const { items } = await bw.webhookEndpoints.list() */
+    list(params?: QueryOf<'listWebhookEndpoints'>, options?: RequestOptions): Promise<ResponseOf<'listWebhookEndpoints'>>
+    /** @example const { data } = await bw.webhookEndpoints.get({ id }) */
+    get(params: PathParamsOf<'getWebhookEndpoint'>, options?: RequestOptions): Promise<ResponseOf<'getWebhookEndpoint'>>
+    /** Turns an endpoint back on after a 410 disabled it, among other changes. @example await bw.webhookEndpoints.update({ id, status: 'enabled' }) */
+    update(params: PathParamsOf<'updateWebhookEndpoint'> & BodyOf<'updateWebhookEndpoint'>, options?: RequestOptions): Promise<ResponseOf<'updateWebhookEndpoint'>>
+    /** @example await bw.webhookEndpoints.delete({ id }) */
+    delete(params: PathParamsOf<'deleteWebhookEndpoint'>, options?: RequestOptions): Promise<ResponseOf<'deleteWebhookEndpoint'>>
+    /** The old secret keeps signing alongside the new one for 24 hours. @example const { data } = await bw.webhookEndpoints.rotateSecret({ id }) */
+    rotateSecret(params: PathParamsOf<'rotateWebhookEndpointSecret'>, options?: RequestOptions): Promise<ResponseOf<'rotateWebhookEndpointSecret'>>
+    /** The delivery log, newest first. @example const { items } = await bw.webhookEndpoints.listDeliveries({ id }) */
+    listDeliveries(params: PathParamsOf<'listWebhookDeliveries'> & QueryOf<'listWebhookDeliveries'>, options?: RequestOptions): Promise<ResponseOf<'listWebhookDeliveries'>>
+    /** Sends a delivery again, with the same `webhook-id`. @example await bw.webhookEndpoints.retryDelivery({ id, deliveryId }) */
+    retryDelivery(params: PathParamsOf<'retryWebhookDelivery'>, options?: RequestOptions): Promise<ResponseOf<'retryWebhookDelivery'>>
+  }
+
   constructor(options: BrandwaveOptions = {}) {
     const transport = new Transport(options)
     this.transport = transport
@@ -322,6 +348,16 @@ export class Brandwave {
     this.scopes = { list: (options) => transport.call('listScopes', {}, options) }
     this.keys = { verify: (params, options) => transport.call('verifyKey', { body: params }, options) }
     this.auditLogs = { list: (params, options) => transport.call('listAuditEvents', { query: params }, options) }
+    this.webhookEndpoints = {
+      create: (params, options) => transport.call('createWebhookEndpoint', { body: params }, options),
+      list: (params, options) => transport.call('listWebhookEndpoints', { query: params }, options),
+      get: ({ id }, options) => transport.call('getWebhookEndpoint', { params: { id } }, options),
+      update: ({ id, ...body }, options) => transport.call('updateWebhookEndpoint', { params: { id }, body }, options),
+      delete: ({ id }, options) => transport.call('deleteWebhookEndpoint', { params: { id } }, options),
+      rotateSecret: ({ id }, options) => transport.call('rotateWebhookEndpointSecret', { params: { id } }, options),
+      listDeliveries: ({ id, ...query }, options) => transport.call('listWebhookDeliveries', { params: { id }, query }, options),
+      retryDelivery: ({ id, deliveryId }, options) => transport.call('retryWebhookDelivery', { params: { id, deliveryId } }, options),
+    }
   }
 
   /**

@@ -47,6 +47,14 @@ export const routes = {
   acceptInvitation: { method: 'POST', path: '/v1/invitations/accept' },
   requestPasswordReset: { method: 'POST', path: '/v1/auth/password-reset' },
   confirmPasswordReset: { method: 'POST', path: '/v1/auth/password-reset/confirm' },
+  createWebhookEndpoint: { method: 'POST', path: '/v1/webhook-endpoints' },
+  listWebhookEndpoints: { method: 'GET', path: '/v1/webhook-endpoints' },
+  getWebhookEndpoint: { method: 'GET', path: '/v1/webhook-endpoints/:id' },
+  updateWebhookEndpoint: { method: 'PATCH', path: '/v1/webhook-endpoints/:id' },
+  deleteWebhookEndpoint: { method: 'DELETE', path: '/v1/webhook-endpoints/:id' },
+  rotateWebhookEndpointSecret: { method: 'POST', path: '/v1/webhook-endpoints/:id/rotate-secret' },
+  listWebhookDeliveries: { method: 'GET', path: '/v1/webhook-endpoints/:id/deliveries' },
+  retryWebhookDelivery: { method: 'POST', path: '/v1/webhook-endpoints/:id/deliveries/:deliveryId/retry' },
 } as const satisfies { readonly [N in Exclude<OperationName, AccountTokenOperation>]: { readonly method: Operations[N]['method']; readonly path: Operations[N]['path'] } }
 
 /** Seed 004's surface stays server-side: the client speaks `/v1` (the same keys, as `apiKeys`). */

@@ -16,7 +16,7 @@ import { systemClock, type Clock } from './clock.js'
 import type { Config } from './config.js'
 import { credentialInQuery } from './http/presented-credential.js'
 import { fromCode, toErrorResponse } from './http/problems.js'
-import { methodNotAllowed } from './http/method-not-allowed.js'
+import { MAX_PATH_PARAMETER_LENGTH, methodNotAllowed } from './http/method-not-allowed.js'
 import { sendError, sendRawError, STANDARD_HEADERS, writeSocketError } from './http/responses.js'
 import { applyCorsPolicy } from './http/cors.js'
 import { Idempotency } from './http/idempotency.js'
@@ -46,9 +46,13 @@ import { createMail } from './mail/index.js'
 import { InvitationService } from './services/invitations.js'
 import { PasswordResetService } from './services/password-reset.js'
 import { SecurityNotices } from './services/security-notices.js'
+import { webhookEndpointRoutes } from './routes/webhook-endpoints/routes.js'
 import type { RouteRegistrar } from './routes/route-registrar.js'
 import type { DerivedKeys } from './secret.js'
 import { AuditLog } from './services/audit.js'
+import { EventOutbox } from './services/events.js'
+import { ExpiryReminders } from './services/expiry-reminders.js'
+import { WebhookEndpointService } from './services/webhook-endpoints.js'
 import { CredentialService } from './services/credentials.js'
 import { MemberService } from './services/members.js'
 import { SessionService } from './services/sessions.js'
@@ -57,6 +61,8 @@ import { credentialRepository } from './storage/credentials.js'
 import type { DatabaseHandle } from './storage/database.js'
 import { organizationRepository } from './storage/organizations.js'
 import { sessionRepository } from './storage/sessions.js'
+import { WebhookDispatcher } from './webhooks/dispatcher.js'
+import { WebhookSender } from './webhooks/sender.js'
 
 export interface AppDependencies {
   readonly config: Config
@@ -86,6 +92,8 @@ declare module 'fastify' {
     usage: UsageRecorder
     /** The Idempotency-Key ledger; `sweep()` purges what has expired now. */
     idempotency: Idempotency
+    /** Webhook deliveries and expiry reminders; `wake()` runs what is due now (tests move the clock, then wake it). */
+    webhooks: WebhookDispatcher
   }
 }
 
@@ -137,7 +145,7 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
     // While draining for shutdown, requests on open connections are still served properly.
     return503OnClosing: false,
     routerOptions: {
-      maxParamLength: 200,
+      maxParamLength: MAX_PATH_PARAMETER_LENGTH,
       // A path parameter that long cannot be an id: nothing is there.
       onMaxParamLength: (_path, _req, res) => sendRawError(res, newRequestId(), 'not_found'),
     },
@@ -214,7 +222,31 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
   app.decorateRequest('principal', null)
   app.decorateRequest('idempotencyClaim', null)
 
-  const audit = new AuditLog(clock)
+  const outbox = new EventOutbox(clock)
+  const audit = new AuditLog(clock, outbox)
+  const webhooks = new WebhookDispatcher({
+    db: database.db,
+    dialect: database.dialect,
+    clock,
+    secretKey: keys.webhookSecretEncryption,
+    retrySeconds: config.webhooks.retrySeconds,
+    sender: new WebhookSender(config.webhooks.allowPrivate),
+    reminders: new ExpiryReminders({ db: database.db, clock, outbox, reminderDays: config.expiryReminderDays }),
+    audit,
+    logger: app.log,
+  })
+  outbox.onCommitted(() => void webhooks.wake())
+  app.decorate('webhooks', webhooks)
+  app.addHook('onReady', (done) => {
+    webhooks.start()
+    done()
+  })
+  app.addHook('onClose', () => webhooks.stop())
+  // A request that wrote an event has committed it by the time it answers: deliver now.
+  app.addHook('onResponse', (request, _reply, done) => {
+    outbox.requestFinished(request.id)
+    done()
+  })
   const signupThrottle = new SignupThrottle(counters, config.signupThrottle)
   const throttle = new LoginThrottle(counters, config.loginThrottle, (account) => createHmac('sha256', keys.counterKey).update(account).digest('base64url'))
   const twoFactor = new TwoFactorService({
@@ -264,6 +296,14 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
       audit,
       clock,
       defaultRateLimitPerMinute: config.defaultRateLimitPerMinute,
+    }),
+    webhookEndpoints: new WebhookEndpointService({
+      db: database.db,
+      clock,
+      secretKey: keys.webhookSecretEncryption,
+      allowPrivate: config.webhooks.allowPrivate,
+      audit,
+      wake: () => void webhooks.wake(),
     }),
     members: new MemberService({ db: database.db, dialect: database.dialect, catalog, accessVersion, audit, clock }),
     sessions: new SessionService({
@@ -351,6 +391,7 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
         invitationRoutes(route, services)
         passwordResetRoutes(route, services)
         myOrganizationRoutes(route, services)
+        webhookEndpointRoutes(route, services)
         done()
       },
       { prefix },

@@ -51,6 +51,15 @@ describe('config', () => {
     }
   })
 
+  it('reads the webhook retry schedule and the expiry reminder days, and refuses bad ones', () => {
+    expect(loadConfig({})).toMatchObject({ webhooks: { retrySeconds: [5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400], allowPrivate: false }, expiryReminderDays: [30, 7, 1] })
+    const config = loadConfig({ BRANDWAVE_WEBHOOK_RETRY_SECONDS: '1, 2,2', BRANDWAVE_WEBHOOK_ALLOW_PRIVATE: 'true', BRANDWAVE_EXPIRY_REMINDER_DAYS: '3,14,3' })
+    expect(config).toMatchObject({ webhooks: { retrySeconds: [1, 2, 2], allowPrivate: true }, expiryReminderDays: [14, 3] })
+    expect(() => loadConfig({ BRANDWAVE_WEBHOOK_RETRY_SECONDS: '5,soon' })).toThrow(/BRANDWAVE_WEBHOOK_RETRY_SECONDS/)
+    expect(() => loadConfig({ BRANDWAVE_EXPIRY_REMINDER_DAYS: '0' })).toThrow(/BRANDWAVE_EXPIRY_REMINDER_DAYS/)
+    expect(() => loadConfig({ BRANDWAVE_WEBHOOK_ALLOW_PRIVATE: 'yes' })).toThrow(/BRANDWAVE_WEBHOOK_ALLOW_PRIVATE/)
+  })
+
   it('requires a shared secret with PostgreSQL', () => {
     expect(() => loadConfig({ DATABASE_URL: 'postgres://db/x' })).toThrow(/BRANDWAVE_SECRET is required/)
   })

@@ -63,6 +63,14 @@ export interface Config {
   readonly emailFrom: string
   /** How often the mail worker looks for mail that is due (new mail is sent at once anyway). */
   readonly mailPollIntervalMs: number
+  readonly webhooks: {
+    /** Seconds to wait before each retry of a failed delivery; after the last, it is given up. */
+    readonly retrySeconds: readonly number[]
+    /** Lets webhook URLs reach loopback, private and link-local addresses (a lab, or tests). */
+    readonly allowPrivate: boolean
+  }
+  /** Days before expiry at which `*.expiring` is sent, largest first. */
+  readonly expiryReminderDays: readonly number[]
 }
 
 export class ConfigError extends Error {
@@ -167,9 +175,27 @@ export function loadConfig(env: Environment, cwd = process.cwd()): Config {
     smtpUrl,
     emailFrom: text('BRANDWAVE_EMAIL_FROM') ?? 'Brandwave <no-reply@localhost>',
     mailPollIntervalMs: integer('BRANDWAVE_MAIL_POLL_MS', 5000, 50, 600_000),
+    webhooks: {
+      retrySeconds: integerList('BRANDWAVE_WEBHOOK_RETRY_SECONDS', text, problems, DEFAULT_WEBHOOK_RETRY_SECONDS, 0, 7 * 86_400),
+      allowPrivate: oneOf('BRANDWAVE_WEBHOOK_ALLOW_PRIVATE', ['true', 'false'], 'false') === 'true',
+    },
+    expiryReminderDays: [...new Set(integerList('BRANDWAVE_EXPIRY_REMINDER_DAYS', text, problems, [30, 7, 1], 1, 3650))].sort((a, b) => b - a),
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return config
+}
+
+const DEFAULT_WEBHOOK_RETRY_SECONDS = [5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400]
+
+function integerList(name: string, text: (name: string) => string | null, problems: string[], fallback: readonly number[], min: number, max: number): readonly number[] {
+  const raw = text(name)
+  if (raw === null) return fallback
+  const values = raw.split(',').map((entry) => Number(entry.trim()))
+  if (values.length > 20 || values.some((value) => !Number.isInteger(value) || value < min || value > max)) {
+    problems.push(`${name} must be a comma-separated list of at most 20 integers from ${min} to ${max} (got "${raw}")`)
+    return fallback
+  }
+  return values
 }
 
 function parseTrustProxy(raw: string | null, problems: string[]): Config['trustProxy'] {

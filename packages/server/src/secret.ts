@@ -15,6 +15,8 @@ export interface DerivedKeys {
   readonly counterKey: Buffer
   /** Seals queued emails: their links carry single-use tokens. */
   readonly mailEncryption: Buffer
+  /** Webhook signing secrets must be read back to sign, so they are sealed rather than hashed. */
+  readonly webhookSecretEncryption: Buffer
 }
 
 export function deriveKeys(masterSecret: Uint8Array): DerivedKeys {
@@ -27,6 +29,7 @@ export function deriveKeys(masterSecret: Uint8Array): DerivedKeys {
     totpEncryption: key('totp-encryption/v1'),
     counterKey: key('counter-key/v1'),
     mailEncryption: key('mail-encryption/v1'),
+    webhookSecretEncryption: key('webhook-secret-encryption/v1'),
   }
 }
 

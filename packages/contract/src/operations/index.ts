@@ -10,6 +10,7 @@ import * as me from './me.js'
 import * as members from './members.js'
 import * as personalAccessTokens from './personal-access-tokens.js'
 import * as scopes from './scopes.js'
+import * as webhookEndpoints from './webhook-endpoints.js'
 
 /** Every operation of the API by name; the server, OpenAPI and SDK all read this one table. */
 export const operations = {
@@ -25,6 +26,7 @@ export const operations = {
   ...accountTokens,
   ...invitations,
   ...passwordReset,
+  ...webhookEndpoints,
 } as const
 
 export type OperationName = keyof typeof operations

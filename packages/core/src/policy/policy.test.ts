@@ -4,6 +4,7 @@ import { decideCredential } from './credential-decision.js'
 import { credentialStatus } from './credential-status.js'
 import { reachViolations } from './credential-bounds.js'
 import { clientThrottleKey, ipAllowed, normalizeIpRange, parseClientIp, parseIpRange } from './ip-allowlist.js'
+import { addressRefusal } from './network-target.js'
 import { passwordProblem } from './password.js'
 import { decideRateLimit, decideThrottle } from './rate-limit.js'
 
@@ -146,5 +147,28 @@ describe('throttle decision', () => {
     expect(clientThrottleKey('2001:db8:0:1::1')).not.toBe(key)
     expect(clientThrottleKey('::ffff:203.0.113.9')).toBe('203.0.113.9')
     expect(clientThrottleKey('203.0.113.9')).toBe('203.0.113.9')
+  })
+})
+
+describe('webhook targets', () => {
+  it.each([
+    ['169.254.169.254', 'linkLocal'],
+    ['10.0.0.1', 'private'],
+    ['192.168.1.10', 'private'],
+    ['127.0.0.1', 'loopback'],
+    ['::1', 'loopback'],
+    ['[::1]', 'loopback'],
+    ['::ffff:127.0.0.1', 'loopback'],
+    ['fd00:ec2::254', 'uniqueLocal'],
+    ['100.100.100.200', 'carrierGradeNat'],
+    ['0.0.0.0', 'unspecified'],
+    ['fe80::1', 'linkLocal'],
+  ])('refuses %s (%s)', (address, range) => {
+    expect(addressRefusal(address)).toBe(range)
+  })
+
+  it('lets public unicast addresses through', () => {
+    expect(addressRefusal('93.184.216.34')).toBeNull()
+    expect(addressRefusal('2606:4700:4700::1111')).toBeNull()
   })
 })

@@ -4,6 +4,7 @@ import { actorOf, type Principal } from '../auth/principal.js'
 import { isoAt, type Clock } from '../clock.js'
 import { newId } from '../ids.js'
 import { auditRepository, type AuditFilter } from '../storage/audit.js'
+import { EventOutbox } from './events.js'
 import type { AuditActorType, AuditTargetType, Database } from '../storage/schema.js'
 
 /** Where a change came from: kept with every audit event (SPEC §5, audit logs). */
@@ -48,7 +49,11 @@ export interface AuditRecord {
 
 /** Writes and reads the append-only audit log. */
 export class AuditLog {
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly clock: Clock,
+    /** Changes that are events (SPEC §10) are written to the outbox in the same transaction. */
+    readonly outbox: EventOutbox = new EventOutbox(clock),
+  ) {}
 
   /** Records an event in `db`: pass the transaction of the change so both commit together. */
   async record(db: Kysely<Database>, event: AuditRecord, context: RequestContext): Promise<void> {
@@ -64,6 +69,7 @@ export class AuditLog {
       details: event.details ?? {},
       createdAt: isoAt(this.clock.now()),
     })
+    await this.outbox.fromAudit(db, event, context)
   }
 
   list(db: Kysely<Database>, organizationId: string, filter: AuditFilter, page: { limit: number; afterSeq: number | null }) {

@@ -102,7 +102,7 @@ export interface RefreshTokensTable {
 }
 
 export type AuditActorType = 'user' | 'api_key' | 'system' | 'anonymous'
-export type AuditTargetType = 'personal_access_token' | 'api_key' | 'user' | 'session' | 'organization' | 'invitation'
+export type AuditTargetType = 'personal_access_token' | 'api_key' | 'user' | 'session' | 'organization' | 'invitation' | 'webhook_endpoint'
 
 /** Append-only: nothing updates or deletes these rows. */
 export interface AuditEventsTable {
@@ -204,6 +204,59 @@ export interface MailQueueTable {
   last_error: string | null
 }
 
+/** The event outbox (SPEC §10): one row per event, written with the change that caused it. */
+export interface EventsTable {
+  seq: Generated<number>
+  id: string
+  organization_id: string
+  type: string
+  /** JSON: the Standard Webhooks body `{ type, timestamp, data }`, exactly as sent. Never a secret. */
+  payload: string
+  created_at: string
+}
+
+export interface WebhookEndpointsTable {
+  id: string
+  organization_id: string
+  url: string
+  description: string | null
+  /** JSON array of event types; null: every event. */
+  event_types: string | null
+  /** AES-256-GCM sealed `whsec_…` signing secret (it must be read back to sign). */
+  secret: string
+  /** The secret before the last rotation, still signing alongside until `previous_secret_expires_at`. */
+  previous_secret: string | null
+  previous_secret_expires_at: string | null
+  status: 'enabled' | 'disabled'
+  disabled_reason: string | null
+  created_at: string
+  updated_at: string
+}
+
+/** One event for one endpoint: every attempt reuses its `event_id` as the `webhook-id`. */
+export interface WebhookDeliveriesTable {
+  seq: Generated<number>
+  id: string
+  endpoint_id: string
+  event_id: string
+  status: 'pending' | 'succeeded' | 'failed'
+  attempts: number
+  last_status: number | null
+  last_error: string | null
+  last_attempt_at: string | null
+  next_attempt_at: string | null
+  /** While an instance is sending it: no other instance claims it before then. */
+  locked_until: string | null
+  created_at: string
+}
+
+export interface ExpiryRemindersTable {
+  credential_id: string
+  /** Days before expiry the reminder was for; 0 for `*.expired`. */
+  days_before: number
+  sent_at: string
+}
+
 export interface Database {
   organizations: OrganizationsTable
   users: UsersTable
@@ -218,4 +271,8 @@ export interface Database {
   invitations: InvitationsTable
   password_resets: PasswordResetsTable
   mail_queue: MailQueueTable
+  events: EventsTable
+  webhook_endpoints: WebhookEndpointsTable
+  webhook_deliveries: WebhookDeliveriesTable
+  expiry_reminders: ExpiryRemindersTable
 }

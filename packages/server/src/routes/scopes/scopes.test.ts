@@ -17,8 +17,8 @@ describe('GET /v1/scopes', () => {
     for (const token of [admin.accessToken, key.token]) {
       const response = await server.request('GET', '/v1/scopes', { token })
       expect(response.status).toBe(200)
-      expect(response.body.totalCount).toBe(28)
-      expect(response.body.facets).toEqual({ origin: { brandwave: 20, host: 8 } })
+      expect(response.body.totalCount).toBe(32)
+      expect(response.body.facets).toEqual({ origin: { brandwave: 24, host: 8 } })
       expect(response.body.items).toContainEqual({ scope: 'leads:workflow', resource: 'leads', action: 'workflow', description: expect.any(String), origin: 'host' })
       expect(response.body.items).toContainEqual(expect.objectContaining({ scope: 'api_keys:write', origin: 'brandwave' }))
     }

@@ -6,6 +6,7 @@ import * as settings from './0003_settings.js'
 import * as idempotencyKeys from './0004_idempotency_keys.js'
 import * as twoFactor from './0005_two_factor.js'
 import * as people from './0006_people.js'
+import * as events from './0007_events.js'
 import * as tokenPrefixes from './0008_token_prefixes.js'
 import * as idempotencySession from './0009_idempotency_session.js'
 
@@ -21,6 +22,7 @@ const MIGRATIONS: Readonly<Record<string, VersionedMigration>> = {
   '0004_idempotency_keys': idempotencyKeys,
   '0005_two_factor': twoFactor,
   '0006_people': people,
+  '0007_events': events,
   '0008_token_prefixes': tokenPrefixes,
   '0009_idempotency_session': idempotencySession,
 }

@@ -1,0 +1,103 @@
+import type { AuditAction, WebhookEventType } from '@brandwave/contract'
+import type { Kysely } from 'kysely'
+import { isoAt, type Clock } from '../clock.js'
+import { newId } from '../ids.js'
+import { eventRepository, type CredentialForEvent } from '../storage/events.js'
+import type { Database } from '../storage/schema.js'
+import type { AuditActor, AuditRecord, RequestContext } from './audit.js'
+
+/**
+ * Which audited changes are events, and which. `*` stands for the credential's type
+ * (`api_key` or `personal_access_token`), taken from the audit target. Invitation and
+ * authorized-app changes join by adding their audit actions here.
+ */
+const EVENT_OF_ACTION: Partial<Record<AuditAction, `*.${string}` | WebhookEventType>> = {
+  'credential.created': '*.created',
+  'credential.rotated': '*.rotated',
+  'credential.revoked': '*.revoked',
+  'credential.family_revoked': '*.reuse_detected',
+  'member.added': 'member.added',
+  'member.removed': 'member.removed',
+  'member.role_changed': 'member.role_changed',
+}
+
+/** Audit details worth passing on, by name; anything else in them stays in the audit log. */
+const DETAIL_FIELDS = ['successorId', 'gracePeriodSeconds', 'familyId', 'revokedCount', 'role', 'from', 'to', 'revokedTokens', 'endedSessions'] as const
+
+const SYSTEM: AuditActor = { type: 'system', id: null, name: null }
+
+/** What an event shows of a credential: display fields and times, never a secret or a hash. */
+function credentialData(row: CredentialForEvent) {
+  return {
+    id: row.id,
+    type: row.owner_kind === 'user' ? 'personal_access_token' : 'api_key',
+    name: row.name,
+    environment: row.environment,
+    start: row.start,
+    last4: row.last4,
+    scopes: row.scopes === null ? null : (JSON.parse(row.scopes) as string[]),
+    ownerUserId: row.owner_user_id,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+    revocationReason: row.revoked_reason,
+  }
+}
+
+/**
+ * Writes events to the outbox (SPEC §10) in the caller's transaction, so an event exists
+ * exactly when its change committed. Delivery happens later, from the outbox.
+ */
+export class EventOutbox {
+  /** Requests whose transaction wrote an event: once they answer, it has committed. */
+  private readonly pendingRequests = new Set<string>()
+  private listener: (() => void) | null = null
+
+  constructor(private readonly clock: Clock) {}
+
+  /** Called after a request that wrote an event has answered (its transaction is then committed). */
+  onCommitted(listener: () => void): void {
+    this.listener = listener
+  }
+
+  /** Tells the outbox a request has answered; wakes delivery when that request wrote events. */
+  requestFinished(requestId: string): void {
+    if (this.pendingRequests.delete(requestId)) this.listener?.()
+  }
+
+  /** The event for an audited change, if that change is one (see EVENT_OF_ACTION). */
+  async fromAudit(db: Kysely<Database>, record: AuditRecord, context: RequestContext): Promise<void> {
+    const template = EVENT_OF_ACTION[record.action]
+    if (template === undefined || record.organizationId === null || record.target === null) return
+    const details = record.details ?? {}
+    const passed = Object.fromEntries(DETAIL_FIELDS.filter((field) => details[field] !== undefined).map((field) => [field, details[field]]))
+    const actor = { type: record.actor.type, id: record.actor.id, name: record.actor.name }
+    let type: string
+    let data: Record<string, unknown>
+    if (template.startsWith('*.')) {
+      const credential = await eventRepository(db).findCredential(record.target.id)
+      if (credential === undefined) return
+      const view = credentialData(credential)
+      type = `${view.type}${template.slice(1)}`
+      data = { ...view, ...passed, actor }
+    } else {
+      type = template
+      data = { userId: record.target.id, email: record.target.name, ...passed, actor }
+    }
+    await this.write(db, record.organizationId, type, data)
+    if (context.requestId !== null) this.pendingRequests.add(context.requestId)
+  }
+
+  /** `*.expiring` (daysBefore > 0) or `*.expired` for a credential; the reminder scheduler calls it. */
+  async expiry(db: Kysely<Database>, credential: CredentialForEvent, daysBefore: number): Promise<void> {
+    const view = credentialData(credential)
+    const type = daysBefore === 0 ? `${view.type}.expired` : `${view.type}.expiring`
+    await this.write(db, credential.organization_id, type, { ...view, ...(daysBefore > 0 && { daysBefore }), actor: SYSTEM })
+  }
+
+  private async write(db: Kysely<Database>, organizationId: string, type: string, data: Record<string, unknown>): Promise<void> {
+    const id = newId()
+    const timestamp = isoAt(this.clock.now())
+    await eventRepository(db).insert({ id, organizationId, type, payload: JSON.stringify({ type, timestamp, data: { ...data, organizationId } }), createdAt: timestamp })
+  }
+}

@@ -1,0 +1,132 @@
+import type { Kysely, Selectable } from 'kysely'
+import { newId } from '../ids.js'
+import type { CredentialsTable, Database } from './schema.js'
+
+export interface NewEvent {
+  readonly id: string
+  readonly organizationId: string
+  readonly type: string
+  /** The Standard Webhooks body, serialized once: every attempt sends these exact bytes. */
+  readonly payload: string
+  readonly createdAt: string
+}
+
+/** The columns an event may show of a credential: never its hash. */
+export type CredentialForEvent = Pick<
+  Selectable<CredentialsTable>,
+  'id' | 'organization_id' | 'owner_kind' | 'owner_user_id' | 'name' | 'environment' | 'start' | 'last4' | 'scopes' | 'created_at' | 'expires_at' | 'revoked_at' | 'revoked_reason' | 'family_id' | 'rotated_to_id'
+>
+
+const CREDENTIAL_COLUMNS = [
+  'id',
+  'organization_id',
+  'owner_kind',
+  'owner_user_id',
+  'name',
+  'environment',
+  'start',
+  'last4',
+  'scopes',
+  'created_at',
+  'expires_at',
+  'revoked_at',
+  'revoked_reason',
+  'family_id',
+  'rotated_to_id',
+] as const
+
+/**
+ * The event outbox and its fan-out: each event becomes one pending delivery per endpoint
+ * that wants it, in the transaction of the change, so a committed change always has them.
+ */
+export function eventRepository(db: Kysely<Database>) {
+  return {
+    async insert(event: NewEvent): Promise<void> {
+      await db
+        .insertInto('events')
+        .values({ id: event.id, organization_id: event.organizationId, type: event.type, payload: event.payload, created_at: event.createdAt })
+        .execute()
+      const endpoints = await db
+        .selectFrom('webhook_endpoints')
+        .select(['id', 'event_types'])
+        .where('organization_id', '=', event.organizationId)
+        .where('status', '=', 'enabled')
+        .execute()
+      const wanted = endpoints.filter((endpoint) => endpoint.event_types === null || (JSON.parse(endpoint.event_types) as string[]).includes(event.type))
+      if (wanted.length === 0) return
+      await db
+        .insertInto('webhook_deliveries')
+        .values(
+          wanted.map((endpoint) => ({
+            id: newId(),
+            endpoint_id: endpoint.id,
+            event_id: event.id,
+            status: 'pending' as const,
+            attempts: 0,
+            next_attempt_at: event.createdAt,
+            created_at: event.createdAt,
+          })),
+        )
+        .execute()
+    },
+
+    findCredential(id: string): Promise<CredentialForEvent | undefined> {
+      return db.selectFrom('credentials').select(CREDENTIAL_COLUMNS).where('id', '=', id).executeTakeFirst()
+    },
+
+    /**
+     * Live credentials that expire between `since` and `horizon`, not yet told about their
+     * expiry, with the reminders already sent for them.
+     */
+    async expiringCredentials(since: string, horizon: string, limit: number): Promise<{ credential: CredentialForEvent; sent: number[] }[]> {
+      const rows = await db
+        .selectFrom('credentials')
+        .select(CREDENTIAL_COLUMNS)
+        .where('revoked_at', 'is', null)
+        // A rotated credential was replaced on purpose: its successor is the one to watch.
+        .where('rotated_to_id', 'is', null)
+        .where('expires_at', 'is not', null)
+        .where('expires_at', '<=', horizon)
+        .where('expires_at', '>', since)
+        .where((eb) =>
+          eb.not(eb.exists(eb.selectFrom('expiry_reminders').select('credential_id').whereRef('expiry_reminders.credential_id', '=', 'credentials.id').where('days_before', '=', 0))),
+        )
+        .orderBy('expires_at')
+        .limit(limit)
+        .execute()
+      if (rows.length === 0) return []
+      const sent = await db
+        .selectFrom('expiry_reminders')
+        .select(['credential_id', 'days_before'])
+        .where(
+          'credential_id',
+          'in',
+          rows.map((row) => row.id),
+        )
+        .execute()
+      return rows.map((credential) => ({ credential, sent: sent.filter((s) => s.credential_id === credential.id).map((s) => s.days_before) }))
+    },
+
+    /**
+     * Claims one reminder; false when it was already sent (by this instance or another).
+     * `alsoCovers`: earlier reminders this one makes pointless (a key created 5 days before
+     * its expiry gets no "30 days left"), recorded so they are never sent.
+     */
+    async claimReminder(credentialId: string, daysBefore: number, alsoCovers: readonly number[], now: string): Promise<boolean> {
+      const inserted = await db
+        .insertInto('expiry_reminders')
+        .values({ credential_id: credentialId, days_before: daysBefore, sent_at: now })
+        .onConflict((oc) => oc.doNothing())
+        .executeTakeFirst()
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return false
+      if (alsoCovers.length > 0) {
+        await db
+          .insertInto('expiry_reminders')
+          .values(alsoCovers.map((days) => ({ credential_id: credentialId, days_before: days, sent_at: now })))
+          .onConflict((oc) => oc.doNothing())
+          .execute()
+      }
+      return true
+    },
+  }
+}
