@@ -1,7 +1,7 @@
 import { ApiError, createScopeCatalog, tokenScanPattern } from '@brandwave/core'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { Authenticator, type CredentialEntry } from './auth/authenticator.js'
-import { inMemoryCounters, LoginThrottle, requestRateLimiter, type CounterStoreFactory } from './auth/counters.js'
+import { inMemoryCounters, requestRateLimiter, type CounterStoreFactory } from './auth/counters.js'
 import { SessionTokens } from './auth/session-tokens.js'
 import { UsageRecorder } from './auth/usage-recorder.js'
 import { localAccessVersion, unknowableAccessVersion, type AccessVersion } from './auth/access-version.js'
@@ -36,14 +36,9 @@ import { personalAccessTokenRoutes } from './routes/personal-access-tokens/route
 import { scopeRoutes } from './routes/scopes/routes.js'
 import type { RouteRegistrar } from './routes/route-registrar.js'
 import type { DerivedKeys } from './secret.js'
-import { AuditLog } from './services/audit.js'
-import { CredentialService } from './services/credentials.js'
-import { MemberService } from './services/members.js'
-import { SessionService } from './services/sessions.js'
-import { TwoFactorService } from './services/two-factor.js'
+import { createServices } from './services/index.js'
 import { credentialRepository } from './storage/credentials.js'
 import type { DatabaseHandle } from './storage/database.js'
-import { organizationRepository } from './storage/organizations.js'
 import { sessionRepository } from './storage/sessions.js'
 
 export interface AppDependencies {
@@ -119,7 +114,7 @@ function trustProxyOption(setting: Config['trustProxy']): boolean | string[] | (
  * `BRANDWAVE_REVOCATION=cached` trades strictness for speed: other instances' changes are
  * seen when entries expire, after 10 seconds.
  */
-function sharedState(deps: AppDependencies, logger: FastifyBaseLogger): { accessVersion: AccessVersion; counters: CounterStoreFactory; cacheTtlMs: number } {
+export function sharedState(deps: Pick<AppDependencies, 'config' | 'database' | 'redis' | 'counters'>, logger: FastifyBaseLogger): { accessVersion: AccessVersion; counters: CounterStoreFactory; cacheTtlMs: number } {
   const { config, database, redis } = deps
   const counters = redis ? redisCounters(redis, config.redisPrefix) : (deps.counters ?? inMemoryCounters)
   // This instance still sees its own changes at once; the others within the entry lifetime.
@@ -217,50 +212,7 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
   app.decorateRequest('principal', null)
   app.decorateRequest('idempotencyClaim', null)
 
-  const audit = new AuditLog(clock)
-  const throttle = new LoginThrottle(counters, config.loginThrottle)
-  const twoFactor = new TwoFactorService({
-    throttle,
-    db: database.db,
-    encryptionKey: keys.totpEncryption,
-    tokenHashKey: keys.tokenHash,
-    issuer: config.totpIssuer,
-    accessVersion,
-    audit,
-    clock,
-  })
-  const services = {
-    twoFactor,
-    clock,
-    catalog,
-    audit,
-    authenticator,
-    db: database.db,
-    organizations: organizationRepository(database.db),
-    credentials: new CredentialService({
-      db: database.db,
-      tokenPrefix: config.tokenPrefix,
-      tokenHashKey: keys.tokenHash,
-      catalog,
-      accessVersion,
-      audit,
-      clock,
-      defaultRateLimitPerMinute: config.defaultRateLimitPerMinute,
-    }),
-    members: new MemberService({ db: database.db, dialect: database.dialect, catalog, accessVersion, audit, clock }),
-    sessions: new SessionService({
-      db: database.db,
-      tokenPrefix: config.tokenPrefix,
-      tokenHashKey: keys.tokenHash,
-      sessionTokens,
-      accessVersion,
-      clock,
-      signup: config.signup,
-      audit,
-      throttle,
-      twoFactor,
-    }),
-  }
+  const services = { ...createServices({ config, database, keys, clock, catalog, accessVersion, counters, sessionTokens }), authenticator }
 
   app.setValidatorCompiler(validatorCompiler())
   acceptJsonBodiesOnly(app)

@@ -2,7 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto'
 import { ApiError, open, seal } from '@brandwave/core'
 import type { Kysely } from 'kysely'
 import type { FastifyReply, FastifyRequest, onSendHookHandler, preHandlerAsyncHookHandler } from 'fastify'
-import type { Principal } from '../auth/principal.js'
+import type { RequestPrincipal } from '../auth/principal.js'
 import { isoAt, type Clock } from '../clock.js'
 import { idempotencyRepository } from '../storage/idempotency.js'
 import type { Database } from '../storage/schema.js'
@@ -28,7 +28,7 @@ declare module 'fastify' {
 }
 
 /** Keys are scoped to the calling principal (SPEC §3): a user across their sessions, or one credential. */
-function principalKeyOf(principal: Principal): string {
+function principalKeyOf(principal: RequestPrincipal): string {
   return principal.kind === 'session' ? `user:${principal.userId}:${principal.organizationId}` : `credential:${principal.credential.id}`
 }
 

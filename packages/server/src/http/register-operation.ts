@@ -3,13 +3,13 @@ import type { Operation } from '@brandwave/contract'
 import type { FastifyInstance, preValidationHookHandler } from 'fastify'
 import type { Static, TSchema } from 'typebox'
 import type { Authenticator } from '../auth/authenticator.js'
-import type { Principal, SessionPrincipal } from '../auth/principal.js'
+import type { RequestPrincipal, SessionPrincipal } from '../auth/principal.js'
 import type { RequestContext } from '../services/audit.js'
 import { authenticationHook } from './authentication-hook.js'
 import type { Idempotency } from './idempotency.js'
 
 type StaticOf<T, Fallback> = T extends TSchema ? Static<T> : Fallback
-type PrincipalFor<O extends Operation> = O['authentication'] extends 'none' ? null : O['authentication'] extends 'session' ? SessionPrincipal : Principal
+type PrincipalFor<O extends Operation> = O['authentication'] extends 'none' ? null : O['authentication'] extends 'session' ? SessionPrincipal : RequestPrincipal
 
 /** Everything a handler gets, typed from its operation's schemas; no HTTP objects. */
 export interface OperationContext<O extends Operation> {
