@@ -1,9 +1,11 @@
 import { text } from 'node:stream/consumers'
 import { Option, type Command } from 'commander'
 import { loadCliConfig } from './config.js'
-import { asOperator } from './operator.js'
 import { colours, printJson } from './output.js'
 import { NO_REQUEST } from '../services/audit.js'
+
+/** Loaded only when the command runs: `--help` and usage errors stay quick. */
+const operator = () => import('./operator.js')
 
 const OUTCOMES = {
   account: 'Created the account',
@@ -32,7 +34,7 @@ export function adminCommand(program: Command): void {
     )
     .action(async (options: { email: string; passwordStdin?: boolean; organization?: string; json?: boolean }) => {
       const password = options.passwordStdin === true ? await readPassword() : null
-      const created = await asOperator(loadCliConfig(), options.organization, ({ services, principal }) =>
+      const created = await (await operator()).asOperator(loadCliConfig(), options.organization, ({ services, principal }) =>
         services.admins.create(principal, { email: options.email, password }, NO_REQUEST),
       )
       if (options.json === true) {

@@ -5,9 +5,7 @@ import { adminCommand } from './admin.js'
 import { loadCliConfig } from './config.js'
 import { integerIn, UsageError } from './input.js'
 import { keysCommand } from './keys.js'
-import { migrate } from './migrate.js'
 import { scanCommand } from './scan.js'
-import { start } from './start.js'
 
 /** Exit codes (SPEC §11): 0 done, 1 failed (one line says why), 2 usage error. */
 const EXIT = { ok: 0, failed: 1, usage: 2 } as const
@@ -37,6 +35,7 @@ function buildProgram(): Command {
     .addHelpText('after', '\nExample:\n  npx brandwave start --workers 2')
     .action(async (options: { workers?: number }) => {
       // A flag wins over the environment; config validates both the same way.
+      const { start } = await import('./start.js')
       await start(loadCliConfig(options.workers === undefined ? {} : { BRANDWAVE_WORKERS: String(options.workers) }))
     })
 
@@ -45,6 +44,7 @@ function buildProgram(): Command {
     .description('bring the database schema up to date and exit')
     .addHelpText('after', '\nExample:\n  DATABASE_URL=postgres://… BRANDWAVE_SECRET=… npx brandwave migrate')
     .action(async () => {
+      const { migrate } = await import('./migrate.js')
       await migrate(loadCliConfig())
     })
 

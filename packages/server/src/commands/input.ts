@@ -1,8 +1,6 @@
 import { InvalidArgumentError } from 'commander'
 import type { TSchema } from 'typebox'
-import { validatorCompiler } from '../http/validation.js'
 
-const compile = validatorCompiler()
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** A flag's value that is not what it must be: a usage error (exit 2), like an unknown flag. */
@@ -31,8 +29,10 @@ export function uuidArgument(value: string): string {
  * with the API's validator: the CLI accepts exactly what the endpoint would. A failure
  * names the flag, not the JSON field.
  */
-export function checkBody<T>(schema: TSchema, body: T, flags: Readonly<Record<string, string>>): T {
-  const validate = compile({ schema, method: 'POST', url: '', httpPart: 'body' }) as ((data: unknown) => boolean) & { errors?: { instancePath: string; message?: string }[] | null }
+export async function checkBody<T>(schema: TSchema, body: T, flags: Readonly<Record<string, string>>): Promise<T> {
+  // Loaded when needed: `--help`, usage errors and `scan` stay quick.
+  const { validatorCompiler } = await import('../http/validation.js')
+  const validate = validatorCompiler()({ schema, method: 'POST', url: '', httpPart: 'body' }) as ((data: unknown) => boolean) & { errors?: { instancePath: string; message?: string }[] | null }
   if (validate(body)) return body
   const error = validate.errors?.[0]
   const field = error?.instancePath.split('/')[1] ?? ''

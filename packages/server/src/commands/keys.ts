@@ -1,9 +1,7 @@
-import { createApiKey, rotateApiKey } from '@brandwave/contract'
 import type { CredentialStatus } from '@brandwave/core'
 import { Option, type Command } from 'commander'
 import { loadCliConfig } from './config.js'
 import { checkBody, integerIn, uuidArgument } from './input.js'
-import { asOperator } from './operator.js'
 import { colours, printJson, printTable } from './output.js'
 import { credentialResponse, issuedCredentialResponse } from '../routes/credential-response.js'
 import { NO_REQUEST } from '../services/audit.js'
@@ -19,6 +17,10 @@ const CREATE_FLAGS = {
 }
 const ROTATE_FLAGS = { gracePeriodSeconds: '--grace-period', expiresAt: '--expires-at' }
 const PAGE = 100
+
+/** The database, Redis and services are loaded only by a command that uses them: `--help` and usage errors stay quick. */
+const operator = () => import('./operator.js')
+const contract = () => import('@brandwave/contract')
 
 const organizationOption = () => new Option('--organization <id>', 'the organization (needed only when there are several)')
 const jsonOption = () => new Option('--json', 'print JSON for scripts')
@@ -56,8 +58,8 @@ export function keysCommand(program: Command): void {
     .addOption(jsonOption())
     .addHelpText('after', '\nExample:\n  npx brandwave keys create --name "CI deploy" --scope contacts:read --scope contacts:write --expires-at 2027-01-31T00:00:00Z')
     .action(async (options: { name: string; scope: string[]; environment?: 'live' | 'test'; expiresAt?: string; allowedIp?: string[]; rateLimit?: number; organization?: string; json?: boolean }) => {
-      const body = checkBody(
-        createApiKey.body,
+      const body = await checkBody(
+        (await contract()).createApiKey.body,
         {
           name: options.name,
           scopes: options.scope,
@@ -68,7 +70,7 @@ export function keysCommand(program: Command): void {
         },
         CREATE_FLAGS,
       )
-      const issued = await asOperator(loadCliConfig(), options.organization, ({ services, principal }) => services.credentials.create(principal, 'api_key', body, NO_REQUEST))
+      const issued = await (await operator()).asOperator(loadCliConfig(), options.organization, ({ services, principal }) => services.credentials.create(principal, 'api_key', body, NO_REQUEST))
       printIssued(issued, 'Created', options.json === true)
     })
 
@@ -82,7 +84,7 @@ export function keysCommand(program: Command): void {
     .addHelpText('after', '\nExample:\n  npx brandwave keys list --status active')
     .action(async (options: { status?: CredentialStatus; environment?: 'live' | 'test'; organization?: string; json?: boolean }) => {
       const filter = { ...(options.status !== undefined && { status: options.status }), ...(options.environment !== undefined && { environment: options.environment }) }
-      const { items, totalCount, facets } = await asOperator(loadCliConfig(), options.organization, async ({ services, principal }) => {
+      const { items, totalCount, facets } = await (await operator()).asOperator(loadCliConfig(), options.organization, async ({ services, principal }) => {
         const all = []
         let afterSeq: number | null = null
         for (;;) {
@@ -110,7 +112,7 @@ export function keysCommand(program: Command): void {
     .addOption(jsonOption())
     .addHelpText('after', '\nExample:\n  npx brandwave keys revoke 0190b7a2-6c1e-7cc4-9d52-6b1f3f0c2a11')
     .action(async (id: string, options: { organization?: string; json?: boolean }) => {
-      const revoked = await asOperator(loadCliConfig(), options.organization, ({ services, principal }) => services.credentials.revoke(principal, 'api_key', id, NO_REQUEST))
+      const revoked = await (await operator()).asOperator(loadCliConfig(), options.organization, ({ services, principal }) => services.credentials.revoke(principal, 'api_key', id, NO_REQUEST))
       const key = credentialResponse(revoked, Date.now())
       if (options.json === true) return printJson(key)
       process.stdout.write(`Revoked API key "${key.name}" (${key.id}) at ${key.revokedAt ?? ''}\n`)
@@ -126,12 +128,12 @@ export function keysCommand(program: Command): void {
     .addOption(jsonOption())
     .addHelpText('after', '\nExample:\n  npx brandwave keys rotate 0190b7a2-6c1e-7cc4-9d52-6b1f3f0c2a11 --grace-period 3600')
     .action(async (id: string, options: { gracePeriod?: number; expiresAt?: string; organization?: string; json?: boolean }) => {
-      const body = checkBody(
-        rotateApiKey.body,
+      const body = await checkBody(
+        (await contract()).rotateApiKey.body,
         { ...(options.gracePeriod !== undefined && { gracePeriodSeconds: options.gracePeriod }), ...(options.expiresAt !== undefined && { expiresAt: options.expiresAt }) },
         ROTATE_FLAGS,
       )
-      const issued = await asOperator(loadCliConfig(), options.organization, ({ services, principal }) => services.credentials.rotate(principal, 'api_key', id, body, NO_REQUEST))
+      const issued = await (await operator()).asOperator(loadCliConfig(), options.organization, ({ services, principal }) => services.credentials.rotate(principal, 'api_key', id, body, NO_REQUEST))
       printIssued(issued, 'Rotated; the successor is', options.json === true)
     })
 }
