@@ -49,14 +49,14 @@ export function keysCommand(program: Command): void {
     .command('create')
     .description('create an API key and print its secret once')
     .requiredOption('--name <name>', 'what the key is for')
-    .requiredOption('--scope <scope...>', 'a scope it holds, e.g. contacts:read (repeat or list several)')
+    .requiredOption('--scope <scope...>', 'a scope it holds, e.g. members:read (repeat or list several; your own from BRANDWAVE_RESOURCES)')
     .addOption(new Option('--environment <environment>', 'live or test').choices(['live', 'test']))
     .option('--expires-at <time>', 'when it stops working (ISO 8601, e.g. 2027-01-31T00:00:00Z)')
     .option('--allowed-ip <cidr...>', 'only requests from these addresses or CIDR ranges')
     .option('--rate-limit <perMinute>', 'requests per minute (default: the deployment default)', integerIn(1, 1_000_000))
     .addOption(organizationOption())
     .addOption(jsonOption())
-    .addHelpText('after', '\nExample:\n  npx brandwave keys create --name "CI deploy" --scope contacts:read --scope contacts:write --expires-at 2027-01-31T00:00:00Z')
+    .addHelpText('after', '\nExample:\n  npx brandwave keys create --name "CI deploy" --scope members:read --scope audit_logs:read --expires-at 2027-01-31T00:00:00Z')
     .action(async (options: { name: string; scope: string[]; environment?: 'live' | 'test'; expiresAt?: string; allowedIp?: string[]; rateLimit?: number; organization?: string; json?: boolean }) => {
       const body = await checkBody(
         (await contract()).createApiKey.body,
