@@ -190,6 +190,15 @@ describe.runIf(built).each(testDatabaseKinds)('brandwave admin and keys against 
 
     // Already an admin: refused, nothing changes.
     expect(brandwave(['admin', 'create', '--email', email], env).status).toBe(1)
+
+    // A demoted member is promoted again; their password stays theirs, and a piped one is refused.
+    const userId = me.body.data.userId as string
+    expect((await request(deployment.a.url, 'PATCH', `/v1/members/${userId}`, { token: session, body: { role: 'member' } })).status).toBe(200)
+    expect(brandwave(['admin', 'create', '--email', email, '--password-stdin'], env, { input: 'another long passphrase\n' }).status).toBe(1)
+    expect(json(brandwave(['admin', 'create', '--email', email, '--json'], env))).toEqual({ userId, email, organizationId: expect.any(String), outcome: 'promoted' })
+    const again = await request(deployment.b.url, 'POST', '/v1/auth/login', { body: { email, password } })
+    expect(again.status).toBe(200)
+    expect((await request(deployment.b.url, 'GET', '/v1/me', { token: again.body.data.accessToken })).body.data.role).toBe('company_admin')
   })
 
   it('admin create --password-stdin: the piped password is never echoed, and signs in', async () => {
@@ -238,6 +247,17 @@ describe.runIf(built).each(testDatabaseKinds)('brandwave admin and keys against 
       expect(run.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1)
     }
   })
+
+  // Only this deployment has a Redis to lose.
+  if (kind === 'postgres+redis') {
+    it('refuses to change anything when Redis, which tells the instances, cannot be reached', async () => {
+      const before = (await listKeys(deployment.a.url, session)).body.totalCount
+      const run = brandwave(['keys', 'create', '--name', 'unannounced', '--scope', 'api_keys:read'], { ...env, REDIS_URL: 'redis://127.0.0.1:1' })
+      expect(run.status).toBe(1)
+      expect(run.stdout).toBe('')
+      expect((await listKeys(deployment.a.url, session)).body.totalCount).toBe(before)
+    })
+  }
   // Every step spawns a process; on a busy machine each takes a second or two.
 }, 180_000)
 
