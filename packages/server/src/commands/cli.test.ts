@@ -160,8 +160,11 @@ describe.runIf(built).each(testDatabaseKinds)('brandwave admin and keys against 
     expect(all.stdout).not.toContain(key.token)
     expect(page.items.every((item: Record<string, unknown>) => !('token' in item))).toBe(true)
 
+    const gone = createKey('listed, then revoked')
+    expect(brandwave(['keys', 'revoke', gone.id], env).status).toBe(0)
     const revoked = json(brandwave(['keys', 'list', '--status', 'revoked', '--json'], env))
-    expect(revoked.items.length).toBeGreaterThan(0)
+    expect(revoked.items.map((item: { id: string }) => item.id)).toContain(gone.id)
+    expect(revoked.items.map((item: { id: string }) => item.id)).not.toContain(key.id)
     expect(revoked.items.every((item: { status: string }) => item.status === 'revoked')).toBe(true)
 
     const table = brandwave(['keys', 'list'], env)
