@@ -39,6 +39,16 @@ export type TokenPair = Static<typeof TokenPair>
 export const RefreshBody = Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 256 }) }, { additionalProperties: false })
 export type RefreshBody = Static<typeof RefreshBody>
 
+export const LogoutBody = Type.Object(
+  {
+    refreshToken: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 256, description: 'The session’s refresh token: ends the session without an access token (for instance once it expired).' }),
+    ),
+  },
+  { additionalProperties: false },
+)
+export type LogoutBody = Static<typeof LogoutBody>
+
 export const LogoutResult = Type.Object({ sessionId: Uuid, endedAt: Timestamp }, { additionalProperties: false })
 
 export const SignupBody = Type.Object(
@@ -71,7 +81,13 @@ export const TwoFactorSetup = Type.Object(
 
 export const TotpCode = Type.String({ pattern: '^[0-9]{6}$', description: 'The 6-digit code the authenticator app shows now.' })
 
-export const EnableTwoFactorBody = Type.Object({ code: TotpCode }, { additionalProperties: false })
+const ConfirmingPassword = Type.Optional(
+  Type.String({ minLength: 1, maxLength: 1024, description: 'Your current password: required unless you signed in within the last 10 minutes.' }),
+)
+
+export const SetUpTwoFactorBody = Type.Object({ currentPassword: ConfirmingPassword }, { additionalProperties: false })
+
+export const EnableTwoFactorBody = Type.Object({ code: TotpCode, currentPassword: ConfirmingPassword }, { additionalProperties: false })
 
 export const RecoveryCodes = Type.Object(
   {

@@ -17,13 +17,14 @@ export function Nullable<T extends TSchema>(schema: T): TUnsafe<Static<T> | null
 }
 
 /**
- * A display name: 1–100 characters with at least one that is not a space, and no control
- * characters (names end up in dashboards, logs and terminal output).
+ * A display name: 1–100 characters with at least one that is not a space, no control
+ * characters, and no bidirectional controls (U+202E and friends make `exe.txt` display as
+ * `txt.exe`): names end up in dashboards, audit logs, emails and terminal output.
  */
 export const DisplayName = Type.String({
   minLength: 1,
   maxLength: 100,
-  pattern: '^(?=.*\\S)[^\\u0000-\\u001F\\u007F]+$',
+  pattern: '^(?=.*\\S)[^\\u0000-\\u001F\\u007F\\u061C\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069]+$',
   examples: ['My Campaign'],
 })
 

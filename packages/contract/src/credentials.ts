@@ -26,6 +26,12 @@ export const RateLimit = Nullable(
   ),
 )
 
+export const REVOCATION_REASONS = ['revoked', 'rotated', 'reuse_detected', 'exposed', 'owner_removed'] as const
+export const RevocationReason = Type.Enum([...REVOCATION_REASONS], {
+  description:
+    'Why it stopped working: `revoked` by a person or key, `rotated` (replaced without a grace period), `reuse_detected` (a retired secret of its rotation family came back, so the whole family was revoked), `exposed` (reported as leaked), `owner_removed` (its owner left the organization).',
+})
+
 export const Actor = Type.Object(
   {
     type: Type.Enum(['user', 'api_key', 'system']),
@@ -55,6 +61,7 @@ export const Credential = Type.Object(
     lastUsedAt: Nullable(Timestamp),
     lastUsedIp: Nullable(Type.String()),
     revokedAt: Nullable(Timestamp),
+    revocationReason: Nullable(RevocationReason),
     rotatedToId: Nullable(Uuid),
     status: CredentialStatusSchema,
   },

@@ -6,9 +6,11 @@ import type { TObject, TSchema } from 'typebox'
  * - `none`: anyone (login, signup, health);
  * - `any`: any authenticated principal (session, PAT, API key, OAuth token);
  * - `user`: a principal acting as a user (session, PAT, OAuth token), never an API key;
- * - `session`: an interactive session only (logout, password change, 2FA).
+ * - `session`: an interactive session only (password change, 2FA);
+ * - `optional-session`: a session when a valid one is presented, else none; the handler
+ *   decides (logout, which also works with only the refresh token once the access token expired).
  */
-export type Authentication = 'none' | 'any' | 'user' | 'session'
+export type Authentication = 'none' | 'any' | 'user' | 'session' | 'optional-session'
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE'
 
@@ -37,6 +39,14 @@ export interface Operation {
   readonly responses: { readonly [status: number]: TSchema }
   /** Error codes this operation can answer with, besides the ones every operation can. */
   readonly errors: readonly ErrorCode[]
+  /**
+   * A retired secret (rotated, then revoked or past its grace period) presented to authenticate
+   * this operation is reuse: a client rotating with a secret it already rotated means two
+   * parties hold it, so its whole rotation family is revoked (GitLab's reuse detection).
+   * Elsewhere a retired secret is a plain 401, so a client lagging behind a rotation cannot
+   * take the new key down with it.
+   */
+  readonly detectsReuse?: true
   /**
    * False for the seed-004 compatibility surface, whose documented bodies are bare objects
    * and arrays; everything else is wrapped in `{ data, meta }` or the list envelope.

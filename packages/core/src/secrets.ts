@@ -11,6 +11,7 @@ export type KeyPurpose =
   | 'idempotency-encryption/v1'
   | 'idempotency-fingerprint/v1'
   | 'totp-encryption/v1'
+  | 'counter-key/v1'
 
 /** The master secret must carry at least 256 bits. */
 export const MIN_SECRET_BYTES = 32

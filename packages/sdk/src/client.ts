@@ -137,8 +137,12 @@ export class Brandwave {
     /** Ends every other session. @example await bw.auth.changePassword({ currentPassword, newPassword }) */
     changePassword(params: BodyOf<'changePassword'>, options?: RequestOptions): Promise<ResponseOf<'changePassword'>>
     readonly twoFactor: {
-      /** @example const { data } = await bw.auth.twoFactor.setup(); showQrCode(data.otpauthUrl) */
-      setup(options?: RequestOptions): Promise<ResponseOf<'setUpTwoFactor'>>
+      /**
+       * Starts enrolment; `currentPassword` is needed unless the session signed in within 10 minutes.
+       *
+       * @example const { data } = await bw.auth.twoFactor.setup({ currentPassword }); showQrCode(data.otpauthUrl)
+       */
+      setup(params?: BodyOf<'setUpTwoFactor'>, options?: RequestOptions): Promise<ResponseOf<'setUpTwoFactor'>>
       /** @example const { data } = await bw.auth.twoFactor.enable({ code: '123456' }); show(data.recoveryCodes) */
       enable(params: BodyOf<'enableTwoFactor'>, options?: RequestOptions): Promise<ResponseOf<'enableTwoFactor'>>
       /** @example await bw.auth.twoFactor.disable({ code: '123456' }) */
@@ -216,7 +220,7 @@ export class Brandwave {
       signup: (params, options) => transport.call('signup', { body: params }, options),
       changePassword: (params, options) => transport.call('changePassword', { body: params }, options),
       twoFactor: {
-        setup: (options) => transport.call('setUpTwoFactor', {}, options),
+        setup: (params, options) => transport.call('setUpTwoFactor', { body: params ?? {} }, options),
         enable: (params, options) => transport.call('enableTwoFactor', { body: params }, options),
         disable: (params, options) => transport.call('disableTwoFactor', { body: params }, options),
       },

@@ -1,12 +1,12 @@
 import { ApiError, createScopeCatalog, tokenScanPattern } from '@brandwave/core'
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { Authenticator, type CredentialEntry } from './auth/authenticator.js'
 import { inMemoryCounters, requestRateLimiter, type CounterStoreFactory } from './auth/counters.js'
 import { SessionTokens } from './auth/session-tokens.js'
 import { UsageRecorder } from './auth/usage-recorder.js'
 import { localAccessVersion, unknowableAccessVersion, type AccessVersion } from './auth/access-version.js'
 import { VerificationCache } from './auth/verification-cache.js'
-import { createMetrics, type Metrics } from './metrics.js'
+import { createMetrics } from './metrics.js'
 import type { RedisHandle } from './redis/connection.js'
 import { RedisAccessVersion } from './redis/access-version.js'
 import { redisCounters } from './redis/counters.js'
@@ -19,6 +19,7 @@ import { sendError, sendRawError, STANDARD_HEADERS, writeSocketError } from './h
 import { applyCorsPolicy } from './http/cors.js'
 import { Idempotency } from './http/idempotency.js'
 import { acceptJsonBodiesOnly } from './http/json-body.js'
+import { OneLinePerRequest } from './http/request-log.js'
 import { registerOpenApi } from './http/openapi.js'
 import { registerOperation } from './http/register-operation.js'
 import { validatorCompiler } from './http/validation.js'
@@ -69,34 +70,6 @@ declare module 'fastify' {
     idempotency: Idempotency
   }
 }
-
-/**
- * One log line per request, after it completes: the path without the query string, and
- * with anything shaped like a token masked (someone will paste one into a URL).
- */
-class OneLinePerRequest extends LogController {
-  constructor(
-    private readonly tokenPattern: RegExp,
-    private readonly metrics: Metrics,
-  ) {
-    super({ requestIdLogLabel: 'requestId' })
-  }
-
-  override incomingRequest(): void {}
-
-  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    // The route pattern, never the path: paths hold ids (and, misused, tokens).
-    this.metrics.requests.inc({ method: request.method, route: request.routeOptions.url ?? 'unknown', status: reply.statusCode })
-    if (!error && !INFO_ENABLED.has(reply.log.level)) return
-    const path = (request.url.split('?', 1)[0] ?? '').replace(this.tokenPattern, (token) => `${token.slice(0, token.indexOf('_', token.indexOf('_') + 1) + 1)}[redacted]`)
-    const line = { method: request.method, path: path.replace(JWT_IN_PATH, '[redacted]'), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }
-    if (error) reply.log.error({ ...line, err: error }, 'request failed')
-    else reply.log.info(line, 'request')
-  }
-}
-
-const INFO_ENABLED = new Set(['trace', 'debug', 'info'])
-const JWT_IN_PATH = /eyJ[\w-]+\.[\w-]+\.[\w-]*/g
 
 /** A hop count trusts that many proxies in front of us (proxy-addr's semantics). */
 function trustProxyOption(setting: Config['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
@@ -196,10 +169,20 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
     clock,
     onStorageLookup: (kind) => metrics.storageLookups.inc({ kind }),
     onOutcome: (code) => metrics.authentications.inc({ code }),
+    onRetiredSecret: async (credential, ip) => {
+      try {
+        await services.credentials.revokeFamilyOnReuse(credential, { requestId: null, ip, userAgent: null })
+      } catch (error) {
+        app.log.error({ err: error, credentialId: credential.id }, 'could not revoke the family of a retired credential that was presented')
+        throw error
+      }
+    },
   })
   metrics.sources.cacheSizes = () => ({ credential: credentialCache.size, session: sessionCache.size })
   metrics.sources.redisUp = () => deps.redis?.client.status === 'ready'
-  const idempotency = new Idempotency(database.db, { encryption: keys.idempotencyEncryption, fingerprint: keys.idempotencyFingerprint }, clock)
+  const idempotency = new Idempotency(database.db, { encryption: keys.idempotencyEncryption, fingerprint: keys.idempotencyFingerprint }, clock, (sessionId) =>
+    services.sessions.isLive(sessionId),
+  )
   idempotency.startSweeping(IDEMPOTENCY_SWEEP_INTERVAL_MS, (error) => app.log.error({ err: error }, 'idempotency sweep failed; will retry'))
   app.addHook('onClose', (_instance, done) => {
     idempotency.stopSweeping()

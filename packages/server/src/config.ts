@@ -41,8 +41,13 @@ export interface Config {
   readonly trustProxy: boolean | number | readonly string[]
   /** Requests per minute for a credential or session that has no limit of its own. */
   readonly defaultRateLimitPerMinute: number
-  /** Failed sign-ins allowed per account and per client address in `loginThrottle.windowSeconds`. */
-  readonly loginThrottle: { readonly perAccount: number; readonly perIp: number; readonly windowSeconds: number }
+  /**
+   * Failed sign-ins allowed in `loginThrottle.windowSeconds`: per account from one address,
+   * per address across accounts, and per account from everywhere before it is guarded.
+   */
+  readonly loginThrottle: { readonly perAccount: number; readonly perIp: number; readonly perAccountTotal: number; readonly windowSeconds: number }
+  /** Sign-ups allowed per client address in `signupThrottle.windowSeconds`. */
+  readonly signupThrottle: { readonly perIp: number; readonly windowSeconds: number }
   /** Shown as the issuer in authenticator apps. */
   readonly totpIssuer: string
   /** How often `lastUsedAt` / `lastUsedIp` are written, batched, off the request path. */
@@ -134,7 +139,12 @@ export function loadConfig(env: Environment, cwd = process.cwd()): Config {
     loginThrottle: {
       perAccount: integer('BRANDWAVE_LOGIN_FAILURES_PER_ACCOUNT', 5, 1, 1000),
       perIp: integer('BRANDWAVE_LOGIN_FAILURES_PER_IP', 30, 1, 100_000),
+      perAccountTotal: integer('BRANDWAVE_LOGIN_FAILURES_PER_ACCOUNT_TOTAL', 20, 1, 100_000),
       windowSeconds: integer('BRANDWAVE_LOGIN_THROTTLE_SECONDS', 900, 1, 86_400),
+    },
+    signupThrottle: {
+      perIp: integer('BRANDWAVE_SIGNUPS_PER_IP', 10, 1, 100_000),
+      windowSeconds: integer('BRANDWAVE_SIGNUP_THROTTLE_SECONDS', 3600, 1, 86_400),
     },
     totpIssuer: text('BRANDWAVE_TOTP_ISSUER') ?? 'Brandwave',
     usageFlushIntervalMs: integer('BRANDWAVE_USAGE_FLUSH_MS', 5000, 100, 600_000),

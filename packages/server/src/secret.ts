@@ -11,6 +11,8 @@ export interface DerivedKeys {
   readonly idempotencyEncryption: Buffer
   readonly idempotencyFingerprint: Buffer
   readonly totpEncryption: Buffer
+  /** Keys shared counters (sign-in throttles) by a keyed hash, never by an email. */
+  readonly counterKey: Buffer
 }
 
 export function deriveKeys(masterSecret: Uint8Array): DerivedKeys {
@@ -21,6 +23,7 @@ export function deriveKeys(masterSecret: Uint8Array): DerivedKeys {
     idempotencyEncryption: key('idempotency-encryption/v1'),
     idempotencyFingerprint: key('idempotency-fingerprint/v1'),
     totpEncryption: key('totp-encryption/v1'),
+    counterKey: key('counter-key/v1'),
   }
 }
 

@@ -79,6 +79,7 @@ export const resetAccountToken = defineOperation({
   tag,
   authentication: 'any',
   scope: 'api_keys:workflow',
+  detectsReuse: true,
   params: AccountTokenParams,
   body: NoBody,
   bodyOptional: true,

@@ -3,16 +3,18 @@ import {
   DisableTwoFactorBody,
   EnableTwoFactorBody,
   LoginBody,
+  LogoutBody,
   LogoutResult,
   PasswordChangeBody,
   RecoveryCodes,
   RefreshBody,
   SignupBody,
+  SetUpTwoFactorBody,
   SignupResult,
   TokenPair,
   TwoFactorSetup,
 } from '../auth.js'
-import { Data, NoBody } from '../common.js'
+import { Data } from '../common.js'
 import { defineOperation } from '../operation.js'
 
 const tag = 'Authentication'
@@ -48,13 +50,14 @@ export const logout = defineOperation({
   method: 'POST',
   path: '/v1/auth/logout',
   summary: 'End the current session',
-  description: 'The access token and refresh token of this session stop working on the very next request.',
+  description:
+    'The access token and refresh token of this session stop working on the very next request. Send the access token, or the session’s `refreshToken` in the body (which works after the access token expired), or both.',
   tag,
-  authentication: 'session',
-  body: NoBody,
+  authentication: 'optional-session',
+  body: LogoutBody,
   bodyOptional: true,
   responses: { 200: Data(LogoutResult) },
-  errors: [],
+  errors: ['unauthorized'],
 })
 
 export const signup = defineOperation({
@@ -88,13 +91,15 @@ export const setUpTwoFactor = defineOperation({
   method: 'POST',
   path: '/v1/auth/2fa/setup',
   summary: 'Start enrolling a TOTP authenticator',
-  description: 'Returns a new secret and its `otpauth://` URI (issuer Brandwave, account your email). Nothing changes at sign-in until `/v1/auth/2fa/enable` confirms a code.',
+  description:
+    'Returns a new secret and its `otpauth://` URI (issuer Brandwave, account your email). Nothing changes at sign-in until `/v1/auth/2fa/enable` confirms a code. ' +
+    'Needs a sign-in from the last 10 minutes, or `currentPassword`.',
   tag,
   authentication: 'session',
-  body: NoBody,
+  body: SetUpTwoFactorBody,
   bodyOptional: true,
   responses: { 200: Data(TwoFactorSetup) },
-  errors: ['conflict'],
+  errors: ['validation_failed', 'conflict', 'rate_limited'],
 })
 
 export const enableTwoFactor = defineOperation({
@@ -102,12 +107,14 @@ export const enableTwoFactor = defineOperation({
   method: 'POST',
   path: '/v1/auth/2fa/enable',
   summary: 'Turn on two-factor authentication',
-  description: 'Confirms a code from the authenticator set up with `/v1/auth/2fa/setup`, turns 2FA on, and returns ten one-time recovery codes (shown only here).',
+  description:
+    'Confirms a code from the authenticator set up with `/v1/auth/2fa/setup`, turns 2FA on, and returns ten one-time recovery codes (shown only here). ' +
+    'Needs a sign-in from the last 10 minutes, or `currentPassword`.',
   tag,
   authentication: 'session',
   body: EnableTwoFactorBody,
   responses: { 200: Data(RecoveryCodes) },
-  errors: ['validation_failed', 'conflict'],
+  errors: ['validation_failed', 'conflict', 'rate_limited'],
 })
 
 export const disableTwoFactor = defineOperation({

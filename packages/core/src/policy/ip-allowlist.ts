@@ -57,15 +57,21 @@ export function normalizeIpRange(text: string): string | null {
 }
 
 /**
- * Parses a client address as seen on a socket or in `X-Forwarded-For`, unwrapping
- * IPv4-mapped IPv6 (`::ffff:203.0.113.7`) so it matches IPv4 ranges.
+ * Parses a client address as seen on a socket, in `X-Forwarded-For` or sent to
+ * `POST /v1/keys/verify`, unwrapping IPv4-mapped IPv6 (`::ffff:203.0.113.7`) so it matches
+ * IPv4 ranges. The same strict reading as allowlist entries: IPv4 only in four-part decimal
+ * (`010.0.0.1` would otherwise be read as octal 8.0.0.1, and `167772161` as 10.0.0.1), so an
+ * address means what it shows wherever it is read.
  *
  * @example
  * parseClientIp('::ffff:10.0.0.1')?.toString() // '10.0.0.1'
+ * parseClientIp('010.0.0.1') // null
  */
 export function parseClientIp(text: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
-  if (!ipaddr.isValid(text)) return null
-  return ipaddr.process(text)
+  if (text.length > 64) return null
+  const address = parseAddress(text)
+  if (address instanceof ipaddr.IPv6 && address.isIPv4MappedAddress()) return address.toIPv4Address()
+  return address
 }
 
 /**

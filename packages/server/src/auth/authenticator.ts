@@ -15,6 +15,7 @@ import {
   type ScopeCatalog,
   type TokenKind,
 } from '@brandwave/core'
+import { LRUCache } from 'lru-cache'
 import type { Clock } from '../clock.js'
 import type { CredentialRecord, CredentialRepository } from '../storage/credentials.js'
 import type { SessionForAuthentication, SessionRepository } from '../storage/sessions.js'
@@ -54,6 +55,8 @@ export interface VerifyOptions {
   readonly requiredScopes: readonly Scope[]
   /** Only credentials of this organization are found (`POST /v1/keys/verify`). */
   readonly organizationId?: string
+  /** A retired secret presented here is reuse (see `Operation.detectsReuse`): report it. */
+  readonly detectReuse?: boolean
 }
 
 /**
@@ -87,6 +90,12 @@ export interface AuthenticatorDependencies {
   readonly onStorageLookup?: (kind: 'credential' | 'session') => void
   /** Told of every outcome (metrics). */
   readonly onOutcome?: (code: VerificationCode) => void
+  /**
+   * A retired secret (rotated, then revoked or past its grace period) was presented where
+   * that means reuse (`VerifyOptions.detectReuse`). Awaited before the refusal is answered,
+   * so the family is revoked by the time the caller hears back.
+   */
+  readonly onRetiredSecret?: (credential: CredentialRecord, ip: string | null) => Promise<void>
 }
 
 const CREDENTIAL_KINDS: readonly TokenKind[] = ['live', 'test']
@@ -102,6 +111,8 @@ const denied = (code: Denied['code']): Denied => ({ valid: false, code, principa
  */
 export class Authenticator {
   private lookups = 0
+  /** Families this process already answered a retired secret for: a flood of one retired key costs one write. */
+  private readonly reportedFamilies = new LRUCache<string, true>({ max: 10_000 })
 
   constructor(private readonly deps: AuthenticatorDependencies) {}
 
@@ -159,7 +170,7 @@ export class Authenticator {
     return { version: await this.deps.accessVersion.read(), counted }
   }
 
-  private async findCredential(token: string, now: number, { ip, organizationId }: VerifyOptions): Promise<{ principal: CredentialPrincipal; counted: Promise<RateLimitCount> } | Denied> {
+  private async findCredential(token: string, now: number, { ip, organizationId, detectReuse }: VerifyOptions): Promise<{ principal: CredentialPrincipal; counted: Promise<RateLimitCount> } | Denied> {
     const parsed = parseToken(token, this.deps.tokenPrefix, CREDENTIAL_KINDS)
     if (!parsed.ok) return denied('MALFORMED')
 
@@ -183,13 +194,24 @@ export class Authenticator {
     // Another organization's key does not exist, as far as this caller can tell: checked
     // before anything that would reveal its state.
     if (organizationId !== undefined && entry.principal.organizationId !== organizationId) return denied('NOT_FOUND')
-    if (entry.revoked) return denied('REVOKED')
-    if (entry.expiresAtMs !== null && entry.expiresAtMs <= now) return denied('EXPIRED')
+    const expired = entry.expiresAtMs !== null && entry.expiresAtMs <= now
+    if (entry.revoked || expired) {
+      if (detectReuse === true && entry.principal.credential.rotatedToId !== null) await this.retiredSecretPresented(entry.principal.credential, ip)
+      return denied(entry.revoked ? 'REVOKED' : 'EXPIRED')
+    }
     // A PAT whose owner left the organization is dead, even before the removal revoked it.
     if (entry.ownerGone) return denied('REVOKED')
     if (entry.allowlist !== null && !ipAllowed(ip === null ? null : parseClientIp(ip), entry.allowlist)) return denied('IP_NOT_ALLOWED')
     // Counted under the credential's id: the same whether the candidate was current or not.
     return { principal: entry.principal, counted: counted ?? this.deps.rateLimiter.count(entry.principal.rateLimit.key) }
+  }
+
+  private async retiredSecretPresented(credential: CredentialRecord, ip: string | null): Promise<void> {
+    const report = this.deps.onRetiredSecret
+    if (report === undefined || this.reportedFamilies.has(credential.familyId)) return
+    this.reportedFamilies.set(credential.familyId, true)
+    // The presented secret is refused either way; a failed report is tried again next time.
+    await report(credential, ip).catch(() => this.reportedFamilies.delete(credential.familyId))
   }
 
   private credentialEntry(row: { credential: CredentialRecord; ownerRole: Role | null; ownerName: string | null }): CredentialEntry {

@@ -51,7 +51,7 @@ function refusal(verification: Verification, scope: string | undefined): ErrorRe
 }
 
 function kindRefusal(mode: Authentication, principal: RequestPrincipal): ErrorResponse | null {
-  if (mode === 'session' && principal.kind !== 'session') return SESSION_ONLY
+  if ((mode === 'session' || mode === 'optional-session') && principal.kind !== 'session') return SESSION_ONLY
   if (mode === 'user' && principal.kind === 'credential' && principal.userId === null) {
     return USER_ONLY
   }
@@ -66,11 +66,16 @@ function kindRefusal(mode: Authentication, principal: RequestPrincipal): ErrorRe
  * passed to the error handler: a flood of bad tokens should cost little more than a health check.
  */
 export function authenticationHook(authenticator: Authenticator, operation: Operation): onRequestHookHandler {
-  const options = { requiredScopes: operation.scope === undefined ? [] : [operation.scope] }
+  const options = { requiredScopes: operation.scope === undefined ? [] : [operation.scope], detectReuse: operation.detectsReuse === true }
+  const optional = operation.authentication === 'optional-session'
   return (request, reply, done) => {
     const presented = presentedCredential(request.headers)
     switch (presented.kind) {
       case 'none':
+        if (optional) {
+          done()
+          return
+        }
         sendError(reply, request.id, NO_CREDENTIAL)
         return
       case 'unsupported_scheme':
@@ -82,9 +87,14 @@ export function authenticationHook(authenticator: Authenticator, operation: Oper
       case 'token':
         break
     }
-    authenticator.verify(presented.token, { ip: request.ip, requiredScopes: options.requiredScopes }).then(
+    authenticator.verify(presented.token, { ip: request.ip, ...options }).then(
       (verification) => {
         if (verification.rateLimit !== null) setRateLimitHeaders(reply, verification.rateLimit)
+        // An expired or ended session is no session: the handler may still act on the body.
+        if (optional && verification.principal === null) {
+          done()
+          return
+        }
         const refused = verification.valid ? kindRefusal(operation.authentication, verification.principal) : refusal(verification, operation.scope)
         if (refused !== null) {
           sendError(reply, request.id, refused)

@@ -48,6 +48,11 @@ const hostileString = fc.oneof(
     '0000-01-01T00:00:00Z',
     '9999-12-31T23:59:59.999999999+14:00',
     '1e309',
+    // Shapes that once made unanchored token patterns quadratic (a JWT-like `eyJ` run, a token prefix run).
+    'eyJ'.repeat(1500),
+    `${'eyJ'.repeat(400)}.${'eyJ'.repeat(400)}.`,
+    'bw_live_'.repeat(500),
+    'name\u202Etxt.exe',
   ),
 )
 const hostileKey = fc.oneof(fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', '', ' '), fc.string({ maxLength: 12 }))

@@ -12,10 +12,11 @@ export const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000
 /**
  * Without a credential (sign-in, refresh, signup) there is no caller to scope a key to, so
  * the request itself is the scope: only an identical request, which carries the same
- * password or refresh token, sees the replay. The window is short: it exists for a client
- * retrying a response it lost, and a replayed refresh must not outlive that need.
+ * password or refresh token, sees the replay. It exists for a client retrying a response it
+ * lost, and no longer: within a minute, once, and never after the session it started ended —
+ * a copy of the request in a proxy log must not be a way into a live session.
  */
-const ANONYMOUS_IDEMPOTENCY_WINDOW_MS = 10 * 60 * 1000
+const ANONYMOUS_IDEMPOTENCY_WINDOW_MS = 60 * 1000
 /** A claim older than this whose request never finished belonged to a process that died. */
 const ABANDONED_AFTER_MS = 60_000
 const KEY_PATTERN = /^[\x20-\x7E]{1,255}$/
@@ -23,13 +24,17 @@ const KEY_PATTERN = /^[\x20-\x7E]{1,255}$/
 declare module 'fastify' {
   interface FastifyRequest {
     /** Set when this request holds an Idempotency-Key claim its response must complete. */
-    idempotencyClaim: { principalKey: string; key: string; owner: string } | null
+    idempotencyClaim: { principalKey: string; key: string; owner: string; sessionId: string | null } | null
   }
 }
 
-/** Keys are scoped to the calling principal (SPEC §3): a user across their sessions, or one credential. */
+/**
+ * Keys are scoped to the calling principal (SPEC §3): one credential, or one session. A
+ * session, not its user: another session of the same user (or a thief's) must neither
+ * replay this one's responses — recovery codes, a logout — nor be refused by its keys.
+ */
 function principalKeyOf(principal: RequestPrincipal): string {
-  return principal.kind === 'session' ? `user:${principal.userId}:${principal.organizationId}` : `credential:${principal.credential.id}`
+  return principal.kind === 'session' ? `session:${principal.sessionId}` : `credential:${principal.credential.id}`
 }
 
 /** JSON with object keys sorted, so `{"a":1,"b":2}` and `{"b":2,"a":1}` are one request. */
@@ -84,7 +89,14 @@ export class Idempotency {
     private readonly db: Kysely<Database>,
     private readonly keys: { readonly encryption: Buffer; readonly fingerprint: Buffer },
     private readonly clock: Clock,
+    /** Whether a session is still live: a response bound to one that ended is not replayed. */
+    private readonly sessionLive: (sessionId: string) => Promise<boolean>,
   ) {}
+
+  /** Ties the response of the request holding `claim` to a session (sign-in, refresh). */
+  static bindToSession(request: FastifyRequest, sessionId: string): void {
+    if (request.idempotencyClaim !== null) request.idempotencyClaim.sessionId = sessionId
+  }
 
   /** Runs after authentication and validation, before the handler. */
   readonly preHandler: preHandlerAsyncHookHandler = async (request, reply) => {
@@ -97,10 +109,23 @@ export class Idempotency {
     const ledger = idempotencyRepository(this.db)
     const owner = randomUUID()
     const claim = { principalKey, key, requestHash: hash, owner, now: isoAt(now), expiresAt: isoAt(now + window) }
-
-    if ((await ledger.claim(claim)) || (await ledger.takeOver({ ...claim, abandonedBefore: isoAt(now - ABANDONED_AFTER_MS) }))) {
-      request.idempotencyClaim = { principalKey, key, owner }
-      return
+    const claimed = async () => {
+      if ((await ledger.claim(claim)) || (await ledger.takeOver({ ...claim, abandonedBefore: isoAt(now - ABANDONED_AFTER_MS) }))) {
+        request.idempotencyClaim = { principalKey, key, owner, sessionId: null }
+        return true
+      }
+      return false
+    }
+    if (await claimed()) return
+    if (principal === null) {
+      // Replayed once: the entry leaves the ledger as it is replayed, and the next identical
+      // request runs for real (a used refresh token is then reuse, a used code refused).
+      const entry = await ledger.consume(principalKey, key, hash, isoAt(now))
+      if (entry !== undefined && entry.status !== null && entry.response !== null && (entry.session_id === null || (await this.sessionLive(entry.session_id)))) {
+        return this.replay(reply, entry.status, open(this.keys.encryption, entry.response, `${principalKey}\n${key}`))
+      }
+      if (await claimed()) return
+      throw new ApiError('idempotency_in_progress')
     }
     const existing = await ledger.find(principalKey, key)
     if (existing === undefined) {
@@ -132,7 +157,7 @@ export class Idempotency {
       await ledger.release(claim.principalKey, claim.key, claim.owner)
       return payload
     }
-    await ledger.complete(claim.principalKey, claim.key, claim.owner, reply.statusCode, seal(this.keys.encryption, body, `${claim.principalKey}\n${claim.key}`))
+    await ledger.complete(claim.principalKey, claim.key, claim.owner, reply.statusCode, seal(this.keys.encryption, body, `${claim.principalKey}\n${claim.key}`), claim.sessionId)
     return payload
   }
 

@@ -40,7 +40,10 @@ const CREDENTIAL_PARAMETER_NAMES = new Set([
   'access_token', 'accesstoken', 'token', 'api_key', 'apikey', 'api-key', 'x-api-key', 'api_token', 'apitoken',
   'api-token', 'refresh_token', 'authorization', 'bearer', 'key', 'secret', 'password',
 ])
-const JWT_LIKE = /eyJ[\w-]{8,}\.[\w-]{8,}\./
+// Anchored so that it can only start where a token could (not inside a run of word
+// characters): a hostile `eyJeyJeyJ…` would otherwise be rescanned from each of its thousands
+// of `eyJ`s, quadratic in the length of the query string; this way it stays linear.
+const JWT_LIKE = /(?<![\w-])eyJ[\w-]{8,}\.[\w-]{8,}\./
 
 /**
  * The query parameter that carries a credential, if any: a credential-like name, or a

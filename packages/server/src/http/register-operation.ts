@@ -6,10 +6,16 @@ import type { Authenticator } from '../auth/authenticator.js'
 import type { RequestPrincipal, SessionPrincipal } from '../auth/principal.js'
 import type { RequestContext } from '../services/audit.js'
 import { authenticationHook } from './authentication-hook.js'
-import type { Idempotency } from './idempotency.js'
+import { Idempotency } from './idempotency.js'
 
 type StaticOf<T, Fallback> = T extends TSchema ? Static<T> : Fallback
-type PrincipalFor<O extends Operation> = O['authentication'] extends 'none' ? null : O['authentication'] extends 'session' ? SessionPrincipal : RequestPrincipal
+type PrincipalFor<O extends Operation> = O['authentication'] extends 'none'
+  ? null
+  : O['authentication'] extends 'session'
+    ? SessionPrincipal
+    : O['authentication'] extends 'optional-session'
+      ? SessionPrincipal | null
+      : RequestPrincipal
 
 /** Everything a handler gets, typed from its operation's schemas; no HTTP objects. */
 export interface OperationContext<O extends Operation> {
@@ -19,6 +25,8 @@ export interface OperationContext<O extends Operation> {
   readonly principal: PrincipalFor<O>
   /** Request id, client address and user agent, for the audit log and session records. */
   readonly request: RequestContext
+  /** Ties an idempotent replay of this response to a session: never replayed once it ended. */
+  readonly bindReplayToSession: (sessionId: string) => void
 }
 
 type SuccessStatus<O extends Operation> = Extract<keyof O['responses'], number>
@@ -39,6 +47,7 @@ const AUTHENTICATED_ERRORS: readonly ErrorCode[] = ['unauthorized', 'forbidden',
 const SECURITY = {
   none: [],
   session: [{ bearer: [] }],
+  'optional-session': [{}, { bearer: [] }],
   user: [{ bearer: [] }, { apiKey: [] }, { apiToken: [] }],
   any: [{ bearer: [] }, { apiKey: [] }, { apiToken: [] }],
 } as const
@@ -91,6 +100,7 @@ export function registerOperation<O extends Operation>(app: FastifyInstance, ope
         query: request.query,
         principal: request.principal,
         request: { requestId: request.id, ip: request.ip, userAgent: request.headers['user-agent'] ?? null },
+        bindReplayToSession: (sessionId: string) => Idempotency.bindToSession(request, sessionId),
       } as OperationContext<O>
       const result = await handler(context)
       reply.code(result.status)

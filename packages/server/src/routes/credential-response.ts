@@ -1,8 +1,15 @@
 import { credentialStatus } from '@brandwave/core'
-import type { CreatedCredential, Credential } from '@brandwave/contract'
+import { REVOCATION_REASONS, type CreatedCredential, type Credential } from '@brandwave/contract'
 import type { Static } from 'typebox'
 import type { IssuedCredential } from '../services/credentials.js'
 import type { CredentialRecord } from '../storage/credentials.js'
+
+/** Stored reasons as the API names them; rows written before the names settled are read alike. */
+function revocationReason(stored: string | null): Static<typeof Credential>['revocationReason'] {
+  if (stored === null) return null
+  if (stored === 'family_reuse_detected') return 'reuse_detected'
+  return (REVOCATION_REASONS as readonly string[]).includes(stored) ? (stored as (typeof REVOCATION_REASONS)[number]) : 'revoked'
+}
 
 /** A stored credential as every endpoint shows it (SPEC §5): never the secret or its hash. */
 export function credentialResponse(record: CredentialRecord, now: number): Static<typeof Credential> {
@@ -22,6 +29,7 @@ export function credentialResponse(record: CredentialRecord, now: number): Stati
     lastUsedAt: record.lastUsedAt,
     lastUsedIp: record.lastUsedIp,
     revokedAt: record.revokedAt,
+    revocationReason: revocationReason(record.revokedReason),
     rotatedToId: record.rotatedToId,
     status: credentialStatus(
       { expiresAt: record.expiresAt === null ? null : Date.parse(record.expiresAt), revokedAt: record.revokedAt === null ? null : Date.parse(record.revokedAt) },

@@ -38,6 +38,7 @@ describe.runIf(scaleOut && built)('several instances on PostgreSQL and Redis', (
       BRANDWAVE_ADMIN_EMAIL: ADMIN.email,
       BRANDWAVE_ADMIN_PASSWORD: ADMIN.password,
       BRANDWAVE_SIGNUP: 'open',
+      BRANDWAVE_SIGNUPS_PER_IP: '100000',
     }
     ;[a, b] = await Promise.all([startInstance(env), startInstance(env)])
     admin = await signIn(a.url, ADMIN)

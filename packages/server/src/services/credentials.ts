@@ -20,7 +20,7 @@ import { isoAt, type Clock } from '../clock.js'
 import { newId } from '../ids.js'
 import { credentialRepository, type CredentialOwner, type CredentialPage, type CredentialRecord } from '../storage/credentials.js'
 import type { Database } from '../storage/schema.js'
-import { auditActorOf, type AuditLog, type AuditTarget, type RequestContext } from './audit.js'
+import { ANONYMOUS, auditActorOf, type AuditLog, type AuditTarget, type RequestContext } from './audit.js'
 import { checkGrantableScopes, normalizeAllowedIps, parseExpiry } from './credential-input.js'
 
 export type CredentialType = 'personal_access_token' | 'api_key'
@@ -266,7 +266,13 @@ export class CredentialService {
       ...(allowedIps !== undefined && { allowedIps }),
       ...(input.rateLimit !== undefined && { rateLimitPerMinute: input.rateLimit?.requestsPerMinute ?? null }),
     }
-    this.checkReach(principal, changes)
+    // The credential as it will be: lifting an allowlist or raising a limit is judged on the
+    // result, so a narrow key cannot loosen a stronger one it could never have created.
+    this.checkAuthorityOver(principal, current, {
+      expiresAt: current.expiresAt,
+      allowedIps: changes.allowedIps !== undefined ? changes.allowedIps : current.allowedIps,
+      rateLimitPerMinute: changes.rateLimitPerMinute !== undefined ? changes.rateLimitPerMinute : current.rateLimitPerMinute,
+    })
     await this.deps.db.transaction().execute(async (trx) => {
       await credentialRepository(trx).update(id, changes, isoAt(this.deps.clock.now()))
       await this.audit(trx, principal, 'credential.updated', current, context, { changes, ...(changes.name !== undefined && { previousName: current.name }) })
@@ -274,6 +280,18 @@ export class CredentialService {
     // A narrower allowlist or a lower limit must apply from the next request on.
     await this.deps.accessVersion.bump()
     return this.get(principal, type, id)
+  }
+
+  /**
+   * A caller may reshape or re-issue a credential only if it could have created the result:
+   * it holds every scope the credential carries, and the credential's lifetime, allowlist
+   * and rate limit stay within its own reach. Otherwise a narrow key could rotate a wide one
+   * and walk away with its powers, or lift the allowlist of a key it could never have made.
+   */
+  private checkAuthorityOver(principal: Principal, target: CredentialRecord, result: Required<Limits>): void {
+    const scopes = target.scopes ?? [...(principal.role === null ? this.deps.catalog.all : this.deps.catalog.roleScopes(principal.role))]
+    checkGrantableScopes(scopes, this.deps.catalog, principal.scopes, '/id')
+    this.checkReach(principal, result)
   }
 
   /** Revokes now and for good; revoking a revoked credential returns it unchanged. */
@@ -301,20 +319,13 @@ export class CredentialService {
     const owner = this.ownerFor(principal, type)
     const expiresAt = input.expiresAt === undefined ? old.expiresAt : parseExpiry(input.expiresAt, now, '/expiresAt')
 
-    // Rotating hands out a fresh secret with the old scopes: the rotator must hold them all,
-    // or a narrow token could rotate a wide one and walk away with its powers. Checked before
-    // reuse detection too: revoking a family takes the same authority as rotating it.
-    const successorScopes = old.scopes ?? [...(principal.role === null ? this.deps.catalog.all : this.deps.catalog.roleScopes(principal.role))]
-    checkGrantableScopes(successorScopes, this.deps.catalog, principal.scopes, '/id')
-    this.checkReach(principal, { expiresAt, allowedIps: old.allowedIps, rateLimitPerMinute: old.rateLimitPerMinute })
+    // Rotating hands out a fresh secret with the old scopes and limits.
+    this.checkAuthorityOver(principal, old, { expiresAt, allowedIps: old.allowedIps, rateLimitPerMinute: old.rateLimitPerMinute })
 
     const expired = old.expiresAt !== null && Date.parse(old.expiresAt) <= now
-    // Retired: replaced, and no longer usable (revoked at once, or its grace period over).
-    // Presenting it again is what a stolen copy would do (GitLab's reuse detection).
-    if (old.rotatedToId !== null && (old.revokedAt !== null || expired)) {
-      await this.revokeFamily(principal, old, context)
-      throw new ApiError('conflict', 'This credential was already rotated and retired; its whole rotation family has been revoked as a precaution.')
-    }
+    // Naming a rotated credential by id is a plain conflict (a retried request whose
+    // response was lost looks exactly like this): reuse is detected when a retired *secret*
+    // comes back, by the authenticator (`revokeFamilyOnReuse`).
     if (old.rotatedToId !== null) throw new ApiError('conflict', 'This credential was already rotated; rotate its successor instead.')
     if (old.revokedAt !== null) throw new ApiError('conflict', 'A revoked credential cannot be rotated.')
     if (expired) throw new ApiError('conflict', 'An expired credential cannot be rotated.')
@@ -350,11 +361,31 @@ export class CredentialService {
     return issued
   }
 
-  private async revokeFamily(principal: Principal, presented: CredentialRecord, context: RequestContext): Promise<void> {
-    await this.deps.db.transaction().execute(async (trx) => {
-      const revoked = await credentialRepository(trx).revokeFamily(presented.familyId, isoAt(this.deps.clock.now()), 'family_reuse_detected')
-      await this.audit(trx, principal, 'credential.family_revoked', presented, context, { familyId: presented.familyId, revokedCount: revoked })
+  /**
+   * A retired secret (rotated, and revoked or past its grace period) was presented: someone
+   * still holds a copy of it after it was replaced, so the whole family is revoked, the
+   * successor included (GitLab's token-family reuse detection). Returns how many it revoked;
+   * a family already revoked is left alone and not audited again.
+   */
+  async revokeFamilyOnReuse(presented: CredentialRecord, context: RequestContext): Promise<number> {
+    const revoked = await this.deps.db.transaction().execute(async (trx) => {
+      const count = await credentialRepository(trx).revokeFamily(presented.familyId, isoAt(this.deps.clock.now()), 'reuse_detected')
+      if (count > 0) {
+        await this.deps.audit.record(
+          trx,
+          {
+            organizationId: presented.organizationId,
+            action: 'credential.family_revoked',
+            actor: ANONYMOUS,
+            target: targetOf(presented),
+            details: { familyId: presented.familyId, revokedCount: count, reason: 'a retired secret was presented' },
+          },
+          context,
+        )
+      }
+      return count
     })
-    await this.deps.accessVersion.bump()
+    if (revoked > 0) await this.deps.accessVersion.bump()
+    return revoked
   }
 }

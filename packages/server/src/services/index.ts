@@ -1,7 +1,8 @@
+import { createHmac } from 'node:crypto'
 import type { ScopeCatalog } from '@brandwave/core'
 import type { Kysely } from 'kysely'
 import type { AccessVersion } from '../auth/access-version.js'
-import { LoginThrottle, type CounterStoreFactory } from '../auth/counters.js'
+import { LoginThrottle, SignupThrottle, type CounterStoreFactory } from '../auth/counters.js'
 import type { SessionTokens } from '../auth/session-tokens.js'
 import type { Clock } from '../clock.js'
 import type { Config } from '../config.js'
@@ -46,7 +47,7 @@ export interface Services {
 export function createServices(deps: ServiceDependencies): Services {
   const { config, database, keys, clock, catalog, accessVersion } = deps
   const audit = new AuditLog(clock)
-  const throttle = new LoginThrottle(deps.counters, config.loginThrottle)
+  const throttle = new LoginThrottle(deps.counters, config.loginThrottle, (account) => createHmac('sha256', keys.counterKey).update(account).digest('base64url'))
   const twoFactor = new TwoFactorService({
     throttle,
     db: database.db,
@@ -85,6 +86,7 @@ export function createServices(deps: ServiceDependencies): Services {
       signup: config.signup,
       audit,
       throttle,
+      signupThrottle: new SignupThrottle(deps.counters, config.signupThrottle),
       twoFactor,
     }),
     admins: new AdminService({ db: database.db, dialect: database.dialect, accessVersion, audit, clock }),

@@ -62,6 +62,9 @@ export class MemberService {
       const current = await organizations.findMember(principal.organizationId, userId)
       if (current === undefined) throw new ApiError('not_found', NOT_A_MEMBER)
       if (current.role === role) return current
+      // Unmaking an admin is as powerful as making one: a key that could not do the one
+      // cannot do the other.
+      if (current.role === 'company_admin') this.checkGrantable(principal, 'company_admin')
       if (current.role === 'company_admin' && (await organizations.countAdmins(principal.organizationId)) <= 1) {
         throw new ApiError('conflict', 'The last company_admin cannot be demoted; promote someone else first.')
       }
@@ -81,6 +84,7 @@ export class MemberService {
       await organizations.lockMemberships(this.deps.dialect, principal.organizationId)
       const current = await organizations.findMember(principal.organizationId, userId)
       if (current === undefined) throw new ApiError('not_found', NOT_A_MEMBER)
+      if (current.role === 'company_admin') this.checkGrantable(principal, 'company_admin')
       if (current.role === 'company_admin' && (await organizations.countAdmins(principal.organizationId)) <= 1) {
         throw new ApiError('conflict', 'The last company_admin cannot be removed.')
       }

@@ -10,11 +10,17 @@ import { newId } from '../ids.js'
 import { organizationRepository, type OrganizationRow, type UserRow } from '../storage/organizations.js'
 import type { Database } from '../storage/schema.js'
 import { sessionRepository } from '../storage/sessions.js'
-import type { LoginThrottle } from '../auth/counters.js'
+import type { LoginThrottle, SignupThrottle } from '../auth/counters.js'
 import { ANONYMOUS, type AuditActor, type AuditLog, type RequestContext } from './audit.js'
 import type { TwoFactorService } from './two-factor.js'
 
 export const REFRESH_TTL_SECONDS = 7 * 24 * 3600
+/** An address a user signed in from this recently passes the account guard (see `countAttempt`). */
+const FAMILIAR_ADDRESS_MS = 30 * 24 * 3600 * 1000
+
+function throttled(retryAfterSeconds: number): ApiError {
+  return new ApiError('rate_limited', 'Too many failed sign-ins; wait before trying again.', { headers: { 'retry-after': String(retryAfterSeconds) } })
+}
 
 export interface TokenPair {
   readonly accessToken: string
@@ -22,6 +28,11 @@ export interface TokenPair {
   readonly tokenType: 'Bearer'
   readonly expiresIn: number
   readonly refreshExpiresIn: number
+}
+
+/** A token pair with the session it belongs to (not part of the response: for binding replays to it). */
+export interface IssuedPair extends TokenPair {
+  readonly sessionId: string
 }
 
 export interface SessionServiceDependencies {
@@ -34,6 +45,7 @@ export interface SessionServiceDependencies {
   readonly signup: 'open' | 'closed'
   readonly audit: AuditLog
   readonly throttle: LoginThrottle
+  readonly signupThrottle: SignupThrottle
   readonly twoFactor: TwoFactorService
 }
 
@@ -41,26 +53,29 @@ export interface SessionServiceDependencies {
 export class SessionService {
   constructor(private readonly deps: SessionServiceDependencies) {}
 
-  async login(input: { email: string; password: string; twoFactorCode?: string; organizationId?: string }, context: RequestContext): Promise<TokenPair> {
+  async login(input: { email: string; password: string; twoFactorCode?: string; organizationId?: string }, context: RequestContext): Promise<IssuedPair> {
     const organizations = organizationRepository(this.deps.db)
     const email = input.email.trim().toLowerCase()
     const user = await organizations.findUserByEmail(email)
     const memberships = user === undefined ? [] : await organizations.membershipsOfUser(user.id)
-    const organizationIds = memberships.map((m) => m.organization_id)
+    // Sign-in events belong to the user, and to the organization they chose if they are in it:
+    // never to every organization the account is in.
+    const chosen = input.organizationId === undefined ? undefined : memberships.find((m) => m.organization_id === input.organizationId)
+    const eventOrganization = chosen?.organization_id ?? null
 
     // Counted before the password is looked at: concurrent guesses cannot all slip through,
     // and a refused attempt reveals nothing.
-    await this.countAttempt(email, user, organizationIds, context)
+    await this.countAttempt(email, user, eventOrganization, context, input.twoFactorCode !== undefined)
 
     // The same answer, after the same work, whether the email is unknown or the password wrong.
     const passwordOk = await verifyPassword(user?.password_hash ?? null, input.password)
     if (user === undefined || !passwordOk) {
-      await this.auditSignIn('auth.login_failed', user, organizationIds, { reason: user === undefined ? 'unknown_email' : 'wrong_password' }, context)
+      await this.auditSignIn('auth.login_failed', user, eventOrganization, { reason: user === undefined ? 'unknown_email' : 'wrong_password' }, context)
       throw new ApiError('invalid_credentials')
     }
 
     // With the password proven, the rest is not guessing: where to sign in, then 2FA.
-    const membership = input.organizationId === undefined ? memberships[0] : memberships.find((m) => m.organization_id === input.organizationId)
+    const membership = input.organizationId === undefined ? memberships[0] : chosen
     if (membership === undefined) {
       await this.deps.throttle.forgive(email, context.ip)
       throw new ApiError('forbidden', input.organizationId === undefined ? 'You are not a member of any organization.' : 'You are not a member of this organization.')
@@ -71,7 +86,7 @@ export class SessionService {
         throw new ApiError('two_factor_required')
       }
       if ((await this.deps.twoFactor.verifySecondFactor(user, input.twoFactorCode, membership.organization_id, context)) === null) {
-        await this.auditSignIn('auth.login_failed', user, organizationIds, { reason: 'wrong_two_factor_code' }, context)
+        await this.auditSignIn('auth.login_failed', user, eventOrganization, { reason: 'wrong_two_factor_code' }, context)
         throw new ApiError('invalid_credentials', 'The two-factor code is not valid (or was already used).')
       }
     }
@@ -80,28 +95,39 @@ export class SessionService {
   }
 
   /**
-   * Counts a sign-in attempt; 429 with Retry-After once the account or the client address
-   * has failed too often. The lockout is audited once, when it begins, not per refusal.
+   * Counts a sign-in attempt; 429 with Retry-After once this address has failed too often,
+   * for this account or across accounts, or while the account is guarded (too many failures
+   * from everywhere) and this attempt comes neither from an address the account signed in
+   * from before nor with a second factor: someone elsewhere can slow an attack on the
+   * account, never lock its owner out. A lockout is audited once, when it begins.
    */
-  private async countAttempt(email: string, user: UserRow | undefined, organizationIds: readonly string[], context: RequestContext): Promise<void> {
+  private async countAttempt(email: string, user: UserRow | undefined, organizationId: string | null, context: RequestContext, withSecondFactor = false): Promise<void> {
     const decision = await this.deps.throttle.attempt(email, context.ip)
-    if (decision.allowed) return
-    if (decision.firstRefusal) await this.auditSignIn('auth.login_throttled', user, organizationIds, { retryAfterSeconds: decision.retryAfterSeconds }, context)
-    throw new ApiError('rate_limited', 'Too many failed sign-ins; wait before trying again.', { headers: { 'retry-after': String(decision.retryAfterSeconds) } })
-  }
-
-  /**
-   * A sign-in event is shown to every organization the account belongs to; one for an
-   * unknown email to none (it is kept for operators).
-   */
-  private async auditSignIn(action: 'auth.login_failed' | 'auth.login_throttled', user: UserRow | undefined, organizationIds: readonly string[], details: Record<string, unknown>, context: RequestContext): Promise<void> {
-    const target = user === undefined ? null : { type: 'user' as const, id: user.id, name: user.email }
-    for (const organizationId of organizationIds.length === 0 ? [null] : organizationIds) {
-      await this.deps.audit.record(this.deps.db, { organizationId, action, actor: ANONYMOUS, target, details }, context)
+    if (!decision.allowed) {
+      if (decision.firstRefusal) await this.auditSignIn('auth.login_throttled', user, organizationId, { retryAfterSeconds: decision.retryAfterSeconds }, context)
+      throw throttled(decision.retryAfterSeconds)
     }
+    const guard = decision.accountGuard
+    if (guard === null || (await this.passesAccountGuard(user, context, withSecondFactor))) return
+    if (guard.justStarted) await this.auditSignIn('auth.login_throttled', user, organizationId, { retryAfterSeconds: guard.retryAfterSeconds, accountGuarded: true }, context)
+    throw throttled(guard.retryAfterSeconds)
   }
 
-  private async startSession(user: UserRow, organizationId: string, context: RequestContext): Promise<TokenPair> {
+  /** Under the account guard: an address the user signed in from in the last 30 days, or an attempt with a second factor to check. */
+  private async passesAccountGuard(user: UserRow | undefined, context: RequestContext, withSecondFactor: boolean): Promise<boolean> {
+    if (user === undefined) return false
+    if (withSecondFactor && user.totp_enabled_at !== null) return true
+    if (context.ip === null) return false
+    return sessionRepository(this.deps.db).hasSignedInFrom(user.id, context.ip, isoAt(this.deps.clock.now() - FAMILIAR_ADDRESS_MS))
+  }
+
+  /** One event, in the organization the attempt chose (if the user is in it); else kept for operators only. */
+  private async auditSignIn(action: 'auth.login_failed' | 'auth.login_throttled', user: UserRow | undefined, organizationId: string | null, details: Record<string, unknown>, context: RequestContext): Promise<void> {
+    const target = user === undefined ? null : { type: 'user' as const, id: user.id, name: user.email }
+    await this.deps.audit.record(this.deps.db, { organizationId, action, actor: ANONYMOUS, target, details }, context)
+  }
+
+  private async startSession(user: UserRow, organizationId: string, context: RequestContext): Promise<IssuedPair> {
     const now = this.deps.clock.now()
     const sessionId = newId()
     return this.deps.db.transaction().execute(async (trx) => {
@@ -123,7 +149,7 @@ export class SessionService {
     })
   }
 
-  private async issuePair(sessionId: string, userId: string, organizationId: string, now: number, db: Kysely<Database> = this.deps.db): Promise<TokenPair> {
+  private async issuePair(sessionId: string, userId: string, organizationId: string, now: number, db: Kysely<Database> = this.deps.db): Promise<IssuedPair> {
     const refreshToken = generateToken(this.deps.tokenPrefix, 'rt', randomBytes)
     await sessionRepository(db).addRefreshToken({
       id: newId(),
@@ -134,6 +160,7 @@ export class SessionService {
     })
     const accessToken = await this.deps.sessionTokens.issue({ userId, organizationId, sessionId }, now)
     return {
+      sessionId,
       accessToken,
       refreshToken,
       tokenType: 'Bearer',
@@ -146,7 +173,7 @@ export class SessionService {
    * Exchanges a refresh token for a new pair. Each refresh token works once: presenting a
    * used one means two parties hold it, so the whole session ends (RFC 9700 §4.14.2).
    */
-  async refresh(refreshToken: string, context: RequestContext): Promise<TokenPair> {
+  async refresh(refreshToken: string, context: RequestContext): Promise<IssuedPair> {
     const unauthorized = new ApiError('unauthorized', 'The refresh token is not valid.')
     if (!parseToken(refreshToken, this.deps.tokenPrefix, ['rt']).ok) throw unauthorized
     const now = this.deps.clock.now()
@@ -196,6 +223,12 @@ export class SessionService {
     await this.deps.accessVersion.bump()
   }
 
+  /** Whether a session has neither ended nor run out (idempotent replays of its sign-in are tied to it). */
+  async isLive(sessionId: string): Promise<boolean> {
+    const found = await sessionRepository(this.deps.db).findForAuthentication(sessionId)
+    return found !== undefined && found.session.ended_at === null && Date.parse(found.session.expires_at) > this.deps.clock.now()
+  }
+
   /** Ends the caller's session: its access JWT and refresh token stop working on the next request. */
   async logout(principal: SessionPrincipal, context: RequestContext): Promise<{ sessionId: string; endedAt: string }> {
     const endedAt = isoAt(this.deps.clock.now())
@@ -211,11 +244,43 @@ export class SessionService {
     return { sessionId: principal.sessionId, endedAt }
   }
 
+  /**
+   * Ends the session a refresh token belongs to, for a client whose access token already
+   * expired. A used (retired) refresh token is reuse, handled as `refresh` handles it.
+   */
+  async logoutWithRefreshToken(refreshToken: string, context: RequestContext): Promise<{ sessionId: string; endedAt: string }> {
+    const unauthorized = new ApiError('unauthorized', 'The refresh token is not valid.')
+    if (!parseToken(refreshToken, this.deps.tokenPrefix, ['rt']).ok) throw unauthorized
+    const found = await sessionRepository(this.deps.db).findRefreshToken(hashToken(this.deps.tokenHashKey, refreshToken))
+    if (found === undefined) throw unauthorized
+    const { token, session } = found
+    if (token.used_at !== null) {
+      await this.endReusedSession(session, context)
+      throw unauthorized
+    }
+    if (session.ended_at !== null) return { sessionId: session.id, endedAt: session.ended_at }
+    if (Date.parse(token.expires_at) <= this.deps.clock.now()) throw unauthorized
+    const endedAt = isoAt(this.deps.clock.now())
+    await this.deps.db.transaction().execute(async (trx) => {
+      await sessionRepository(trx).end(session.id, endedAt, 'logout')
+      await this.deps.audit.record(
+        trx,
+        { organizationId: session.organization_id, action: 'auth.logout', actor: { type: 'user', id: session.user_id, name: null }, target: { type: 'session', id: session.id, name: null } },
+        context,
+      )
+    })
+    await this.deps.accessVersion.bump()
+    return { sessionId: session.id, endedAt }
+  }
+
   async signup(
     input: { email: string; password: string; name: string; organizationName: string },
     context: RequestContext,
   ): Promise<{ user: UserRow; organization: OrganizationRow; role: Role }> {
     if (this.deps.signup !== 'open') throw new ApiError('forbidden', 'Signup is closed on this deployment; ask an administrator for an account.')
+    // Counted before any work: each sign-up costs a password hash and creates an organization.
+    const decision = await this.deps.signupThrottle.attempt(context.ip)
+    if (!decision.allowed) throw new ApiError('rate_limited', 'Too many sign-ups from this address; wait before trying again.', { headers: { 'retry-after': String(decision.retryAfterSeconds) } })
     checkNewPassword(input.password, '/password')
     const email = input.email.trim().toLowerCase()
     const passwordHash = await hashPassword(input.password)
@@ -241,7 +306,7 @@ export class SessionService {
     const user = await organizations.findUser(principal.userId)
     if (user === undefined) throw new ApiError('unauthorized')
     // Guessing the current password from a hijacked session is throttled like signing in.
-    await this.countAttempt(user.email, user, [principal.organizationId], context)
+    await this.countAttempt(user.email, user, principal.organizationId, context)
     // 400, not 401: the session is fine, and clients take a 401 to mean "signed out".
     if (!(await verifyPassword(user.password_hash, input.currentPassword))) {
       throw new ApiError('validation_failed', 'The current password is incorrect.', { details: [{ field: '/currentPassword', message: 'is incorrect' }] })

@@ -5,6 +5,7 @@ import { generateSecret, generateURI, verify } from 'otplib'
 import type { SessionPrincipal } from '../auth/principal.js'
 import type { AccessVersion } from '../auth/access-version.js'
 import { isoAt, type Clock } from '../clock.js'
+import { verifyPassword } from '../auth/passwords.js'
 import { newId } from '../ids.js'
 import { organizationRepository, type UserRow } from '../storage/organizations.js'
 import type { Database } from '../storage/schema.js'
@@ -66,18 +67,43 @@ export class TwoFactorService {
     return user
   }
 
-  async setUp(principal: SessionPrincipal): Promise<{ secret: string; otpauthUrl: string }> {
+  /**
+   * Enrolling an authenticator decides who can sign in from now on, so it takes proof that
+   * the caller is the account's owner, not only a stolen access token: a sign-in within the
+   * last 10 minutes, or the current password.
+   */
+  private async requireRecentProof(principal: SessionPrincipal, user: UserRow, currentPassword: string | undefined, context: RequestContext): Promise<void> {
+    if (this.deps.clock.now() - Date.parse(principal.sessionCreatedAt) <= FRESH_SESSION_MS) return
+    if (currentPassword === undefined) {
+      throw new ApiError('validation_failed', 'Confirm with your current password (or sign in again): two-factor enrolment needs a sign-in from the last 10 minutes.', {
+        details: [{ field: '/currentPassword', message: 'is required: you signed in more than 10 minutes ago' }],
+      })
+    }
+    const decision = await this.deps.throttle.attempt(user.email, context.ip)
+    if (!decision.allowed) {
+      throw new ApiError('rate_limited', 'Too many wrong passwords; wait before trying again.', { headers: { 'retry-after': String(decision.retryAfterSeconds) } })
+    }
+    if (!(await verifyPassword(user.password_hash, currentPassword))) {
+      throw new ApiError('validation_failed', 'The current password is incorrect.', { details: [{ field: '/currentPassword', message: 'is incorrect' }] })
+    }
+    await this.deps.throttle.succeeded(user.email, context.ip)
+  }
+
+  async setUp(principal: SessionPrincipal, currentPassword: string | undefined, context: RequestContext): Promise<{ secret: string; otpauthUrl: string }> {
     const user = await this.user(principal)
     if (user.totp_enabled_at !== null) throw new ApiError('conflict', 'Two-factor authentication is already on; turn it off first to enrol another authenticator.')
+    await this.requireRecentProof(principal, user, currentPassword, context)
     const secret = generateSecret()
     await twoFactorRepository(this.deps.db).setPendingSecret(user.id, seal(this.deps.encryptionKey, secret, `totp:${user.id}`))
     return { secret, otpauthUrl: generateURI({ issuer: this.deps.issuer, label: user.email, secret }) }
   }
 
-  async enable(principal: SessionPrincipal, code: string, context: RequestContext): Promise<string[]> {
+  async enable(principal: SessionPrincipal, input: { code: string; currentPassword?: string }, context: RequestContext): Promise<string[]> {
+    const { code } = input
     const user = await this.user(principal)
     if (user.totp_enabled_at !== null) throw new ApiError('conflict', 'Two-factor authentication is already on.')
     if (user.totp_secret === null) throw new ApiError('conflict', 'Start with POST /v1/auth/2fa/setup.')
+    await this.requireRecentProof(principal, user, input.currentPassword, context)
     if (!(await this.checkTotp(user, code))) throw new ApiError('validation_failed', 'The code is not valid.', { details: [{ field: '/code', message: 'does not match the authenticator' }] })
 
     const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode)

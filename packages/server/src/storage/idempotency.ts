@@ -24,6 +24,7 @@ export function idempotencyRepository(db: Kysely<Database>) {
           created_at: row.now,
           locked_at: row.now,
           expires_at: row.expiresAt,
+          session_id: null,
         })
         .onConflict((oc) => oc.columns(['principal_key', 'key']).doNothing())
         .returning('key')
@@ -42,7 +43,7 @@ export function idempotencyRepository(db: Kysely<Database>) {
     async takeOver(row: { principalKey: string; key: string; requestHash: string; owner: string; now: string; expiresAt: string; abandonedBefore: string }): Promise<boolean> {
       const result = await db
         .updateTable('idempotency_keys')
-        .set({ request_hash: row.requestHash, state: 'in_progress', owner: row.owner, status: null, response: null, created_at: row.now, locked_at: row.now, expires_at: row.expiresAt })
+        .set({ request_hash: row.requestHash, state: 'in_progress', owner: row.owner, status: null, response: null, created_at: row.now, locked_at: row.now, expires_at: row.expiresAt, session_id: null })
         .where('principal_key', '=', row.principalKey)
         .where('key', '=', row.key)
         .where((eb) => eb.or([eb('expires_at', '<=', row.now), eb.and([eb('state', '=', 'in_progress'), eb('locked_at', '<', row.abandonedBefore)])]))
@@ -51,14 +52,30 @@ export function idempotencyRepository(db: Kysely<Database>) {
     },
 
     /** Completes the claim, if this request still holds it (a slow request may have been taken over). */
-    async complete(principalKey: string, key: string, owner: string, status: number, response: string): Promise<void> {
+    async complete(principalKey: string, key: string, owner: string, status: number, response: string, sessionId: string | null): Promise<void> {
       await db
         .updateTable('idempotency_keys')
-        .set({ state: 'completed', status, response })
+        .set({ state: 'completed', status, response, session_id: sessionId })
         .where('principal_key', '=', principalKey)
         .where('key', '=', key)
         .where('owner', '=', owner)
         .execute()
+    },
+
+    /**
+     * Takes a completed entry out of the ledger as it is replayed: of concurrent replays
+     * exactly one gets it (for responses that may be replayed only once).
+     */
+    async consume(principalKey: string, key: string, requestHash: string, now: string): Promise<IdempotencyRow | undefined> {
+      return db
+        .deleteFrom('idempotency_keys')
+        .where('principal_key', '=', principalKey)
+        .where('key', '=', key)
+        .where('request_hash', '=', requestHash)
+        .where('state', '=', 'completed')
+        .where('expires_at', '>', now)
+        .returningAll()
+        .executeTakeFirst()
     },
 
     /** Forgets a claim whose request failed on our side, so the client can retry it. */

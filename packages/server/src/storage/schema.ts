@@ -143,6 +143,8 @@ export interface IdempotencyKeysTable {
   /** When the running request claimed it; a claim abandoned by a crash can be taken over. */
   locked_at: string
   expires_at: string
+  /** For a sign-in or refresh response: its session, so that it is never replayed once that session ended. */
+  session_id: string | null
 }
 
 /** One-time codes that stand in for a TOTP code; only their keyed hashes are kept. */

@@ -99,6 +99,12 @@ export function sessionRepository(db: Kysely<Database>) {
       return result.numUpdatedRows > 0n
     },
 
+    /** Whether the user signed in from this address since `since` (the sign-in throttle's "familiar address"). */
+    async hasSignedInFrom(userId: string, ip: string, since: string): Promise<boolean> {
+      const row = await db.selectFrom('sessions').select('id').where('user_id', '=', userId).where('ip', '=', ip).where('created_at', '>=', since).limit(1).executeTakeFirst()
+      return row !== undefined
+    },
+
     /** Ends every live session of a user (optionally in one organization, optionally but one). */
     async endAllOfUser(userId: string, now: string, reason: string, options: { organizationId?: string; exceptSessionId?: string } = {}): Promise<number> {
       let query = db.updateTable('sessions').set({ ended_at: now, end_reason: reason }).where('user_id', '=', userId).where('ended_at', 'is', null)

@@ -50,6 +50,8 @@ export async function startTestServer(kind: TestDatabaseKind, options: TestServe
     BRANDWAVE_ADMIN_EMAIL: ADMIN_EMAIL,
     BRANDWAVE_ADMIN_PASSWORD: ADMIN_PASSWORD,
     BRANDWAVE_SIGNUP: 'open',
+    // Suites sign many users up from one address; the sign-up throttle is tested with its own limit.
+    BRANDWAVE_SIGNUPS_PER_IP: '100000',
     BRANDWAVE_USAGE_FLUSH_MS: '100',
     ...(postgres !== null && { DATABASE_URL: postgres.url, BRANDWAVE_SECRET: TEST_SECRET }),
     ...redis,

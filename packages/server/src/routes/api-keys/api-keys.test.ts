@@ -147,39 +147,54 @@ describe.each(testDatabaseKinds)('organization API keys (%s)', (kind) => {
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429, 429])
   })
 
-  it('rotation families: presenting a rotated-and-revoked key to rotate revokes the whole family, and is audited', async () => {
-    const first = await createApiKey(server, admin.accessToken, { name: 'family' })
-    const second = (await server.request('POST', `${PATH}/${first.id}/rotate`, { token: admin.accessToken })).body.data
-    const third = (await server.request('POST', `${PATH}/${second.id}/rotate`, { token: admin.accessToken, body: { gracePeriodSeconds: 600 } })).body.data
-    expect((await server.request('GET', '/v1/me', { token: second.token })).status).toBe(200)
+  it('rotation families: rotating with a retired secret revokes the whole family, once, and is audited', async () => {
+    const rotating = ['api_keys:read', 'api_keys:workflow']
+    const first = await createApiKey(server, admin.accessToken, { name: 'family', scopes: rotating })
+    const second = (await server.request('POST', `${PATH}/${first.id}/rotate`, { token: first.token })).body.data
+    const third = (await server.request('POST', `${PATH}/${second.id}/rotate`, { token: second.token, body: { gracePeriodSeconds: 600 } })).body.data
+    // A client lagging behind the rotation is refused, and takes nobody down with it.
+    expect((await server.request('GET', '/v1/me', { token: first.token })).status).toBe(401)
     expect((await server.request('GET', '/v1/me', { token: third.token })).status).toBe(200)
 
-    // `second` has a successor but is still in its grace period: plain 409, nothing revoked.
-    expect((await server.request('POST', `${PATH}/${second.id}/rotate`, { token: admin.accessToken })).status).toBe(409)
-    expect((await server.request('GET', '/v1/me', { token: third.token })).status).toBe(200)
-
-    // `first` was rotated and revoked: its reuse kills the family.
-    const reuse = await server.request('POST', `${PATH}/${first.id}/rotate`, { token: admin.accessToken })
-    expect(reuse.status).toBe(409)
-    expect(reuse.body.error.message).toMatch(/family/)
+    // `first` was rotated away, yet someone rotates with it again: two parties hold it.
+    const reuse = await server.request('POST', `${PATH}/${third.id}/rotate`, { token: first.token })
+    expect(reuse.status).toBe(401)
     for (const key of [second, third]) expect((await server.request('GET', '/v1/me', { token: key.token })).status).toBe(401)
+    const revoked = await server.request('GET', `${PATH}/${third.id}`, { token: admin.accessToken })
+    expect(revoked.body.data).toMatchObject({ status: 'revoked', revocationReason: 'reuse_detected' })
+    expect((await server.request('POST', `${PATH}/${third.id}/rotate`, { token: first.token })).status).toBe(401)
 
     const audit = await server.request('GET', `/v1/audit-logs?action=credential.family_revoked&targetId=${first.id}`, { token: admin.accessToken })
     expect(audit.body.items).toHaveLength(1)
     expect(audit.body.items[0].details).toMatchObject({ familyId: first.id, revokedCount: 2 })
   })
 
-  it('rotation families: a key whose grace period ended is retired too; presenting it revokes the family', async () => {
-    const first = await createApiKey(server, admin.accessToken, { name: 'graceful' })
+  it('rotation families: a key whose grace period ended is retired too; rotating with it revokes the family', async () => {
+    const first = await createApiKey(server, admin.accessToken, { name: 'graceful', scopes: ['api_keys:read', 'api_keys:workflow'] })
     const second = (await server.request('POST', `${PATH}/${first.id}/rotate`, { token: admin.accessToken, body: { gracePeriodSeconds: 60 } })).body.data
+    expect((await server.request('GET', '/v1/me', { token: first.token })).status).toBe(200)
     server.clock.advance(61_000)
     expect((await server.request('GET', '/v1/me', { token: first.token })).status).toBe(401)
     expect((await server.request('GET', '/v1/me', { token: second.token })).status).toBe(200)
-
-    const reuse = await server.request('POST', `${PATH}/${first.id}/rotate`, { token: admin.accessToken })
-    expect(reuse.status).toBe(409)
-    expect(reuse.body.error.message).toMatch(/family/)
+    expect((await server.request('POST', `${PATH}/${second.id}/rotate`, { token: first.token })).status).toBe(401)
     expect((await server.request('GET', '/v1/me', { token: second.token })).status).toBe(401)
+  })
+
+  it('rotation families: naming a rotated key by id is a plain 409 (a retried rotate), and revokes nothing', async () => {
+    const first = await createApiKey(server, admin.accessToken, { name: 'retried' })
+    const second = (await server.request('POST', `${PATH}/${first.id}/rotate`, { token: admin.accessToken })).body.data
+    // The same call again, as a client retrying a lost response without an Idempotency-Key would.
+    const again = await server.request('POST', `${PATH}/${first.id}/rotate`, { token: admin.accessToken })
+    expect(again.status).toBe(409)
+    expect(again.body.error.code).toBe('conflict')
+    expect((await server.request('GET', '/v1/me', { token: second.token })).status).toBe(200)
+    // Nor can a key that may rotate but not revoke use it to revoke families.
+    const rotator = await createApiKey(server, admin.accessToken, { name: 'rotator', scopes: ['api_keys:read', 'api_keys:workflow'] })
+    expect((await server.request('DELETE', `${PATH}/${second.id}`, { token: rotator.token })).status).toBe(403)
+    expect((await server.request('POST', `${PATH}/${first.id}/rotate`, { token: rotator.token })).status).toBe(409)
+    expect((await server.request('GET', '/v1/me', { token: second.token })).status).toBe(200)
+    const audit = await server.request('GET', `/v1/audit-logs?action=credential.family_revoked&targetId=${first.id}`, { token: admin.accessToken })
+    expect(audit.body.items).toHaveLength(0)
   })
 
   it('rotation families: revoking a family takes the authority to rotate it; a narrower key gets 403 and revokes nothing', async () => {

@@ -32,7 +32,7 @@ describe.each(testDatabaseKinds)('GET /v1/audit-logs (%s)', (kind) => {
     secrets.push(member.password, member.accessToken, member.refreshToken)
     await server.request('PATCH', `/v1/members/${member.userId}`, { token: admin.accessToken, body: { role: 'company_admin' } })
     await server.request('DELETE', `/v1/members/${member.userId}`, { token: admin.accessToken })
-    await server.request('POST', '/v1/auth/login', { body: { email: admin.email, password: 'wrong password guess' }, headers })
+    await server.request('POST', '/v1/auth/login', { body: { email: admin.email, password: 'wrong password guess', organizationId: admin.organizationId }, headers })
     secrets.push('wrong password guess')
 
     const response = await server.request('GET', '/v1/audit-logs?limit=100', { token: admin.accessToken })

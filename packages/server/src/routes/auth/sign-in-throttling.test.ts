@@ -13,12 +13,14 @@ describe.each(testDatabaseKinds)('sign-in throttling (%s)', (kind) => {
   })
   afterAll(() => server?.close())
 
-  const attempt = (email: string, password: string) => server.request('POST', '/v1/auth/login', { body: { email, password } })
+  // Sign-in events are kept in the organization the attempt chose (and no other): name it to see them.
+  const attempt = (email: string, password: string, organizationId?: string) =>
+    server.request('POST', '/v1/auth/login', { body: { email, password, ...(organizationId !== undefined && { organizationId }) } })
 
   it('five plain 401s, then 429 with Retry-After — even for the right password — and it is audited', async () => {
     const user = await signUp(server, 'Guessed')
-    for (let i = 0; i < 5; i++) expect((await attempt(user.email, `wrong ${i}`)).status).toBe(401)
-    const throttled = await attempt(user.email, user.password)
+    for (let i = 0; i < 5; i++) expect((await attempt(user.email, `wrong ${i}`, user.organizationId)).status).toBe(401)
+    const throttled = await attempt(user.email, user.password, user.organizationId)
     expect(throttled.status).toBe(429)
     expect(throttled.body.error.code).toBe('rate_limited')
     expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0)
@@ -50,7 +52,7 @@ describe.each(testDatabaseKinds)('sign-in throttling (%s)', (kind) => {
 
   it('concurrent guesses cannot slip past the allowance: each is counted before it is checked', async () => {
     const user = await signUp(server, 'Raced')
-    const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => attempt(user.email, `parallel guess ${i}`)))
+    const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => attempt(user.email, `parallel guess ${i}`, user.organizationId)))
     const statuses = responses.map((r) => r.status)
     expect(statuses.filter((status) => status === 401).length).toBeLessThanOrEqual(5)
     expect(statuses.filter((status) => status === 429).length).toBeGreaterThanOrEqual(15)

@@ -5,6 +5,7 @@ import * as auditEvents from './0002_audit_events.js'
 import * as settings from './0003_settings.js'
 import * as idempotencyKeys from './0004_idempotency_keys.js'
 import * as twoFactor from './0005_two_factor.js'
+import * as idempotencySession from './0009_idempotency_session.js'
 
 interface VersionedMigration {
   up(db: Parameters<Migration['up']>[0], dialect: Dialect): Promise<void>
@@ -17,6 +18,7 @@ const MIGRATIONS: Readonly<Record<string, VersionedMigration>> = {
   '0003_settings': settings,
   '0004_idempotency_keys': idempotencyKeys,
   '0005_two_factor': twoFactor,
+  '0009_idempotency_session': idempotencySession,
 }
 
 class InCodeMigrationProvider implements MigrationProvider {
