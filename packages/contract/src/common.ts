@@ -50,6 +50,9 @@ export const ErrorDetailSchema = Type.Object(
   {
     field: Type.String({ description: 'Where the problem is: a JSON pointer into the body, or a header or query parameter name.' }),
     message: Type.String(),
+    reason: Type.Optional(
+      Type.String({ description: 'Machine-readable cause where there is one, e.g. why a credential was refused: `MALFORMED`, `NOT_FOUND`, `EXPIRED`, `REVOKED`, `IP_NOT_ALLOWED`.' }),
+    ),
   },
   { additionalProperties: false },
 )

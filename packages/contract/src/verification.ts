@@ -1,9 +1,10 @@
+import { VERIFICATION_CODES } from '@brandwave/core'
 import Type, { type Static } from 'typebox'
 import { Nullable } from './common.js'
 import { Credential, ScopeString } from './credentials.js'
 
 export const VerificationCodeSchema = Type.Enum(
-  ['VALID', 'MALFORMED', 'NOT_FOUND', 'EXPIRED', 'REVOKED', 'IP_NOT_ALLOWED', 'INSUFFICIENT_SCOPE', 'RATE_LIMITED'],
+  [...VERIFICATION_CODES],
   { description: 'Why the key is (not) valid. A key of another organization is NOT_FOUND: its existence is never revealed.' },
 )
 

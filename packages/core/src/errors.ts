@@ -28,6 +28,8 @@ export const ERROR_CODES = Object.keys(ERROR_CATALOGUE) as ErrorCode[]
 export interface ErrorDetail {
   readonly field: string
   readonly message: string
+  /** A machine-readable cause where one exists (a refused credential's verification code): clients branch on it, not on `message`. */
+  readonly reason?: string
 }
 
 /**

@@ -31,6 +31,7 @@ export {
 } from './scopes.js'
 export { ApiError, codeForStatus, ERROR_CATALOGUE, ERROR_CODES, type ErrorCode, type ErrorDetail } from './errors.js'
 export { CREDENTIAL_STATUSES, credentialStatus, type CredentialStatus, type Lifetime } from './policy/credential-status.js'
+export { decideCredential, VERIFICATION_CODES, type CredentialDecision, type CredentialState, type VerificationCode } from './policy/credential-decision.js'
 export { allowlistWithin, clientThrottleKey, ipAllowed, normalizeIpRange, parseClientIp, parseIpRange, type IpRange } from './policy/ip-allowlist.js'
 export { reachViolations, type CredentialReach, type ReachViolation } from './policy/credential-bounds.js'
 export { decideRateLimit, decideThrottle, type FailureCount, type RateLimitCount, type RateLimitDecision, type ThrottleDecision } from './policy/rate-limit.js'

@@ -213,7 +213,9 @@ export class Brandwave {
         return result
       },
       async logout(options) {
-        const result = await transport.call<ResponseOf<'logout'>>('logout', {}, options)
+        // With the refresh token too, logging out works after the access token expired.
+        const refreshToken = transport.heldRefreshToken
+        const result = await transport.call<ResponseOf<'logout'>>('logout', { body: refreshToken === undefined ? {} : { refreshToken } }, options)
         transport.forgetSession()
         return result
       },

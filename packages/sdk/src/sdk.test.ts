@@ -91,6 +91,18 @@ describe('@brandwave/sdk against a real server', () => {
     await client.auth.logout()
     await expect(client.me()).rejects.toBeInstanceOf(BrandwaveAuthenticationError)
 
+    // Once the access token has expired, logout still ends the session (with the refresh token).
+    const lapsed = new Brandwave({ baseUrl: server.url })
+    const pair = (await lapsed.auth.login({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD })).data
+    server.clock.advance(16 * 60_000)
+    try {
+      await lapsed.auth.logout()
+      const again = await server.request('POST', '/v1/auth/refresh', { body: { refreshToken: pair.refreshToken } })
+      expect(again.status).toBe(401)
+    } finally {
+      server.clock.advance(-16 * 60_000)
+    }
+
     const fresh = new Brandwave({ baseUrl: server.url })
     const created = await fresh.auth.signup({ email: 'sdk-user@example.com', password: 'a long enough passphrase', name: 'SDK', organizationName: 'SDK Inc' })
     expect(created.data.role).toBe('company_admin')

@@ -112,6 +112,11 @@ export class Transport {
     await this.options.onTokens?.(tokens)
   }
 
+  /** The refresh token of the current session, if the client holds one. */
+  get heldRefreshToken(): string | undefined {
+    return this.refreshToken
+  }
+
   forgetSession(): void {
     this.token = undefined
     this.refreshToken = undefined

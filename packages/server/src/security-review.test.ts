@@ -239,6 +239,22 @@ describe.each(testDatabaseKinds)('security review (%s)', (kind) => {
     })
   })
 
+  describe('a refused request is not counted toward the rate limit', () => {
+    it('requests from outside a warm key’s allowlist leave its allowance untouched, and say why in error.details', async () => {
+      const key = await createApiKey(server, admin.accessToken, { name: 'counted', allowedIps: ['203.0.113.5'], rateLimit: { requestsPerMinute: 3 } })
+      const allowed = await server.request('GET', '/v1/me', { token: key.token, headers: from('203.0.113.5') })
+      expect(allowed.headers.get('ratelimit-remaining')).toBe('2')
+      for (let i = 0; i < 4; i++) {
+        const refused = await server.request('GET', '/v1/me', { token: key.token, headers: from('198.51.100.9') })
+        expect(refused.status).toBe(401)
+        expect(refused.body.error.details[0].reason).toBe('IP_NOT_ALLOWED')
+      }
+      const after = await server.request('GET', '/v1/me', { token: key.token, headers: from('203.0.113.5') })
+      expect(after.status).toBe(200)
+      expect(after.headers.get('ratelimit-remaining')).toBe('1')
+    })
+  })
+
   describe('names hold no bidirectional controls', () => {
     it('refuses U+202E and its kind in credential names', async () => {
       for (const name of ['invoice\u202Efdp.exe', 'a\u2066b', 'x\u200Fy']) {

@@ -1,3 +1,5 @@
+import { decideCredential } from './credential-decision.js'
+
 /** What a credential's lifecycle looks like to a caller (SPEC §5, list facets). */
 export type CredentialStatus = 'active' | 'expired' | 'revoked'
 export const CREDENTIAL_STATUSES: readonly CredentialStatus[] = ['active', 'expired', 'revoked']
@@ -10,14 +12,17 @@ export interface Lifetime {
 }
 
 /**
- * Revocation wins over expiry: a revoked key reads as revoked even after its expiry passed.
- * A credential is expired from the instant `expiresAt` is reached.
+ * The lifecycle part of {@link decideCredential}, for display: revocation wins over expiry,
+ * and a credential is expired from the instant `expiresAt` is reached.
  *
  * @example
  * credentialStatus({ expiresAt: Date.parse('2020-01-01'), revokedAt: null }, Date.now()) // 'expired'
  */
 export function credentialStatus(lifetime: Lifetime, now: number): CredentialStatus {
-  if (lifetime.revokedAt !== null) return 'revoked'
-  if (lifetime.expiresAt !== null && lifetime.expiresAt <= now) return 'expired'
-  return 'active'
+  const decision = decideCredential(
+    { organizationId: '', revoked: lifetime.revokedAt !== null, expiresAtMs: lifetime.expiresAt, ownerGone: false, allowlist: null },
+    { now, ip: null },
+  )
+  if (decision.usable) return 'active'
+  return decision.code === 'REVOKED' ? 'revoked' : 'expired'
 }

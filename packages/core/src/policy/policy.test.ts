@@ -1,5 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { decideCredential } from './credential-decision.js'
 import { credentialStatus } from './credential-status.js'
 import { reachViolations } from './credential-bounds.js'
 import { clientThrottleKey, ipAllowed, normalizeIpRange, parseClientIp, parseIpRange } from './ip-allowlist.js'
@@ -13,6 +14,22 @@ describe('credential status', () => {
     expect(credentialStatus({ expiresAt: now + 1, revokedAt: null }, now)).toBe('active')
     expect(credentialStatus({ expiresAt: now, revokedAt: null }, now)).toBe('expired')
     expect(credentialStatus({ expiresAt: now - 1, revokedAt: now - 5 }, now)).toBe('revoked')
+  })
+})
+
+describe('credential decision', () => {
+  const now = Date.parse('2026-06-01T00:00:00Z')
+  const live = { organizationId: 'org', revoked: false, expiresAtMs: null, ownerGone: false, allowlist: null }
+  it('refuses another organization first, then revoked over expired, a gone owner, and an address outside the allowlist', () => {
+    expect(decideCredential(live, { now, ip: null })).toEqual({ usable: true })
+    expect(decideCredential({ ...live, revoked: true }, { now, ip: null, organizationId: 'other' })).toEqual({ usable: false, code: 'NOT_FOUND' })
+    expect(decideCredential({ ...live, revoked: true, expiresAtMs: now - 1 }, { now, ip: null })).toEqual({ usable: false, code: 'REVOKED' })
+    expect(decideCredential({ ...live, expiresAtMs: now }, { now, ip: null })).toEqual({ usable: false, code: 'EXPIRED' })
+    expect(decideCredential({ ...live, ownerGone: true }, { now, ip: null })).toEqual({ usable: false, code: 'REVOKED' })
+    const allowlisted = { ...live, allowlist: [parseIpRange('10.0.0.0/8')!] }
+    expect(decideCredential(allowlisted, { now, ip: '10.1.2.3' })).toEqual({ usable: true })
+    expect(decideCredential(allowlisted, { now, ip: '010.1.2.3' })).toEqual({ usable: false, code: 'IP_NOT_ALLOWED' })
+    expect(decideCredential(allowlisted, { now, ip: null })).toEqual({ usable: false, code: 'IP_NOT_ALLOWED' })
   })
 })
 

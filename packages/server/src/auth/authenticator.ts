@@ -1,12 +1,12 @@
 import { hash } from 'node:crypto'
 import {
+  decideCredential,
   decideRateLimit,
   effectiveScopes,
   hashToken,
-  ipAllowed,
-  parseClientIp,
   parseIpRange,
   parseToken,
+  type CredentialState,
   type IpRange,
   type RateLimitCount,
   type RateLimitDecision,
@@ -14,6 +14,7 @@ import {
   type Scope,
   type ScopeCatalog,
   type TokenKind,
+  type VerificationCode,
 } from '@brandwave/core'
 import { LRUCache } from 'lru-cache'
 import type { Clock } from '../clock.js'
@@ -28,15 +29,7 @@ import type { UsageRecorder } from './usage-recorder.js'
 import type { VerificationCache } from './verification-cache.js'
 
 /** The outcome codes of SPEC §5 (`POST /v1/keys/verify`), shared by every authenticated request. */
-export type VerificationCode =
-  | 'VALID'
-  | 'MALFORMED'
-  | 'NOT_FOUND'
-  | 'EXPIRED'
-  | 'REVOKED'
-  | 'IP_NOT_ALLOWED'
-  | 'INSUFFICIENT_SCOPE'
-  | 'RATE_LIMITED'
+export type { VerificationCode }
 
 type Allowed = Extract<RateLimitDecision, { allowed: true }>
 
@@ -63,13 +56,8 @@ export interface VerifyOptions {
  * A stored credential as the verification path needs it: the principal it authenticates
  * as, built once per storage read, and what each request must still check.
  */
-export interface CredentialEntry {
+export interface CredentialEntry extends CredentialState {
   readonly principal: CredentialPrincipal
-  readonly revoked: boolean
-  readonly expiresAtMs: number | null
-  /** The owner of a PAT left the organization. */
-  readonly ownerGone: boolean
-  readonly allowlist: readonly IpRange[] | null
 }
 
 export interface AuthenticatorDependencies {
@@ -191,17 +179,16 @@ export class Authenticator {
       cache.set(cacheKey, entry, version)
     }
 
-    // Another organization's key does not exist, as far as this caller can tell: checked
-    // before anything that would reveal its state.
-    if (organizationId !== undefined && entry.principal.organizationId !== organizationId) return denied('NOT_FOUND')
-    const expired = entry.expiresAtMs !== null && entry.expiresAtMs <= now
-    if (entry.revoked || expired) {
-      if (detectReuse === true && entry.principal.credential.rotatedToId !== null) await this.retiredSecretPresented(entry.principal.credential, ip)
-      return denied(entry.revoked ? 'REVOKED' : 'EXPIRED')
+    // 3: refuse what may no longer be used here (core's one decision).
+    const decision = decideCredential(entry, { now, ip, ...(organizationId !== undefined && { organizationId }) })
+    if (!decision.usable) {
+      // A warm entry's request was counted before it was decided: a refusal gives it back.
+      void counted?.then(() => this.deps.rateLimiter.refund(entry.principal.rateLimit.key)).catch(() => undefined)
+      if (detectReuse === true && decision.code !== 'NOT_FOUND' && entry.principal.credential.rotatedToId !== null) {
+        await this.retiredSecretPresented(entry.principal.credential, ip)
+      }
+      return denied(decision.code)
     }
-    // A PAT whose owner left the organization is dead, even before the removal revoked it.
-    if (entry.ownerGone) return denied('REVOKED')
-    if (entry.allowlist !== null && !ipAllowed(ip === null ? null : parseClientIp(ip), entry.allowlist)) return denied('IP_NOT_ALLOWED')
     // Counted under the credential's id: the same whether the candidate was current or not.
     return { principal: entry.principal, counted: counted ?? this.deps.rateLimiter.count(entry.principal.rateLimit.key) }
   }
@@ -231,6 +218,7 @@ export class Authenticator {
         scopes: effectiveScopes(credential.scopes, ownerScopes),
         rateLimit: { key: `credential:${credential.id}`, perMinute: credential.rateLimitPerMinute ?? this.deps.defaultRateLimitPerMinute },
       },
+      organizationId: credential.organizationId,
       revoked: credential.revokedAt !== null,
       expiresAtMs: credential.expiresAt === null ? null : Date.parse(credential.expiresAt),
       ownerGone: isPat && ownerRole === null,
@@ -257,9 +245,13 @@ export class Authenticator {
     }
 
     const { session, user, role } = found
-    if (session.user_id !== claims.userId || session.organization_id !== claims.organizationId) return denied('NOT_FOUND')
-    if (session.ended_at !== null || role === null) return denied('REVOKED')
-    if (Date.parse(session.expires_at) <= now) return denied('EXPIRED')
+    const refused = (code: Denied['code']): Denied => {
+      void counted?.then(() => this.deps.rateLimiter.refund(`user:${claims.userId}`)).catch(() => undefined)
+      return denied(code)
+    }
+    if (session.user_id !== claims.userId || session.organization_id !== claims.organizationId) return refused('NOT_FOUND')
+    if (session.ended_at !== null || role === null) return refused('REVOKED')
+    if (Date.parse(session.expires_at) <= now) return refused('EXPIRED')
     return {
       principal: {
         kind: 'session',

@@ -27,12 +27,17 @@ function count(store: RateLimiterAbstract, key: string): Promise<RateLimiterRes>
  */
 export interface RateLimiter {
   count(key: string): Promise<RateLimitCount>
+  /** Gives back a request that was counted before it was refused (a refused request is not use). */
+  refund(key: string): Promise<void>
 }
 
 export function requestRateLimiter(counters: CounterStoreFactory): RateLimiter {
   const store = counters({ name: 'requests', windowSeconds: 60 })
   return {
     count: (key) => count(store, key).then((result) => ({ consumed: result.consumedPoints, msBeforeReset: result.msBeforeNext })),
+    refund: async (key) => {
+      await store.reward(key, 1)
+    },
   }
 }
 

@@ -18,13 +18,15 @@ declare module 'fastify' {
 const CHALLENGE = { missing: 'Bearer realm="brandwave"', invalid: 'Bearer realm="brandwave", error="invalid_token"' }
 
 // Refusals that do not depend on the request are built once: a flood of bad tokens allocates nothing for them.
-const invalidToken = (message: string) => fromCode('unauthorized', { message, headers: { 'www-authenticate': CHALLENGE.invalid } })
-const UNAUTHORIZED: Record<Exclude<Verification['code'], 'VALID' | 'INSUFFICIENT_SCOPE' | 'RATE_LIMITED'>, ErrorResponse> = {
-  MALFORMED: invalidToken('The credential is not valid.'),
-  NOT_FOUND: invalidToken('The credential is not valid.'),
-  EXPIRED: invalidToken('The credential has expired.'),
-  REVOKED: invalidToken('The credential has been revoked.'),
-  IP_NOT_ALLOWED: invalidToken('The credential may not be used from this IP address.'),
+type Refused = Exclude<Verification['code'], 'VALID' | 'INSUFFICIENT_SCOPE' | 'RATE_LIMITED'>
+const invalidToken = (reason: Refused, message: string) =>
+  fromCode('unauthorized', { message, details: [{ field: 'credential', message, reason }], headers: { 'www-authenticate': CHALLENGE.invalid } })
+const UNAUTHORIZED: Record<Refused, ErrorResponse> = {
+  MALFORMED: invalidToken('MALFORMED', 'The credential is not valid.'),
+  NOT_FOUND: invalidToken('NOT_FOUND', 'The credential is not valid.'),
+  EXPIRED: invalidToken('EXPIRED', 'The credential has expired.'),
+  REVOKED: invalidToken('REVOKED', 'The credential has been revoked.'),
+  IP_NOT_ALLOWED: invalidToken('IP_NOT_ALLOWED', 'The credential may not be used from this IP address.'),
 }
 const NO_CREDENTIAL = fromCode('unauthorized', { message: 'Send a credential: Authorization: Bearer <token>, X-API-Key or Api-Token.', headers: { 'www-authenticate': CHALLENGE.missing } })
 const WRONG_SCHEME = fromCode('unauthorized', { message: 'Use the Bearer scheme: Authorization: Bearer <token>.', headers: { 'www-authenticate': CHALLENGE.missing } })

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import {
   ApiError,
+  decideCredential,
   generateToken,
   hashToken,
   parseIpRange,
@@ -322,13 +323,15 @@ export class CredentialService {
     // Rotating hands out a fresh secret with the old scopes and limits.
     this.checkAuthorityOver(principal, old, { expiresAt, allowedIps: old.allowedIps, rateLimitPerMinute: old.rateLimitPerMinute })
 
-    const expired = old.expiresAt !== null && Date.parse(old.expiresAt) <= now
     // Naming a rotated credential by id is a plain conflict (a retried request whose
     // response was lost looks exactly like this): reuse is detected when a retired *secret*
     // comes back, by the authenticator (`revokeFamilyOnReuse`).
     if (old.rotatedToId !== null) throw new ApiError('conflict', 'This credential was already rotated; rotate its successor instead.')
-    if (old.revokedAt !== null) throw new ApiError('conflict', 'A revoked credential cannot be rotated.')
-    if (expired) throw new ApiError('conflict', 'An expired credential cannot be rotated.')
+    const decision = decideCredential(
+      { organizationId: old.organizationId, revoked: old.revokedAt !== null, expiresAtMs: old.expiresAt === null ? null : Date.parse(old.expiresAt), ownerGone: false, allowlist: null },
+      { now, ip: null },
+    )
+    if (!decision.usable) throw new ApiError('conflict', decision.code === 'REVOKED' ? 'A revoked credential cannot be rotated.' : 'An expired credential cannot be rotated.')
 
     const grace = input.gracePeriodSeconds ?? 0
     const graceEnd = now + grace * 1000

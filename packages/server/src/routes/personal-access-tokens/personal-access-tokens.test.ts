@@ -401,7 +401,7 @@ describe.each(testDatabaseKinds)('personal access tokens (%s)', (kind) => {
       try {
         const response = await server.request('GET', '/v1/me', { token: pat.token })
         expect(response.status).toBe(401)
-        expect(response.body.error.message).toMatch(/expired/)
+        expect(response.body.error.details[0].reason).toBe('EXPIRED')
       } finally {
         server.clock.advance(-10_000)
       }
