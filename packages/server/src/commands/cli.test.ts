@@ -332,6 +332,7 @@ describe.runIf(built)('brandwave scan', () => {
     const custom = generateToken('bsk', 'live', randomBytes)
     expect(brandwave(['scan'], { BRANDWAVE_TOKEN_PREFIX: 'bsk' }, { input: `${real}\n${custom}\n` }).stdout).toContain(':2: bsk_live_')
     expect(brandwave(['scan'], { BRANDWAVE_TOKEN_PREFIX: 'B_W' }, { input: '' }).status).toBe(2)
+    expect(brandwave(['scan'], { BRANDWAVE_TOKEN_PREFIX: '' }, { input: real }).status).toBe(1)
     const missing = brandwave(['scan', join(dir, 'does-not-exist')], {})
     expect(missing.status).toBe(1)
     expect(missing.stdout).toBe('')

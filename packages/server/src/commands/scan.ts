@@ -94,8 +94,10 @@ export function scanCommand(program: Command): void {
       ].join('\n'),
     )
     .action(async (paths: string[], options: { prefix: string; json?: boolean }) => {
-      if (!TOKEN_PREFIX_PATTERN.test(options.prefix)) throw new UsageError('--prefix must be 2–16 lowercase letters or digits, starting with a letter.')
-      const findings = await scanPaths(paths, options.prefix)
+      // An empty BRANDWAVE_TOKEN_PREFIX means the default, as it does for the server.
+      const prefix = options.prefix.trim() === '' ? 'bw' : options.prefix.trim()
+      if (!TOKEN_PREFIX_PATTERN.test(prefix)) throw new UsageError('--prefix must be 2–16 lowercase letters or digits, starting with a letter.')
+      const findings = await scanPaths(paths, prefix)
       if (options.json === true) printJson({ findings })
       else {
         for (const finding of findings) process.stdout.write(`${finding.file}:${finding.line}: ${finding.masked}\n`)
