@@ -1,8 +1,7 @@
-import { createHmac } from 'node:crypto'
 import { ApiError, createScopeCatalog, tokenScanPattern } from '@brandwave/core'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { Authenticator, type CredentialEntry } from './auth/authenticator.js'
-import { inMemoryCounters, LoginThrottle, requestRateLimiter, SignupThrottle, type CounterStoreFactory } from './auth/counters.js'
+import { inMemoryCounters, requestRateLimiter, type CounterStoreFactory } from './auth/counters.js'
 import { SessionTokens } from './auth/session-tokens.js'
 import { UsageRecorder } from './auth/usage-recorder.js'
 import { localAccessVersion, unknowableAccessVersion, type AccessVersion } from './auth/access-version.js'
@@ -52,14 +51,9 @@ import type { DerivedKeys } from './secret.js'
 import { AuditLog } from './services/audit.js'
 import { EventOutbox } from './services/events.js'
 import { ExpiryReminders } from './services/expiry-reminders.js'
-import { WebhookEndpointService } from './services/webhook-endpoints.js'
-import { CredentialService } from './services/credentials.js'
-import { MemberService } from './services/members.js'
-import { SessionService } from './services/sessions.js'
-import { TwoFactorService } from './services/two-factor.js'
+import { createServices } from './services/index.js'
 import { credentialRepository } from './storage/credentials.js'
 import type { DatabaseHandle } from './storage/database.js'
-import { organizationRepository } from './storage/organizations.js'
 import { sessionRepository } from './storage/sessions.js'
 import { WebhookDispatcher } from './webhooks/dispatcher.js'
 import { WebhookSender } from './webhooks/sender.js'
@@ -113,7 +107,7 @@ function trustProxyOption(setting: Config['trustProxy']): boolean | string[] | (
  * `BRANDWAVE_REVOCATION=cached` trades strictness for speed: other instances' changes are
  * seen when entries expire, after 10 seconds.
  */
-function sharedState(deps: AppDependencies, logger: FastifyBaseLogger): { accessVersion: AccessVersion; counters: CounterStoreFactory; cacheTtlMs: number } {
+export function sharedState(deps: Pick<AppDependencies, 'config' | 'database' | 'redis' | 'counters'>, logger: FastifyBaseLogger): { accessVersion: AccessVersion; counters: CounterStoreFactory; cacheTtlMs: number } {
   const { config, database, redis } = deps
   const counters = redis ? redisCounters(redis, config.redisPrefix) : (deps.counters ?? inMemoryCounters)
   // This instance still sees its own changes at once; the others within the entry lifetime.
@@ -247,80 +241,30 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
     outbox.requestFinished(request.id)
     done()
   })
-  const signupThrottle = new SignupThrottle(counters, config.signupThrottle)
-  const throttle = new LoginThrottle(counters, config.loginThrottle, (account) => createHmac('sha256', keys.counterKey).update(account).digest('base64url'))
-  const twoFactor = new TwoFactorService({
-    throttle,
-    db: database.db,
-    encryptionKey: keys.totpEncryption,
-    tokenHashKey: keys.tokenHash,
-    issuer: config.totpIssuer,
-    accessVersion,
-    audit,
-    clock,
-  })
   const mail = createMail({ config, database, sealKey: keys.mailEncryption, clock, log: app.log })
   mail.worker?.start()
-  const passwordResets = new PasswordResetService({
-    db: database.db,
-    tokenHashKey: keys.tokenHash,
-    publicUrl: config.publicUrl,
-    mail: mail.queue,
-    accessVersion,
-    throttle,
-    audit,
-    clock,
-    onError: (error) => app.log.error({ err: error }, 'password reset request failed'),
-  })
-  app.addHook('onClose', async () => {
-    await passwordResets.drain()
-    await mail.worker?.stop()
-  })
   const services = {
-    invitations: new InvitationService({ db: database.db, catalog, tokenHashKey: keys.tokenHash, publicUrl: config.publicUrl, mail: mail.queue, audit, clock, signupThrottle }),
-    passwordResets,
-    notices: new SecurityNotices({ db: database.db, mail: mail.queue, clock }),
-    twoFactor,
-    clock,
-    catalog,
-    audit,
-    authenticator,
-    db: database.db,
-    organizations: organizationRepository(database.db),
-    credentials: new CredentialService({
-      db: database.db,
-      tokenPrefix: config.tokenPrefix,
-      tokenHashKey: keys.tokenHash,
+    ...createServices({
+      config,
+      database,
+      keys,
+      clock,
       catalog,
       accessVersion,
-      audit,
-      clock,
-      defaultRateLimitPerMinute: config.defaultRateLimitPerMinute,
-    }),
-    webhookEndpoints: new WebhookEndpointService({
-      db: database.db,
-      clock,
-      secretKey: keys.webhookSecretEncryption,
-      allowPrivate: config.webhooks.allowPrivate,
-      audit,
-      wake: () => void webhooks.wake(),
-    }),
-    members: new MemberService({ db: database.db, dialect: database.dialect, catalog, accessVersion, audit, clock }),
-    sessions: new SessionService({
-      db: database.db,
-      tokenPrefix: config.tokenPrefix,
-      acceptedTokenPrefixes: tokenPrefixes,
-      tokenHashKey: keys.tokenHash,
+      counters,
       sessionTokens,
-      accessVersion,
-      clock,
-      signup: config.signup,
+      tokenPrefixes,
       audit,
-      throttle,
-      signupThrottle,
-      twoFactor,
+      mail: mail.queue,
+      wakeWebhooks: () => void webhooks.wake(),
+      onBackgroundError: (error) => app.log.error({ err: error }, 'password reset request failed'),
     }),
+    authenticator,
   }
+  app.addHook('onClose', async () => {
+    await services.passwordResets.drain()
+    await mail.worker?.stop()
+  })
 
   app.setValidatorCompiler(validatorCompiler())
   acceptJsonBodiesOnly(app)

@@ -22,7 +22,8 @@ import type { CredentialRecord, CredentialRepository } from '../storage/credenti
 import type { SessionForAuthentication, SessionRepository } from '../storage/sessions.js'
 import type { AccessVersion, Version } from './access-version.js'
 import type { RateLimiter } from './counters.js'
-import type { CredentialPrincipal, Principal, SessionPrincipal } from './principal.js'
+// The verification pipeline only ever yields callers of the API, never the operator.
+import type { CredentialPrincipal, RequestPrincipal as Principal, SessionPrincipal } from './principal.js'
 import { SessionTokens } from './session-tokens.js'
 import type { UsageRecorder } from './usage-recorder.js'
 import type { VerificationCache } from './verification-cache.js'

@@ -1,5 +1,6 @@
 import type { Role, Scope } from '@brandwave/core'
 import type { CredentialRecord } from '../storage/credentials.js'
+import type { ActorType } from '../storage/schema.js'
 
 interface PrincipalBase {
   readonly organizationId: string
@@ -33,11 +34,28 @@ export interface CredentialPrincipal extends PrincipalBase {
   readonly role: Role | null
 }
 
-/** Whoever is calling, once authenticated (SPEC §7). */
-export type Principal = SessionPrincipal | CredentialPrincipal
+/**
+ * The operator at the machine, through `brandwave` (SPEC §11): whoever can read the
+ * server's settings already holds its secret, so it acts with a company_admin's scopes in
+ * the one organization it names. It is no user and holds no credential: it is recorded
+ * as the system actor, with the operating-system account it ran under.
+ */
+export interface OperatorPrincipal extends PrincipalBase {
+  readonly kind: 'operator'
+  readonly name: string
+  readonly userId: null
+  readonly role: Role
+}
+
+/** Whoever is calling over HTTP, once authenticated (SPEC §7). */
+export type RequestPrincipal = SessionPrincipal | CredentialPrincipal
+
+/** Whoever acts through the services: a caller of the API, or the operator CLI. */
+export type Principal = RequestPrincipal | OperatorPrincipal
 
 /** How a principal appears as `createdBy` and in the audit log. */
-export function actorOf(principal: Principal): { type: 'user' | 'api_key'; id: string; name: string } {
+export function actorOf(principal: Principal): { type: ActorType; id: string | null; name: string } {
+  if (principal.kind === 'operator') return { type: 'system', id: null, name: principal.name }
   if (principal.kind === 'session') return { type: 'user', id: principal.userId, name: principal.name }
   if (principal.userId !== null) return { type: 'user', id: principal.userId, name: principal.userName ?? '' }
   return { type: 'api_key', id: principal.credential.id, name: principal.credential.name }

@@ -1,58 +1,96 @@
-import { parseArgs } from 'node:util'
-import { ConfigError, loadConfig } from '../config.js'
-import { migrate } from './migrate.js'
-import { start } from './start.js'
+import { ApiError } from '@brandwave/core'
+import { Command, CommanderError, Option } from 'commander'
+import { ConfigError } from '../config.js'
+import { adminCommand } from './admin.js'
+import { loadCliConfig } from './config.js'
+import { integerIn, UsageError } from './input.js'
+import { keysCommand } from './keys.js'
+import { scanCommand } from './scan.js'
 
-const USAGE = `Usage: brandwave <command>
+/** Exit codes (SPEC §11): 0 done, 1 failed (one line says why), 2 usage error. */
+const EXIT = { ok: 0, failed: 1, usage: 2 } as const
 
-Commands:
-  start [--workers N]   serve the API and its docs (migrates the database first);
-                        N processes share the port (default: BRANDWAVE_WORKERS, 1)
-  migrate               bring the database schema up to date and exit
+function buildProgram(): Command {
+  const program = new Command('brandwave')
+    .description('Operate a Brandwave deployment: run it, manage admins and API keys, scan for leaked tokens.')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Commands that touch data read the settings the server reads (BRANDWAVE_DATA_DIR,',
+        'or DATABASE_URL + BRANDWAVE_SECRET, and REDIS_URL) and work while servers run.',
+        'Exit codes: 0 done, 1 failed, 2 usage error. Run `brandwave <command> --help` for examples.',
+      ].join('\n'),
+    )
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .showSuggestionAfterError()
+    .allowExcessArguments(false)
+    .helpCommand(true)
 
-Settings come from the environment (PORT, HOST, DATABASE_URL, BRANDWAVE_SECRET, …);
-see the README for the full list.
-`
+  program
+    .command('start')
+    .description('serve the API and its docs (migrates the database first)')
+    .addOption(new Option('--workers <n>', 'processes sharing the port (default: BRANDWAVE_WORKERS, 1)').argParser(integerIn(1, 64)))
+    .addHelpText('after', '\nExample:\n  npx brandwave start --workers 2')
+    .action(async (options: { workers?: number }) => {
+      // A flag wins over the environment; config validates both the same way.
+      const { start } = await import('./start.js')
+      await start(loadCliConfig(options.workers === undefined ? {} : { BRANDWAVE_WORKERS: String(options.workers) }))
+    })
 
-const commands: Record<string, (config: ReturnType<typeof loadConfig>) => Promise<void>> = { start, migrate }
+  program
+    .command('migrate')
+    .description('bring the database schema up to date and exit')
+    .addHelpText('after', '\nExample:\n  DATABASE_URL=postgres://… BRANDWAVE_SECRET=… npx brandwave migrate')
+    .action(async () => {
+      const { migrate } = await import('./migrate.js')
+      await migrate(loadCliConfig())
+    })
 
-/** Runs one CLI command; exits the process with 2 on a usage or configuration error. */
-export async function runCli(argv: string[]): Promise<void> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: false,
-    options: { help: { type: 'boolean', short: 'h' }, workers: { type: 'string' } },
-  })
-  const name = positionals[0]
-  if (values.help === true || name === undefined || name === 'help') {
-    process.stdout.write(USAGE)
-    return
-  }
-  const command = commands[name]
-  if (command === undefined) {
-    process.stderr.write(`Unknown command "${name}".\n\n${USAGE}`)
-    process.exit(2)
-  }
-  let config
-  try {
-    // A flag wins over the environment; config validates both the same way.
-    const workers = typeof values.workers === 'string' ? { BRANDWAVE_WORKERS: values.workers } : {}
-    config = loadConfig({ ...process.env, ...workers })
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`)
-      process.exit(2)
-    }
-    throw error
-  }
-  await command(config)
+  adminCommand(program)
+  keysCommand(program)
+  scanCommand(program)
+  return program
 }
 
-/** Runs the CLI and turns a failure into a one-line message and exit code 1. */
+function reasonOf(error: unknown): string {
+  if (error instanceof ApiError) {
+    const details = error.details.map((detail) => `${detail.field}: ${detail.message}`).join('; ')
+    return details === '' ? error.message : `${error.message} (${details})`
+  }
+  return error instanceof Error ? error.message : String(error)
+}
+
+/** Runs one CLI command and returns its exit code; output goes to stdout and stderr. */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync([...argv], { from: 'user' })
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok
+  } catch (error) {
+    // Commander has printed its message (and the usage) already.
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage
+    if (error instanceof ConfigError || error instanceof UsageError) {
+      process.stderr.write(`brandwave: ${error.message}\n`)
+      return EXIT.usage
+    }
+    // One line: a stack trace is for bugs, and these are not.
+    process.stderr.write(`brandwave: ${reasonOf(error).replace(/\s*\n\s*/g, ' ')}\n`)
+    return EXIT.failed
+  }
+}
+
+/**
+ * Runs the CLI and sets the exit code. `start` keeps the process alive after it returns
+ * (the server listens); every other command lets the process end once its work is done.
+ */
 export function runCliAndExitOnError(argv: string[]): void {
-  runCli(argv).catch((error: unknown) => {
-    process.stderr.write(`brandwave: ${error instanceof Error ? error.message : String(error)}\n`)
-    process.exit(1)
+  // `brandwave keys list | head`: a reader that stopped reading is not a failure.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0)
+    throw error
+  })
+  void runCli(argv).then((code) => {
+    if (code !== EXIT.ok) process.exit(code)
   })
 }

@@ -1,7 +1,7 @@
 import type { Authentication, Operation } from '@brandwave/contract'
 import type { onRequestHookHandler } from 'fastify'
 import type { Authenticator, Verification } from '../auth/authenticator.js'
-import type { Principal } from '../auth/principal.js'
+import type { RequestPrincipal } from '../auth/principal.js'
 import { presentedCredential } from './presented-credential.js'
 import { fromCode, type ErrorResponse } from './problems.js'
 import { setRateLimitHeaders } from './rate-limit-headers.js'
@@ -10,7 +10,7 @@ import { sendError } from './responses.js'
 declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the authentication hook of operations that require a principal. */
-    principal: Principal | null
+    principal: RequestPrincipal | null
   }
 }
 
@@ -52,7 +52,7 @@ function refusal(verification: Verification, scope: string | undefined): ErrorRe
   }
 }
 
-function kindRefusal(mode: Authentication, principal: Principal): ErrorResponse | null {
+function kindRefusal(mode: Authentication, principal: RequestPrincipal): ErrorResponse | null {
   if ((mode === 'session' || mode === 'optional-session') && principal.kind !== 'session') return SESSION_ONLY
   if (mode === 'user' && principal.kind === 'credential' && principal.userId === null) {
     return USER_ONLY

@@ -2,7 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto'
 import { ApiError, open, seal } from '@brandwave/core'
 import type { Kysely } from 'kysely'
 import type { FastifyReply, FastifyRequest, onSendHookHandler, preHandlerAsyncHookHandler } from 'fastify'
-import type { Principal } from '../auth/principal.js'
+import type { RequestPrincipal } from '../auth/principal.js'
 import { isoAt, type Clock } from '../clock.js'
 import { idempotencyRepository } from '../storage/idempotency.js'
 import type { Database } from '../storage/schema.js'
@@ -33,7 +33,7 @@ declare module 'fastify' {
  * session, not its user: another session of the same user (or a thief's) must neither
  * replay this one's responses — recovery codes, a logout — nor be refused by its keys.
  */
-function principalKeyOf(principal: Principal): string {
+function principalKeyOf(principal: RequestPrincipal): string {
   return principal.kind === 'session' ? `session:${principal.sessionId}` : `credential:${principal.credential.id}`
 }
 

@@ -3,7 +3,7 @@ import type { Operation } from '@brandwave/contract'
 import type { FastifyInstance, preValidationHookHandler } from 'fastify'
 import type { Static, TSchema } from 'typebox'
 import type { Authenticator } from '../auth/authenticator.js'
-import type { Principal, SessionPrincipal } from '../auth/principal.js'
+import type { RequestPrincipal, SessionPrincipal } from '../auth/principal.js'
 import type { RequestContext } from '../services/audit.js'
 import { authenticationHook } from './authentication-hook.js'
 import { Idempotency } from './idempotency.js'
@@ -15,7 +15,7 @@ type PrincipalFor<O extends Operation> = O['authentication'] extends 'none'
     ? SessionPrincipal
     : O['authentication'] extends 'optional-session'
       ? SessionPrincipal | null
-      : Principal
+      : RequestPrincipal
 
 /** Everything a handler gets, typed from its operation's schemas; no HTTP objects. */
 export interface OperationContext<O extends Operation> {

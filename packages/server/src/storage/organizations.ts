@@ -158,6 +158,11 @@ export function organizationRepository(db: Kysely<Database>) {
     async membershipsOfUser(userId: string): Promise<MembershipRow[]> {
       return db.selectFrom('memberships').selectAll().where('user_id', '=', userId).orderBy('created_at').orderBy('organization_id').execute()
     },
+
+    /** The first organizations by creation: the operator CLI acts in the only one when none is named. */
+    async listOrganizations(limit: number): Promise<OrganizationRow[]> {
+      return db.selectFrom('organizations').selectAll().orderBy('created_at').orderBy('id').limit(limit).execute()
+    },
   }
 }
 

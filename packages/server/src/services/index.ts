@@ -1,0 +1,135 @@
+import { createHmac } from 'node:crypto'
+import type { ScopeCatalog } from '@brandwave/core'
+import type { Kysely } from 'kysely'
+import type { AccessVersion } from '../auth/access-version.js'
+import { LoginThrottle, SignupThrottle, type CounterStoreFactory } from '../auth/counters.js'
+import type { SessionTokens } from '../auth/session-tokens.js'
+import type { Clock } from '../clock.js'
+import type { Config } from '../config.js'
+import type { DerivedKeys } from '../secret.js'
+import type { DatabaseHandle } from '../storage/database.js'
+import { organizationRepository, type OrganizationRepository } from '../storage/organizations.js'
+import type { Database } from '../storage/schema.js'
+import type { MailQueue } from '../mail/queue.js'
+import { AdminService } from './admins.js'
+import type { AuditLog } from './audit.js'
+import { CredentialService } from './credentials.js'
+import { InvitationService } from './invitations.js'
+import { MemberService } from './members.js'
+import { PasswordResetService } from './password-reset.js'
+import { SecurityNotices } from './security-notices.js'
+import { SessionService } from './sessions.js'
+import { TwoFactorService } from './two-factor.js'
+import { WebhookEndpointService } from './webhook-endpoints.js'
+
+export interface ServiceDependencies {
+  readonly config: Config
+  readonly database: DatabaseHandle
+  readonly keys: DerivedKeys
+  readonly clock: Clock
+  readonly catalog: ScopeCatalog
+  /** How this process tells every instance that access may have been taken away. */
+  readonly accessVersion: AccessVersion
+  readonly counters: CounterStoreFactory
+  readonly sessionTokens: SessionTokens
+  /** Every prefix this deployment has issued tokens under: all of them are still accepted. */
+  readonly tokenPrefixes: readonly string[]
+  /** Writes each change's audit event and outbox event in the change's transaction. */
+  readonly audit: AuditLog
+  /** Where email is queued; it sends nothing when SMTP is not configured. */
+  readonly mail: MailQueue
+  /** Tells this process's webhook delivery that an endpoint changed (the CLI has none). */
+  readonly wakeWebhooks: () => void
+  /** Failures of work done after a request answered (a password reset's email). */
+  readonly onBackgroundError: (error: unknown) => void
+}
+
+/** The services the API and the operator CLI share, so their rules cannot drift apart. */
+export interface Services {
+  readonly clock: Clock
+  readonly catalog: ScopeCatalog
+  readonly audit: AuditLog
+  readonly db: Kysely<Database>
+  readonly organizations: OrganizationRepository
+  readonly credentials: CredentialService
+  readonly members: MemberService
+  readonly sessions: SessionService
+  readonly twoFactor: TwoFactorService
+  readonly admins: AdminService
+  readonly invitations: InvitationService
+  readonly passwordResets: PasswordResetService
+  readonly notices: SecurityNotices
+  readonly webhookEndpoints: WebhookEndpointService
+}
+
+/** Builds every service once from what the process has opened (database, keys, access version). */
+export function createServices(deps: ServiceDependencies): Services {
+  const { config, database, keys, clock, catalog, accessVersion, audit, mail } = deps
+  const signupThrottle = new SignupThrottle(deps.counters, config.signupThrottle)
+  const throttle = new LoginThrottle(deps.counters, config.loginThrottle, (account) => createHmac('sha256', keys.counterKey).update(account).digest('base64url'))
+  const twoFactor = new TwoFactorService({
+    throttle,
+    db: database.db,
+    encryptionKey: keys.totpEncryption,
+    tokenHashKey: keys.tokenHash,
+    issuer: config.totpIssuer,
+    accessVersion,
+    audit,
+    clock,
+  })
+  return {
+    twoFactor,
+    clock,
+    catalog,
+    audit,
+    db: database.db,
+    organizations: organizationRepository(database.db),
+    credentials: new CredentialService({
+      db: database.db,
+      tokenPrefix: config.tokenPrefix,
+      tokenHashKey: keys.tokenHash,
+      catalog,
+      accessVersion,
+      audit,
+      clock,
+      defaultRateLimitPerMinute: config.defaultRateLimitPerMinute,
+    }),
+    members: new MemberService({ db: database.db, dialect: database.dialect, catalog, accessVersion, audit, clock }),
+    sessions: new SessionService({
+      db: database.db,
+      tokenPrefix: config.tokenPrefix,
+      acceptedTokenPrefixes: deps.tokenPrefixes,
+      tokenHashKey: keys.tokenHash,
+      sessionTokens: deps.sessionTokens,
+      accessVersion,
+      clock,
+      signup: config.signup,
+      audit,
+      throttle,
+      signupThrottle,
+      twoFactor,
+    }),
+    admins: new AdminService({ db: database.db, dialect: database.dialect, accessVersion, audit, clock }),
+    invitations: new InvitationService({ db: database.db, catalog, tokenHashKey: keys.tokenHash, publicUrl: config.publicUrl, mail, audit, clock, signupThrottle }),
+    passwordResets: new PasswordResetService({
+      db: database.db,
+      tokenHashKey: keys.tokenHash,
+      publicUrl: config.publicUrl,
+      mail,
+      accessVersion,
+      throttle,
+      audit,
+      clock,
+      onError: deps.onBackgroundError,
+    }),
+    notices: new SecurityNotices({ db: database.db, mail, clock }),
+    webhookEndpoints: new WebhookEndpointService({
+      db: database.db,
+      clock,
+      secretKey: keys.webhookSecretEncryption,
+      allowPrivate: config.webhooks.allowPrivate,
+      audit,
+      wake: deps.wakeWebhooks,
+    }),
+  }
+}
