@@ -21,7 +21,7 @@ export function methodNotAllowed(app: FastifyInstance, method: string, url: stri
   // A wildcard route (the dashboard's page fallback) matches every path: it says nothing
   // about whether this one exists.
   const exists = (candidate: string) => {
-    const route = app.findRoute({ method: candidate as (typeof METHODS)[number], url: path })
+    const route = app.findRoute({ method: candidate, url: path })
     return route !== null && !('*' in (route.params as Record<string, unknown>))
   }
   const allowed: string[] = METHODS.filter((candidate) => candidate !== method && exists(candidate))
