@@ -1,6 +1,18 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vite'
 
+const source = (path: string) => fileURLToPath(new URL(path, import.meta.url))
+
 export default defineConfig({
+  // Built from the packages' sources, so `npm start` on a fresh clone needs no tsc build first.
+  resolve: {
+    alias: {
+      '@brandwave/sdk': source('../sdk/src/index.ts'),
+      '@brandwave/react': source('../react/src/index.ts'),
+      '@brandwave/contract': source('../contract/src/index.ts'),
+      '@brandwave/core': source('../core/src/index.ts'),
+    },
+  },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -145,9 +145,14 @@ export function useChangePassword(): Mutation<Brandwave['auth']['changePassword'
   return useInvalidatingMutation((client, params: Params<Brandwave['auth']['changePassword']>) => client.auth.changePassword(params), [])
 }
 
-/** Starts 2FA enrolment: `data.data.otpauthUrl` for a QR code, `secret` to type. @example const { mutate } = useSetUpTwoFactor(); mutate() */
-export function useSetUpTwoFactor(): UseMutationResult<ResponseOf<'setUpTwoFactor'>, BrandwaveError, void> {
-  return useInvalidatingMutation((client) => client.auth.twoFactor.setup(), [])
+/**
+ * Starts 2FA enrolment: `data.data.otpauthUrl` for a QR code, `secret` to type. `currentPassword`
+ * is needed unless the user signed in within the last 10 minutes.
+ *
+ * @example const { mutate } = useSetUpTwoFactor(); mutate({ currentPassword })
+ */
+export function useSetUpTwoFactor(): UseMutationResult<ResponseOf<'setUpTwoFactor'>, BrandwaveError, { currentPassword?: string }> {
+  return useInvalidatingMutation((client, params: { currentPassword?: string }) => client.auth.twoFactor.setup(params), [])
 }
 
 /** Turns 2FA on; `data.data.recoveryCodes` are shown only now. @example const { mutate } = useEnableTwoFactor(); mutate({ code }) */

@@ -69,6 +69,9 @@ function TwoFactorSection({ enabled }: { enabled: boolean }): ReactNode {
   const enable = useEnableTwoFactor()
   const disable = useDisableTwoFactor()
   const [code, setCode] = useState('')
+  // Enrolment needs a sign-in from the last 10 minutes, or the password again.
+  const [currentPassword, setCurrentPassword] = useState('')
+  const confirmation = currentPassword === '' ? {} : { currentPassword }
   const [recoveryCodes, setRecoveryCodes] = useState<readonly string[] | null>(null)
 
   if (recoveryCodes !== null) {
@@ -117,10 +120,11 @@ function TwoFactorSection({ enabled }: { enabled: boolean }): ReactNode {
   const submit = (event: FormEvent) => {
     event.preventDefault()
     enable.mutate(
-      { code: code.trim() },
+      { code: code.trim(), ...confirmation },
       {
         onSuccess: (result) => {
           setCode('')
+          setCurrentPassword('')
           setup.reset()
           setRecoveryCodes(result.data.recoveryCodes)
         },
@@ -132,12 +136,31 @@ function TwoFactorSection({ enabled }: { enabled: boolean }): ReactNode {
       <h2 id="tfa-heading">Two-factor authentication</h2>
       <p>Off. With it on, signing in also asks for a code from an authenticator app.</p>
       {enrolment === undefined ? (
-        <>
+        <form
+          className="form narrow"
+          onSubmit={(event) => {
+            event.preventDefault()
+            setup.mutate(confirmation)
+          }}
+        >
+          <label>
+            Current password
+            <input
+              type="password"
+              autoComplete="current-password"
+              aria-describedby="tfa-password-hint"
+              value={currentPassword}
+              onChange={(event) => setCurrentPassword(event.target.value)}
+            />
+          </label>
+          <p id="tfa-password-hint" className="hint">
+            Needed if you signed in more than 10 minutes ago.
+          </p>
           <ErrorMessage error={setup.error} />
-          <Button className="button primary" isDisabled={setup.isPending} onPress={() => setup.mutate()}>
+          <button type="submit" className="button primary" disabled={setup.isPending}>
             Set up two-factor authentication
-          </Button>
-        </>
+          </button>
+        </form>
       ) : (
         <form className="form narrow" onSubmit={submit}>
           <p>Scan this code with your authenticator app, or type the secret into it.</p>
