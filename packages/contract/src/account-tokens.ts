@@ -3,7 +3,7 @@ import { DisplayName, Nullable, Timestamp } from './common.js'
 import { ScopeList } from './credentials.js'
 
 /*
- * Seed 004's account-scoped surface over organization API keys: integer ids, snake_case
+ * The account-scoped surface over organization API keys: integer ids, snake_case
  * fields, bodies at the top level (as that document shows them), `Api-Token` header.
  */
 

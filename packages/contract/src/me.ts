@@ -3,7 +3,7 @@ import { Role } from './auth.js'
 import { Nullable, Timestamp, Uuid } from './common.js'
 import { Environment } from './credentials.js'
 
-/** `/me` for a PAT or API key: the shape seed 002 documents. */
+/** `/me` for a PAT or API key: its id, name, organization, scopes, environment and expiry. */
 export const CredentialPrincipal = Type.Object(
   {
     type: Type.Enum(['personal_access_token', 'api_key']),

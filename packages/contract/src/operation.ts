@@ -48,7 +48,7 @@ export interface Operation {
    */
   readonly detectsReuse?: true
   /**
-   * False for the seed-004 compatibility surface, whose documented bodies are bare objects
+   * False for the account-token compatibility surface, whose documented bodies are bare objects
    * and arrays; everything else is wrapped in `{ data, meta }` or the list envelope.
    */
   readonly envelope?: false

@@ -87,7 +87,7 @@ export function createScopeCatalog(hostResources: readonly string[]): ScopeCatal
 /**
  * What a credential may do right now: its own scopes bounded by what its owner may do
  * (SPEC §1: demoting the owner shrinks the token at once). `null` scopes mean "everything
- * the owner can do" (a PAT created without scopes, seed 000).
+ * the owner can do" (a PAT created without scopes).
  *
  * @example
  * effectiveScopes(['contacts:read', 'api_keys:write'], catalog.roleScopes('member'))

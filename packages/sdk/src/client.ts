@@ -105,7 +105,7 @@ function credentialResource<N extends CredentialOperationNames>(transport: Trans
 export class Brandwave {
   private readonly transport: Transport
 
-  /** The caller's own tokens (seed 000). */
+  /** The caller's own personal access tokens. */
   readonly personalAccessTokens: CredentialResource<{
     create: 'createPersonalAccessToken'
     list: 'listPersonalAccessTokens'
@@ -115,7 +115,7 @@ export class Brandwave {
     rotate: 'rotatePersonalAccessToken'
   }>
 
-  /** The organization's API keys (seeds 002, 003); managed by admins or keys with `api_keys:*`. */
+  /** The organization's API keys; managed by admins or keys with `api_keys:*`. */
   readonly apiKeys: CredentialResource<{ create: 'createApiKey'; list: 'listApiKeys'; get: 'getApiKey'; update: 'updateApiKey'; revoke: 'revokeApiKey'; rotate: 'rotateApiKey' }>
 
   /** Sessions: sign in and out, refresh, sign up, passwords, two-factor authentication. */

@@ -57,7 +57,7 @@ export const routes = {
   retryWebhookDelivery: { method: 'POST', path: '/v1/webhook-endpoints/:id/deliveries/:deliveryId/retry' },
 } as const satisfies { readonly [N in Exclude<OperationName, AccountTokenOperation>]: { readonly method: Operations[N]['method']; readonly path: Operations[N]['path'] } }
 
-/** Seed 004's surface stays server-side: the client speaks `/v1` (the same keys, as `apiKeys`). */
+/** The account-token surface stays server-side: the client speaks `/v1` (the same keys, as `apiKeys`). */
 type AccountTokenOperation = 'listAccountTokens' | 'createAccountToken' | 'getAccountToken' | 'deleteAccountToken' | 'resetAccountToken'
 
 export type RoutedOperation = keyof typeof routes

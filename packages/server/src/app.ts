@@ -310,7 +310,7 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
     return metrics.registry.metrics()
   })
 
-  // Seed 004's surface lives at /api/accounts/…, outside /v1, and has no alias.
+  // The account-token surface lives at /api/accounts/…, outside /v1, and has no alias.
   await app.register((group, _options, done) => {
     accountTokenRoutes((operation, handler) => registerOperation(group, operation, handler, { authenticator, idempotency, hidden: false }), services)
     done()

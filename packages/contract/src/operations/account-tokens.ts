@@ -3,7 +3,7 @@ import { AccountParams, AccountToken, AccountTokenParams, AccountTokenWithSecret
 import { NoBody } from '../common.js'
 import { defineOperation } from '../operation.js'
 
-const tag = 'Account API tokens (seed 004)'
+const tag = 'Account API tokens'
 const base = '/api/accounts/:accountId/api_tokens'
 
 export const listAccountTokens = defineOperation({

@@ -1,7 +1,7 @@
 import { CreateApiKeyBody } from '../credentials.js'
 import { credentialOperations } from './credential-operations.js'
 
-/** Seeds 002 and 003: organization keys that survive their creator; managed by admins or keys with `api_keys:*`. */
+/** Organization keys that survive their creator; managed by admins or keys with `api_keys:*`. */
 const apiKeys = credentialOperations({
   path: 'api-keys',
   resource: 'api_keys',

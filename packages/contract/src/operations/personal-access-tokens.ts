@@ -1,7 +1,7 @@
 import { CreatePersonalAccessTokenBody } from '../credentials.js'
 import { credentialOperations } from './credential-operations.js'
 
-/** Seed 000: a user's own tokens, acting as them inside one organization. */
+/** A user's own tokens, acting as them inside one organization. */
 const personalAccessTokens = credentialOperations({
   path: 'personal-access-tokens',
   resource: 'personal_access_tokens',

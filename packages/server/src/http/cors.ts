@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 
 /**
- * Cross-origin policy, declared per route group in this one place (SPEC §3, seed 002).
+ * Cross-origin policy, declared per route group in this one place (SPEC §3).
  *
  * - `none`: the API (`/v1`, `/api/v1`, `/api/accounts`) and the docs. Bearer credentials are
  *   high-value secrets that must not live in browser JavaScript on other origins, so neither

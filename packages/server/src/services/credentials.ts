@@ -29,7 +29,7 @@ export type CredentialType = 'personal_access_token' | 'api_key'
 export interface CreateCredentialInput {
   readonly name: string
   readonly expiresAt?: string | null
-  /** Omitted for a PAT: every permission of its owner (seed 000). API keys always have scopes. */
+  /** Omitted for a PAT: every permission of its owner. API keys always have scopes. */
   readonly scopes?: readonly string[]
   readonly environment?: 'live' | 'test'
   readonly allowedIps?: readonly string[] | null
@@ -251,7 +251,7 @@ export class CredentialService {
     return credential
   }
 
-  /** The seed-004 surface addresses API keys by their integer id. */
+  /** The account-token surface addresses API keys by their integer id. */
   async getBySeq(principal: Principal, seq: number): Promise<CredentialRecord> {
     const credential = await credentialRepository(this.deps.db).findOwnedBySeq(this.ownerFor(principal, 'api_key'), seq)
     if (credential === undefined || credential.revokedAt !== null) throw new ApiError('not_found', NOT_FOUND.api_key)

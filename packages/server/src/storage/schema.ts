@@ -8,7 +8,7 @@ import type { Generated } from 'kysely'
  */
 
 export interface OrganizationsTable {
-  /** Integer id of the seed-004 surface (`/api/accounts/:accountId/…`). */
+  /** Integer id of the account-token surface (`/api/accounts/:accountId/…`). */
   account_id: Generated<number>
   id: string
   name: string
@@ -44,7 +44,7 @@ export type ActorType = 'user' | 'api_key' | 'system'
 
 /** PATs (owner kind `user`) and API keys (owner kind `organization`): one model, one table (SPEC §1). */
 export interface CredentialsTable {
-  /** Integer id of the seed-004 surface, and the keyset pagination order. */
+  /** Integer id of the account-token surface, and the keyset pagination order. */
   seq: Generated<number>
   id: string
   organization_id: string

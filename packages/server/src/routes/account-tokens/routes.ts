@@ -6,9 +6,9 @@ import type { CredentialRecord } from '../../storage/credentials.js'
 import type { OrganizationRepository } from '../../storage/organizations.js'
 import type { RouteRegistrar } from '../route-registrar.js'
 
-/** Seed 004: "The old token stops working after a short grace period." */
+/** How long a reset token's predecessor keeps working: "a short grace period". */
 export const RESET_GRACE_SECONDS = 300
-/** Seed 004 lists "all" tokens; a bound keeps one response reasonable. */
+/** The list shows "all" tokens; a bound keeps one response reasonable. */
 const LIST_LIMIT = 100
 
 function accountToken(record: CredentialRecord): AccountToken {
@@ -20,7 +20,7 @@ function withSecret(issued: IssuedCredential) {
 }
 
 /**
- * Seed 004's account-scoped surface over organization API keys: the same credentials as
+ * The account-scoped surface over organization API keys: the same credentials as
  * `/v1/api-keys`, addressed by integer ids under the organization's `accountId`.
  */
 export function accountTokenRoutes(route: RouteRegistrar, { credentials, organizations }: { credentials: CredentialService; organizations: OrganizationRepository }): void {

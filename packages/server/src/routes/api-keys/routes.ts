@@ -3,7 +3,7 @@ import { sharedCredentialRoutes, type CredentialRouteDependencies } from '../cre
 import { issuedCredentialResponse } from '../credential-response.js'
 import type { RouteRegistrar } from '../route-registrar.js'
 
-/** Seeds 002 and 003: the organization's keys, which survive their creator. */
+/** The organization's keys, which survive their creator. */
 export function apiKeyRoutes(route: RouteRegistrar, deps: CredentialRouteDependencies): void {
   route(createApiKey, async ({ principal, body, request }) => {
     const issued = await deps.credentials.create(principal, 'api_key', body, request)

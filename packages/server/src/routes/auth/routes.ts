@@ -6,7 +6,7 @@ import type { SessionService } from '../../services/sessions.js'
 import type { TwoFactorService } from '../../services/two-factor.js'
 import type { RouteRegistrar } from '../route-registrar.js'
 
-/** Seed 003: sign in (with 2FA), refresh, sign out, sign up, change password, enrol 2FA. */
+/** Sign in (with 2FA), refresh, sign out, sign up, change password, enrol 2FA. */
 export function authRoutes(
   route: RouteRegistrar,
   { sessions, twoFactor, invitations, notices }: { sessions: SessionService; twoFactor: TwoFactorService; invitations: InvitationService; notices: SecurityNotices },

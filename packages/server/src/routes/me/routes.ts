@@ -1,7 +1,7 @@
 import { getMe } from '@brandwave/contract'
 import type { RouteRegistrar } from '../route-registrar.js'
 
-/** Seed 002's sanity check for a new key, and "who am I" for a session. */
+/** The sanity check for a new key, and "who am I" for a session. */
 export function meRoutes(route: RouteRegistrar): void {
   route(getMe, ({ principal }) => {
     if (principal.kind === 'session') {

@@ -10,7 +10,7 @@ import { sharedCredentialRoutes, type CredentialRouteDependencies } from '../cre
 import { issuedCredentialResponse } from '../credential-response.js'
 import type { RouteRegistrar } from '../route-registrar.js'
 
-/** Seed 000: a user's own tokens, acting as them inside one organization. */
+/** A user's own tokens, acting as them inside one organization. */
 export function personalAccessTokenRoutes(route: RouteRegistrar, deps: CredentialRouteDependencies): void {
   route(createPersonalAccessToken, async ({ principal, body, request }) => {
     const issued = await deps.credentials.create(principal, 'personal_access_token', body, request)
