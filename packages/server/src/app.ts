@@ -46,6 +46,11 @@ import { InvitationService } from './services/invitations.js'
 import { PasswordResetService } from './services/password-reset.js'
 import { SecurityNotices } from './services/security-notices.js'
 import { webhookEndpointRoutes } from './routes/webhook-endpoints/routes.js'
+import { credentialsRevokeRoutes } from './routes/credentials-revoke/routes.js'
+import { PublicKeyDirectory } from './routes/secret-scanning/public-keys.js'
+import { secretScanningRoutes } from './routes/secret-scanning/routes.js'
+import { LeakResponse } from './services/leaks.js'
+import { SignupThrottle } from './auth/counters.js'
 import type { RouteRegistrar } from './routes/route-registrar.js'
 import type { DerivedKeys } from './secret.js'
 import { AuditLog } from './services/audit.js'
@@ -261,6 +266,21 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
     }),
     authenticator,
   }
+  // Leaked credentials (SPEC §10): one response for every way a leak is reported.
+  const leaks = new LeakResponse({
+    db: database.db,
+    tokenPrefixes,
+    tokenHashKey: keys.tokenHash,
+    action: config.leaks.action,
+    accessVersion,
+    audit,
+    mail: mail.queue,
+    clock,
+    onStorageLookup: () => metrics.storageLookups.inc({ kind: 'credential' }),
+  })
+  const revokeThrottle = new SignupThrottle(counters, { perIp: config.leaks.revokeRequestsPerMinute, windowSeconds: 60 }, 'revoke-by-value-ip')
+  const scannerKeys = (partner: string, url: string | null) =>
+    new PublicKeyDirectory({ url, onFetchError: (error) => app.log.warn({ err: error, partner }, 'could not fetch the secret-scanning public keys; alerts signed with unknown keys are refused') })
   app.addHook('onClose', async () => {
     await services.passwordResets.drain()
     await mail.worker?.stop()
@@ -336,11 +356,13 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
         passwordResetRoutes(route, services)
         myOrganizationRoutes(route, services)
         webhookEndpointRoutes(route, services)
+        credentialsRevokeRoutes(route, { leaks, revokeThrottle })
         done()
       },
       { prefix },
     )
   }
+  await secretScanningRoutes(app, { leaks, keys: { github: scannerKeys('github', config.leaks.githubKeysUrl), gitlab: scannerKeys('gitlab', config.leaks.gitlabKeysUrl) } })
   browserSessionRoutes(app, { sessions: services.sessions, authenticator })
   if (!registerDashboard(app)) app.log.warn('The dashboard is not built (npm run build): / answers 404.')
   return app
