@@ -170,6 +170,19 @@ describe.each(testDatabaseKinds)('secret-scanning alerts (%s)', (kind) => {
     expect(audit.body.items.find((event: any) => event.target.id === pat.id)).toMatchObject({ details: { reportedVia: 'gitlab', url: 'https://gitlab.com/acme/app/-/blob/main/.env' } })
   })
 
+  it('a burst of 1000 tokens in one alert completes well within GitHub\'s 30 s', async () => {
+    const pat = await createPat(server, user.accessToken, { name: 'in a big dump' })
+    const matches = [{ token: pat.token }, ...Array.from({ length: 999 }, () => ({ token: unknownToken(pat.token) }))]
+    const body = alertBody(matches)
+    const started = performance.now()
+    const response = await postAlert(body, githubHeaders(githubKey, body))
+    expect(response.status, response.text).toBe(200)
+    expect(performance.now() - started).toBeLessThan(30_000)
+    expect(response.body).toHaveLength(1000)
+    expect(response.body.filter((feedback: any) => feedback.label === 'true_positive')).toEqual([{ token_raw: pat.token, token_type: 'brandwave_token', label: 'true_positive' }])
+    expect(await works(pat.token)).toBe(false)
+  })
+
   it('a signed body that is not an alert is a 400', async () => {
     for (const body of ['{"token":"x"}', 'not json', JSON.stringify([{ type: 'x' }])]) {
       const response = await postAlert(body, githubHeaders(githubKey, body))
