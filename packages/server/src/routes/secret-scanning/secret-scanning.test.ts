@@ -66,7 +66,7 @@ describe.each(testDatabaseKinds)('secret-scanning alerts (%s)', (kind) => {
 
     expect(await works(pat.token)).toBe(false)
     const patView = await server.request('GET', `/v1/personal-access-tokens/${pat.id}`, { token: user.accessToken })
-    expect(patView.body.data).toMatchObject({ status: 'revoked', revocationReason: 'exposed' })
+    expect(patView.body.data).toMatchObject({ status: 'revoked', revocationReason: 'exposed', exposure: { url: FOUND_AT, reportedAt: expect.any(String) } })
     const keyView = await server.request('GET', `/v1/api-keys/${apiKey.id}`, { token: admin.accessToken })
     expect(keyView.body.data).toMatchObject({ status: 'revoked', revocationReason: 'exposed' })
 
@@ -129,6 +129,7 @@ describe.each(testDatabaseKinds)('secret-scanning alerts (%s)', (kind) => {
     // The GitHub key does not sign for GitLab.
     expect((await postAlert(body, { 'gitlab-public-key-identifier': githubKey.identifier, 'gitlab-public-key-signature': signAlert(githubKey, body) }, 'gitlab')).status).toBe(401)
     expect(await works(pat.token)).toBe(true)
+    expect((await server.request('GET', `/v1/personal-access-tokens/${pat.id}`, { token: user.accessToken })).body.data.exposure).toBeNull()
     expect((await exposures(user.accessToken)).body.items.map((event: any) => event.target.id)).not.toContain(pat.id)
   })
 
@@ -200,6 +201,8 @@ describe.each(testDatabaseKinds)('secret-scanning alerts (%s)', (kind) => {
     expect(response.status, response.text).toBe(200)
     expect(response.body[0].label).toBe('true_positive')
     expect(await works(pat.token)).toBe(true)
+    const view = await server.request('GET', `/v1/personal-access-tokens/${pat.id}`, { token: fresh.accessToken })
+    expect(view.body.data).toMatchObject({ status: 'active', revocationReason: null, exposure: { url: FOUND_AT } })
     const audit = await exposures(fresh.accessToken)
     expect(audit.body.items).toHaveLength(1)
     expect(audit.body.items[0].details).toMatchObject({ url: FOUND_AT, leakAction: 'notified' })
