@@ -7,6 +7,7 @@ export const AUDIT_ACTIONS = [
   'credential.revoked',
   'credential.rotated',
   'credential.family_revoked',
+  'credential.exposed',
   'member.added',
   'member.role_changed',
   'member.removed',

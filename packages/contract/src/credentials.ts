@@ -64,6 +64,18 @@ export const Credential = Type.Object(
     revocationReason: Nullable(RevocationReason),
     rotatedToId: Nullable(Uuid),
     status: CredentialStatusSchema,
+    exposure: Nullable(
+      Type.Object(
+        {
+          reportedAt: Timestamp,
+          url: Nullable(Type.String({ description: 'Where the token was found, as the report said (a scanner gives the commit or file URL).' })),
+        },
+        {
+          additionalProperties: false,
+          description: 'Set when the token was first reported as leaked (GitHub or GitLab secret scanning, or `POST /v1/credentials/revoke`); null otherwise.',
+        },
+      ),
+    ),
   },
   { additionalProperties: false },
 )

@@ -70,6 +70,8 @@ export { AUDIT_ACTIONS, AuditEvent, AuditFacets, ListAuditEventsQuery, type Audi
 export { AccountParams, AccountToken, AccountTokenParams, AccountTokenWithSecret, CreateAccountTokenBody } from './account-tokens.js'
 export { acceptInvitation, createInvitation, listInvitations, withdrawInvitation } from './operations/invitations.js'
 export { confirmPasswordReset, requestPasswordReset } from './operations/password-reset.js'
+export { revokeCredentialsByValue } from './operations/leaks.js'
+export { MAX_REPORTED_CREDENTIALS, RevokeByValueAccepted, RevokeByValueBody } from './leaks.js'
 export {
   AcceptedInvitation,
   AcceptInvitationBody,

@@ -55,6 +55,7 @@ export const routes = {
   rotateWebhookEndpointSecret: { method: 'POST', path: '/v1/webhook-endpoints/:id/rotate-secret' },
   listWebhookDeliveries: { method: 'GET', path: '/v1/webhook-endpoints/:id/deliveries' },
   retryWebhookDelivery: { method: 'POST', path: '/v1/webhook-endpoints/:id/deliveries/:deliveryId/retry' },
+  revokeCredentialsByValue: { method: 'POST', path: '/v1/credentials/revoke' },
 } as const satisfies { readonly [N in Exclude<OperationName, AccountTokenOperation>]: { readonly method: Operations[N]['method']; readonly path: Operations[N]['path'] } }
 
 /** The account-token surface stays server-side: the client speaks `/v1` (the same keys, as `apiKeys`). */

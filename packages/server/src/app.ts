@@ -43,6 +43,11 @@ import { invitationRoutes } from './routes/invitations/routes.js'
 import { passwordResetRoutes } from './routes/password-reset/routes.js'
 import { createMail } from './mail/index.js'
 import { webhookEndpointRoutes } from './routes/webhook-endpoints/routes.js'
+import { credentialsRevokeRoutes } from './routes/credentials-revoke/routes.js'
+import { PublicKeyDirectory } from './routes/secret-scanning/public-keys.js'
+import { secretScanningRoutes } from './routes/secret-scanning/routes.js'
+import { LeakResponse } from './services/leaks.js'
+import { SignupThrottle } from './auth/counters.js'
 import type { RouteRegistrar } from './routes/route-registrar.js'
 import type { DerivedKeys } from './secret.js'
 import { AuditLog } from './services/audit.js'
@@ -258,6 +263,21 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
     }),
     authenticator,
   }
+  // Leaked credentials (SPEC §10): one response for every way a leak is reported.
+  const leaks = new LeakResponse({
+    db: database.db,
+    tokenPrefixes,
+    tokenHashKey: keys.tokenHash,
+    action: config.leaks.action,
+    accessVersion,
+    audit,
+    mail: mail.queue,
+    clock,
+    onStorageLookup: () => metrics.storageLookups.inc({ kind: 'credential' }),
+  })
+  const revokeThrottle = new SignupThrottle(counters, { perIp: config.leaks.revokeRequestsPerMinute, windowSeconds: 60 }, 'revoke-by-value-ip')
+  const scannerKeys = (partner: string, url: string | null) =>
+    new PublicKeyDirectory({ url, onFetchError: (error) => app.log.warn({ err: error, partner }, 'could not fetch the secret-scanning public keys; alerts signed with unknown keys are refused') })
   app.addHook('onClose', async () => {
     await services.passwordResets.drain()
     await mail.worker?.stop()
@@ -333,11 +353,13 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
         passwordResetRoutes(route, services)
         myOrganizationRoutes(route, services)
         webhookEndpointRoutes(route, services)
+        credentialsRevokeRoutes(route, { leaks, revokeThrottle })
         done()
       },
       { prefix },
     )
   }
+  await secretScanningRoutes(app, { leaks, keys: { github: scannerKeys('github', config.leaks.githubKeysUrl), gitlab: scannerKeys('gitlab', config.leaks.gitlabKeysUrl) } })
   browserSessionRoutes(app, { sessions: services.sessions, authenticator })
   if (!registerDashboard(app)) app.log.warn('The dashboard is not built (npm run build): / answers 404.')
   return app

@@ -71,6 +71,16 @@ export interface Config {
   }
   /** Days before expiry at which `*.expiring` is sent, largest first. */
   readonly expiryReminderDays: readonly number[]
+  readonly leaks: {
+    /** `BRANDWAVE_LEAK_ACTION`: revoke a reported credential at once, or only report it. */
+    readonly action: 'revoke' | 'notify'
+    /** Where GitHub and GitLab publish the keys that sign their secret-scanning alerts. */
+    readonly githubKeysUrl: string
+    /** GitLab publishes no default for partners: null leaves `/v1/secret-scanning/gitlab` refusing every alert. */
+    readonly gitlabKeysUrl: string | null
+    /** Calls to `POST /v1/credentials/revoke` per client address per minute. */
+    readonly revokeRequestsPerMinute: number
+  }
 }
 
 export class ConfigError extends Error {
@@ -180,9 +190,21 @@ export function loadConfig(env: Environment, cwd = process.cwd()): Config {
       allowPrivate: oneOf('BRANDWAVE_WEBHOOK_ALLOW_PRIVATE', ['true', 'false'], 'false') === 'true',
     },
     expiryReminderDays: [...new Set(integerList('BRANDWAVE_EXPIRY_REMINDER_DAYS', text, problems, [30, 7, 1], 1, 3650))].sort((a, b) => b - a),
+    leaks: {
+      action: oneOf('BRANDWAVE_LEAK_ACTION', ['revoke', 'notify'], 'revoke'),
+      githubKeysUrl: keysUrl('BRANDWAVE_GITHUB_KEYS_URL', text, problems, 'https://api.github.com/meta/public_keys/secret_scanning'),
+      gitlabKeysUrl: text('BRANDWAVE_GITLAB_KEYS_URL') === null ? null : keysUrl('BRANDWAVE_GITLAB_KEYS_URL', text, problems, ''),
+      revokeRequestsPerMinute: integer('BRANDWAVE_REVOKE_REQUESTS_PER_MINUTE', 30, 1, 100_000),
+    },
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return config
+}
+
+function keysUrl(name: string, text: (name: string) => string | null, problems: string[], fallback: string): string {
+  const value = text(name) ?? fallback
+  if (!/^https?:\/\/[^\s]+$/.test(value)) problems.push(`${name} must be an http(s) URL`)
+  return value
 }
 
 const DEFAULT_WEBHOOK_RETRY_SECONDS = [5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400]

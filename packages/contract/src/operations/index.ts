@@ -6,6 +6,7 @@ import * as browserSession from './browser-session.js'
 import * as invitations from './invitations.js'
 import * as passwordReset from './password-reset.js'
 import * as keysVerify from './keys-verify.js'
+import * as leaks from './leaks.js'
 import * as me from './me.js'
 import * as members from './members.js'
 import * as personalAccessTokens from './personal-access-tokens.js'
@@ -27,6 +28,7 @@ export const operations = {
   ...invitations,
   ...passwordReset,
   ...webhookEndpoints,
+  ...leaks,
 } as const
 
 export type OperationName = keyof typeof operations

@@ -458,6 +458,15 @@ function CredentialDetails({ kind, id, onClose, onRotated }: { kind: Kind; id: s
                   <dd>{formatTime(credential.revokedAt)}</dd>
                 </>
               )}
+              {credential.exposure !== null && (
+                <>
+                  <dt>Exposed</dt>
+                  <dd>
+                    Reported leaked {formatTime(credential.exposure.reportedAt)}
+                    {credential.exposure.url !== null && ` at ${credential.exposure.url}`}
+                  </dd>
+                </>
+              )}
             </dl>
             {credential.status === 'active' && (
               <>

@@ -135,8 +135,10 @@ export class SignupThrottle {
   constructor(
     counters: CounterStoreFactory,
     private readonly limits: { readonly perIp: number; readonly windowSeconds: number },
+    /** The same policy guards other anonymous endpoints under their own counter. */
+    name = 'signup-ip',
   ) {
-    this.addresses = counters({ name: 'signup-ip', windowSeconds: limits.windowSeconds })
+    this.addresses = counters({ name, windowSeconds: limits.windowSeconds })
   }
 
   async attempt(ip: string | null): Promise<ThrottleDecision> {

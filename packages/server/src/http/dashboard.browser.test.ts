@@ -204,6 +204,23 @@ describe.skipIf(!chromiumPresent)('the dashboard in Chromium (sqlite)', { timeou
     expectNoConsoleErrors(watched)
   })
 
+  it('an API key reported as leaked shows when and that it was exposed', async () => {
+    const admin = await loginAdmin(server)
+    const created = await server.request('POST', '/v1/api-keys', { token: admin.accessToken, body: { name: 'Leaked in a gist', scopes: ['leads:read'] } })
+    expect(created.status, created.text).toBe(201)
+    expect((await server.request('POST', '/v1/credentials/revoke', { body: { credentials: [created.body.data.token] } })).status).toBe(202)
+
+    const watched = await open()
+    const { page } = watched
+    await signIn(watched, ADMIN_EMAIL, ADMIN_PASSWORD)
+    await page.getByLabel('Status').selectOption('revoked')
+    await page.getByRole('row', { name: /Leaked in a gist/ }).getByRole('button', { name: 'Leaked in a gist' }).click()
+    const details = page.getByRole('dialog', { name: 'Leaked in a gist' })
+    await details.getByText(/^Reported leaked /).waitFor()
+    expect(await details.getByText('Exposed', { exact: true }).count()).toBe(1)
+    expectNoConsoleErrors(watched)
+  })
+
   it('a member sees who manages API keys and no New Key; the Organization control switches organizations', async () => {
     const admin: TestUser = await loginAdmin(server)
     const member = await joinOrganization(server, admin, 'member', 'Mia')

@@ -10,7 +10,7 @@ export interface MailMessage {
   readonly html: string
 }
 
-export type MailTemplate = 'invitation' | 'password_reset' | 'password_changed' | 'two_factor_enabled' | 'two_factor_disabled'
+export type MailTemplate = 'invitation' | 'password_reset' | 'password_changed' | 'two_factor_enabled' | 'two_factor_disabled' | 'credential_exposed'
 
 const escapeHtml = (value: string): string =>
   value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c)
@@ -64,6 +64,17 @@ export const mailTemplates = {
         ? `Two-factor authentication was turned on for your Brandwave account at ${input.at}. Signing in now needs a code from your authenticator app or a recovery code.`
         : `Two-factor authentication was turned off for your Brandwave account at ${input.at}. Signing in now needs only your password.`,
       NOT_YOU,
+    ])
+  },
+
+  /** Names the credential by its display fields only (`start…last4`), never the secret. */
+  credentialExposed(input: { kind: 'personal access token' | 'API key'; name: string; display: string; url: string | null; at: string; revoked: boolean }): MailMessage {
+    return compose(`Your Brandwave ${input.kind} “${input.name}” was found exposed`, [
+      `The ${input.kind} “${input.name}” (${input.display}) was reported as exposed at ${input.at}${input.url === null ? '' : `, found at ${input.url}`}.`,
+      input.revoked
+        ? 'It no longer works. Create a new one, update what used it, and remove the old value from where it was found.'
+        : 'It still works: this deployment only reports leaks. Rotate or revoke it now, and remove the value from where it was found.',
+      'Check the audit log for anything it was used for that you do not recognise.',
     ])
   },
 }

@@ -31,6 +31,7 @@ export function credentialResponse(record: CredentialRecord, now: number): Stati
     revokedAt: record.revokedAt,
     revocationReason: revocationReason(record.revokedReason),
     rotatedToId: record.rotatedToId,
+    exposure: record.exposedAt === null ? null : { reportedAt: record.exposedAt, url: record.exposedUrl },
     status: credentialStatus(
       { expiresAt: record.expiresAt === null ? null : Date.parse(record.expiresAt), revokedAt: record.revokedAt === null ? null : Date.parse(record.revokedAt) },
       now,

@@ -16,13 +16,14 @@ const EVENT_OF_ACTION: Partial<Record<AuditAction, `*.${string}` | WebhookEventT
   'credential.rotated': '*.rotated',
   'credential.revoked': '*.revoked',
   'credential.family_revoked': '*.reuse_detected',
+  'credential.exposed': '*.exposed',
   'member.added': 'member.added',
   'member.removed': 'member.removed',
   'member.role_changed': 'member.role_changed',
 }
 
 /** Audit details worth passing on, by name; anything else in them stays in the audit log. */
-const DETAIL_FIELDS = ['successorId', 'gracePeriodSeconds', 'familyId', 'revokedCount', 'role', 'from', 'to', 'revokedTokens', 'endedSessions'] as const
+const DETAIL_FIELDS = ['successorId', 'gracePeriodSeconds', 'familyId', 'revokedCount', 'role', 'from', 'to', 'revokedTokens', 'endedSessions', 'url', 'source', 'reportedVia', 'leakAction'] as const
 
 const SYSTEM: AuditActor = { type: 'system', id: null, name: null }
 

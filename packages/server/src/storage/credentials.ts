@@ -26,6 +26,9 @@ export interface CredentialRecord {
   readonly expiresAt: string | null
   readonly revokedAt: string | null
   readonly revokedReason: string | null
+  /** When a leak report first named it, and where the token was found (SPEC §10). */
+  readonly exposedAt: string | null
+  readonly exposedUrl: string | null
   readonly lastUsedAt: string | null
   readonly lastUsedIp: string | null
   readonly familyId: string
@@ -101,6 +104,8 @@ function decode(row: CredentialRow): CredentialRecord {
     expiresAt: row.expires_at,
     revokedAt: row.revoked_at,
     revokedReason: row.revoked_reason,
+    exposedAt: row.exposed_at,
+    exposedUrl: row.exposed_url,
     lastUsedAt: row.last_used_at,
     lastUsedIp: row.last_used_ip,
     familyId: row.family_id,

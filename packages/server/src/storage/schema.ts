@@ -1,5 +1,5 @@
 import type { Role } from '@brandwave/core'
-import type { Generated } from 'kysely'
+import type { ColumnType, Generated } from 'kysely'
 
 /*
  * Table types as Kysely sees them. Times are ISO 8601 UTC strings in both dialects
@@ -70,6 +70,9 @@ export interface CredentialsTable {
   expires_at: string | null
   revoked_at: string | null
   revoked_reason: string | null
+  /** When a leak report first named this credential, and where it was found (SPEC §10). */
+  exposed_at: ColumnType<string | null, string | null | undefined, string | null>
+  exposed_url: ColumnType<string | null, string | null | undefined, string | null>
   last_used_at: string | null
   last_used_ip: string | null
   /** Rotation family: every credential rotated from the same original shares it. */

@@ -9,6 +9,7 @@ import * as people from './0006_people.js'
 import * as events from './0007_events.js'
 import * as tokenPrefixes from './0008_token_prefixes.js'
 import * as idempotencySession from './0009_idempotency_session.js'
+import * as leaks from './0010_leaks.js'
 
 interface VersionedMigration {
   up(db: Parameters<Migration['up']>[0], dialect: Dialect): Promise<void>
@@ -25,6 +26,7 @@ const MIGRATIONS: Readonly<Record<string, VersionedMigration>> = {
   '0007_events': events,
   '0008_token_prefixes': tokenPrefixes,
   '0009_idempotency_session': idempotencySession,
+  '0010_leaks': leaks,
 }
 
 /** Every migration's name, in order: what a fully migrated database has recorded. */

@@ -1,0 +1,131 @@
+import { hashToken, parseToken, type TokenKind } from '@brandwave/core'
+import type { Kysely } from 'kysely'
+import type { AccessVersion } from '../auth/access-version.js'
+import { isoAt, type Clock } from '../clock.js'
+import type { MailQueue } from '../mail/queue.js'
+import { mailTemplates } from '../mail/templates.js'
+import { credentialRepository, type CredentialRecord } from '../storage/credentials.js'
+import { leakRepository } from '../storage/leaks.js'
+import { organizationRepository } from '../storage/organizations.js'
+import type { Database } from '../storage/schema.js'
+import { ANONYMOUS, type AuditLog, type RequestContext } from './audit.js'
+
+/** One token someone found, and where, as a scanner or a person reports it. */
+export interface LeakReport {
+  readonly token: string
+  readonly url: string | null
+  readonly source: string | null
+}
+
+/** Who told us: a scanning partner, or anyone through `POST /v1/credentials/revoke`. */
+export type LeakChannel = 'github' | 'gitlab' | 'revoke_endpoint'
+
+/** GitHub's feedback labels: ours (a credential this deployment issued) or a lookalike. */
+export type LeakVerdict = 'true_positive' | 'false_positive'
+
+export interface LeakResponseDependencies {
+  readonly db: Kysely<Database>
+  /** Every prefix the deployment has issued: a token from before a prefix change is still ours. */
+  readonly tokenPrefixes: readonly string[]
+  readonly tokenHashKey: Buffer
+  readonly action: 'revoke' | 'notify'
+  readonly accessVersion: AccessVersion
+  readonly audit: AuditLog
+  readonly mail: MailQueue
+  readonly clock: Clock
+  /** Told of every storage read (metrics): lookalikes must never cause one. */
+  readonly onStorageLookup?: () => void
+}
+
+const CREDENTIAL_KINDS: readonly TokenKind[] = ['live', 'test']
+/** URLs come from outside: kept bounded in the audit log and the credential. */
+const MAX_LOCATION_LENGTH = 2048
+
+const bounded = (text: string | null): string | null => (text === null ? null : text.slice(0, MAX_LOCATION_LENGTH))
+
+/**
+ * The response to a leaked credential (SPEC §10), the same for every way a leak is
+ * reported. GitHub's guidance to partners is to treat every reported token as compromised,
+ * so a live credential is revoked at once (`BRANDWAVE_LEAK_ACTION=notify` only reports it);
+ * the report is audited with where the token was found, emitted as `*.exposed`, and the
+ * owner (an API key's organization admins) is told by email. Only the first report of a
+ * credential acts: GitHub retries and several scanners may find the same commit.
+ */
+export class LeakResponse {
+  constructor(private readonly deps: LeakResponseDependencies) {}
+
+  /** One verdict per report, in order. */
+  async report(reports: readonly LeakReport[], channel: LeakChannel, context: RequestContext): Promise<LeakVerdict[]> {
+    const verdicts = new Map<string, Promise<LeakVerdict>>()
+    const results: LeakVerdict[] = []
+    // One at a time: a burst of 1000 must not take every database connection at once.
+    for (const report of reports) {
+      let verdict = verdicts.get(report.token)
+      if (verdict === undefined) {
+        verdict = this.handle(report, channel, context)
+        verdicts.set(report.token, verdict)
+      }
+      results.push(await verdict)
+    }
+    return results
+  }
+
+  private async handle(report: LeakReport, channel: LeakChannel, context: RequestContext): Promise<LeakVerdict> {
+    // Format and checksum first: a flood of lookalikes costs no storage read.
+    if (!parseToken(report.token, this.deps.tokenPrefixes, CREDENTIAL_KINDS).ok) return 'false_positive'
+    this.deps.onStorageLookup?.()
+    const found = await credentialRepository(this.deps.db).findForVerification(hashToken(this.deps.tokenHashKey, report.token))
+    if (found === undefined) return 'false_positive'
+    await this.expose(found.credential, report, channel, context)
+    return 'true_positive'
+  }
+
+  private async expose(credential: CredentialRecord, report: LeakReport, channel: LeakChannel, context: RequestContext): Promise<void> {
+    const now = isoAt(this.deps.clock.now())
+    const url = bounded(report.url)
+    const outcome = await this.deps.db.transaction().execute(async (trx) => {
+      if (!(await leakRepository(trx).markExposed(credential.id, now, url))) return null
+      const live = credential.revokedAt === null && (credential.expiresAt === null || Date.parse(credential.expiresAt) > this.deps.clock.now())
+      const revoked = live && this.deps.action === 'revoke' && (await credentialRepository(trx).revoke(credential.id, now, 'exposed'))
+      const kind = credential.ownerKind === 'user' ? 'personal_access_token' : 'api_key'
+      await this.deps.audit.record(
+        trx,
+        {
+          organizationId: credential.organizationId,
+          action: 'credential.exposed',
+          actor: ANONYMOUS,
+          target: { type: kind, id: credential.id, name: credential.name },
+          details: { url, source: bounded(report.source), reportedVia: channel, leakAction: revoked ? 'revoked' : 'notified' },
+        },
+        context,
+      )
+      await this.tellOwners(trx, credential, { url, at: now, working: live && !revoked })
+      return { revoked }
+    })
+    if (outcome === null) return
+    // Every instance refuses it from its next request on.
+    if (outcome.revoked) await this.deps.accessVersion.bump()
+    this.deps.mail.wake()
+  }
+
+  /** Queued in the change's transaction: the notice exists exactly when the exposure was recorded. */
+  private async tellOwners(trx: Kysely<Database>, credential: CredentialRecord, exposure: { url: string | null; at: string; working: boolean }): Promise<void> {
+    if (!this.deps.mail.enabled) return
+    let recipients: string[]
+    if (credential.ownerKind === 'user') {
+      const owner = credential.ownerUserId === null ? undefined : await organizationRepository(trx).findUser(credential.ownerUserId)
+      recipients = owner === undefined ? [] : [owner.email]
+    } else {
+      recipients = await leakRepository(trx).adminEmails(credential.organizationId)
+    }
+    const message = mailTemplates.credentialExposed({
+      kind: credential.ownerKind === 'user' ? 'personal access token' : 'API key',
+      name: credential.name,
+      display: `${credential.start}…${credential.last4}`,
+      url: exposure.url,
+      at: exposure.at,
+      revoked: !exposure.working,
+    })
+    for (const to of recipients) await this.deps.mail.enqueue(trx, { to, template: 'credential_exposed', message })
+  }
+}
