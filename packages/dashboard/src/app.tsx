@@ -2,9 +2,11 @@ import { useState, type ReactNode } from 'react'
 import { createBrowserRouter, Navigate, NavLink, Outlet, RouterProvider, useLocation } from 'react-router'
 import { useMyOrganizations } from '@brandwave/react'
 import { createClient, createQueryClient } from './api.js'
+import { AcceptInvitationPage } from './pages/accept-invitation.js'
 import { AuditLogPage } from './pages/audit-log.js'
 import { CredentialsPage } from './pages/credentials.js'
 import { MembersPage } from './pages/members.js'
+import { ForgotPasswordPage, ResetPasswordPage } from './pages/reset-password.js'
 import { SecurityPage } from './pages/security.js'
 import { SignInPage } from './pages/sign-in.js'
 import { SessionProvider, useSession, useSignedInUser } from './session.js'
@@ -14,6 +16,9 @@ export const API_KEYS_PATH = '/settings/developer/api-keys'
 
 const router = createBrowserRouter([
   { path: '/sign-in', element: <SignInPage /> },
+  { path: '/invitations/accept', element: <AcceptInvitationPage /> },
+  { path: '/forgot-password', element: <ForgotPasswordPage /> },
+  { path: '/reset-password', element: <ResetPasswordPage /> },
   {
     element: <SignedIn />,
     children: [
