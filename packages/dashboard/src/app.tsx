@@ -9,6 +9,7 @@ import { MembersPage } from './pages/members.js'
 import { ForgotPasswordPage, ResetPasswordPage } from './pages/reset-password.js'
 import { SecurityPage } from './pages/security.js'
 import { SignInPage } from './pages/sign-in.js'
+import { WebhooksPage } from './pages/webhooks.js'
 import { SessionProvider, useSession, useSignedInUser } from './session.js'
 import { ErrorMessage } from './ui.js'
 
@@ -27,6 +28,7 @@ const router = createBrowserRouter([
       { path: '/settings/developer', element: <Navigate to={API_KEYS_PATH} replace /> },
       { path: API_KEYS_PATH, element: <CredentialsPage kind="apiKeys" /> },
       { path: '/settings/developer/personal-access-tokens', element: <CredentialsPage kind="personalAccessTokens" /> },
+      { path: '/settings/developer/webhooks', element: <WebhooksPage /> },
       { path: '/settings/security', element: <SecurityPage /> },
       { path: '/settings/members', element: <MembersPage /> },
       { path: '/settings/audit-log', element: <AuditLogPage /> },
@@ -76,6 +78,9 @@ function Layout(): ReactNode {
           </li>
           <li>
             <NavLink to="/settings/developer/personal-access-tokens">Personal access tokens</NavLink>
+          </li>
+          <li>
+            <NavLink to="/settings/developer/webhooks">Webhooks</NavLink>
           </li>
         </ul>
         <h3 id="nav-account">Account</h3>

@@ -214,7 +214,16 @@ export function useUpdateWebhookEndpoint(): Mutation<Brandwave['webhookEndpoints
 
 /** @example const { mutate } = useDeleteWebhookEndpoint(); mutate({ id }) */
 export function useDeleteWebhookEndpoint(): Mutation<Brandwave['webhookEndpoints']['delete']> {
-  return useInvalidatingMutation((client, params: Params<Brandwave['webhookEndpoints']['delete']>) => client.webhookEndpoints.delete(params), [brandwaveKeys.webhookEndpoints.all()])
+  const client = useBrandwave()
+  const queryClient = useQueryClient()
+  return useMutation<Result<Brandwave['webhookEndpoints']['delete']>, BrandwaveError, Params<Brandwave['webhookEndpoints']['delete']>>({
+    mutationFn: (params) => client.webhookEndpoints.delete(params),
+    onSuccess: async (_result, params) => {
+      // Its delivery log is gone with it: dropped, not refetched into a 404.
+      queryClient.removeQueries({ queryKey: brandwaveKeys.webhookEndpoints.allDeliveries(params.id) })
+      await queryClient.invalidateQueries({ queryKey: brandwaveKeys.webhookEndpoints.lists() })
+    },
+  })
 }
 
 /** A new signing secret, shown only now; the old one keeps signing for 24 hours. @example const { mutate } = useRotateWebhookSecret(); mutate({ id }) */

@@ -28,7 +28,9 @@ export const brandwaveKeys = {
   },
   webhookEndpoints: {
     all: () => ['brandwave', 'webhook-endpoints'] as const,
+    lists: () => ['brandwave', 'webhook-endpoints', 'list'] as const,
     list: (params: QueryOf<'listWebhookEndpoints'> = {}) => ['brandwave', 'webhook-endpoints', 'list', params] as const,
+    allDeliveries: (id: string) => ['brandwave', 'webhook-endpoints', 'deliveries', id] as const,
     deliveries: (id: string, params: QueryOf<'listWebhookDeliveries'> = {}) => ['brandwave', 'webhook-endpoints', 'deliveries', id, params] as const,
   },
   auditLogs: {

@@ -1,11 +1,13 @@
+import { createHmac } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loginAdmin, signUp } from '../testing/actors.js'
+import { createApiKey, loginAdmin, signUp } from '../testing/actors.js'
 import { ensureDashboardBuilt } from '../testing/dashboard.js'
 import { ADMIN_EMAIL, ADMIN_PASSWORD, startTestServer, type TestServer } from '../testing/server.js'
 import { mailEnv, startMailServer, tokenInMail, type TestMailServer } from '../testing/smtp.js'
+import { WebhookReceiver, type ReceivedWebhook } from '../testing/webhook-receiver.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
@@ -23,16 +25,17 @@ interface WatchedPage {
   readonly errors: string[]
 }
 
-describe.skipIf(!chromiumPresent)('the dashboard in Chromium: invitations and password reset (sqlite)', { timeout: 90_000 }, () => {
+describe.skipIf(!chromiumPresent)('the dashboard in Chromium: invitations, password reset and webhooks (sqlite)', { timeout: 90_000 }, () => {
   let server: TestServer
   let mail: TestMailServer
   let browser: Browser
+  let receiver: WebhookReceiver | undefined
   const contexts: BrowserContext[] = []
 
   beforeAll(async () => {
     ensureDashboardBuilt()
     mail = await startMailServer()
-    server = await startTestServer('sqlite', { env: mailEnv(mail) })
+    server = await startTestServer('sqlite', { env: { ...mailEnv(mail), BRANDWAVE_WEBHOOK_ALLOW_PRIVATE: 'true' } })
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true })
   })
   afterAll(async () => {
@@ -40,6 +43,7 @@ describe.skipIf(!chromiumPresent)('the dashboard in Chromium: invitations and pa
     await browser?.close()
     await server?.close()
     await mail?.close()
+    await receiver?.close()
   })
 
   async function open(viewport = { width: 1280, height: 900 }): Promise<WatchedPage> {
@@ -215,5 +219,111 @@ describe.skipIf(!chromiumPresent)('the dashboard in Chromium: invitations and pa
     await page.getByRole('heading', { name: 'API Keys', level: 1 }).waitFor()
     expect((await server.request('POST', '/v1/auth/login', { body: { email: user.email, password: user.password } })).status).toBe(401)
     expectNoConsoleErrors(watched, true)
+  })
+
+  /** Whether a request carries a Standard Webhooks signature made with `secret` (whsec_ + base64 key). */
+  function signedWith(secret: string, request: ReceivedWebhook): boolean {
+    const key = Buffer.from(secret.slice('whsec_'.length), 'base64')
+    const expected = createHmac('sha256', key).update(`${String(request.headers['webhook-id'])}.${String(request.headers['webhook-timestamp'])}.${request.body}`).digest('base64')
+    return String(request.headers['webhook-signature']).split(' ').includes(`v1,${expected}`)
+  }
+
+  it('Webhooks: add an endpoint (secret once), see a failed delivery in the log, Retry it, rotate the secret, edit, disable, delete', async () => {
+    const admin = await loginAdmin(server)
+    receiver = new WebhookReceiver()
+    const url = await receiver.start()
+    receiver.respond = () => 500
+    const deliverDue = () => server.running.app.webhooks.wake()
+
+    const watched = await open()
+    const { page } = watched
+    await signIn(watched, ADMIN_EMAIL, ADMIN_PASSWORD, '/settings/members')
+    await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Webhooks' }).click()
+    await page.getByRole('heading', { name: 'Webhooks', level: 1 }).waitFor()
+    await page.getByRole('button', { name: 'Add endpoint' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Add a webhook endpoint' })
+    await dialog.getByLabel('URL').fill(url)
+    await dialog.getByLabel('Description').fill('CRM sync')
+    await dialog.getByRole('checkbox', { name: 'api_key.created', exact: true }).check()
+    await expectAccessible(page, 'add endpoint dialog')
+    await dialog.getByRole('button', { name: 'Add endpoint' }).click()
+    const shown = page.getByRole('dialog', { name: 'Copy the signing secret' })
+    const secret = await shown.getByLabel('Signing secret').inputValue()
+    expect(secret).toMatch(/^whsec_/)
+    await expectAccessible(page, 'signing secret dialog')
+    await shown.getByRole('button', { name: 'Done' }).click()
+    await shown.waitFor({ state: 'detached' })
+    expect(await page.content()).not.toContain(secret)
+
+    // An event it subscribed to; the receiver fails the first attempt.
+    await createApiKey(server, admin.accessToken, { name: 'Hooked' })
+    await deliverDue()
+    await receiver.waitFor(1)
+    expect(signedWith(secret, receiver.received[0]!)).toBe(true)
+
+    await page.getByRole('row', { name: /CRM sync/ }).getByRole('button', { name: url }).click()
+    const details = page.getByRole('region', { name: url })
+    const log = details.getByRole('table', { name: 'Delivery log' })
+    await log.getByRole('row', { name: /api_key\.created/ }).waitFor()
+    await expect.poll(async () => (await log.getByRole('row', { name: /api_key\.created/ }).textContent()) ?? '').toMatch(/500/)
+    await expectAccessible(page, 'endpoint details and delivery log')
+
+    receiver.respond = () => 200
+    await log.getByRole('button', { name: /^Retry api_key\.created/ }).click()
+    await deliverDue()
+    await receiver.waitFor(2)
+    expect(receiver.received[1]!.headers['webhook-id']).toBe(receiver.received[0]!.headers['webhook-id'])
+    await details.getByRole('button', { name: 'Refresh' }).click()
+    await expect.poll(async () => (await log.getByRole('row', { name: /api_key\.created/ }).textContent()) ?? '').toMatch(/succeeded/)
+
+    await details.getByRole('button', { name: 'Rotate secret' }).click()
+    const rotated = page.getByRole('dialog', { name: 'Copy the signing secret' })
+    const newSecret = await rotated.getByLabel('Signing secret').inputValue()
+    expect(newSecret).toMatch(/^whsec_/)
+    expect(newSecret).not.toBe(secret)
+    await rotated.getByRole('button', { name: 'Done' }).click()
+    await rotated.waitFor({ state: 'detached' })
+
+    await details.getByLabel('Description').fill('CRM sync (EU)')
+    await details.getByRole('button', { name: 'Save' }).click()
+    await page.getByRole('row', { name: /CRM sync \(EU\)/ }).waitFor()
+    await details.getByRole('button', { name: 'Disable' }).click()
+    await page.getByRole('row', { name: /CRM sync \(EU\)/ }).getByText('disabled').waitFor()
+    const listed = await server.request('GET', '/v1/webhook-endpoints', { token: admin.accessToken })
+    expect(listed.body.items[0]).toMatchObject({ url, description: 'CRM sync (EU)', status: 'disabled', events: ['api_key.created'] })
+
+    await details.getByRole('button', { name: 'Delete' }).click()
+    const confirm = page.getByRole('alertdialog', { name: `Delete ${url}?` })
+    await expectAccessible(page, 'delete endpoint confirmation')
+    await confirm.getByRole('button', { name: 'Delete' }).click()
+    await confirm.waitFor({ state: 'detached' })
+    await page.getByText('No endpoints yet.').waitFor()
+    expect((await server.request('GET', '/v1/webhook-endpoints', { token: admin.accessToken })).body.items).toEqual([])
+    expectNoConsoleErrors(watched)
+  })
+
+  it('Webhooks at phone width: nothing wider than the screen, the add form included; a member sees who manages them', async () => {
+    const watched = await open({ width: 390, height: 844 })
+    const { page } = watched
+    await signIn(watched, ADMIN_EMAIL, ADMIN_PASSWORD, '/settings/developer/webhooks')
+    const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+    expect(await overflow()).toBeLessThanOrEqual(0)
+    await page.getByRole('button', { name: 'Add endpoint' }).click()
+    await page.getByRole('dialog', { name: 'Add a webhook endpoint' }).waitFor()
+    expect(await overflow()).toBeLessThanOrEqual(0)
+    expectNoConsoleErrors(watched)
+
+    const member = await signUp(server, 'Max')
+    const admin = await loginAdmin(server)
+    const invited = await server.request('POST', '/v1/invitations', { token: admin.accessToken, body: { email: member.email, role: 'member' } })
+    const token = String(invited.body.data.acceptUrl).split('#token=')[1] ?? ''
+    expect((await server.request('POST', '/v1/invitations/accept', { token: member.accessToken, body: { token } })).status).toBe(200)
+    const other = await open()
+    await signIn(other, member.email, member.password, '/settings/developer/webhooks')
+    await other.page.getByLabel('Organization').selectOption(admin.organizationId)
+    await other.page.getByText('Only organization admins').waitFor()
+    expect(await other.page.getByRole('button', { name: 'Add endpoint' }).count()).toBe(0)
+    await expectAccessible(other.page, 'webhooks page of a member')
+    expectNoConsoleErrors(other)
   })
 })
