@@ -205,7 +205,7 @@ function EndpointDetails({ endpoint, onClose, onNewSecret }: { endpoint: Endpoin
   const remove = useDeleteWebhookEndpoint()
   const [url, setUrl] = useState(endpoint.url)
   const [description, setDescription] = useState(endpoint.description ?? '')
-  const [events, setEvents] = useState<Set<EventType>>(new Set((endpoint.events ?? [])))
+  const [events, setEvents] = useState<Set<EventType>>(new Set(endpoint.events ?? []))
   const [deleting, setDeleting] = useState(false)
   const [saved, setSaved] = useState(false)
 
