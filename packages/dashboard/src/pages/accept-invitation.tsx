@@ -1,7 +1,7 @@
 import { useBrandwave } from '@brandwave/react'
-import { useState, type FormEvent, type ReactNode } from 'react'
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react'
 import { Link, useNavigate } from 'react-router'
-import { takeFragmentToken } from '../fragment.js'
+import { forgetFragment, readFragmentToken } from '../fragment.js'
 import { useSession } from '../session.js'
 import { ErrorMessage } from '../ui.js'
 
@@ -9,8 +9,9 @@ const AFTER_JOINING = '/settings/members'
 
 /** `/invitations/accept#token=…`: a newcomer signs up here; someone signed in accepts. */
 export function AcceptInvitationPage(): ReactNode {
-  // Read once: the fragment is gone from the address bar after this.
-  const [token] = useState(takeFragmentToken)
+  // Read once, kept in memory; the address bar loses the fragment.
+  const [token] = useState(readFragmentToken)
+  useEffect(forgetFragment, [])
   const { status } = useSession()
   return (
     <main className="sign-in">

@@ -1,7 +1,7 @@
 import { useBrandwave } from '@brandwave/react'
-import { useState, type FormEvent, type ReactNode } from 'react'
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react'
 import { Link } from 'react-router'
-import { takeFragmentToken } from '../fragment.js'
+import { forgetFragment, readFragmentToken } from '../fragment.js'
 import { ErrorMessage } from '../ui.js'
 
 /** `/forgot-password`: asks for a reset link. The answer is the same whether the address has an account or not. */
@@ -51,8 +51,9 @@ export function ForgotPasswordPage(): ReactNode {
 /** `/reset-password#token=…`, the emailed link: choose a new password, then sign in with it. */
 export function ResetPasswordPage(): ReactNode {
   const client = useBrandwave()
-  // Read once: the fragment is gone from the address bar after this.
-  const [token] = useState(takeFragmentToken)
+  // Read once, kept in memory; the address bar loses the fragment.
+  const [token] = useState(readFragmentToken)
+  useEffect(forgetFragment, [])
   const [password, setPassword] = useState('')
   const [done, setDone] = useState(false)
   const [error, setError] = useState<unknown>(null)
