@@ -2,11 +2,14 @@ import { useState, type ReactNode } from 'react'
 import { createBrowserRouter, Navigate, NavLink, Outlet, RouterProvider, useLocation } from 'react-router'
 import { useMyOrganizations } from '@brandwave/react'
 import { createClient, createQueryClient } from './api.js'
+import { AcceptInvitationPage } from './pages/accept-invitation.js'
 import { AuditLogPage } from './pages/audit-log.js'
 import { CredentialsPage } from './pages/credentials.js'
 import { MembersPage } from './pages/members.js'
+import { ForgotPasswordPage, ResetPasswordPage } from './pages/reset-password.js'
 import { SecurityPage } from './pages/security.js'
 import { SignInPage } from './pages/sign-in.js'
+import { WebhooksPage } from './pages/webhooks.js'
 import { SessionProvider, useSession, useSignedInUser } from './session.js'
 import { ErrorMessage } from './ui.js'
 
@@ -14,6 +17,9 @@ export const API_KEYS_PATH = '/settings/developer/api-keys'
 
 const router = createBrowserRouter([
   { path: '/sign-in', element: <SignInPage /> },
+  { path: '/invitations/accept', element: <AcceptInvitationPage /> },
+  { path: '/forgot-password', element: <ForgotPasswordPage /> },
+  { path: '/reset-password', element: <ResetPasswordPage /> },
   {
     element: <SignedIn />,
     children: [
@@ -22,6 +28,7 @@ const router = createBrowserRouter([
       { path: '/settings/developer', element: <Navigate to={API_KEYS_PATH} replace /> },
       { path: API_KEYS_PATH, element: <CredentialsPage kind="apiKeys" /> },
       { path: '/settings/developer/personal-access-tokens', element: <CredentialsPage kind="personalAccessTokens" /> },
+      { path: '/settings/developer/webhooks', element: <WebhooksPage /> },
       { path: '/settings/security', element: <SecurityPage /> },
       { path: '/settings/members', element: <MembersPage /> },
       { path: '/settings/audit-log', element: <AuditLogPage /> },
@@ -71,6 +78,9 @@ function Layout(): ReactNode {
           </li>
           <li>
             <NavLink to="/settings/developer/personal-access-tokens">Personal access tokens</NavLink>
+          </li>
+          <li>
+            <NavLink to="/settings/developer/webhooks">Webhooks</NavLink>
           </li>
         </ul>
         <h3 id="nav-account">Account</h3>

@@ -21,13 +21,20 @@ import {
   useRotatePersonalAccessToken,
   useScopes,
   useUpdatePersonalAccessToken,
+  useCreateInvitation,
+  useCreateWebhookEndpoint,
+  useDeleteWebhookEndpoint,
+  useInvitations,
+  useWebhookDeliveries,
+  useWebhookEndpoints,
+  useWithdrawInvitation,
 } from './index.js'
 
 let server: TestServer
 let client: Brandwave
 
 beforeAll(async () => {
-  server = await startTestServer('sqlite', { env: { BRANDWAVE_RESOURCES: 'contacts' } })
+  server = await startTestServer('sqlite', { env: { BRANDWAVE_RESOURCES: 'contacts', BRANDWAVE_WEBHOOK_ALLOW_PRIVATE: 'true' } })
   // The page is served by Brandwave itself (as the dashboard is): same origin, so the API's
   // refusal of cross-origin callers does not apply. (A page elsewhere would be refused.)
   ;(window as unknown as { happyDOM: { setURL(url: string): void } }).happyDOM.setURL(`${server.url}/`)
@@ -140,6 +147,54 @@ describe('@brandwave/react against a real server', () => {
       await result.current.create.mutateAsync({ name: 'Zapier sync', scopes: ['contacts:read'] })
     })
     await waitFor(() => expect(result.current.keys.data?.items.map((k) => k.name)).toEqual(['Zapier sync']))
+  })
+
+  it('invitations: create (the link once) → listed → withdraw → gone', async () => {
+    const { result } = renderHook(() => ({ create: useCreateInvitation(), list: useInvitations(), withdraw: useWithdrawInvitation() }), { wrapper })
+    await waitFor(() => expect(result.current.list.isSuccess).toBe(true))
+    let id = ''
+    await act(async () => {
+      const created = await result.current.create.mutateAsync({ email: 'hooked@example.com', role: 'member' })
+      expect(created.data.acceptUrl).toMatch(/\/invitations\/accept#token=/)
+      id = created.data.id
+    })
+    await waitFor(() => expect(result.current.list.data?.items.map((i) => i.id)).toContain(id))
+    await act(async () => {
+      await result.current.withdraw.mutateAsync({ id })
+    })
+    await waitFor(() => expect(result.current.list.data?.items.map((i) => i.id)).not.toContain(id))
+  })
+
+  it('webhook endpoints: create → listed with its delivery log → delete drops the log instead of refetching it', async () => {
+    const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } })
+    const { result } = renderHook(() => ({ create: useCreateWebhookEndpoint(), list: useWebhookEndpoints(), remove: useDeleteWebhookEndpoint() }), {
+      wrapper: ({ children }) => (
+        <BrandwaveProvider client={client} queryClient={queryClient}>
+          {children}
+        </BrandwaveProvider>
+      ),
+    })
+    let id = ''
+    await act(async () => {
+      const created = await result.current.create.mutateAsync({ url: 'http://127.0.0.1:9/hooks', events: ['api_key.created'] })
+      expect(created.data.secret).toMatch(/^whsec_/)
+      id = created.data.id
+    })
+    await waitFor(() => expect(result.current.list.data?.items.map((e) => e.id)).toContain(id))
+    const log = renderHook(() => useWebhookDeliveries(id), {
+      wrapper: ({ children }) => (
+        <BrandwaveProvider client={client} queryClient={queryClient}>
+          {children}
+        </BrandwaveProvider>
+      ),
+    })
+    await waitFor(() => expect(log.result.current.data?.totalCount).toBe(0))
+    await act(async () => {
+      await result.current.remove.mutateAsync({ id })
+    })
+    await waitFor(() => expect(result.current.list.data?.items.map((e) => e.id)).not.toContain(id))
+    expect(queryClient.getQueryCache().findAll({ queryKey: brandwaveKeys.webhookEndpoints.allDeliveries(id) })).toEqual([])
+    expect(log.result.current.error).toBeNull()
   })
 
   it('uses the app’s QueryClient when given one (prop or ancestor), and makes its own otherwise', () => {

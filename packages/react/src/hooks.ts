@@ -164,3 +164,80 @@ export function useEnableTwoFactor(): Mutation<Brandwave['auth']['twoFactor']['e
 export function useDisableTwoFactor(): Mutation<Brandwave['auth']['twoFactor']['disable']> {
   return useInvalidatingMutation((client, params: Params<Brandwave['auth']['twoFactor']['disable']>) => client.auth.twoFactor.disable(params), [brandwaveKeys.me()])
 }
+
+/** Pending invitations, newest first. @example const { data } = useInvitations() */
+export function useInvitations(params: QueryOf<'listInvitations'> = {}): UseQueryResult<ResponseOf<'listInvitations'>, BrandwaveError> {
+  return useQuery(brandwaveQueries.invitations(useBrandwave(), params))
+}
+
+/**
+ * Invites an address with a role; `data.data.acceptUrl` is the link, shown only now.
+ *
+ * @example
+ * const { mutate } = useCreateInvitation()
+ * mutate({ email: 'grace@example.com', role: 'member' })
+ */
+export function useCreateInvitation(): Mutation<Brandwave['invitations']['create']> {
+  return useInvalidatingMutation((client, params: Params<Brandwave['invitations']['create']>) => client.invitations.create(params), [brandwaveKeys.invitations.all()])
+}
+
+/** Its link stops working at once. @example const { mutate } = useWithdrawInvitation(); mutate({ id }) */
+export function useWithdrawInvitation(): Mutation<Brandwave['invitations']['withdraw']> {
+  return useInvalidatingMutation((client, params: Params<Brandwave['invitations']['withdraw']>) => client.invitations.withdraw(params), [brandwaveKeys.invitations.all()])
+}
+
+/** The organization's webhook endpoints. @example const { data } = useWebhookEndpoints() */
+export function useWebhookEndpoints(params: QueryOf<'listWebhookEndpoints'> = {}): UseQueryResult<ResponseOf<'listWebhookEndpoints'>, BrandwaveError> {
+  return useQuery(brandwaveQueries.webhookEndpoints(useBrandwave(), params))
+}
+
+/** An endpoint's delivery log, newest first (idle while `id` is `''`). @example const { data } = useWebhookDeliveries(endpointId) */
+export function useWebhookDeliveries(id: string, params: QueryOf<'listWebhookDeliveries'> = {}): UseQueryResult<ResponseOf<'listWebhookDeliveries'>, BrandwaveError> {
+  return useQuery(brandwaveQueries.webhookDeliveries(useBrandwave(), id, params))
+}
+
+/**
+ * Registers an endpoint; `data.data.secret` (`whsec_…`) is shown only now.
+ *
+ * @example
+ * const { mutate } = useCreateWebhookEndpoint()
+ * mutate({ url: 'https://example.com/hooks', events: ['api_key.revoked'] })
+ */
+export function useCreateWebhookEndpoint(): Mutation<Brandwave['webhookEndpoints']['create']> {
+  return useInvalidatingMutation((client, params: Params<Brandwave['webhookEndpoints']['create']>) => client.webhookEndpoints.create(params), [brandwaveKeys.webhookEndpoints.all()])
+}
+
+/** @example const { mutate } = useUpdateWebhookEndpoint(); mutate({ id, status: 'disabled' }) */
+export function useUpdateWebhookEndpoint(): Mutation<Brandwave['webhookEndpoints']['update']> {
+  return useInvalidatingMutation((client, params: Params<Brandwave['webhookEndpoints']['update']>) => client.webhookEndpoints.update(params), [brandwaveKeys.webhookEndpoints.all()])
+}
+
+/** @example const { mutate } = useDeleteWebhookEndpoint(); mutate({ id }) */
+export function useDeleteWebhookEndpoint(): Mutation<Brandwave['webhookEndpoints']['delete']> {
+  const client = useBrandwave()
+  const queryClient = useQueryClient()
+  return useMutation<Result<Brandwave['webhookEndpoints']['delete']>, BrandwaveError, Params<Brandwave['webhookEndpoints']['delete']>>({
+    mutationFn: (params) => client.webhookEndpoints.delete(params),
+    onSuccess: async (_result, params) => {
+      // Its delivery log is gone with it: dropped, not refetched into a 404.
+      queryClient.removeQueries({ queryKey: brandwaveKeys.webhookEndpoints.allDeliveries(params.id) })
+      await queryClient.invalidateQueries({ queryKey: brandwaveKeys.webhookEndpoints.lists() })
+    },
+  })
+}
+
+/** A new signing secret, shown only now; the old one keeps signing for 24 hours. @example const { mutate } = useRotateWebhookSecret(); mutate({ id }) */
+export function useRotateWebhookSecret(): Mutation<Brandwave['webhookEndpoints']['rotateSecret']> {
+  return useInvalidatingMutation(
+    (client, params: Params<Brandwave['webhookEndpoints']['rotateSecret']>) => client.webhookEndpoints.rotateSecret(params),
+    [brandwaveKeys.webhookEndpoints.all()],
+  )
+}
+
+/** Sends a delivery again, with the same `webhook-id`. @example const { mutate } = useRetryWebhookDelivery(); mutate({ id, deliveryId }) */
+export function useRetryWebhookDelivery(): Mutation<Brandwave['webhookEndpoints']['retryDelivery']> {
+  return useInvalidatingMutation(
+    (client, params: Params<Brandwave['webhookEndpoints']['retryDelivery']>) => client.webhookEndpoints.retryDelivery(params),
+    [brandwaveKeys.webhookEndpoints.all()],
+  )
+}

@@ -22,6 +22,17 @@ export const brandwaveKeys = {
     all: () => ['brandwave', 'members'] as const,
     list: (params: QueryOf<'listMembers'> = {}) => ['brandwave', 'members', 'list', params] as const,
   },
+  invitations: {
+    all: () => ['brandwave', 'invitations'] as const,
+    list: (params: QueryOf<'listInvitations'> = {}) => ['brandwave', 'invitations', 'list', params] as const,
+  },
+  webhookEndpoints: {
+    all: () => ['brandwave', 'webhook-endpoints'] as const,
+    lists: () => ['brandwave', 'webhook-endpoints', 'list'] as const,
+    list: (params: QueryOf<'listWebhookEndpoints'> = {}) => ['brandwave', 'webhook-endpoints', 'list', params] as const,
+    allDeliveries: (id: string) => ['brandwave', 'webhook-endpoints', 'deliveries', id] as const,
+    deliveries: (id: string, params: QueryOf<'listWebhookDeliveries'> = {}) => ['brandwave', 'webhook-endpoints', 'deliveries', id, params] as const,
+  },
   auditLogs: {
     all: () => ['brandwave', 'audit-logs'] as const,
     list: (params: QueryOf<'listAuditEvents'> = {}) => ['brandwave', 'audit-logs', 'list', params] as const,

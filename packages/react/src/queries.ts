@@ -43,6 +43,19 @@ export const brandwaveQueries = {
     queryOptions<ResponseOf<'listScopes'>, BrandwaveError>({ queryKey: brandwaveKeys.scopes(), queryFn: ({ signal }) => client.scopes.list({ signal }), staleTime: Infinity }),
   members: (client: Brandwave, params: QueryOf<'listMembers'> = {}) =>
     queryOptions<ResponseOf<'listMembers'>, BrandwaveError>({ queryKey: brandwaveKeys.members.list(params), queryFn: ({ signal }) => client.members.list(params, { signal }) }),
+  invitations: (client: Brandwave, params: QueryOf<'listInvitations'> = {}) =>
+    queryOptions<ResponseOf<'listInvitations'>, BrandwaveError>({ queryKey: brandwaveKeys.invitations.list(params), queryFn: ({ signal }) => client.invitations.list(params, { signal }) }),
+  webhookEndpoints: (client: Brandwave, params: QueryOf<'listWebhookEndpoints'> = {}) =>
+    queryOptions<ResponseOf<'listWebhookEndpoints'>, BrandwaveError>({
+      queryKey: brandwaveKeys.webhookEndpoints.list(params),
+      queryFn: ({ signal }) => client.webhookEndpoints.list(params, { signal }),
+    }),
+  webhookDeliveries: (client: Brandwave, id: string, params: QueryOf<'listWebhookDeliveries'> = {}) =>
+    queryOptions<ResponseOf<'listWebhookDeliveries'>, BrandwaveError>({
+      queryKey: brandwaveKeys.webhookEndpoints.deliveries(id, params),
+      queryFn: ({ signal }) => client.webhookEndpoints.listDeliveries({ id, ...params }, { signal }),
+      enabled: id !== '',
+    }),
   auditLogs: (client: Brandwave, params: QueryOf<'listAuditEvents'> = {}) =>
     queryOptions<ResponseOf<'listAuditEvents'>, BrandwaveError>({ queryKey: brandwaveKeys.auditLogs.list(params), queryFn: ({ signal }) => client.auditLogs.list(params, { signal }) }),
 }

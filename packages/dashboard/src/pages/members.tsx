@@ -4,6 +4,7 @@ import { useState, type ReactNode } from 'react'
 import { Button } from 'react-aria-components'
 import { useSignedInUser } from '../session.js'
 import { ConfirmDialog, ErrorMessage, formatTime } from '../ui.js'
+import { InviteButton, PendingInvitations } from './invitations.js'
 
 type Member = ResponseOf<'listMembers'>['items'][number]
 
@@ -31,7 +32,10 @@ function MemberList({ selfId }: { selfId: string }): ReactNode {
 
   return (
     <>
-      <h1>Members</h1>
+      <div className="page-head">
+        <h1>Members</h1>
+        <InviteButton />
+      </div>
       <ErrorMessage error={members.error} />
       <ErrorMessage error={changeRole.error} />
       {members.data !== undefined && (
@@ -106,6 +110,7 @@ function MemberList({ selfId }: { selfId: string }): ReactNode {
       >
         <p>They lose access to this organization at once: their personal access tokens here are revoked and their sessions end.</p>
       </ConfirmDialog>
+      <PendingInvitations />
     </>
   )
 }

@@ -1,6 +1,6 @@
 import { BrandwaveError } from '@brandwave/sdk'
 import { useState, type FormEvent, type ReactNode } from 'react'
-import { Navigate, useLocation, useNavigate } from 'react-router'
+import { Link, Navigate, useLocation, useNavigate } from 'react-router'
 import { useSession } from '../session.js'
 import { ErrorMessage } from '../ui.js'
 
@@ -61,6 +61,9 @@ export function SignInPage(): ReactNode {
           Sign in
         </button>
       </form>
+      <p>
+        <Link to="/forgot-password">Forgot your password?</Link>
+      </p>
     </main>
   )
 }

@@ -317,6 +317,7 @@ describe.skipIf(!chromiumPresent)('the dashboard in Chromium (sqlite)', { timeou
     for (const [link, heading] of [
       ['API Keys', 'API Keys'],
       ['Personal access tokens', 'Personal access tokens'],
+      ['Webhooks', 'Webhooks'],
       ['Security', 'Security'],
       ['Members', 'Members'],
       ['Audit log', 'Audit log'],
