@@ -1,29 +1,19 @@
 import { createHmac } from 'node:crypto'
-import { existsSync, readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApiKey, loginAdmin, signUp } from '../testing/actors.js'
+import { CHROMIUM, chromiumPresent, expectAccessible, expectNoConsoleErrors, launchChromium, openWatchedPage, type WatchedPage } from '../testing/browser.js'
 import { ensureDashboardBuilt } from '../testing/dashboard.js'
 import { ADMIN_EMAIL, ADMIN_PASSWORD, startTestServer, type TestServer } from '../testing/server.js'
 import { mailEnv, startMailServer, tokenInMail, type TestMailServer } from '../testing/smtp.js'
 import { WebhookReceiver, type ReceivedWebhook } from '../testing/webhook-receiver.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
 // Resuming without a session answers 401; Chromium logs it as a console error.
-const EXPECTED_REFUSAL = /^Failed to load resource: the server responded with a status of 401/
 
-const chromiumPresent = existsSync(CHROMIUM)
 if (!chromiumPresent) {
   console.warn(`\n!!! SKIPPED: the dashboard's invitation and password-reset browser tests need Chromium at ${CHROMIUM}. Nothing in the browser was tested. !!!\n`)
 }
 
-interface WatchedPage {
-  readonly page: Page
-  readonly errors: string[]
-}
 
 describe.skipIf(!chromiumPresent)('the dashboard in Chromium: invitations, password reset and webhooks (sqlite)', { timeout: 90_000 }, () => {
   let server: TestServer
@@ -36,7 +26,7 @@ describe.skipIf(!chromiumPresent)('the dashboard in Chromium: invitations, passw
     ensureDashboardBuilt()
     mail = await startMailServer()
     server = await startTestServer('sqlite', { env: { ...mailEnv(mail), BRANDWAVE_WEBHOOK_ALLOW_PRIVATE: 'true' } })
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true })
+    browser = await launchChromium()
   })
   afterAll(async () => {
     for (const context of contexts) await context.close().catch(() => undefined)
@@ -46,34 +36,9 @@ describe.skipIf(!chromiumPresent)('the dashboard in Chromium: invitations, passw
     await receiver?.close()
   })
 
-  async function open(viewport = { width: 1280, height: 900 }): Promise<WatchedPage> {
-    const context = await browser.newContext({ viewport, baseURL: server.url })
-    contexts.push(context)
-    context.setDefaultTimeout(15_000)
-    const page = await context.newPage()
-    const errors: string[] = []
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text())
-    })
-    page.on('pageerror', (error) => errors.push(`page error: ${error.message}`))
-    return { page, errors }
-  }
+  const open = (viewport?: { width: number; height: number }): Promise<WatchedPage> => openWatchedPage(browser, server.url, contexts, viewport)
 
-  function expectNoConsoleErrors(watched: WatchedPage, allowRefusals = false): void {
-    const unexpected = watched.errors.filter((text) => !(allowRefusals && EXPECTED_REFUSAL.test(text)))
-    watched.errors.length = 0
-    expect(unexpected).toEqual([])
-  }
 
-  async function expectAccessible(page: Page, what: string): Promise<void> {
-    await page.evaluate(`${AXE_SOURCE}\n;undefined`)
-    const violations = await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run: (context: Document) => Promise<{ violations: Array<{ id: string; impact: string | null; nodes: Array<{ target: unknown }> }> }> } }).axe
-      const result = await axe.run(document)
-      return result.violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical').map((violation) => ({ id: violation.id, nodes: violation.nodes.map((node) => node.target) }))
-    })
-    expect(violations, what).toEqual([])
-  }
 
   async function signIn(watched: WatchedPage, email: string, password: string, path: string): Promise<void> {
     const { page } = watched

@@ -1,34 +1,18 @@
-import { existsSync, readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { generate } from 'otplib'
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core'
+import type { Browser, BrowserContext, Locator } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { joinOrganization, loginAdmin, signUp, type TestUser } from '../testing/actors.js'
+import { CHROMIUM, chromiumPresent, expectAccessible, expectNoConsoleErrors, launchChromium, openWatchedPage, type WatchedPage } from '../testing/browser.js'
 import { ensureDashboardBuilt } from '../testing/dashboard.js'
 import { ADMIN_EMAIL, ADMIN_PASSWORD, startTestServer, type TestServer } from '../testing/server.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
 const API_KEYS = '/settings/developer/api-keys'
 
-const chromiumPresent = existsSync(CHROMIUM)
 if (!chromiumPresent) {
   console.warn(`\n!!! SKIPPED: the dashboard's browser tests need Chromium at ${CHROMIUM} (apt-get install -y chromium). Nothing in the browser was tested. !!!\n`)
 }
 
-/**
- * Chromium reports every 4xx answer as a console error ("Failed to load resource"). Only the
- * sign-in steps expect one: resuming without a session (401) and a first attempt that needs
- * a code (401 two_factor_required); a test that provokes a refusal on purpose names it too.
- * Everywhere else, any console error fails the test.
- */
-const EXPECTED_REFUSAL = /^Failed to load resource: the server responded with a status of 401/
 
-interface WatchedPage {
-  readonly page: Page
-  readonly errors: string[]
-}
 
 // One browser for the file (the machine is small); each test has its own contexts and closes them.
 describe.skipIf(!chromiumPresent)('the dashboard in Chromium (sqlite)', { timeout: 90_000 }, () => {
@@ -39,7 +23,7 @@ describe.skipIf(!chromiumPresent)('the dashboard in Chromium (sqlite)', { timeou
   beforeAll(async () => {
     ensureDashboardBuilt()
     server = await startTestServer('sqlite', { env: { BRANDWAVE_RESOURCES: 'contacts,leads' } })
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true })
+    browser = await launchChromium()
   })
   afterAll(async () => {
     for (const context of contexts) await context.close().catch(() => undefined)
@@ -47,19 +31,7 @@ describe.skipIf(!chromiumPresent)('the dashboard in Chromium (sqlite)', { timeou
     await server?.close()
   })
 
-  async function open(viewport = { width: 1280, height: 900 }): Promise<WatchedPage> {
-    const context = await browser.newContext({ viewport, baseURL: server.url })
-    contexts.push(context)
-    // Shorter than the test's own timeout, so a failure names the element it waited for.
-    context.setDefaultTimeout(15_000)
-    const page = await context.newPage()
-    const errors: string[] = []
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text())
-    })
-    page.on('pageerror', (error) => errors.push(`page error: ${error.message}`))
-    return { page, errors }
-  }
+  const open = (viewport?: { width: number; height: number }): Promise<WatchedPage> => openWatchedPage(browser, server.url, contexts, viewport)
 
   /** Ticks a scope as a person does, by its label, and checks the checkbox is named by the scope itself. */
   async function tick(dialog: Locator, scope: string): Promise<void> {
@@ -67,23 +39,7 @@ describe.skipIf(!chromiumPresent)('the dashboard in Chromium (sqlite)', { timeou
     expect(await dialog.getByRole('checkbox', { name: scope, exact: true }).isChecked()).toBe(true)
   }
 
-  /** No console error since the last check, except the refusals the sign-in steps expect. */
-  function expectNoConsoleErrors(watched: WatchedPage, allowRefusals = false, alsoExpected?: RegExp): void {
-    const unexpected = watched.errors.filter((text) => !(allowRefusals && EXPECTED_REFUSAL.test(text)) && !(alsoExpected?.test(text) ?? false))
-    watched.errors.length = 0
-    expect(unexpected).toEqual([])
-  }
 
-  /** axe-core, injected through the DevTools protocol (which the page's CSP does not govern). */
-  async function expectAccessible(page: Page, what: string): Promise<void> {
-    await page.evaluate(`${AXE_SOURCE}\n;undefined`)
-    const violations = await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run: (context: Document) => Promise<{ violations: Array<{ id: string; impact: string | null; nodes: Array<{ target: unknown }> }> }> } }).axe
-      const result = await axe.run(document)
-      return result.violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical').map((violation) => ({ id: violation.id, nodes: violation.nodes.map((node) => node.target) }))
-    })
-    expect(violations, what).toEqual([])
-  }
 
   async function signIn(watched: WatchedPage, email: string, password: string, path = API_KEYS): Promise<void> {
     const { page } = watched
