@@ -16,6 +16,7 @@ import { useMemo, useState, type FormEvent, type ReactNode } from 'react'
 import { Button, Checkbox } from 'react-aria-components'
 import { allowedIpList, allowedIpProblems } from '../cidr.js'
 import { useSignedInUser } from '../session.js'
+import { ShownOnceDialog } from '../shown-once.js'
 import { ConfirmDialog, ErrorMessage, formatTime, ModalDialog } from '../ui.js'
 
 type Kind = 'apiKeys' | 'personalAccessTokens'
@@ -369,34 +370,14 @@ function NewCredentialDialog({ kind, onClose, onCreated }: { kind: Kind; onClose
 
 /** The one time a secret is shown. Closing it (Done) forgets it for good. */
 function SecretDialog({ kind, name, token, onDone }: { kind: Kind; name: string; token: string; onDone: () => void }): ReactNode {
-  const [copied, setCopied] = useState<'no' | 'yes' | 'failed'>('no')
-  const copy = () => {
-    navigator.clipboard.writeText(token).then(
-      () => setCopied('yes'),
-      () => setCopied('failed'),
-    )
-  }
   return (
-    <ModalDialog title={`Copy your new ${WORDS[kind].one}`} isOpen onClose={onDone} dismissable={false}>
-      <p className="warning" role="note">
-        This is the only time “{name}” is shown. Copy it now and store it somewhere safe, like a secrets manager: once you close this, nobody can see it again.
-      </p>
-      <label>
-        Secret
-        <input className="secret" readOnly value={token} onFocus={(event) => event.target.select()} />
-      </label>
-      <p aria-live="polite" className="hint">
-        {copied === 'yes' ? 'Copied to the clipboard.' : copied === 'failed' ? 'Could not copy: select the text and copy it yourself.' : ''}
-      </p>
-      <div className="actions">
-        <Button className="button" onPress={copy}>
-          Copy
-        </Button>
-        <Button className="button primary" onPress={onDone}>
-          Done
-        </Button>
-      </div>
-    </ModalDialog>
+    <ShownOnceDialog
+      title={`Copy your new ${WORDS[kind].one}`}
+      label="Secret"
+      value={token}
+      warning={`This is the only time “${name}” is shown. Copy it now and store it somewhere safe, like a secrets manager: once you close this, nobody can see it again.`}
+      onDone={onDone}
+    />
   )
 }
 
