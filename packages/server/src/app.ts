@@ -1,15 +1,16 @@
 import { ApiError, createScopeCatalog, tokenScanPattern } from '@brandwave/core'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { Authenticator, type CredentialEntry } from './auth/authenticator.js'
-import { inMemoryCounters, requestRateLimiter, type CounterStoreFactory } from './auth/counters.js'
+import { inMemoryCounters, type CounterStoreFactory } from './shared-state/counters.js'
+import { requestRateLimiter } from './auth/rate-limiter.js'
 import { SessionTokens } from './auth/session-tokens.js'
 import { UsageRecorder } from './auth/usage-recorder.js'
-import { localAccessVersion, unknowableAccessVersion, type AccessVersion } from './auth/access-version.js'
+import { localAccessVersion, unknowableAccessVersion, type AccessVersion } from './shared-state/access-version.js'
 import { VerificationCache } from './auth/verification-cache.js'
 import { createMetrics } from './metrics.js'
-import type { RedisHandle } from './redis/connection.js'
-import { RedisAccessVersion } from './redis/access-version.js'
-import { redisCounters } from './redis/counters.js'
+import type { RedisHandle } from './shared-state/redis-connection.js'
+import { RedisAccessVersion } from './shared-state/redis-access-version.js'
+import { redisCounters } from './shared-state/redis-counters.js'
 import type { SessionForAuthentication } from './storage/sessions.js'
 import { systemClock, type Clock } from './clock.js'
 import type { Config } from './config.js'
@@ -47,7 +48,7 @@ import { credentialsRevokeRoutes } from './routes/credentials-revoke/routes.js'
 import { PublicKeyDirectory } from './routes/secret-scanning/public-keys.js'
 import { secretScanningRoutes } from './routes/secret-scanning/routes.js'
 import { LeakResponse } from './services/leaks.js'
-import { SignupThrottle } from './auth/counters.js'
+import { AddressThrottle } from './shared-state/counters.js'
 import type { RouteRegistrar } from './routes/route-registrar.js'
 import type { DerivedKeys } from './secret.js'
 import { AuditLog } from './services/audit.js'
@@ -275,7 +276,7 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
     clock,
     onStorageLookup: () => metrics.storageLookups.inc({ kind: 'credential' }),
   })
-  const revokeThrottle = new SignupThrottle(counters, { perIp: config.leaks.revokeRequestsPerMinute, windowSeconds: 60 }, 'revoke-by-value-ip')
+  const revokeThrottle = new AddressThrottle(counters, { perIp: config.leaks.revokeRequestsPerMinute, windowSeconds: 60 }, 'revoke-by-value-ip')
   const scannerKeys = (partner: string, url: string | null) =>
     new PublicKeyDirectory({ url, onFetchError: (error) => app.log.warn({ err: error, partner }, 'could not fetch the secret-scanning public keys; alerts signed with unknown keys are refused') })
   app.addHook('onClose', async () => {

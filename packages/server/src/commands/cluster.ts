@@ -1,6 +1,6 @@
 import cluster, { type Worker } from 'node:cluster'
 import { RateLimiterCluster, RateLimiterClusterMaster } from 'rate-limiter-flexible'
-import type { CounterStoreFactory } from '../auth/counters.js'
+import type { CounterStoreFactory } from '../shared-state/counters.js'
 import type { Config } from '../config.js'
 import { deriveKeys, loadMasterSecret } from '../secret.js'
 import { describeDatabase, describeTokenPrefixes, startServer } from '../server.js'

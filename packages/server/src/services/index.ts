@@ -1,8 +1,9 @@
 import { createHmac } from 'node:crypto'
 import type { ScopeCatalog } from '@brandwave/core'
 import type { Kysely } from 'kysely'
-import type { AccessVersion } from '../auth/access-version.js'
-import { LoginThrottle, SignupThrottle, type CounterStoreFactory } from '../auth/counters.js'
+import type { AccessVersion } from '../shared-state/access-version.js'
+import { AddressThrottle, type CounterStoreFactory } from '../shared-state/counters.js'
+import { LoginThrottle } from '../sign-in/throttle.js'
 import type { SessionTokens } from '../auth/session-tokens.js'
 import type { Clock } from '../clock.js'
 import type { Config } from '../config.js'
@@ -14,12 +15,12 @@ import type { MailQueue } from '../mail/queue.js'
 import { AdminService } from './admins.js'
 import type { AuditLog } from './audit.js'
 import { CredentialService } from './credentials.js'
-import { InvitationService } from './invitations.js'
+import { InvitationService } from '../sign-in/invitations.js'
 import { MemberService } from './members.js'
-import { PasswordResetService } from './password-reset.js'
-import { SecurityNotices } from './security-notices.js'
-import { SessionService } from './sessions.js'
-import { TwoFactorService } from './two-factor.js'
+import { PasswordResetService } from '../sign-in/password-reset.js'
+import { SecurityNotices } from '../sign-in/security-notices.js'
+import { SessionService } from '../sign-in/sessions.js'
+import { TwoFactorService } from '../sign-in/two-factor.js'
 import { WebhookEndpointService } from './webhook-endpoints.js'
 
 export interface ServiceDependencies {
@@ -65,7 +66,7 @@ export interface Services {
 /** Builds every service once from what the process has opened (database, keys, access version). */
 export function createServices(deps: ServiceDependencies): Services {
   const { config, database, keys, clock, catalog, accessVersion, audit, mail } = deps
-  const signupThrottle = new SignupThrottle(deps.counters, config.signupThrottle)
+  const signupThrottle = new AddressThrottle(deps.counters, config.signupThrottle)
   const throttle = new LoginThrottle(deps.counters, config.loginThrottle, (account) => createHmac('sha256', keys.counterKey).update(account).digest('base64url'))
   const twoFactor = new TwoFactorService({
     throttle,
