@@ -17,12 +17,11 @@ const PROCESS_SUITES = [
 
 const resolve = {
   // Tests run against the TypeScript sources of sibling packages, not their last build.
-  alias: {
-    '@brandwave/core': source('./packages/core/src/index.ts'),
-    '@brandwave/contract': source('./packages/contract/src/index.ts'),
-    '@brandwave/sdk': source('./packages/sdk/src/index.ts'),
-    '@brandwave/react': source('./packages/react/src/index.ts'),
-  },
+  alias: [
+    { find: /^@brandwave\/(core|contract|server|sdk|react)$/, replacement: source('./packages/$1/src/index.ts') },
+    // The shared harness (`@brandwave/testing/server`, `…/actors`, …): TypeScript source only.
+    { find: /^@brandwave\/testing\/([\w-]+)$/, replacement: source('./packages/testing/src/$1.ts') },
+  ],
 }
 const test = { testTimeout: 30_000, hookTimeout: 60_000 }
 

@@ -4,8 +4,8 @@ import { QueryClient, QueryClientProvider, useQueryClient } from '@tanstack/reac
 import { act, cleanup, fireEvent, render, renderHook, screen, waitFor } from '@testing-library/react'
 import type { ReactNode } from 'react'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { loginAdmin } from '../../server/src/testing/actors.js'
-import { startTestServer, type TestServer } from '../../server/src/testing/server.js'
+import { loginAdmin } from '@brandwave/testing/actors'
+import { startTestServer, type TestServer } from '@brandwave/testing/server'
 import {
   BrandwaveProvider,
   brandwaveKeys,

@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { build } from 'esbuild'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loginAdmin } from '../../server/src/testing/actors.js'
-import { startTestServer, type TestServer } from '../../server/src/testing/server.js'
+import { loginAdmin } from '@brandwave/testing/actors'
+import { startTestServer, type TestServer } from '@brandwave/testing/server'
 
 const run = promisify(execFile)
 const sdkDir = fileURLToPath(new URL('..', import.meta.url))

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPat, loginAdmin, withBrokenChecksum, type TestUser } from './testing/actors.js'
-import { testDatabaseKinds } from './testing/databases.js'
-import { rawRequest } from './testing/http.js'
-import { ADMIN_PASSWORD, startTestServer, TEST_SECRET, type TestServer } from './testing/server.js'
+import { createPat, loginAdmin, withBrokenChecksum, type TestUser } from '@brandwave/testing/actors'
+import { testDatabaseKinds } from '@brandwave/testing/databases'
+import { rawRequest } from '@brandwave/testing/http'
+import { ADMIN_PASSWORD, startTestServer, TEST_SECRET, type TestServer } from '@brandwave/testing/server'
 
 describe.each(testDatabaseKinds)('HTTP conventions (%s)', (kind) => {
   let server: TestServer

@@ -6,10 +6,10 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { generateToken } from '@brandwave/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPostgresDatabase, testDatabaseKinds, type TestDatabaseKind } from '../testing/databases.js'
-import { request } from '../testing/http.js'
-import { built, distDir, startInstance, type Instance } from '../testing/processes.js'
-import { TEST_SECRET } from '../testing/server.js'
+import { createPostgresDatabase, testDatabaseKinds, type TestDatabaseKind } from '@brandwave/testing/databases'
+import { request } from '@brandwave/testing/http'
+import { built, distDir, startInstance, type Instance } from '@brandwave/testing/processes'
+import { TEST_SECRET } from '@brandwave/testing/server'
 
 const ADMIN = { email: 'admin@example.com', password: 'correct horse battery staple' }
 const repositoryRoot = fileURLToPath(new URL('../../../../', import.meta.url))

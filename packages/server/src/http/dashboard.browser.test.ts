@@ -1,10 +1,10 @@
 import { generate } from 'otplib'
 import type { Browser, BrowserContext, Locator } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { joinOrganization, loginAdmin, signUp, type TestUser } from '../testing/actors.js'
-import { CHROMIUM, chromiumPresent, expectAccessible, expectNoConsoleErrors, launchChromium, openWatchedPage, type WatchedPage } from '../testing/browser.js'
-import { ensureDashboardBuilt } from '../testing/dashboard.js'
-import { ADMIN_EMAIL, ADMIN_PASSWORD, startTestServer, type TestServer } from '../testing/server.js'
+import { joinOrganization, loginAdmin, signUp, type TestUser } from '@brandwave/testing/actors'
+import { CHROMIUM, chromiumPresent, expectAccessible, expectNoConsoleErrors, launchChromium, openWatchedPage, type WatchedPage } from '@brandwave/testing/browser'
+import { ensureDashboardBuilt } from '@brandwave/testing/dashboard'
+import { ADMIN_EMAIL, ADMIN_PASSWORD, startTestServer, type TestServer } from '@brandwave/testing/server'
 
 const API_KEYS = '/settings/developer/api-keys'
 

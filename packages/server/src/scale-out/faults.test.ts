@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPostgresDatabase } from '../testing/databases.js'
-import { request } from '../testing/http.js'
-import { built, PrivateRedis, startInstance, TcpProxy, type Instance } from '../testing/processes.js'
-import { TEST_SECRET } from '../testing/server.js'
+import { createPostgresDatabase } from '@brandwave/testing/databases'
+import { request } from '@brandwave/testing/http'
+import { built, PrivateRedis, startInstance, TcpProxy, type Instance } from '@brandwave/testing/processes'
+import { TEST_SECRET } from '@brandwave/testing/server'
 
 const ADMIN = { BRANDWAVE_ADMIN_EMAIL: 'admin@example.com', BRANDWAVE_ADMIN_PASSWORD: 'correct horse battery staple' }
 const postgres = Boolean(process.env.TEST_DATABASE_URL)

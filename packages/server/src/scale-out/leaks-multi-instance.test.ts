@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPostgresDatabase } from '../testing/databases.js'
-import { request } from '../testing/http.js'
-import { built, startInstance, type Instance } from '../testing/processes.js'
-import { scannerKey, ScannerKeyEndpoint, signAlert } from '../testing/scanner-keys.js'
-import { ADMIN_EMAIL, ADMIN_PASSWORD, TEST_SECRET } from '../testing/server.js'
+import { createPostgresDatabase } from '@brandwave/testing/databases'
+import { request } from '@brandwave/testing/http'
+import { built, startInstance, type Instance } from '@brandwave/testing/processes'
+import { scannerKey, ScannerKeyEndpoint, signAlert } from '@brandwave/testing/scanner-keys'
+import { ADMIN_EMAIL, ADMIN_PASSWORD, TEST_SECRET } from '@brandwave/testing/server'
 
 const scaleOut = Boolean(process.env.TEST_DATABASE_URL && process.env.TEST_REDIS_URL)
 

@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPostgresDatabase, testDatabaseKinds, type TestDatabaseKind } from '../testing/databases.js'
-import { request } from '../testing/http.js'
-import { built, startInstance, type Instance } from '../testing/processes.js'
-import { ADMIN_EMAIL, ADMIN_PASSWORD, TEST_SECRET } from '../testing/server.js'
-import { WebhookReceiver } from '../testing/webhook-receiver.js'
+import { createPostgresDatabase, testDatabaseKinds, type TestDatabaseKind } from '@brandwave/testing/databases'
+import { request } from '@brandwave/testing/http'
+import { built, startInstance, type Instance } from '@brandwave/testing/processes'
+import { ADMIN_EMAIL, ADMIN_PASSWORD, TEST_SECRET } from '@brandwave/testing/server'
+import { WebhookReceiver } from '@brandwave/testing/webhook-receiver'
 
 /** The environment of a real deployment of `kind`, with its own database and Redis prefix. */
 async function deployment(kind: TestDatabaseKind): Promise<{ env: Record<string, string>; drop: () => Promise<void> }> {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPat, login, loginAdmin, signUp, withBrokenChecksum } from '../../testing/actors.js'
-import { testDatabaseKinds } from '../../testing/databases.js'
-import { ADMIN_EMAIL, ADMIN_PASSWORD, startTestServer, type TestServer } from '../../testing/server.js'
+import { createPat, login, loginAdmin, signUp, withBrokenChecksum } from '@brandwave/testing/actors'
+import { testDatabaseKinds } from '@brandwave/testing/databases'
+import { ADMIN_EMAIL, ADMIN_PASSWORD, startTestServer, type TestServer } from '@brandwave/testing/server'
 
 describe.each(testDatabaseKinds)('authentication (%s)', (kind) => {
   let server: TestServer
