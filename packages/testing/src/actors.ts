@@ -1,6 +1,15 @@
 import { randomBytes } from 'node:crypto'
 import { expect } from 'vitest'
+import { request } from './http.js'
 import { ADMIN_EMAIL, ADMIN_PASSWORD, type TestServer } from './server.js'
+
+/**
+ * Where a helper signs in: a test server of this process, or the base URL of any Brandwave
+ * (a process started from the build, one instance of several).
+ */
+export type SignInTarget = TestServer | string
+
+const baseUrlOf = (target: SignInTarget): string => (typeof target === 'string' ? target : target.url)
 
 /** A signed-in user, as the tests drive one. */
 export interface TestUser {
@@ -14,10 +23,12 @@ export interface TestUser {
   readonly homeOrganizationId?: string
 }
 
-export async function login(server: TestServer, email: string, password: string): Promise<TestUser> {
-  const response = await server.request('POST', '/v1/auth/login', { body: { email, password } })
+/** Signs in (into `organizationId`, or the user's default one) and reads who that made them. */
+export async function login(target: SignInTarget, email: string, password: string, organizationId?: string): Promise<TestUser> {
+  const url = baseUrlOf(target)
+  const response = await request(url, 'POST', '/v1/auth/login', { body: { email, password, ...(organizationId !== undefined && { organizationId }) } })
   expect(response.status, response.text).toBe(200)
-  const me = await server.request('GET', '/v1/me', { token: response.body.data.accessToken })
+  const me = await request(url, 'GET', '/v1/me', { token: response.body.data.accessToken })
   expect(me.status, me.text).toBe(200)
   return {
     email,
@@ -29,9 +40,9 @@ export async function login(server: TestServer, email: string, password: string)
   }
 }
 
-/** The administrator the server created on first start. */
-export function loginAdmin(server: TestServer): Promise<TestUser> {
-  return login(server, ADMIN_EMAIL, ADMIN_PASSWORD)
+/** The administrator the server created on first start (from `ADMIN_ENV`). */
+export function loginAdmin(target: SignInTarget): Promise<TestUser> {
+  return login(target, ADMIN_EMAIL, ADMIN_PASSWORD)
 }
 
 /** A new user in a new organization of their own (signup is open on test servers). */

@@ -12,6 +12,9 @@ export const ADMIN_EMAIL = 'admin@example.com'
 export const ADMIN_PASSWORD = 'correct horse battery staple'
 export const TEST_SECRET = 'test-secret-0123456789-0123456789-0123456789'
 
+/** The settings that create the first administrator, for any server a test starts. */
+export const ADMIN_ENV = { BRANDWAVE_ADMIN_EMAIL: ADMIN_EMAIL, BRANDWAVE_ADMIN_PASSWORD: ADMIN_PASSWORD } as const
+
 /** A real Brandwave server on a free port, with its own database, for one suite. */
 export interface TestServer {
   readonly url: string
@@ -45,8 +48,7 @@ export async function startTestServer(kind: TestDatabaseKind, options: TestServe
     PORT: '0',
     HOST: '127.0.0.1',
     BRANDWAVE_DATA_DIR: dataDir,
-    BRANDWAVE_ADMIN_EMAIL: ADMIN_EMAIL,
-    BRANDWAVE_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    ...ADMIN_ENV,
     BRANDWAVE_SIGNUP: 'open',
     // Suites sign many users up from one address; the sign-up throttle is tested with its own limit.
     BRANDWAVE_SIGNUPS_PER_IP: '100000',

@@ -152,14 +152,14 @@ describe.each(testDatabaseKinds)('Idempotency-Key (%s)', (kind) => {
   })
 
   it('without a credential, a retry of the same request replays: a lost refresh response does not end the session', async () => {
-    const session = await server.request('POST', '/v1/auth/login', { body: { email: 'admin@example.com', password: 'correct horse battery staple' } })
+    const session = await loginAdmin(server)
     const refresh = (key: string, refreshToken: string) =>
       server.request('POST', '/v1/auth/refresh', { body: { refreshToken }, headers: { 'idempotency-key': key } })
     const key = randomUUID()
-    const first = await refresh(key, session.body.data.refreshToken)
+    const first = await refresh(key, session.refreshToken)
     expect(first.status).toBe(200)
     // The response was lost; the client retries with the same key and the same, now used, token.
-    const retry = await refresh(key, session.body.data.refreshToken)
+    const retry = await refresh(key, session.refreshToken)
     expect(retry.status).toBe(200)
     expect(retry.headers.get('idempotent-replayed')).toBe('true')
     expect(retry.body).toEqual(first.body)
@@ -167,7 +167,7 @@ describe.each(testDatabaseKinds)('Idempotency-Key (%s)', (kind) => {
     expect((await refresh(randomUUID(), retry.body.data.refreshToken)).status).toBe(200)
 
     // Without the key, presenting the used token is reuse, and ends the session.
-    const reuse = await server.request('POST', '/v1/auth/refresh', { body: { refreshToken: session.body.data.refreshToken } })
+    const reuse = await server.request('POST', '/v1/auth/refresh', { body: { refreshToken: session.refreshToken } })
     expect(reuse.status).toBe(401)
   })
 

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loginAdmin } from '@brandwave/testing/actors'
 import { createPostgresDatabase } from '@brandwave/testing/databases'
 import { request } from '@brandwave/testing/http'
 import { built, startInstance, type Instance } from '@brandwave/testing/processes'
 import { scannerKey, ScannerKeyEndpoint, signAlert } from '@brandwave/testing/scanner-keys'
-import { ADMIN_EMAIL, ADMIN_PASSWORD, TEST_SECRET } from '@brandwave/testing/server'
+import { ADMIN_ENV, TEST_SECRET } from '@brandwave/testing/server'
 
 const scaleOut = Boolean(process.env.TEST_DATABASE_URL && process.env.TEST_REDIS_URL)
 
@@ -25,15 +26,12 @@ describe.runIf(scaleOut && built)('leaked credentials across two instances on Po
       REDIS_URL: process.env.TEST_REDIS_URL!,
       BRANDWAVE_REDIS_PREFIX: `bwleaks:${randomBytes(6).toString('hex')}:`,
       BRANDWAVE_SECRET: TEST_SECRET,
-      BRANDWAVE_ADMIN_EMAIL: ADMIN_EMAIL,
-      BRANDWAVE_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      ...ADMIN_ENV,
       BRANDWAVE_GITHUB_KEYS_URL: await keys.start(),
     }
     a = await startInstance(env)
     b = await startInstance(env)
-    const login = await request(a.url, 'POST', '/v1/auth/login', { body: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD } })
-    expect(login.status, login.text).toBe(200)
-    adminToken = login.body.data.accessToken
+    adminToken = (await loginAdmin(a.url)).accessToken
   })
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()])
