@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pino from 'pino'
-import { loadConfig, loggerOptions, startServer, type RunningServer } from '@brandwave/server'
+import { loadConfig, loggerOptions, startServer, type CounterStoreFactory, type RunningServer } from '@brandwave/server'
 import { ManualClock } from './clock.js'
 import { createPostgresDatabase, type TestDatabaseKind } from './databases.js'
 import { request, type RequestOptions, type TestResponse } from './http.js'
@@ -31,6 +31,13 @@ export interface TestServer {
 
 export interface TestServerOptions {
   readonly env?: Record<string, string>
+  /** The server's time, when the test needs it before the server starts (default: a new one). */
+  readonly clock?: ManualClock
+  /**
+   * Where rate-limit and sign-in counters live (the server's `counters` dependency), e.g.
+   * `clockedCounters(clock)`; a server with Redis keeps its counters in Redis regardless.
+   */
+  readonly counters?: CounterStoreFactory
   /** Receives the server's JSON log lines (for tests that check what is logged). */
   readonly logLines?: string[]
 }
@@ -57,13 +64,13 @@ export async function startTestServer(kind: TestDatabaseKind, options: TestServe
     ...redis,
     ...options.env,
   }
-  const clock = new ManualClock()
+  const clock = options.clock ?? new ManualClock()
   const logLines = options.logLines
   const logger =
     logLines === undefined
       ? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
       : pino({ ...loggerOptions('info') }, { write: (line: string) => void logLines.push(line) })
-  const start = (overrides: Record<string, string> = {}) => startServer(loadConfig({ ...env, ...overrides }), { clock, logger })
+  const start = (overrides: Record<string, string> = {}) => startServer(loadConfig({ ...env, ...overrides }), { clock, logger, ...(options.counters !== undefined && { counters: options.counters }) })
   let running = await start()
   let stopped = false
 
