@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -7,6 +6,7 @@ import { loadConfig, loggerOptions, startServer, type CounterStoreFactory, type 
 import { ManualClock } from './clock.js'
 import { createPostgresDatabase, type TestDatabaseKind } from './databases.js'
 import { request, type RequestOptions, type TestResponse } from './http.js'
+import { deleteRedisPrefix, testRedisPrefix } from './redis.js'
 
 export const ADMIN_EMAIL = 'admin@example.com'
 export const ADMIN_PASSWORD = 'correct horse battery staple'
@@ -20,6 +20,8 @@ export interface TestServer {
   readonly url: string
   readonly clock: ManualClock
   readonly kind: TestDatabaseKind
+  /** Its Redis and key prefix (postgres+redis only); `close` deletes every key under it. */
+  readonly redis: { readonly url: string; readonly prefix: string } | null
   readonly running: RunningServer
   request<T = any>(method: string, path: string, options?: RequestOptions): Promise<TestResponse<T>>
   /** Stops the server and starts a new one on the same database (durability tests). */
@@ -50,7 +52,7 @@ export async function startTestServer(kind: TestDatabaseKind, options: TestServe
   const dataDir = mkdtempSync(join(tmpdir(), 'brandwave-test-'))
   const postgres = kind === 'sqlite' ? null : await createPostgresDatabase()
   // Each server gets its own key prefix in the shared Redis: suites never see each other.
-  const redis = kind === 'postgres+redis' ? { REDIS_URL: process.env.TEST_REDIS_URL!, BRANDWAVE_REDIS_PREFIX: `bwtest:${randomBytes(6).toString('hex')}:` } : {}
+  const redis = kind === 'postgres+redis' ? { url: process.env.TEST_REDIS_URL!, prefix: testRedisPrefix() } : null
   const env = {
     PORT: '0',
     HOST: '127.0.0.1',
@@ -61,7 +63,7 @@ export async function startTestServer(kind: TestDatabaseKind, options: TestServe
     BRANDWAVE_SIGNUPS_PER_IP: '100000',
     BRANDWAVE_USAGE_FLUSH_MS: '100',
     ...(postgres !== null && { DATABASE_URL: postgres.url, BRANDWAVE_SECRET: TEST_SECRET }),
-    ...redis,
+    ...(redis !== null && { REDIS_URL: redis.url, BRANDWAVE_REDIS_PREFIX: redis.prefix }),
     ...options.env,
   }
   const clock = options.clock ?? new ManualClock()
@@ -80,6 +82,7 @@ export async function startTestServer(kind: TestDatabaseKind, options: TestServe
     },
     clock,
     kind,
+    redis,
     get running() {
       return running
     },
@@ -96,6 +99,7 @@ export async function startTestServer(kind: TestDatabaseKind, options: TestServe
     async close() {
       if (!stopped) await running.close()
       await postgres?.drop()
+      if (redis !== null) await deleteRedisPrefix(redis.url, redis.prefix)
       rmSync(dataDir, { recursive: true, force: true })
     },
   }

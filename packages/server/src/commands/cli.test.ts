@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loginAdmin } from '@brandwave/testing/actors'
 import { createPostgresDatabase, testDatabaseKinds, type TestDatabaseKind } from '@brandwave/testing/databases'
 import { request } from '@brandwave/testing/http'
+import { deleteRedisPrefix, testRedisPrefix } from '@brandwave/testing/redis'
 import { built, distDir, startInstance, type Instance } from '@brandwave/testing/processes'
 import { ADMIN_ENV, TEST_SECRET } from '@brandwave/testing/server'
 
@@ -63,10 +64,11 @@ async function startDeployment(kind: TestDatabaseKind): Promise<{ env: Record<st
     }
   }
   const database = await createPostgresDatabase()
+  const redis = kind === 'postgres+redis' ? { url: process.env.TEST_REDIS_URL!, prefix: testRedisPrefix('cli') } : null
   const shared = {
     DATABASE_URL: database.url,
     BRANDWAVE_SECRET: TEST_SECRET,
-    ...(kind === 'postgres+redis' && { REDIS_URL: process.env.TEST_REDIS_URL!, BRANDWAVE_REDIS_PREFIX: `bwcli:${randomBytes(6).toString('hex')}:` }),
+    ...(redis !== null && { REDIS_URL: redis.url, BRANDWAVE_REDIS_PREFIX: redis.prefix }),
   }
   const [a, b] = await Promise.all([startInstance({ ...base, ...shared }), startInstance({ ...base, ...shared })])
   return {
@@ -76,6 +78,7 @@ async function startDeployment(kind: TestDatabaseKind): Promise<{ env: Record<st
     stop: async () => {
       await Promise.all([a.stop(), b.stop()])
       await database.drop()
+      if (redis !== null) await deleteRedisPrefix(redis.url, redis.prefix)
     },
   }
 }

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loginAdmin } from '@brandwave/testing/actors'
 import { createPostgresDatabase } from '@brandwave/testing/databases'
 import { request } from '@brandwave/testing/http'
+import { deleteRedisPrefix, testRedisPrefix } from '@brandwave/testing/redis'
 import { built, startInstance, type Instance } from '@brandwave/testing/processes'
 import { scannerKey, ScannerKeyEndpoint, signAlert } from '@brandwave/testing/scanner-keys'
 import { ADMIN_ENV, TEST_SECRET } from '@brandwave/testing/server'
@@ -17,6 +17,7 @@ describe.runIf(scaleOut && built)('leaked credentials across two instances on Po
   let adminToken: string
   const keys = new ScannerKeyEndpoint()
   const key = scannerKey('gh-multi')
+  const prefix = testRedisPrefix('leaks')
 
   beforeAll(async () => {
     database = await createPostgresDatabase()
@@ -24,7 +25,7 @@ describe.runIf(scaleOut && built)('leaked credentials across two instances on Po
     const env = {
       DATABASE_URL: database.url,
       REDIS_URL: process.env.TEST_REDIS_URL!,
-      BRANDWAVE_REDIS_PREFIX: `bwleaks:${randomBytes(6).toString('hex')}:`,
+      BRANDWAVE_REDIS_PREFIX: prefix,
       BRANDWAVE_SECRET: TEST_SECRET,
       ...ADMIN_ENV,
       BRANDWAVE_GITHUB_KEYS_URL: await keys.start(),
@@ -37,6 +38,7 @@ describe.runIf(scaleOut && built)('leaked credentials across two instances on Po
     await Promise.all([a?.stop(), b?.stop()])
     await database?.drop()
     await keys.close()
+    await deleteRedisPrefix(process.env.TEST_REDIS_URL!, prefix)
   })
 
   const me = (url: string, token: string) => request(url, 'GET', '/v1/me', { token })

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { login, loginAdmin, type TestUser } from '@brandwave/testing/actors'
 import { createPostgresDatabase } from '@brandwave/testing/databases'
 import { request } from '@brandwave/testing/http'
+import { deleteRedisPrefix, testRedisPrefix } from '@brandwave/testing/redis'
 import { built, startInstance, type Instance } from '@brandwave/testing/processes'
 import { ADMIN_ENV, TEST_SECRET } from '@brandwave/testing/server'
 import { MIGRATION_NAMES } from '../storage/migrations/index.js'
@@ -28,7 +29,7 @@ describe.runIf(scaleOut && built)('several instances on PostgreSQL and Redis', (
     const env = {
       DATABASE_URL: database.url,
       REDIS_URL: process.env.TEST_REDIS_URL!,
-      BRANDWAVE_REDIS_PREFIX: `bwmulti:${randomBytes(6).toString('hex')}:`,
+      BRANDWAVE_REDIS_PREFIX: prefix,
       BRANDWAVE_SECRET: TEST_SECRET,
       ...ADMIN_ENV,
       BRANDWAVE_SIGNUP: 'open',
@@ -37,9 +38,11 @@ describe.runIf(scaleOut && built)('several instances on PostgreSQL and Redis', (
     ;[a, b] = await Promise.all([startInstance(env), startInstance(env)])
     admin = await loginAdmin(a.url)
   })
+  const prefix = testRedisPrefix('multi')
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()])
     await database?.drop()
+    await deleteRedisPrefix(process.env.TEST_REDIS_URL!, prefix)
   })
 
   const me = (url: string, token: string) => request(url, 'GET', '/v1/me', { token })
@@ -102,10 +105,11 @@ describe.runIf(scaleOut && built)('several instances on PostgreSQL and Redis', (
 describe.runIf(scaleOut && built)('BRANDWAVE_REVOCATION=cached, the documented weaker mode', () => {
   it('the revoking instance refuses at once; another may serve its warm entry until it expires', async () => {
     const database = await createPostgresDatabase()
+    const prefix = testRedisPrefix('cached')
     const env = {
       DATABASE_URL: database.url,
       REDIS_URL: process.env.TEST_REDIS_URL!,
-      BRANDWAVE_REDIS_PREFIX: `bwcached:${randomBytes(6).toString('hex')}:`,
+      BRANDWAVE_REDIS_PREFIX: prefix,
       BRANDWAVE_SECRET: TEST_SECRET,
       ...ADMIN_ENV,
       BRANDWAVE_REVOCATION: 'cached',
@@ -123,6 +127,7 @@ describe.runIf(scaleOut && built)('BRANDWAVE_REVOCATION=cached, the documented w
     } finally {
       await Promise.all([a.stop(), b.stop()])
       await database.drop()
+      await deleteRedisPrefix(process.env.TEST_REDIS_URL!, prefix)
     }
   })
 })
