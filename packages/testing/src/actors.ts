@@ -1,15 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { expect } from 'vitest'
-import { request } from './http.js'
+import { baseUrlOf, request, type ServerTarget } from './http.js'
 import { ADMIN_EMAIL, ADMIN_PASSWORD, type TestServer } from './server.js'
-
-/**
- * Where a helper signs in: a test server of this process, or the base URL of any Brandwave
- * (a process started from the build, one instance of several).
- */
-export type SignInTarget = TestServer | string
-
-const baseUrlOf = (target: SignInTarget): string => (typeof target === 'string' ? target : target.url)
 
 /** A signed-in user, as the tests drive one. */
 export interface TestUser {
@@ -24,7 +16,7 @@ export interface TestUser {
 }
 
 /** Signs in (into `organizationId`, or the user's default one) and reads who that made them. */
-export async function login(target: SignInTarget, email: string, password: string, organizationId?: string): Promise<TestUser> {
+export async function login(target: ServerTarget, email: string, password: string, organizationId?: string): Promise<TestUser> {
   const url = baseUrlOf(target)
   const response = await request(url, 'POST', '/v1/auth/login', { body: { email, password, ...(organizationId !== undefined && { organizationId }) } })
   expect(response.status, response.text).toBe(200)
@@ -41,7 +33,7 @@ export async function login(target: SignInTarget, email: string, password: strin
 }
 
 /** The administrator the server created on first start (from `ADMIN_ENV`). */
-export function loginAdmin(target: SignInTarget): Promise<TestUser> {
+export function loginAdmin(target: ServerTarget): Promise<TestUser> {
   return login(target, ADMIN_EMAIL, ADMIN_PASSWORD)
 }
 

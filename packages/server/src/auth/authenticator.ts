@@ -99,16 +99,10 @@ const denied = (code: Denied['code']): Denied => ({ valid: false, code, principa
  * cache cannot vouch for the credential under the current access version.
  */
 export class Authenticator {
-  private lookups = 0
   /** Families this process already answered a retired secret for: a flood of one retired key costs one write. */
   private readonly reportedFamilies = new LRUCache<string, true>({ max: 10_000 })
 
   constructor(private readonly deps: AuthenticatorDependencies) {}
-
-  /** Storage reads made by the pipeline so far; malformed tokens must never cause one. */
-  get storageLookups(): number {
-    return this.lookups
-  }
 
   async verify(token: string, options: VerifyOptions): Promise<Verification> {
     const verification = await this.run(token, options)
@@ -172,7 +166,6 @@ export class Authenticator {
     const { version, counted } = await this.versionAndCount(candidate?.principal.rateLimit.key)
     let entry = cache.get(cacheKey, version)
     if (entry === undefined) {
-      this.lookups += 1
       this.deps.onStorageLookup?.('credential')
       const row = await this.deps.credentials.findForVerification(hashToken(this.deps.tokenHashKey, token))
       if (row === undefined) return denied('NOT_FOUND')
@@ -238,7 +231,6 @@ export class Authenticator {
     const cache = this.deps.sessionCache
     let found = cache.get(claims.sessionId, version)
     if (found === undefined) {
-      this.lookups += 1
       this.deps.onStorageLookup?.('session')
       found = await this.deps.sessions.findForAuthentication(claims.sessionId)
       if (found === undefined) return denied('NOT_FOUND')

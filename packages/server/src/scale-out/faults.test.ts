@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loginAdmin } from '@brandwave/testing/actors'
 import { createPostgresDatabase } from '@brandwave/testing/databases'
 import { request } from '@brandwave/testing/http'
+import { storageLookups } from '@brandwave/testing/metrics'
 import { built, PrivateRedis, startInstance, TcpProxy, type Instance } from '@brandwave/testing/processes'
 import { ADMIN_ENV, TEST_SECRET } from '@brandwave/testing/server'
 
@@ -14,11 +15,6 @@ async function until(condition: () => Promise<boolean>, timeoutMs = 15_000): Pro
     if (Date.now() > deadline) throw new Error('condition not met in time')
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
-}
-
-async function storageLookups(url: string): Promise<number> {
-  const text = (await request(url, 'GET', '/metrics')).text
-  return [...text.matchAll(/^brandwave_credential_storage_lookups_total\{[^}]*\} (\d+)/gm)].reduce((sum, match) => sum + Number(match[1]), 0)
 }
 
 describe.runIf(postgres && built)('Redis goes away and comes back', () => {
