@@ -49,7 +49,7 @@ function wrapper({ children }: { children: ReactNode }) {
   return <BrandwaveProvider client={client}>{children}</BrandwaveProvider>
 }
 
-/** Seed 001's samples, as written there, in one page. */
+/** The README's React samples, as written there, in one page. */
 function TokensPage() {
   const { mutate, isPending } = useCreatePersonalAccessToken()
   const { data, isLoading } = useListPersonalAccessTokens({})
@@ -76,7 +76,7 @@ function TokensPage() {
 }
 
 describe('@brandwave/react against a real server', () => {
-  it('seed 001: create → the list shows it → rotate → revoke → the list shows it revoked', async () => {
+  it('create → the list shows it → rotate → revoke → the list shows it revoked', async () => {
     render(<TokensPage />, { wrapper })
     expect(screen.getByText('loading')).toBeTruthy()
     await screen.findByText('count 0')

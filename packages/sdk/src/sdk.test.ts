@@ -30,7 +30,7 @@ describe('@brandwave/sdk against a real server', () => {
   })
   afterAll(() => server?.close())
 
-  it('personal access tokens: the seed 000 operations and the rest, resolving to the documented bodies', async () => {
+  it('personal access tokens: create, list, rotate, revoke and the rest, resolving to the documented bodies', async () => {
     const { data } = await bw.personalAccessTokens.create({ name: 'My Campaign' })
     expect(data).toMatchObject({ name: 'My Campaign', type: 'personal_access_token', status: 'active' })
     expect(data.token).toMatch(/^bw_live_/)

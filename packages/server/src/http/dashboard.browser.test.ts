@@ -76,7 +76,7 @@ describe.skipIf(!chromiumPresent)('the dashboard in Chromium (sqlite)', { timeou
     expectNoConsoleErrors(watched)
   })
 
-  it('seed 002 steps 1–6: New Key → name → scopes → allowed IPs → Create → the key shown once; then Revoke, refused on the next request', async () => {
+  it('New Key → name → scopes → allowed IPs → Create → the key shown once; then Revoke, refused on the next request', async () => {
     const watched = await open()
     const { page } = watched
     await signIn(watched, ADMIN_EMAIL, ADMIN_PASSWORD)

@@ -189,7 +189,7 @@ describe.each(testDatabaseKinds)('Idempotency-Key (%s)', (kind) => {
     expect((await signup('retry@example.com')).status).toBe(409)
   })
 
-  it('replays revocations, rotations and the seed-004 delete (204)', async () => {
+  it('replays revocations, rotations and the Account API tokens delete (204)', async () => {
     const pat = await createPat(server, admin.accessToken)
     const key = randomUUID()
     const rotate = () => server.request('POST', `${PATH}/${pat.id}/rotate`, { token: admin.accessToken, headers: { 'idempotency-key': key } })
@@ -199,8 +199,8 @@ describe.each(testDatabaseKinds)('Idempotency-Key (%s)', (kind) => {
     expect(second.headers.get('idempotent-replayed')).toBe('true')
     expect(second.body.data.token).toBe(first.body.data.token)
 
-    const apiKey = await server.request('POST', '/v1/api-keys', { token: admin.accessToken, body: { name: 'seed 4', scopes: ['api_keys:read'] } })
-    const seq = (await server.request('GET', '/api/accounts/1/api_tokens', { token: admin.accessToken })).body.find((t: { name: string }) => t.name === 'seed 4').id
+    const apiKey = await server.request('POST', '/v1/api-keys', { token: admin.accessToken, body: { name: 'account token', scopes: ['api_keys:read'] } })
+    const seq = (await server.request('GET', '/api/accounts/1/api_tokens', { token: admin.accessToken })).body.find((t: { name: string }) => t.name === 'account token').id
     const deleteKey = randomUUID()
     const remove = () => server.request('DELETE', `/api/accounts/1/api_tokens/${seq}`, { token: admin.accessToken, headers: { 'idempotency-key': deleteKey } })
     expect((await remove()).status).toBe(204)

@@ -3,7 +3,7 @@ import { createApiKey, loginAdmin, signUp, type TestUser } from '@brandwave/test
 import { testDatabaseKinds } from '@brandwave/testing/databases'
 import { startTestServer, type TestServer } from '@brandwave/testing/server'
 
-describe.each(testDatabaseKinds)('seed 004: /api/accounts/:accountId/api_tokens (%s)', (kind) => {
+describe.each(testDatabaseKinds)('Account API tokens: /api/accounts/:accountId/api_tokens (%s)', (kind) => {
   let server: TestServer
   let admin: TestUser
   let base: string
