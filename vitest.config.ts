@@ -11,9 +11,16 @@ const source = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 const PROCESS_SUITES = [
   'packages/server/src/commands/**/*.test.ts',
   'packages/server/src/scale-out/**/*.test.ts',
+  'packages/server/src/webhooks/webhooks-processes.test.ts',
   'packages/sdk/src/packaging.test.ts',
   'packages/sdk/src/reference-docs.test.ts',
 ]
+
+/**
+ * The dashboard driven in Chromium against the built dashboard: a third of the behaviour
+ * suites' time. `npm test` runs them; `npm run test:browser` runs only them.
+ */
+const BROWSER_SUITES = ['packages/*/src/**/*.browser.test.{ts,tsx}']
 
 const resolve = {
   // Tests run against the TypeScript sources of sibling packages, not their last build.
@@ -28,7 +35,20 @@ const test = { testTimeout: 30_000, hookTimeout: 60_000 }
 export default defineConfig({
   test: {
     projects: [
-      { resolve, test: { ...test, name: 'behaviour', include: ['packages/*/src/**/*.test.{ts,tsx}'], exclude: PROCESS_SUITES } },
+      {
+        resolve,
+        test: {
+          ...test,
+          name: 'behaviour',
+          include: ['packages/*/src/**/*.test.{ts,tsx}'],
+          exclude: [...PROCESS_SUITES, ...BROWSER_SUITES],
+          // One module graph per worker, not per file: re-importing the server for each of forty
+          // files cost more than most suites' tests. Suites share no state but their servers,
+          // which each starts and closes itself.
+          isolate: false,
+        },
+      },
+      { resolve, test: { ...test, name: 'browser', include: BROWSER_SUITES } },
       { resolve, test: { ...test, name: 'processes', include: PROCESS_SUITES } },
     ],
   },
