@@ -16,6 +16,7 @@ import { EventOutbox } from './services/events.js'
 import { createServices } from './services/index.js'
 import { createSharedState, type SharedStateDependencies } from './shared-state/index.js'
 import type { DatabaseHandle } from './storage/database.js'
+import { createStorage } from './storage/index.js'
 import { deliverWebhooks } from './webhooks/index.js'
 
 export interface AppDependencies extends SharedStateDependencies {
@@ -39,10 +40,11 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
   const metrics = createMetrics()
   const app = createHttpServer({ config, logger: deps.logger, tokenPrefixes, metrics })
   const shared = createSharedState(deps, app.log)
+  const storage = createStorage(database)
   const audit = new AuditLog(clock, new EventOutbox(clock))
-  const webhooks = deliverWebhooks(app, { config, database, secretKey: keys.webhookSecretEncryption, clock, audit })
+  const webhooks = deliverWebhooks(app, { config, storage, secretKey: keys.webhookSecretEncryption, clock, audit })
   const mail = createMail({ config, database, sealKey: keys.mailEncryption, clock, log: app.log })
-  const services = createServices({ config, database, keys, clock, catalog, sessionTokens, tokenPrefixes, shared, audit, mail: mail.queue,
+  const services = createServices({ config, storage, keys, clock, catalog, sessionTokens, tokenPrefixes, shared, audit, mail: mail.queue,
     wakeWebhooks: () => void webhooks.wake(),
     onBackgroundError: (error) => app.log.error({ err: error }, 'password reset request failed'),
     onCredentialLookup: () => metrics.storageLookups.inc({ kind: 'credential' }),
