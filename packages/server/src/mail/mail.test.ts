@@ -10,6 +10,7 @@ import { startTestServer, TEST_SECRET, type TestServer } from '@brandwave/testin
 import { mailEnv, startMailServer, type TestMailServer } from '@brandwave/testing/smtp'
 import { deriveKeys } from '../secret.js'
 import { openDatabase, type DatabaseHandle } from '../storage/database.js'
+import { createStorage } from '../storage/index.js'
 import { migrateToLatest } from '../storage/migrations/index.js'
 import { smtpMailer } from './mailer.js'
 import { MailQueue, MailWorker } from './queue.js'
@@ -123,14 +124,13 @@ describe.each(testDatabaseKinds.filter((kind) => kind !== 'postgres+redis'))('th
     const queue = new MailQueue({ enabled: true, sealKey, clock })
     const count = 30
     for (let i = 0; i < count; i++) {
-      await queue.enqueue(handles[0]!.db, { to: `worker-${i}@example.com`, template: 'password_changed', message: { subject: `mail ${i}`, text: `body ${i}`, html: `<p>body ${i}</p>` } })
+      await queue.enqueue(createStorage(handles[0]!), { to: `worker-${i}@example.com`, template: 'password_changed', message: { subject: `mail ${i}`, text: `body ${i}`, html: `<p>body ${i}</p>` } })
     }
     const errors: unknown[] = []
     const workers = handles.map(
       (handle) =>
         new MailWorker({
-          db: handle.db,
-          dialect: handle.dialect,
+          storage: createStorage(handle),
           queue,
           mailer: smtpMailer(mail.url, 'Brandwave <no-reply@brandwave.example>'),
           clock,
