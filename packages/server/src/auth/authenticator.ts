@@ -23,7 +23,8 @@ import type { SessionForAuthentication, SessionRepository } from '../storage/ses
 import type { AccessVersion, Version } from './access-version.js'
 import type { RateLimiter } from './counters.js'
 // The verification pipeline only ever yields callers of the API, never the operator.
-import type { CredentialPrincipal, RequestPrincipal as Principal, SessionPrincipal } from './principal.js'
+import type { CredentialPrincipal, OAuthPrincipal, RequestPrincipal as Principal, SessionPrincipal } from './principal.js'
+import type { OAuthEntry, OAuthTokenVerifier } from '../oauth/verification.js'
 import { SessionTokens } from './session-tokens.js'
 import type { UsageRecorder } from './usage-recorder.js'
 import type { VerificationCache } from './verification-cache.js'
@@ -85,9 +86,12 @@ export interface AuthenticatorDependencies {
    * so the family is revoked by the time the caller hears back.
    */
   readonly onRetiredSecret?: (credential: CredentialRecord, ip: string | null) => Promise<void>
+  /** OAuth access tokens (`{prefix}_at_…`), when the deployment serves OAuth: same cache rules, same access version. */
+  readonly oauth?: { readonly verifier: OAuthTokenVerifier; readonly cache: VerificationCache<OAuthEntry>; readonly usage: UsageRecorder }
 }
 
 const CREDENTIAL_KINDS: readonly TokenKind[] = ['live', 'test']
+const OAUTH_KINDS: readonly TokenKind[] = ['at']
 const denied = (code: Denied['code']): Denied => ({ valid: false, code, principal: null, rateLimit: null })
 
 /**
@@ -121,7 +125,11 @@ export class Authenticator {
 
     // 1–3: parse and checksum, find (cache under the current access version, else storage),
     // refuse what may no longer be used. The request is counted meanwhile (step 4).
-    const found = SessionTokens.looksLikeJwt(token) ? await this.findSession(token, now) : await this.findCredential(token, now, options)
+    const found = SessionTokens.looksLikeJwt(token)
+      ? await this.findSession(token, now)
+      : this.deps.oauth !== undefined && options.organizationId === undefined && parseToken(token, this.deps.tokenPrefixes, OAUTH_KINDS).ok
+        ? await this.findOAuth(token, now, this.deps.oauth)
+        : await this.findCredential(token, now, options)
     if (!('principal' in found) || found.principal === null) return found
     const { principal, counted } = found
 
@@ -136,6 +144,7 @@ export class Authenticator {
 
     // 6: remember the use; written later, batched, off the request path.
     if (principal.kind === 'credential') this.deps.usage.record(principal.credential.id, now, options.ip)
+    else if (principal.kind === 'oauth') this.deps.oauth?.usage.record(principal.grantId, now, options.ip)
     return { valid: true, code: 'VALID', principal, rateLimit }
   }
 
@@ -226,6 +235,29 @@ export class Authenticator {
       // Stored entries were validated and normalized on write; parse them once per read.
       allowlist: credential.allowedIps === null ? null : credential.allowedIps.map(parseIpRange).filter((range): range is IpRange => range !== null),
     }
+  }
+
+  /** An OAuth access token: the same steps as a credential, under the same access version. */
+  private async findOAuth(token: string, now: number, oauth: NonNullable<AuthenticatorDependencies['oauth']>): Promise<{ principal: OAuthPrincipal; counted: Promise<RateLimitCount> } | Denied> {
+    const cacheKey = hash('sha256', token, 'base64url')
+    const candidate = oauth.cache.peek(cacheKey)
+    const { version, counted } = await this.versionAndCount(candidate?.principal?.rateLimit.key)
+    let entry = oauth.cache.get(cacheKey, version)
+    if (entry === undefined) {
+      this.lookups += 1
+      this.deps.onStorageLookup?.('credential')
+      entry = await oauth.verifier.lookup(token)
+      if (entry === undefined) return denied('NOT_FOUND')
+      oauth.cache.set(cacheKey, entry, version)
+    }
+    const { principal } = entry
+    const refused = (code: Denied['code']): Denied => {
+      if (principal !== null) void counted?.then(() => this.deps.rateLimiter.refund(principal.rateLimit.key)).catch(() => undefined)
+      return denied(code)
+    }
+    if (entry.revoked || principal === null) return refused('REVOKED')
+    if (entry.expiresAtMs <= now) return refused('EXPIRED')
+    return { principal, counted: counted ?? this.deps.rateLimiter.count(principal.rateLimit.key) }
   }
 
   private async findSession(token: string, now: number): Promise<{ principal: SessionPrincipal; counted: Promise<RateLimitCount> } | Denied> {
