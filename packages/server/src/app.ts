@@ -59,6 +59,7 @@ import type { DatabaseHandle } from './storage/database.js'
 import { sessionRepository } from './storage/sessions.js'
 import { WebhookDispatcher } from './webhooks/dispatcher.js'
 import { WebhookSender } from './webhooks/sender.js'
+import { registerOAuth } from './oauth/index.js'
 
 export interface AppDependencies {
   readonly config: Config
@@ -361,6 +362,7 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
   }
   await secretScanningRoutes(app, { leaks, keys: { github: scannerKeys('github', config.leaks.githubKeysUrl), gitlab: scannerKeys('gitlab', config.leaks.gitlabKeysUrl) } })
   browserSessionRoutes(app, { sessions: services.sessions, authenticator })
+  await registerOAuth(app, { config, database, keys, catalog, clock, accessVersion, audit, authenticator, idempotency, tokenPrefixes, redis: deps.redis ?? null, cacheTtlMs })
   if (!registerDashboard(app)) app.log.warn('The dashboard is not built (npm run build): / answers 404.')
   return app
 }

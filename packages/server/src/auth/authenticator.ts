@@ -86,8 +86,13 @@ export interface AuthenticatorDependencies {
    * so the family is revoked by the time the caller hears back.
    */
   readonly onRetiredSecret?: (credential: CredentialRecord, ip: string | null) => Promise<void>
-  /** OAuth access tokens (`{prefix}_at_…`), when the deployment serves OAuth: same cache rules, same access version. */
-  readonly oauth?: { readonly verifier: OAuthTokenVerifier; readonly cache: VerificationCache<OAuthEntry>; readonly usage: UsageRecorder }
+}
+
+/** OAuth access tokens (`{prefix}_at_…`): the same cache rules and access version as credentials. */
+export interface OAuthVerification {
+  readonly verifier: Pick<OAuthTokenVerifier, 'lookup'>
+  readonly cache: VerificationCache<OAuthEntry>
+  readonly usage: UsageRecorder
 }
 
 const CREDENTIAL_KINDS: readonly TokenKind[] = ['live', 'test']
@@ -107,7 +112,14 @@ export class Authenticator {
   /** Families this process already answered a retired secret for: a flood of one retired key costs one write. */
   private readonly reportedFamilies = new LRUCache<string, true>({ max: 10_000 })
 
+  private oauth: OAuthVerification | undefined
+
   constructor(private readonly deps: AuthenticatorDependencies) {}
+
+  /** From now on `{prefix}_at_…` tokens authenticate too (the OAuth module calls this once it is set up). */
+  acceptOAuthTokens(oauth: OAuthVerification): void {
+    this.oauth = oauth
+  }
 
   /** Storage reads made by the pipeline so far; malformed tokens must never cause one. */
   get storageLookups(): number {
@@ -127,8 +139,8 @@ export class Authenticator {
     // refuse what may no longer be used. The request is counted meanwhile (step 4).
     const found = SessionTokens.looksLikeJwt(token)
       ? await this.findSession(token, now)
-      : this.deps.oauth !== undefined && options.organizationId === undefined && parseToken(token, this.deps.tokenPrefixes, OAUTH_KINDS).ok
-        ? await this.findOAuth(token, now, this.deps.oauth)
+      : this.oauth !== undefined && options.organizationId === undefined && parseToken(token, this.deps.tokenPrefixes, OAUTH_KINDS).ok
+        ? await this.findOAuth(token, now, this.oauth)
         : await this.findCredential(token, now, options)
     if (!('principal' in found) || found.principal === null) return found
     const { principal, counted } = found
@@ -144,7 +156,7 @@ export class Authenticator {
 
     // 6: remember the use; written later, batched, off the request path.
     if (principal.kind === 'credential') this.deps.usage.record(principal.credential.id, now, options.ip)
-    else if (principal.kind === 'oauth') this.deps.oauth?.usage.record(principal.grantId, now, options.ip)
+    else if (principal.kind === 'oauth') this.oauth?.usage.record(principal.grantId, now, options.ip)
     return { valid: true, code: 'VALID', principal, rateLimit }
   }
 
@@ -153,7 +165,8 @@ export class Authenticator {
    * for another service.
    */
   async verifyCredential(token: string, options: VerifyOptions): Promise<Verification> {
-    if (SessionTokens.looksLikeJwt(token)) return denied('MALFORMED')
+    // Sessions and OAuth access tokens are not keys another service should accept.
+    if (SessionTokens.looksLikeJwt(token) || parseToken(token, this.deps.tokenPrefixes, OAUTH_KINDS).ok) return denied('MALFORMED')
     return this.verify(token, options)
   }
 
@@ -238,7 +251,7 @@ export class Authenticator {
   }
 
   /** An OAuth access token: the same steps as a credential, under the same access version. */
-  private async findOAuth(token: string, now: number, oauth: NonNullable<AuthenticatorDependencies['oauth']>): Promise<{ principal: OAuthPrincipal; counted: Promise<RateLimitCount> } | Denied> {
+  private async findOAuth(token: string, now: number, oauth: OAuthVerification): Promise<{ principal: OAuthPrincipal; counted: Promise<RateLimitCount> } | Denied> {
     const cacheKey = hash('sha256', token, 'base64url')
     const candidate = oauth.cache.peek(cacheKey)
     const { version, counted } = await this.versionAndCount(candidate?.principal?.rateLimit.key)
