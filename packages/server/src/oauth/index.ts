@@ -220,29 +220,42 @@ function mountProvider(group: FastifyInstance, provider: Provider, contexts: Wea
   const callback = provider.callback()
   group.removeAllContentTypeParsers()
   group.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined))
-  const forward = (rewriteTo?: string) => (request: FastifyRequest, reply: FastifyReply) => {
+  const forward = (rewriteTo?: string, ownCors = false) => (request: FastifyRequest, reply: FastifyReply) => {
+    if (ownCors) {
+      // oidc-provider leaves registration without CORS; SPEC §6 opens it to browser clients.
+      void reply.header('access-control-allow-origin', '*')
+      if (request.method === 'OPTIONS') {
+        return reply
+          .code(204)
+          .header('access-control-allow-methods', 'GET, POST')
+          .header('access-control-allow-headers', 'authorization, content-type')
+          .header('access-control-max-age', '600')
+          .send()
+      }
+    }
     reply.hijack()
     for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) reply.raw.setHeader(name, value)
     reply.raw.setHeader('content-security-policy', HTML_CSP)
     contexts.set(request.raw, { requestId: request.id, ip: request.ip, userAgent: request.headers['user-agent'] ?? null })
     if (rewriteTo !== undefined) request.raw.url = rewriteTo + (request.raw.url?.includes('?') === true ? request.raw.url.slice(request.raw.url.indexOf('?')) : '')
     void callback(request.raw, reply.raw)
+    return reply
   }
-  const routes: Array<{ url: string; methods: Array<'GET' | 'POST'>; rewriteTo?: string }> = [
+  const routes: Array<{ url: string; methods: Array<'GET' | 'POST'>; rewriteTo?: string; ownCors?: true }> = [
     { url: '/.well-known/openid-configuration', methods: ['GET'] },
     // RFC 8414's document is the same metadata.
     { url: '/.well-known/oauth-authorization-server', methods: ['GET'], rewriteTo: '/.well-known/openid-configuration' },
     { url: OAUTH_ROUTES.authorization, methods: ['GET', 'POST'] },
     { url: `${OAUTH_ROUTES.authorization}/:uid`, methods: ['GET'] },
     { url: OAUTH_ROUTES.token, methods: ['POST'] },
-    { url: OAUTH_ROUTES.registration, methods: ['POST'] },
-    { url: `${OAUTH_ROUTES.registration}/:clientId`, methods: ['GET'] },
-    { url: '/api/v1/oauth/register', methods: ['POST'], rewriteTo: OAUTH_ROUTES.registration },
+    { url: OAUTH_ROUTES.registration, methods: ['POST'], ownCors: true },
+    { url: `${OAUTH_ROUTES.registration}/:clientId`, methods: ['GET'], ownCors: true },
+    { url: '/api/v1/oauth/register', methods: ['POST'], rewriteTo: OAUTH_ROUTES.registration, ownCors: true },
     { url: OAUTH_ROUTES.revocation, methods: ['POST'] },
     { url: OAUTH_ROUTES.jwks, methods: ['GET'] },
   ]
   for (const route of routes) {
-    group.route({ method: [...route.methods, 'OPTIONS'], url: route.url, schema: { hide: true }, handler: forward(route.rewriteTo) })
+    group.route({ method: [...route.methods, 'OPTIONS'], url: route.url, schema: { hide: true }, handler: forward(route.rewriteTo, route.ownCors) })
   }
 }
 

@@ -1,30 +1,320 @@
+import { createPublicKey, verify } from 'node:crypto'
 import { parseToken } from '@brandwave/core'
 import * as client from 'openid-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loginAdmin, type TestUser } from '../testing/actors.js'
+import { createApiKey, createPat, joinOrganization, loginAdmin, type TestUser } from '../testing/actors.js'
 import { testDatabaseKinds } from '../testing/databases.js'
-import { authorizeAndExchange, registerClient, startOAuthServer } from '../testing/oauth.js'
+import { authorizeAndExchange, CookieJar, decide, openConsentPage, REDIRECT_URI, registerClient, startAuthorization, startOAuthServer } from '../testing/oauth.js'
 import type { TestServer } from '../testing/server.js'
+
+/** The OAuth error openid-client reports for a refused request. */
+async function oauthError(promise: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await promise
+  } catch (error) {
+    if (error instanceof client.ResponseBodyError || error instanceof client.AuthorizationResponseError) return error.error
+    throw error
+  }
+  return undefined
+}
+
+/** Polls the audit log: provider events are audited just after the provider answers. */
+async function auditActions(server: TestServer, token: string, expected: string[]): Promise<string[]> {
+  let actions: string[] = []
+  for (let attempt = 0; attempt < 40; attempt += 1) {
+    const response = await server.request('GET', '/v1/audit-logs?limit=100', { token })
+    actions = (response.body.items as Array<{ action: string }>).map((item) => item.action)
+    if (expected.every((action) => actions.includes(action))) break
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  return actions
+}
 
 describe.each(testDatabaseKinds)('OAuth 2.1 with openid-client as the app (%s)', (kind) => {
   let server: TestServer
   let admin: TestUser
+  let config: client.Configuration
 
   beforeAll(async () => {
     server = await startOAuthServer(kind)
     admin = await loginAdmin(server)
+    config = await registerClient(server)
   })
   afterAll(() => server.close())
 
-  it('discovers, registers, authorizes with PKCE and calls /v1 with a bw_at_ token', async () => {
-    const config = await registerClient(server)
-    expect(config.serverMetadata().issuer).toBe(server.url)
+  it('publishes RFC 8414 metadata at the issuer (BRANDWAVE_PUBLIC_URL): code + S256 only, CORS for any origin', async () => {
+    const metadata = await fetch(`${server.url}/.well-known/oauth-authorization-server`, { headers: { origin: 'https://app.example' } })
+    expect(metadata.status).toBe(200)
+    expect(['*', 'https://app.example']).toContain(metadata.headers.get('access-control-allow-origin'))
+    const body = (await metadata.json()) as Record<string, unknown>
+    expect(body.issuer).toBe(server.url)
+    expect(body.response_types_supported).toEqual(['code'])
+    expect(body.code_challenge_methods_supported).toEqual(['S256'])
+    expect(body.grant_types_supported).not.toContain('password')
+    expect(body.grant_types_supported).not.toContain('implicit')
+    expect(body.registration_endpoint).toBe(`${server.url}/oauth/register`)
+    const preflight = await fetch(`${server.url}/oauth/token`, { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' } })
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example')
+    expect(preflight.headers.get('access-control-allow-credentials')).toBeNull()
+    // The API itself stays closed to other origins.
+    const api = await fetch(`${server.url}/v1/me`, { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'GET' } })
+    expect(api.headers.get('access-control-allow-origin')).toBeNull()
+  })
+
+  it('registers clients openly, also at /api/v1/oauth/register, and never stores a confidential client’s secret readable', async () => {
+    const aliased = await fetch(`${server.url}/api/v1/oauth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: 'https://app.example' },
+      body: JSON.stringify({ client_name: 'Server app', redirect_uris: [REDIRECT_URI], token_endpoint_auth_method: 'client_secret_basic' }),
+    })
+    expect(aliased.status).toBe(201)
+    expect(aliased.headers.get('access-control-allow-origin')).toBe('*')
+    const registered = (await aliased.json()) as { client_id: string; client_secret: string }
+    expect(registered.client_secret.length).toBeGreaterThan(20)
+    const rows = await server.running.database.db.selectFrom('oauth_models').select(['id_hash', 'payload']).execute()
+    const stored = JSON.stringify(rows)
+    expect(stored).not.toContain(registered.client_secret)
+    expect(stored).not.toContain(registered.client_id)
+    const preflight = await fetch(`${server.url}/oauth/register`, { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' } })
+    expect(preflight.status).toBe(204)
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*')
+    const bad = await fetch(`${server.url}/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"redirect_uris": "nope"' })
+    expect(bad.status).toBe(400)
+    expect(((await bad.json()) as { error: string }).error).toBe('invalid_request')
+  })
+
+  it('runs the code flow with PKCE: a {prefix}_at_ token of one hour and a {prefix}_rt_ token, stored only as keyed hashes', async () => {
     const { tokens } = await authorizeAndExchange(server, config, admin, 'api_keys:read email')
+    // These two checks are the token-format patch of oidc-provider (oauth/provider.ts):
+    // an upgrade that changes generateTokenId breaks them.
     expect(parseToken(tokens.access_token, 'bw', ['at']).ok).toBe(true)
     expect(parseToken(tokens.refresh_token ?? '', 'bw', ['rt']).ok).toBe(true)
     expect(tokens.expires_in).toBe(3600)
+    expect(tokens.scope?.split(' ').sort()).toEqual(['api_keys:read', 'email'])
     const me = await server.request('GET', '/v1/me', { token: tokens.access_token })
     expect(me.status, me.text).toBe(200)
     expect(me.body.data).toEqual({ type: 'oauth', clientId: config.clientMetadata().client_id, userId: admin.userId, scopes: ['api_keys:read'] })
+    expect(me.headers.get('ratelimit-limit')).not.toBeNull()
+    expect((await server.request('GET', '/v1/api-keys', { token: tokens.access_token })).status).toBe(200)
+    // Granted api_keys:read only: writing is refused.
+    const write = await server.request('POST', '/v1/api-keys', { token: tokens.access_token, body: { name: 'x', scopes: ['api_keys:read'] } })
+    expect(write.status).toBe(403)
+    expect(write.body.error.code).toBe('insufficient_scope')
+    const stored = JSON.stringify(await server.running.database.db.selectFrom('oauth_models').selectAll().execute())
+    expect(stored).not.toContain(tokens.access_token)
+    expect(stored).not.toContain(tokens.refresh_token)
+    // Another service cannot be handed an OAuth token as a key.
+    const key = await createApiKey(server, admin.accessToken, { scopes: ['api_keys:workflow'] })
+    const verified = await server.request('POST', '/v1/keys/verify', { token: key.token, body: { key: tokens.access_token } })
+    expect(verified.body.data.valid).toBe(false)
+  })
+
+  it('rotates refresh tokens; replaying a used one ends the whole grant', async () => {
+    const { tokens } = await authorizeAndExchange(server, config, admin, 'api_keys:read')
+    const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token!)
+    expect(refreshed.refresh_token).not.toBe(tokens.refresh_token)
+    expect(parseToken(refreshed.access_token, 'bw', ['at']).ok).toBe(true)
+    expect((await server.request('GET', '/v1/me', { token: refreshed.access_token })).status).toBe(200)
+    expect(await oauthError(client.refreshTokenGrant(config, tokens.refresh_token!))).toBe('invalid_grant')
+    // The replay ended the grant: the newest tokens are dead too, at once.
+    expect((await server.request('GET', '/v1/me', { token: refreshed.access_token })).status).toBe(401)
+    expect(await oauthError(client.refreshTokenGrant(config, refreshed.refresh_token!))).toBe('invalid_grant')
+    const actions = await auditActions(server, admin.accessToken, ['oauth_app.grant_ended'])
+    expect(actions).toContain('oauth_app.token_issued')
+    expect(actions).toContain('oauth_app.grant_ended')
+  })
+
+  it('refuses a code exchanged twice, and ends what the first exchange issued', async () => {
+    const authorization = await startAuthorization(config, 'api_keys:read')
+    const uid = await openConsentPage(server, authorization)
+    const callback = await decide(server, authorization, admin, uid, 'allow')
+    const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: authorization.verifier, expectedState: authorization.state })
+    expect(await oauthError(client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: authorization.verifier, expectedState: authorization.state }))).toBe('invalid_grant')
+    expect((await server.request('GET', '/v1/me', { token: tokens.access_token })).status).toBe(401)
+  })
+
+  it('revokes tokens (RFC 7009): the access token fails on the next request; unknown tokens answer 200', async () => {
+    const { tokens } = await authorizeAndExchange(server, config, admin, 'api_keys:read')
+    expect((await server.request('GET', '/v1/me', { token: tokens.access_token })).status).toBe(200)
+    await client.tokenRevocation(config, tokens.access_token)
+    expect((await server.request('GET', '/v1/me', { token: tokens.access_token })).status).toBe(401)
+    expect(await oauthError(client.refreshTokenGrant(config, tokens.refresh_token!))).toBe('invalid_grant')
+    await client.tokenRevocation(config, 'bw_at_000000000000000000000000000000000000')
+    await client.tokenRevocation(config, 'not a token at all')
+  })
+
+  it('answers userinfo for any valid token: sub always, email and name with their scopes; openid adds an ID token signed by the published key', async () => {
+    const plain = await authorizeAndExchange(server, config, admin, 'api_keys:read')
+    expect(await client.fetchUserInfo(config, plain.tokens.access_token, admin.userId)).toEqual({ sub: admin.userId })
+    expect(plain.tokens.id_token).toBeUndefined()
+
+    const { tokens } = await authorizeAndExchange(server, config, admin, 'openid email profile')
+    const info = await client.fetchUserInfo(config, tokens.access_token, admin.userId)
+    expect(info).toMatchObject({ sub: admin.userId, email: admin.email })
+    expect(typeof info.name).toBe('string')
+    expect(tokens.claims()?.sub).toBe(admin.userId)
+    expect(tokens.claims()?.iss).toBe(server.url)
+
+    // The ID token's signature, checked by hand against the JWKS.
+    const [header = '', payload = '', signature = ''] = tokens.id_token!.split('.')
+    const { kid, alg } = JSON.parse(Buffer.from(header, 'base64url').toString()) as { kid: string; alg: string }
+    expect(alg).toBe('RS256')
+    const jwks = (await (await fetch(`${server.url}/oauth/jwks`)).json()) as { keys: Array<{ kid: string; d?: string }> }
+    const jwk = jwks.keys.find((key) => key.kid === kid)
+    expect(jwk).toBeDefined()
+    expect(jwk?.d).toBeUndefined()
+    expect(verify('sha256', Buffer.from(`${header}.${payload}`), createPublicKey({ key: jwk!, format: 'jwk' }), Buffer.from(signature, 'base64url'))).toBe(true)
+
+    const refused = await fetch(`${server.url}/oauth/userinfo`, { headers: { authorization: 'Bearer bw_at_000000000000000000000000000000000000' } })
+    expect(refused.status).toBe(401)
+    expect(refused.headers.get('www-authenticate')).toContain('invalid_token')
+    // A PAT is no OAuth token.
+    const pat = await createPat(server, admin.accessToken)
+    expect((await fetch(`${server.url}/oauth/userinfo`, { headers: { authorization: `Bearer ${pat.token}` } })).status).toBe(401)
+  })
+
+  it('keeps the ID-token signing key across restarts', async () => {
+    const before = (await (await fetch(`${server.url}/oauth/jwks`)).json()) as { keys: Array<{ kid: string }> }
+    await server.restart()
+    const after = (await (await fetch(`${server.url}/oauth/jwks`)).json()) as { keys: Array<{ kid: string }> }
+    expect(after.keys.map((key) => key.kid)).toEqual(before.keys.map((key) => key.kid))
+    admin = await loginAdmin(server)
+  })
+
+  describe('refusals', () => {
+    const authorizeRaw = async (parameters: Record<string, string>) => {
+      const url = new URL(`${server.url}/oauth/authorize`)
+      for (const [name, value] of Object.entries({ client_id: config.clientMetadata().client_id, redirect_uri: REDIRECT_URI, response_type: 'code', scope: 'api_keys:read', state: 'xyz', ...parameters })) {
+        if (value !== '') url.searchParams.set(name, value)
+      }
+      return new CookieJar().fetch(url)
+    }
+    const errorSentBack = (response: Response) => {
+      expect(response.status).toBe(303)
+      const location = new URL(response.headers.get('location') ?? '')
+      expect(location.origin + location.pathname).toBe(REDIRECT_URI)
+      return location.searchParams.get('error')
+    }
+
+    it('refuses plain PKCE and a missing challenge', async () => {
+      expect(errorSentBack(await authorizeRaw({ code_challenge: 'a'.repeat(43), code_challenge_method: 'plain' }))).toBe('invalid_request')
+      expect(errorSentBack(await authorizeRaw({}))).toBe('invalid_request')
+    })
+
+    it('refuses response_type=token', async () => {
+      const response = await authorizeRaw({ response_type: 'token', code_challenge: 'a'.repeat(43), code_challenge_method: 'S256' })
+      expect(response.status).toBeGreaterThanOrEqual(300)
+      const location = response.headers.get('location')
+      if (location !== null) expect(new URL(location.replace('#', '?')).searchParams.get('error')).toBe('unsupported_response_type')
+      else expect(response.status).toBe(400)
+    })
+
+    it('refuses the password grant', async () => {
+      const response = await fetch(`${server.url}/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'password', username: admin.email, password: admin.password, client_id: config.clientMetadata().client_id }),
+      })
+      expect(response.status).toBe(400)
+      expect(((await response.json()) as { error: string }).error).toBe('unsupported_grant_type')
+    })
+
+    it('never redirects to an unregistered redirect URI: an error page under the strict CSP instead', async () => {
+      const response = await authorizeRaw({ redirect_uri: 'https://evil.example/steal', code_challenge: 'a'.repeat(43), code_challenge_method: 'S256' })
+      expect(response.status).toBe(400)
+      expect(response.headers.get('location')).toBeNull()
+      expect(response.headers.get('content-security-policy')).toContain("script-src 'self'")
+      const page = await response.text()
+      expect(page).not.toContain('evil.example')
+      expect(page).not.toMatch(/https?:\/\/fonts\./)
+      expect(page).not.toContain('<script')
+      expect(page).not.toContain('<style')
+    })
+
+    it('sends access_denied back when the user chooses Deny', async () => {
+      const authorization = await startAuthorization(config, 'api_keys:read')
+      const uid = await openConsentPage(server, authorization)
+      const callback = await decide(server, authorization, admin, uid, 'deny')
+      expect(callback.searchParams.get('error')).toBe('access_denied')
+      expect(callback.searchParams.get('code')).toBeNull()
+    })
+
+    it('gives the consent calls only to the browser that started the authorization, and only to a signed-in session', async () => {
+      const authorization = await startAuthorization(config, 'api_keys:read')
+      const uid = await openConsentPage(server, authorization)
+      const otherBrowser = await new CookieJar().fetch(`${server.url}/oauth/interaction/${uid}/details`, { headers: { authorization: `Bearer ${admin.accessToken}` } })
+      expect(otherBrowser.status).toBe(404)
+      expect(((await otherBrowser.json()) as { error: { code: string } }).error.code).toBe('not_found')
+      const pat = await createPat(server, admin.accessToken)
+      const withPat = await authorization.jar.fetch(`${server.url}/oauth/interaction/${uid}/details`, { headers: { authorization: `Bearer ${pat.token}` } })
+      expect(withPat.status).toBe(403)
+      const anonymous = await authorization.jar.fetch(`${server.url}/oauth/interaction/${uid}/details`)
+      expect(anonymous.status).toBe(401)
+    })
+  })
+
+  describe('the user’s current permissions bound the token', () => {
+    it('grants only scopes the user holds; demotion shrinks the token and removal kills it at once', async () => {
+      const member = await joinOrganization(server, admin, 'company_admin', 'Ada')
+      const { tokens } = await authorizeAndExchange(server, config, member, 'api_keys:read api_keys:write')
+      const before = await server.request('GET', '/v1/me', { token: tokens.access_token })
+      expect(before.body.data.scopes.sort()).toEqual(['api_keys:read', 'api_keys:write'])
+
+      const demoted = await server.request('PATCH', `/v1/members/${member.userId}`, { token: admin.accessToken, body: { role: 'member' } })
+      expect(demoted.status, demoted.text).toBe(200)
+      const after = await server.request('GET', '/v1/me', { token: tokens.access_token })
+      expect(after.status).toBe(200)
+      expect(after.body.data.scopes).toEqual([])
+      expect((await server.request('GET', '/v1/api-keys', { token: tokens.access_token })).status).toBe(403)
+
+      // A member asking for what they do not hold gets a token without it.
+      const narrow = await authorizeAndExchange(server, config, member, 'api_keys:write email')
+      expect(narrow.tokens.scope).toBe('email')
+
+      const removed = await server.request('DELETE', `/v1/members/${member.userId}`, { token: admin.accessToken })
+      expect(removed.status, removed.text).toBe(200)
+      expect((await server.request('GET', '/v1/me', { token: tokens.access_token })).status).toBe(401)
+    })
+
+    it('cannot mint a PAT wider than what was granted', async () => {
+      const { tokens } = await authorizeAndExchange(server, config, admin, 'personal_access_tokens:write personal_access_tokens:read')
+      const created = await server.request('POST', '/v1/personal-access-tokens', { token: tokens.access_token, body: { name: 'from an app' } })
+      expect(created.status, created.text).toBe(201)
+      expect(created.body.data.scopes.sort()).toEqual(['personal_access_tokens:read', 'personal_access_tokens:write'])
+    })
+  })
+
+  it('lists authorized apps and revokes one: its tokens fail on the next request; audited and emitted as events', async () => {
+    const app = await registerClient(server, { client_name: 'Revocable' })
+    const clientId = app.clientMetadata().client_id
+    const { tokens } = await authorizeAndExchange(server, app, admin, 'api_keys:read')
+    expect((await server.request('GET', '/v1/me', { token: tokens.access_token })).status).toBe(200)
+
+    const listed = await server.request('GET', '/v1/authorized-apps', { token: admin.accessToken })
+    expect(listed.status).toBe(200)
+    const entry = listed.body.items.find((item: { clientId: string }) => item.clientId === clientId)
+    expect(entry).toMatchObject({ clientId, clientName: 'Revocable', scopes: ['api_keys:read'] })
+    expect((await server.request('GET', '/api/v1/authorized-apps', { token: admin.accessToken })).status).toBe(200)
+    // Managing which apps act for you takes a signed-in session, not a token.
+    expect((await server.request('GET', '/v1/authorized-apps', { token: tokens.access_token })).status).toBe(403)
+
+    const revoked = await server.request('DELETE', `/v1/authorized-apps/${encodeURIComponent(clientId)}`, { token: admin.accessToken })
+    expect(revoked.status, revoked.text).toBe(200)
+    expect(revoked.body.data).toEqual({ clientId, revokedGrants: 1 })
+    expect((await server.request('GET', '/v1/me', { token: tokens.access_token })).status).toBe(401)
+    expect(await oauthError(client.refreshTokenGrant(app, tokens.refresh_token!))).toBe('invalid_grant')
+    const again = await server.request('DELETE', `/v1/authorized-apps/${encodeURIComponent(clientId)}`, { token: admin.accessToken })
+    expect(again.status).toBe(404)
+    const after = await server.request('GET', '/v1/authorized-apps', { token: admin.accessToken })
+    expect(after.body.items.some((item: { clientId: string }) => item.clientId === clientId)).toBe(false)
+
+    const actions = await auditActions(server, admin.accessToken, ['oauth_app.authorized', 'oauth_app.token_issued', 'oauth_app.revoked'])
+    expect(actions).toEqual(expect.arrayContaining(['oauth_app.authorized', 'oauth_app.token_issued', 'oauth_app.revoked']))
+    const audit = await server.request('GET', '/v1/audit-logs?limit=100', { token: admin.accessToken })
+    expect(audit.text).not.toContain(tokens.access_token)
+    expect(audit.text).not.toContain(tokens.refresh_token)
+    const events = await server.running.database.db.selectFrom('events').select(['type', 'payload']).where('type', 'like', 'oauth_app.%').execute()
+    const mine = events.filter((event) => event.payload.includes(clientId)).map((event) => event.type)
+    expect(mine).toEqual(['oauth_app.authorized', 'oauth_app.revoked'])
   })
 })

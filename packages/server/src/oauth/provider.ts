@@ -67,7 +67,8 @@ export function createProvider(options: ProviderOptions): Provider {
     features: {
       devInteractions: { enabled: false },
       registration: { enabled: true, initialAccessToken: false },
-      revocation: { enabled: true },
+      // A client revokes only its own tokens; for another client's token, RFC 7009's answer is still 200.
+      revocation: { enabled: true, allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId },
       userinfo: { enabled: true },
       introspection: { enabled: false },
       rpInitiatedLogout: { enabled: false },
