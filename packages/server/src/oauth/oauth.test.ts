@@ -313,7 +313,7 @@ describe.each(testDatabaseKinds)('OAuth 2.1 with openid-client as the app (%s)',
     const audit = await server.request('GET', '/v1/audit-logs?limit=100', { token: admin.accessToken })
     expect(audit.text).not.toContain(tokens.access_token)
     expect(audit.text).not.toContain(tokens.refresh_token)
-    const events = await server.running.database.db.selectFrom('events').select(['type', 'payload']).where('type', 'like', 'oauth_app.%').execute()
+    const events = await server.running.database.db.selectFrom('events').select(['type', 'payload']).where('type', 'like', 'oauth_app.%').orderBy('seq').execute()
     const mine = events.filter((event) => event.payload.includes(clientId)).map((event) => event.type)
     expect(mine).toEqual(['oauth_app.authorized', 'oauth_app.revoked'])
   })
