@@ -6,7 +6,7 @@ import { freePort } from './processes.js'
 import { startTestServer, type TestServer, type TestServerOptions } from './server.js'
 
 /** Where registered test apps say they live; nothing listens there: tests read the redirect. */
-export const REDIRECT_URI = 'http://127.0.0.1:7/callback'
+export const REDIRECT_URI = 'http://127.0.0.1:59999/callback'
 
 /** A server whose issuer (BRANDWAVE_PUBLIC_URL) is the address it really listens on, as OAuth clients check. */
 export async function startOAuthServer(kind: TestDatabaseKind, options: TestServerOptions = {}): Promise<TestServer> {
