@@ -35,6 +35,7 @@ export const AUDIT_ACTIONS = [
   'oauth_app.revoked',
   'oauth_app.token_issued',
   'oauth_app.grant_ended',
+  'oauth_app.token_exposed',
 ] as const
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]
 

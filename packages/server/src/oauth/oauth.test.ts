@@ -181,6 +181,39 @@ describe.each(testDatabaseKinds)('OAuth 2.1 with openid-client as the app (%s)',
     admin = await loginAdmin(server)
   })
 
+  it('ends the grant of a leaked access or refresh token reported through POST /v1/credentials/revoke', async () => {
+    const leakedAccess = await authorizeAndExchange(server, config, admin, 'api_keys:read')
+    const reported = await server.request('POST', '/v1/credentials/revoke', { body: { credentials: [leakedAccess.tokens.access_token] } })
+    expect(reported.status).toBe(202)
+    expect((await server.request('GET', '/v1/me', { token: leakedAccess.tokens.access_token })).status).toBe(401)
+    expect(await oauthError(client.refreshTokenGrant(config, leakedAccess.tokens.refresh_token!))).toBe('invalid_grant')
+
+    const leakedRefresh = await authorizeAndExchange(server, config, admin, 'api_keys:read')
+    await server.request('POST', '/v1/credentials/revoke', { body: { credentials: [leakedRefresh.tokens.refresh_token] } })
+    expect((await server.request('GET', '/v1/me', { token: leakedRefresh.tokens.access_token })).status).toBe(401)
+    const audit = await server.request('GET', '/v1/audit-logs?action=oauth_app.grant_ended&limit=100', { token: admin.accessToken })
+    expect(audit.body.items.filter((item: { details: { reason: string } }) => item.details.reason === 'exposed')).toHaveLength(2)
+    expect(audit.text).not.toContain(leakedAccess.tokens.access_token)
+  })
+
+  it('records when an app last used its token (batched, off the request path)', async () => {
+    const app = await registerClient(server, { client_name: 'Usage' })
+    const { tokens } = await authorizeAndExchange(server, app, admin, 'api_keys:read')
+    const lastUsed = async () => {
+      const listed = await server.request('GET', '/v1/authorized-apps', { token: admin.accessToken })
+      return listed.body.items.find((item: { clientId: string }) => item.clientId === app.clientMetadata().client_id)?.lastUsedAt as string | null
+    }
+    expect(await lastUsed()).toBeNull()
+    expect((await server.request('GET', '/v1/me', { token: tokens.access_token })).status).toBe(200)
+    await server.running.app.usage.flush()
+    let seen: string | null = null
+    for (let attempt = 0; attempt < 40 && seen === null; attempt += 1) {
+      seen = await lastUsed()
+      if (seen === null) await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    expect(seen).not.toBeNull()
+  })
+
   describe('refusals', () => {
     const authorizeRaw = async (parameters: Record<string, string>) => {
       const url = new URL(`${server.url}/oauth/authorize`)

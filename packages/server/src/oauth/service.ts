@@ -16,7 +16,7 @@ export interface AuthorizedAppView {
 }
 
 /** Why a grant ended, as the audit log says it. */
-export type GrantEndReason = 'revoked_by_client' | 'refresh_token_reused' | 'code_reused' | 'ended'
+export type GrantEndReason = 'revoked_by_client' | 'refresh_token_reused' | 'code_reused' | 'exposed' | 'ended'
 
 /**
  * Brandwave's side of OAuth: the consents users give (recorded and audited with the grant),
