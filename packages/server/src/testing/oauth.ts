@@ -15,7 +15,7 @@ export async function startOAuthServer(kind: TestDatabaseKind, options: TestServ
 }
 
 /** Registers a public client with openid-client's dynamic client registration (RFC 7591). */
-export async function registerClient(server: TestServer, metadata: Partial<client.ClientMetadata> = {}): Promise<client.Configuration> {
+export async function registerClient(server: Pick<TestServer, 'url'>, metadata: Partial<client.ClientMetadata> = {}): Promise<client.Configuration> {
   return client.dynamicClientRegistration(
     new URL(server.url),
     { client_name: 'Acme CRM', redirect_uris: [REDIRECT_URI], grant_types: ['authorization_code', 'refresh_token'], token_endpoint_auth_method: 'none', ...metadata },
@@ -83,7 +83,7 @@ export async function startAuthorization(config: client.Configuration, scope: st
 }
 
 /** Follows the authorization request to the consent page; returns the interaction's uid. */
-export async function openConsentPage(server: TestServer, authorization: Authorization): Promise<string> {
+export async function openConsentPage(server: Pick<TestServer, 'url'>, authorization: Authorization): Promise<string> {
   const response = await authorization.jar.fetch(authorization.url)
   expect(response.status, await response.clone().text()).toBe(303)
   const location = new URL(response.headers.get('location') ?? '', server.url)
@@ -93,7 +93,7 @@ export async function openConsentPage(server: TestServer, authorization: Authori
 }
 
 /** What the consent page does on `Allow` or `Deny`, over HTTP, as the signed-in user; returns the URL the app is sent back to. */
-export async function decide(server: TestServer, authorization: Authorization, user: TestUser, uid: string, decision: 'allow' | 'deny'): Promise<URL> {
+export async function decide(server: Pick<TestServer, 'url'>, authorization: Authorization, user: Pick<TestUser, 'accessToken'>, uid: string, decision: 'allow' | 'deny'): Promise<URL> {
   const details = await authorization.jar.fetch(`${server.url}/oauth/interaction/${uid}/details`, { headers: { authorization: `Bearer ${user.accessToken}` } })
   expect(details.status, await details.clone().text()).toBe(200)
   const decided = await authorization.jar.fetch(`${server.url}/oauth/interaction/${uid}/decision`, {
@@ -111,7 +111,7 @@ export async function decide(server: TestServer, authorization: Authorization, u
 }
 
 /** The whole flow for `user`: authorize, allow, exchange the code with openid-client. */
-export async function authorizeAndExchange(server: TestServer, config: client.Configuration, user: TestUser, scope: string) {
+export async function authorizeAndExchange(server: Pick<TestServer, 'url'>, config: client.Configuration, user: Pick<TestUser, 'accessToken'>, scope: string) {
   const authorization = await startAuthorization(config, scope)
   const uid = await openConsentPage(server, authorization)
   const callback = await decide(server, authorization, user, uid, 'allow')
