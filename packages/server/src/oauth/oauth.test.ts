@@ -264,6 +264,20 @@ describe.each(testDatabaseKinds)('OAuth 2.1 with openid-client as the app (%s)',
       expect(page).not.toContain('<style')
     })
 
+    it('matches redirect URIs exactly, except the port of a native app’s loopback URI (RFC 8252)', async () => {
+      const native = await registerClient(server, { application_type: 'native', redirect_uris: ['http://127.0.0.1/callback'] })
+      const anyPort = await startAuthorization(native, 'api_keys:read', { redirect_uri: 'http://127.0.0.1:54321/callback' })
+      expect(await openConsentPage(server, anyPort)).toMatch(/^[A-Za-z0-9_-]+$/)
+      const otherPath = await startAuthorization(native, 'api_keys:read', { redirect_uri: 'http://127.0.0.1:54321/elsewhere' })
+      const refused = await otherPath.jar.fetch(otherPath.url)
+      expect(refused.status).toBe(400)
+      expect(refused.headers.get('location')).toBeNull()
+      // A web app's registered loopback URI on another port is another URI.
+      const webOtherPort = await authorizeRaw({ redirect_uri: REDIRECT_URI.replace(':59999', ':59998'), code_challenge: 'a'.repeat(43), code_challenge_method: 'S256' })
+      expect(webOtherPort.status).toBe(400)
+      expect(webOtherPort.headers.get('location')).toBeNull()
+    })
+
     it('sends access_denied back when the user chooses Deny', async () => {
       const authorization = await startAuthorization(config, 'api_keys:read')
       const uid = await openConsentPage(server, authorization)
