@@ -1,7 +1,7 @@
 import { hashToken, open, parseToken, seal, type TokenKind } from '@brandwave/core'
 import type { Kysely } from 'kysely'
 import type { Adapter, AdapterPayload } from 'oidc-provider'
-import type { AccessVersion } from '../auth/access-version.js'
+import type { AccessVersion } from '../shared-state/access-version.js'
 import { oauthModelRepository } from '../storage/oauth.js'
 import type { Database } from '../storage/schema.js'
 

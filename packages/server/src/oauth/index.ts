@@ -5,7 +5,6 @@ import { ApiError, type ScopeCatalog } from '@brandwave/core'
 import { decideOAuthInteraction, getOAuthInteraction } from '@brandwave/contract'
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type Provider from 'oidc-provider'
-import type { AccessVersion } from '../auth/access-version.js'
 import type { Authenticator } from '../auth/authenticator.js'
 import type { SessionPrincipal } from '../auth/principal.js'
 import { UsageRecorder } from '../auth/usage-recorder.js'
@@ -17,11 +16,12 @@ import type { Idempotency } from '../http/idempotency.js'
 import { HTML_CSP } from '../http/openapi.js'
 import { registerOperation } from '../http/register-operation.js'
 import { newRequestId } from '../ids.js'
-import type { RedisHandle } from '../redis/connection.js'
 import { authorizedAppRoutes } from '../routes/authorized-apps/routes.js'
 import type { RouteRegistrar } from '../routes/route-registrar.js'
 import type { DerivedKeys } from '../secret.js'
-import type { AuditLog, RequestContext } from '../services/audit.js'
+import type { AuditLog } from '../services/audit.js'
+import type { RequestContext } from '../services/request-context.js'
+import type { SharedState } from '../shared-state/index.js'
 import type { DatabaseHandle } from '../storage/database.js'
 import { oauthAuthorizationRepository, oauthModelRepository } from '../storage/oauth.js'
 import { createProvider, IDENTITY_SCOPES, OAUTH_ROUTES } from './provider.js'
@@ -35,13 +35,12 @@ export interface OAuthDependencies {
   readonly keys: DerivedKeys
   readonly catalog: ScopeCatalog
   readonly clock: Clock
-  readonly accessVersion: AccessVersion
+  /** The access version every revocation moves, and when caches must start cold. */
+  readonly shared: SharedState
   readonly audit: AuditLog
   readonly authenticator: Authenticator
   readonly idempotency: Idempotency
   readonly tokenPrefixes: readonly string[]
-  readonly redis?: RedisHandle | null
-  readonly cacheTtlMs: number
 }
 
 const EXPIRED_SWEEP_INTERVAL_MS = 10 * 60_000
@@ -61,7 +60,8 @@ const IDENTITY_SCOPE_WORDS: Readonly<Record<(typeof IDENTITY_SCOPES)[number], st
  * RFC 6749 says, to browser clients of any origin.
  */
 export async function registerOAuth(app: FastifyInstance, deps: OAuthDependencies): Promise<void> {
-  const { config, database, keys, catalog, accessVersion, authenticator, idempotency } = deps
+  const { config, database, keys, catalog, authenticator, idempotency, shared } = deps
+  const accessVersion = shared.accessVersion
   const db = database.db
   const oauth = new OAuthService({ db, audit: deps.audit, accessVersion, clock: deps.clock })
   const provider = createProvider({
@@ -81,8 +81,8 @@ export async function registerOAuth(app: FastifyInstance, deps: OAuthDependencie
   provider.proxy = config.trustProxy !== false
 
   // `/v1` accepts access tokens through the one verification pipeline.
-  const cache = new VerificationCache<OAuthEntry>({ maxEntries: 100_000, ttlMs: Math.max(deps.cacheTtlMs, 1) })
-  deps.redis?.onLost(() => cache.clear())
+  const cache = new VerificationCache<OAuthEntry>({ maxEntries: 100_000, ttlMs: Math.max(shared.cacheTtlMs, 1) })
+  shared.onLost(() => cache.clear())
   const usage = new UsageRecorder({
     write: (entries) => oauthAuthorizationRepository(db).recordUsage(entries),
     intervalMs: config.usageFlushIntervalMs,

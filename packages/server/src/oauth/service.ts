@@ -1,9 +1,10 @@
 import { ApiError } from '@brandwave/core'
 import type { Kysely } from 'kysely'
-import type { AccessVersion } from '../auth/access-version.js'
+import type { AccessVersion } from '../shared-state/access-version.js'
 import type { SessionPrincipal } from '../auth/principal.js'
 import { isoAt, type Clock } from '../clock.js'
-import type { AuditLog, RequestContext } from '../services/audit.js'
+import type { AuditLog } from '../services/audit.js'
+import type { RequestContext } from '../services/request-context.js'
 import { oauthAuthorizationRepository, oauthModelRepository, type OAuthAuthorizationRow } from '../storage/oauth.js'
 import type { Database } from '../storage/schema.js'
 

@@ -1,16 +1,18 @@
 import { randomBytes } from 'node:crypto'
 import { ApiError } from '@brandwave/core'
 import type { Kysely } from 'kysely'
-import type { AccessVersion } from '../auth/access-version.js'
-import { hashPassword } from '../auth/passwords.js'
+import type { AccessVersion } from '../shared-state/access-version.js'
+import { hashPassword } from '../sign-in/passwords.js'
 import type { OperatorPrincipal } from '../auth/principal.js'
 import { isoAt, type Clock } from '../clock.js'
 import { newId } from '../ids.js'
 import type { Dialect } from '../storage/database.js'
 import { organizationRepository } from '../storage/organizations.js'
 import type { Database } from '../storage/schema.js'
-import { auditActorOf, type AuditLog, type RequestContext } from './audit.js'
-import { checkNewPassword } from './sessions.js'
+import { type AuditLog } from './audit.js'
+import { auditActorOf } from './audit-record.js'
+import { type RequestContext } from './request-context.js'
+import { checkNewPassword } from '../sign-in/sessions.js'
 
 export interface AdminServiceDependencies {
   readonly db: Kysely<Database>

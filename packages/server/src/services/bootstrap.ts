@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto'
 import { ApiError } from '@brandwave/core'
 import { sql, type Kysely } from 'kysely'
-import { hashPassword } from '../auth/passwords.js'
+import { hashPassword } from '../sign-in/passwords.js'
 import { isoAt, type Clock } from '../clock.js'
 import type { Config } from '../config.js'
 import { newId } from '../ids.js'
 import type { Dialect } from '../storage/database.js'
 import { organizationRepository } from '../storage/organizations.js'
 import type { Database } from '../storage/schema.js'
-import { checkNewPassword } from './sessions.js'
+import { checkNewPassword } from '../sign-in/sessions.js'
 
 export type BootstrapResult =
   | { readonly created: false }

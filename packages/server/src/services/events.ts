@@ -4,7 +4,8 @@ import { isoAt, type Clock } from '../clock.js'
 import { newId } from '../ids.js'
 import { eventRepository, type CredentialForEvent } from '../storage/events.js'
 import type { Database } from '../storage/schema.js'
-import type { AuditActor, AuditRecord, RequestContext } from './audit.js'
+import type { AuditActor, AuditRecord } from './audit-record.js'
+import type { RequestContext } from './request-context.js'
 
 /**
  * Which audited changes are events, and which. `*` stands for the credential's type

@@ -1,8 +1,9 @@
 import { createHmac } from 'node:crypto'
 import type { ScopeCatalog } from '@brandwave/core'
 import type { Kysely } from 'kysely'
-import type { AccessVersion } from '../auth/access-version.js'
-import { LoginThrottle, SignupThrottle, type CounterStoreFactory } from '../auth/counters.js'
+import { AddressThrottle } from '../shared-state/counters.js'
+import type { SharedState } from '../shared-state/index.js'
+import { LoginThrottle } from '../sign-in/throttle.js'
 import type { SessionTokens } from '../auth/session-tokens.js'
 import type { Clock } from '../clock.js'
 import type { Config } from '../config.js'
@@ -14,12 +15,13 @@ import type { MailQueue } from '../mail/queue.js'
 import { AdminService } from './admins.js'
 import type { AuditLog } from './audit.js'
 import { CredentialService } from './credentials.js'
-import { InvitationService } from './invitations.js'
+import { InvitationService } from '../sign-in/invitations.js'
 import { MemberService } from './members.js'
-import { PasswordResetService } from './password-reset.js'
-import { SecurityNotices } from './security-notices.js'
-import { SessionService } from './sessions.js'
-import { TwoFactorService } from './two-factor.js'
+import { PasswordResetService } from '../sign-in/password-reset.js'
+import { SecurityNotices } from '../sign-in/security-notices.js'
+import { SessionService } from '../sign-in/sessions.js'
+import { TwoFactorService } from '../sign-in/two-factor.js'
+import { LeakResponse } from './leaks.js'
 import { WebhookEndpointService } from './webhook-endpoints.js'
 
 export interface ServiceDependencies {
@@ -28,9 +30,8 @@ export interface ServiceDependencies {
   readonly keys: DerivedKeys
   readonly clock: Clock
   readonly catalog: ScopeCatalog
-  /** How this process tells every instance that access may have been taken away. */
-  readonly accessVersion: AccessVersion
-  readonly counters: CounterStoreFactory
+  /** The access version (how every instance learns access was taken away) and the counters. */
+  readonly shared: Pick<SharedState, 'accessVersion' | 'counters'>
   readonly sessionTokens: SessionTokens
   /** Every prefix this deployment has issued tokens under: all of them are still accepted. */
   readonly tokenPrefixes: readonly string[]
@@ -42,6 +43,8 @@ export interface ServiceDependencies {
   readonly wakeWebhooks: () => void
   /** Failures of work done after a request answered (a password reset's email). */
   readonly onBackgroundError: (error: unknown) => void
+  /** Told of every credential read a leak report makes (metrics). */
+  readonly onCredentialLookup?: () => void
 }
 
 /** The services the API and the operator CLI share, so their rules cannot drift apart. */
@@ -60,13 +63,18 @@ export interface Services {
   readonly passwordResets: PasswordResetService
   readonly notices: SecurityNotices
   readonly webhookEndpoints: WebhookEndpointService
+  /** Leaked credentials (SPEC §10): one response for every way a leak is reported. */
+  readonly leaks: LeakResponse
+  /** Revoke-by-value requests per client address: anyone may report, nobody may flood. */
+  readonly revokeThrottle: AddressThrottle
 }
 
 /** Builds every service once from what the process has opened (database, keys, access version). */
 export function createServices(deps: ServiceDependencies): Services {
-  const { config, database, keys, clock, catalog, accessVersion, audit, mail } = deps
-  const signupThrottle = new SignupThrottle(deps.counters, config.signupThrottle)
-  const throttle = new LoginThrottle(deps.counters, config.loginThrottle, (account) => createHmac('sha256', keys.counterKey).update(account).digest('base64url'))
+  const { config, database, keys, clock, catalog, audit, mail } = deps
+  const { accessVersion, counters } = deps.shared
+  const signupThrottle = new AddressThrottle(counters, config.signupThrottle)
+  const throttle = new LoginThrottle(counters, config.loginThrottle, (account) => createHmac('sha256', keys.counterKey).update(account).digest('base64url'))
   const twoFactor = new TwoFactorService({
     throttle,
     db: database.db,
@@ -131,5 +139,17 @@ export function createServices(deps: ServiceDependencies): Services {
       audit,
       wake: deps.wakeWebhooks,
     }),
+    leaks: new LeakResponse({
+      db: database.db,
+      tokenPrefixes: deps.tokenPrefixes,
+      tokenHashKey: keys.tokenHash,
+      action: config.leaks.action,
+      accessVersion,
+      audit,
+      mail,
+      clock,
+      ...(deps.onCredentialLookup && { onStorageLookup: deps.onCredentialLookup }),
+    }),
+    revokeThrottle: new AddressThrottle(counters, { perIp: config.leaks.revokeRequestsPerMinute, windowSeconds: 60 }, 'revoke-by-value-ip'),
   }
 }

@@ -1,6 +1,6 @@
 import { hashToken, parseToken, type TokenKind } from '@brandwave/core'
 import type { Kysely } from 'kysely'
-import type { AccessVersion } from '../auth/access-version.js'
+import type { AccessVersion } from '../shared-state/access-version.js'
 import { isoAt, type Clock } from '../clock.js'
 import type { MailQueue } from '../mail/queue.js'
 import { mailTemplates } from '../mail/templates.js'
@@ -9,7 +9,9 @@ import { leakRepository } from '../storage/leaks.js'
 import { oauthAuthorizationRepository, oauthModelRepository } from '../storage/oauth.js'
 import { organizationRepository } from '../storage/organizations.js'
 import type { Database } from '../storage/schema.js'
-import { ANONYMOUS, type AuditLog, type RequestContext } from './audit.js'
+import { type AuditLog } from './audit.js'
+import { ANONYMOUS } from './audit-record.js'
+import { type RequestContext } from './request-context.js'
 
 /** One token someone found, and where, as a scanner or a person reports it. */
 export interface LeakReport {

@@ -1,14 +1,16 @@
 import { ApiError, missingScopes, type Role, type ScopeCatalog } from '@brandwave/core'
 import type { Kysely } from 'kysely'
 import type { Principal } from '../auth/principal.js'
-import type { AccessVersion } from '../auth/access-version.js'
+import type { AccessVersion } from '../shared-state/access-version.js'
 import { isoAt, type Clock } from '../clock.js'
 import { credentialRepository } from '../storage/credentials.js'
 import type { Dialect } from '../storage/database.js'
 import { organizationRepository, type MemberRecord } from '../storage/organizations.js'
 import type { Database } from '../storage/schema.js'
 import { sessionRepository } from '../storage/sessions.js'
-import { auditActorOf, type AuditLog, type RequestContext } from './audit.js'
+import { type AuditLog } from './audit.js'
+import { auditActorOf } from './audit-record.js'
+import { type RequestContext } from './request-context.js'
 
 export interface MemberServiceDependencies {
   readonly db: Kysely<Database>

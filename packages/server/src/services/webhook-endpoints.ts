@@ -8,7 +8,9 @@ import type { Database } from '../storage/schema.js'
 import { webhookRepository, type EndpointChanges, type WebhookDeliveryView, type WebhookEndpointRow } from '../storage/webhooks.js'
 import { webhookSecretBinding } from '../webhooks/dispatcher.js'
 import { targetRefusal } from '../webhooks/target.js'
-import { auditActorOf, type AuditLog, type RequestContext } from './audit.js'
+import { type AuditLog } from './audit.js'
+import { auditActorOf } from './audit-record.js'
+import { type RequestContext } from './request-context.js'
 
 /** How long the secret before a rotation keeps signing alongside the new one. */
 const PREVIOUS_SECRET_LIFETIME_MS = 24 * 3_600_000

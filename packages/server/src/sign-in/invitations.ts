@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { ApiError, hashToken, missingScopes, randomBase62, type Role, type ScopeCatalog } from '@brandwave/core'
 import type { Kysely } from 'kysely'
-import { hashPassword } from '../auth/passwords.js'
+import { hashPassword } from './passwords.js'
 import type { Principal, SessionPrincipal } from '../auth/principal.js'
 import { isoAt, type Clock } from '../clock.js'
 import { newId } from '../ids.js'
@@ -10,8 +10,10 @@ import { mailTemplates } from '../mail/templates.js'
 import { invitationRepository, type InvitationRow } from '../storage/invitations.js'
 import { organizationRepository, type OrganizationRow, type UserRow } from '../storage/organizations.js'
 import type { Database } from '../storage/schema.js'
-import type { SignupThrottle } from '../auth/counters.js'
-import { auditActorOf, type AuditActor, type AuditLog, type RequestContext } from './audit.js'
+import type { AddressThrottle } from '../shared-state/counters.js'
+import { type AuditLog } from '../services/audit.js'
+import { auditActorOf, type AuditActor } from '../services/audit-record.js'
+import { type RequestContext } from '../services/request-context.js'
 import { checkNewPassword } from './sessions.js'
 
 /** SPEC §9: an invitation is good for 7 days. */
@@ -28,7 +30,7 @@ export interface InvitationServiceDependencies {
   readonly audit: AuditLog
   readonly clock: Clock
   /** Sign-ups through an invitation cost a password hash too: throttled like any other. */
-  readonly signupThrottle: SignupThrottle
+  readonly signupThrottle: AddressThrottle
 }
 
 const INVALID_TOKEN = () =>

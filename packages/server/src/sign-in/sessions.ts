@@ -1,17 +1,20 @@
 import { randomBytes } from 'node:crypto'
 import { ApiError, generateToken, hashToken, parseToken, passwordProblem, type Role } from '@brandwave/core'
 import type { Kysely } from 'kysely'
-import { hashPassword, verifyPassword } from '../auth/passwords.js'
+import { hashPassword, verifyPassword } from './passwords.js'
 import type { SessionPrincipal } from '../auth/principal.js'
 import type { SessionTokens } from '../auth/session-tokens.js'
-import type { AccessVersion } from '../auth/access-version.js'
+import type { AccessVersion } from '../shared-state/access-version.js'
 import { isoAt, type Clock } from '../clock.js'
 import { newId } from '../ids.js'
 import { organizationRepository, type OrganizationRow, type UserRow } from '../storage/organizations.js'
 import type { Database } from '../storage/schema.js'
 import { sessionRepository } from '../storage/sessions.js'
-import type { LoginThrottle, SignupThrottle } from '../auth/counters.js'
-import { ANONYMOUS, type AuditActor, type AuditLog, type RequestContext } from './audit.js'
+import type { AddressThrottle } from '../shared-state/counters.js'
+import type { LoginThrottle } from './throttle.js'
+import { type AuditLog } from '../services/audit.js'
+import { ANONYMOUS, type AuditActor } from '../services/audit-record.js'
+import { type RequestContext } from '../services/request-context.js'
 import type { TwoFactorService } from './two-factor.js'
 
 export const REFRESH_TTL_SECONDS = 7 * 24 * 3600
@@ -47,7 +50,7 @@ export interface SessionServiceDependencies {
   readonly signup: 'open' | 'closed'
   readonly audit: AuditLog
   readonly throttle: LoginThrottle
-  readonly signupThrottle: SignupThrottle
+  readonly signupThrottle: AddressThrottle
   readonly twoFactor: TwoFactorService
 }
 
