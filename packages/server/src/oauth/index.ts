@@ -78,6 +78,7 @@ export async function registerOAuth(app: FastifyInstance, deps: OAuthDependencie
     onGrantRevoked: (grantId) => oauth.markGrantRevoked(grantId),
     stylesheet: dashboardStylesheet(),
   })
+  // Behind a trusted proxy (TRUST_PROXY), it terminates TLS: the forwarded protocol decides cookies' Secure flag.
   provider.proxy = config.trustProxy !== false
 
   // `/v1` accepts access tokens through the one verification pipeline.

@@ -328,6 +328,9 @@ describe.each(testDatabaseKinds)('OAuth 2.1 with openid-client as the app (%s)',
       const created = await server.request('POST', '/v1/personal-access-tokens', { token: tokens.access_token, body: { name: 'from an app' } })
       expect(created.status, created.text).toBe(201)
       expect(created.body.data.scopes.sort()).toEqual(['personal_access_tokens:read', 'personal_access_tokens:write'])
+      // The audit log says the user acted through the app.
+      const audit = await server.request('GET', `/v1/audit-logs?action=credential.created&targetId=${created.body.data.id}`, { token: admin.accessToken })
+      expect(audit.body.items[0]).toMatchObject({ actor: { type: 'user', id: admin.userId }, details: { via: { type: 'oauth_app', id: config.clientMetadata().client_id } } })
     })
   })
 

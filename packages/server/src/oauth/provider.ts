@@ -112,8 +112,6 @@ export function createProvider(options: ProviderOptions): Provider {
     },
   }
   const provider = new Provider(options.issuer, configuration)
-  // The proxy, if any, terminates TLS and sets the forwarded headers (TRUST_PROXY).
-  provider.proxy = true
   patchTokenFormat(provider, options.tokenPrefix)
   return provider
 }
