@@ -13,6 +13,8 @@ async function oauthError(promise: Promise<unknown>): Promise<string | undefined
     await promise
   } catch (error) {
     if (error instanceof client.ResponseBodyError || error instanceof client.AuthorizationResponseError) return error.error
+    // A 401 with a challenge (invalid_client): the error is in the WWW-Authenticate header.
+    if (error instanceof client.WWWAuthenticateChallengeError) return error.cause[0]?.parameters.error
     throw error
   }
   return undefined
@@ -107,6 +109,40 @@ describe.each(testDatabaseKinds)('OAuth 2.1 with openid-client as the app (%s)',
     const key = await createApiKey(server, admin.accessToken, { scopes: ['api_keys:workflow'] })
     const verified = await server.request('POST', '/v1/keys/verify', { token: key.token, body: { key: tokens.access_token } })
     expect(verified.body.data.valid).toBe(false)
+  })
+
+  it('serves confidential clients (client_secret_basic) with their secret checked against the sealed copy', async () => {
+    const confidential = await registerClient(server, { token_endpoint_auth_method: 'client_secret_basic' }, client.ClientSecretBasic())
+    expect(typeof confidential.clientMetadata().client_secret).toBe('string')
+    const { tokens } = await authorizeAndExchange(server, confidential, admin, 'api_keys:read')
+    expect((await server.request('GET', '/v1/me', { token: tokens.access_token })).status).toBe(200)
+    const wrongSecret = new client.Configuration(confidential.serverMetadata(), confidential.clientMetadata().client_id, { ...confidential.clientMetadata() }, client.ClientSecretBasic('not-the-secret'))
+    client.allowInsecureRequests(wrongSecret)
+    expect(await oauthError(client.refreshTokenGrant(wrongSecret, tokens.refresh_token!))).toBe('invalid_client')
+  })
+
+  it('answers bad input with a 4xx, never a 500', async () => {
+    const post = (path: string, body: string, type: string) => fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': type }, body })
+    for (const response of [
+      await post('/oauth/token', '{"grant_type":"authorization_code"}', 'application/json'),
+      await post('/oauth/token', 'grant_type=authorization_code&code=%zz', 'application/x-www-form-urlencoded'),
+      await post('/oauth/token', 'x'.repeat(200_000), 'application/x-www-form-urlencoded'),
+      await post('/oauth/register', '[1,2', 'application/json'),
+      await post('/oauth/register', '{"redirect_uris":["javascript:alert(1)"]}', 'application/json'),
+      await post('/oauth/revoke', 'token=bw_at_x', 'text/plain'),
+      await fetch(`${server.url}/oauth/authorize?client_id=%00&response_type=code`),
+      await fetch(`${server.url}/oauth/authorize/not-an-interaction`),
+      await fetch(`${server.url}/oauth/userinfo`, { headers: { authorization: 'Basic abc' } }),
+      await fetch(`${server.url}/oauth/interaction/abc/details`, { headers: { authorization: `Bearer ${admin.accessToken}` } }),
+      await fetch(`${server.url}/oauth/interaction/${'x'.repeat(300)}/details`, { headers: { authorization: `Bearer ${admin.accessToken}` } }),
+      await post('/oauth/interaction/abc/decision', '{"decision":"maybe"}', 'application/json'),
+    ]) {
+      expect(response.status, `${response.url} ${await response.clone().text()}`).toBeGreaterThanOrEqual(400)
+      expect(response.status, response.url).toBeLessThan(500)
+    }
+    const decision = await fetch(`${server.url}/oauth/interaction/abc/decision`, { method: 'POST', headers: { authorization: `Bearer ${admin.accessToken}`, 'content-type': 'application/json' }, body: '{"decision":"maybe"}' })
+    expect(decision.status).toBe(400)
+    expect(((await decision.json()) as { error: { code: string } }).error.code).toBe('validation_failed')
   })
 
   it('rotates refresh tokens; replaying a used one ends the whole grant', async () => {

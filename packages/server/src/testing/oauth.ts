@@ -15,11 +15,11 @@ export async function startOAuthServer(kind: TestDatabaseKind, options: TestServ
 }
 
 /** Registers a public client with openid-client's dynamic client registration (RFC 7591). */
-export async function registerClient(server: Pick<TestServer, 'url'>, metadata: Partial<client.ClientMetadata> = {}): Promise<client.Configuration> {
+export async function registerClient(server: Pick<TestServer, 'url'>, metadata: Partial<client.ClientMetadata> = {}, authentication?: client.ClientAuth): Promise<client.Configuration> {
   return client.dynamicClientRegistration(
     new URL(server.url),
     { client_name: 'Acme CRM', redirect_uris: [REDIRECT_URI], grant_types: ['authorization_code', 'refresh_token'], token_endpoint_auth_method: 'none', ...metadata },
-    client.None(),
+    authentication ?? client.None(),
     { algorithm: 'oauth2', execute: [client.allowInsecureRequests] },
   )
 }
