@@ -33,6 +33,7 @@ export const OAuthInteraction = Type.Object(
     clientName: Nullable(Type.String()),
     clientUri: Nullable(Type.String()),
     redirectUri: Type.String(),
+    organization: Type.Object({ id: Type.String(), name: Type.String() }, { additionalProperties: false, description: 'Where the app will act: the signed-in session’s organization.' }),
     scopes: Type.Array(
       Type.Object(
         {

@@ -57,7 +57,7 @@ function Consent(): ReactNode {
     <main className="sign-in consent">
       <h1>Authorize {name}</h1>
       <p>
-        <strong>{name}</strong> wants to act for you{user !== undefined && <> ({user.email})</>} in this organization. It asks to:
+        <strong>{name}</strong> wants to act for you{user !== undefined && <> ({user.email})</>} in <strong>{app.organization.name}</strong>. It asks to:
       </p>
       {app.scopes.length === 0 ? (
         <p>Nothing beyond knowing that you authorized it.</p>
@@ -73,7 +73,7 @@ function Consent(): ReactNode {
       )}
       {refused.length > 0 && <p className="hint">Permissions your role does not hold are left out; the app gets the rest.</p>}
       <p className="hint">
-        You will be sent back to <code>{new URL(app.redirectUri).host}</code>. You can revoke this app at any time under Settings → Authorized apps.
+        You will be sent back to <code>{new URL(app.redirectUri).host}</code>. To authorize it in another organization, switch to it in the dashboard first. You can revoke this app at any time under Settings → Authorized apps.
       </p>
       <ErrorMessage error={error} />
       <div className="actions">

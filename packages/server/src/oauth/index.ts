@@ -149,6 +149,7 @@ export async function registerOAuth(app: FastifyInstance, deps: OAuthDependencie
       const { details } = await interaction(request.requestId, params.uid)
       const client = await provider.Client.find(String(details.params.client_id))
       if (client === undefined) throw new ApiError('not_found', 'The app is no longer registered.')
+      const organization = await db.selectFrom('organizations').select(['id', 'name']).where('id', '=', principal.organizationId).executeTakeFirstOrThrow()
       return {
         status: 200,
         body: {
@@ -157,6 +158,7 @@ export async function registerOAuth(app: FastifyInstance, deps: OAuthDependencie
             clientName: client.clientName ?? null,
             clientUri: typeof client.clientUri === 'string' ? client.clientUri : null,
             redirectUri: String(details.params.redirect_uri),
+            organization,
             scopes: requestedScopes(details.params.scope).map((scope) => describeScope(scope, principal, catalog)),
           },
         },

@@ -64,6 +64,7 @@ describe.skipIf(!chromiumPresent)('OAuth in Chromium: sign-in with 2FA, consent,
     await page.getByRole('button', { name: 'Sign in' }).click()
 
     await page.getByRole('heading', { name: 'Authorize Acme CRM' }).waitFor()
+    await page.getByText("Olivia's company").waitFor()
     const asked = page.getByRole('list', { name: 'Permissions asked' })
     await asked.getByText('See your email address').waitFor()
     await asked.getByText('personal_access_tokens:read').waitFor()
