@@ -135,6 +135,10 @@ export async function registerOAuth(app: FastifyInstance, deps: OAuthDependencie
       raw.delete(request.id)
       next()
     })
+    group.addHook('onRequestAbort', (request, next) => {
+      raw.delete(request.id)
+      next()
+    })
     const route: RouteRegistrar = (operation, handler) => registerOperation(group, operation, handler, { authenticator, idempotency, hidden: true })
     const interaction = async (requestId: string | null, uid: string) => {
       const exchange = requestId === null ? undefined : raw.get(requestId)
