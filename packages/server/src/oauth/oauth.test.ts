@@ -55,6 +55,10 @@ describe.each(testDatabaseKinds)('OAuth 2.1 with openid-client as the app (%s)',
     expect(body.grant_types_supported).not.toContain('password')
     expect(body.grant_types_supported).not.toContain('implicit')
     expect(body.registration_endpoint).toBe(`${server.url}/oauth/register`)
+    // OpenID Connect discovery, as openid-client does it by default, finds the same issuer.
+    const oidc = await client.discovery(new URL(server.url), config.clientMetadata().client_id, undefined, client.None(), { execute: [client.allowInsecureRequests] })
+    expect(oidc.serverMetadata().issuer).toBe(server.url)
+    expect(oidc.serverMetadata().jwks_uri).toBe(`${server.url}/oauth/jwks`)
     const preflight = await fetch(`${server.url}/oauth/token`, { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' } })
     expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example')
     expect(preflight.headers.get('access-control-allow-credentials')).toBeNull()
@@ -158,6 +162,13 @@ describe.each(testDatabaseKinds)('OAuth 2.1 with openid-client as the app (%s)',
     const actions = await auditActions(server, admin.accessToken, ['oauth_app.grant_ended'])
     expect(actions).toContain('oauth_app.token_issued')
     expect(actions).toContain('oauth_app.grant_ended')
+  })
+
+  it('refuses a code exchanged with the wrong PKCE verifier', async () => {
+    const authorization = await startAuthorization(config, 'api_keys:read')
+    const uid = await openConsentPage(server, authorization)
+    const callback = await decide(server, authorization, admin, uid, 'allow')
+    expect(await oauthError(client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: client.randomPKCECodeVerifier(), expectedState: authorization.state }))).toBe('invalid_grant')
   })
 
   it('refuses a code exchanged twice, and ends what the first exchange issued', async () => {
