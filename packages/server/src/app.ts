@@ -16,6 +16,7 @@ import { EventOutbox } from './services/events.js'
 import { createServices } from './services/index.js'
 import { createSharedState, type SharedStateDependencies } from './shared-state/index.js'
 import type { DatabaseHandle } from './storage/database.js'
+import { createStorage } from './storage/index.js'
 import { deliverWebhooks } from './webhooks/index.js'
 import { registerOAuth } from './oauth/index.js'
 
@@ -40,10 +41,11 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
   const metrics = createMetrics()
   const app = createHttpServer({ config, logger: deps.logger, tokenPrefixes, metrics })
   const shared = createSharedState(deps, app.log)
+  const storage = createStorage(database)
   const audit = new AuditLog(clock, new EventOutbox(clock))
-  const webhooks = deliverWebhooks(app, { config, database, secretKey: keys.webhookSecretEncryption, clock, audit })
+  const webhooks = deliverWebhooks(app, { config, storage, secretKey: keys.webhookSecretEncryption, clock, audit })
   const mail = createMail({ config, database, sealKey: keys.mailEncryption, clock, log: app.log })
-  const services = createServices({ config, database, keys, clock, catalog, sessionTokens, tokenPrefixes, shared, audit, mail: mail.queue,
+  const services = createServices({ config, storage, keys, clock, catalog, sessionTokens, tokenPrefixes, shared, audit, mail: mail.queue,
     wakeWebhooks: () => void webhooks.wake(),
     onBackgroundError: (error) => app.log.error({ err: error }, 'password reset request failed'),
     onCredentialLookup: () => metrics.storageLookups.inc({ kind: 'credential' }),
@@ -55,6 +57,6 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
   const sweeper = idempotency.sweeper(10 * 60_000, (error) => app.log.error({ err: error }, 'idempotency sweep failed; will retry'))
   runWhileOpen(app, [usage, sweeper, webhooks, { stop: () => services.passwordResets.drain() }, mail.worker, shared])
   await registerRoutes(app, { config, services, authenticator, usage, idempotency, shared, checkDatabase: () => database.ping(), metrics, version: deps.version ?? '0.1.0' })
-  await registerOAuth(app, { config, database, keys, catalog, clock, shared, audit, authenticator, idempotency, tokenPrefixes })
+  await registerOAuth(app, { config, database, storage, keys, catalog, clock, shared, audit, authenticator, idempotency, tokenPrefixes })
   return app
 }

@@ -9,6 +9,7 @@ import type { Config } from './config.js'
 import { deriveKeys, loadMasterSecret, type DerivedKeys } from './secret.js'
 import { bootstrapFirstAdmin, type BootstrapResult } from './services/bootstrap.js'
 import { openDatabase, type DatabaseHandle } from './storage/database.js'
+import { createStorage } from './storage/index.js'
 import { migrateToLatest } from './storage/migrations/index.js'
 import { checkSecretFingerprint } from './storage/secret-fingerprint.js'
 import { recordTokenPrefix, type TokenPrefixes } from './storage/token-prefixes.js'
@@ -67,7 +68,7 @@ export async function boot(
   await migrateToLatest(database)
   await checkSecretFingerprint(database.db, keys.tokenHash)
   const tokenPrefixes = await recordTokenPrefix(database.db, config.tokenPrefix, new Date(options.clock.now()))
-  const bootstrap = options.bootstrap ? await bootstrapFirstAdmin(database.db, database.dialect, config.bootstrap, options.clock) : ({ created: false } as const)
+  const bootstrap = options.bootstrap ? await bootstrapFirstAdmin(createStorage(database), config.bootstrap, options.clock) : ({ created: false } as const)
   return { tokenPrefixes, bootstrap }
 }
 

@@ -16,6 +16,7 @@ import { AuditLog } from '../services/audit.js'
 import { recordTokenPrefix } from '../storage/token-prefixes.js'
 import { createServices, type Services } from '../services/index.js'
 import { openDatabase } from '../storage/database.js'
+import { createStorage } from '../storage/index.js'
 import { checkSecretFingerprint } from '../storage/secret-fingerprint.js'
 import { CliFailure } from './output.js'
 
@@ -65,7 +66,7 @@ export async function asOperator<T>(config: Config, organization: string | undef
     const tokenPrefixes = await recordTokenPrefix(database.db, config.tokenPrefix, new Date(systemClock.now()))
     const services = createServices({
       config,
-      database,
+      storage: createStorage(database),
       keys,
       clock: systemClock,
       catalog,
@@ -121,10 +122,10 @@ async function connectOrFail(url: string, logger: pino.Logger): Promise<RedisHan
 
 async function resolveOrganization(services: Services, id: string | undefined): Promise<string> {
   if (id !== undefined) {
-    if ((await services.organizations.findOrganization(id)) === undefined) throw new CliFailure(`No organization has the id ${id}.`)
+    if ((await services.organizations.find(id)) === undefined) throw new CliFailure(`No organization has the id ${id}.`)
     return id
   }
-  const first = await services.organizations.listOrganizations(2)
+  const first = await services.organizations.list(2)
   if (first.length === 0) throw new CliFailure('There is no organization yet: start the server once to create the first one.')
   if (first.length > 1) throw new CliFailure('There are several organizations: name one with --organization ID.')
   return first[0]!.id

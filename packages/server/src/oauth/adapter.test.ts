@@ -1,8 +1,9 @@
 import { generateToken } from '@brandwave/core'
 import { randomBytes } from 'node:crypto'
-import type { Kysely } from 'kysely'
 import { describe, expect, it } from 'vitest'
+import { oauthModelRepository } from '../storage/oauth.js'
 import type { Database } from '../storage/schema.js'
+import type { Kysely } from 'kysely'
 import { withBrokenChecksum } from '../testing/actors.js'
 import { oauthAdapterFactory } from './adapter.js'
 
@@ -15,7 +16,7 @@ const untouchable = new Proxy({}, {
 
 describe('the oidc-provider storage adapter', () => {
   const adapterFor = oauthAdapterFactory({
-    db: untouchable,
+    repository: oauthModelRepository(untouchable),
     tokenPrefixes: ['bw'],
     tokenHashKey: randomBytes(32),
     sealKey: randomBytes(32),

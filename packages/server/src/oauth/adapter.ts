@@ -1,9 +1,7 @@
 import { hashToken, open, parseToken, seal, type TokenKind } from '@brandwave/core'
-import type { Kysely } from 'kysely'
 import type { Adapter, AdapterPayload } from 'oidc-provider'
 import type { AccessVersion } from '../shared-state/access-version.js'
-import { oauthModelRepository } from '../storage/oauth.js'
-import type { Database } from '../storage/schema.js'
+import type { OAuthModelRepository } from '../storage/oauth.js'
 
 /** Models whose id is a Brandwave token (`{prefix}_at_…`, `{prefix}_rt_…`). */
 const TOKEN_KINDS: Readonly<Record<string, TokenKind>> = { AccessToken: 'at', RefreshToken: 'rt' }
@@ -12,7 +10,7 @@ const TOKEN_KINDS: Readonly<Record<string, TokenKind>> = { AccessToken: 'at', Re
 const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode', 'Grant'])
 
 export interface OAuthStorageOptions {
-  readonly db: Kysely<Database>
+  readonly repository: OAuthModelRepository
   readonly tokenPrefixes: readonly string[]
   /** The key every token is stored under (SPEC §2): the same as for credentials, so one lookup finds any kind. */
   readonly tokenHashKey: Buffer
@@ -29,7 +27,7 @@ export interface OAuthStorageOptions {
  * clients' secrets) is sealed with AES-256-GCM, bound to its row.
  */
 export function oauthAdapterFactory(options: OAuthStorageOptions): (name: string) => Adapter {
-  const repository = oauthModelRepository(options.db)
+  const { repository } = options
   const key = (value: string) => hashToken(options.tokenHashKey, value)
   const associated = (model: string, idHash: string) => `oauth:${model}:${idHash}`
 

@@ -23,7 +23,7 @@ import type { AuditLog } from '../services/audit.js'
 import type { RequestContext } from '../services/request-context.js'
 import type { SharedState } from '../shared-state/index.js'
 import type { DatabaseHandle } from '../storage/database.js'
-import { oauthAuthorizationRepository, oauthModelRepository } from '../storage/oauth.js'
+import type { Storage } from '../storage/index.js'
 import { createProvider, IDENTITY_SCOPES, OAUTH_ROUTES } from './provider.js'
 import { OAuthService, type GrantEndReason } from './service.js'
 import { loadSigningKey } from './signing-key.js'
@@ -32,6 +32,7 @@ import { OAuthTokenVerifier, type OAuthEntry } from './verification.js'
 export interface OAuthDependencies {
   readonly config: Config
   readonly database: DatabaseHandle
+  readonly storage: Storage
   readonly keys: DerivedKeys
   readonly catalog: ScopeCatalog
   readonly clock: Clock
@@ -63,10 +64,11 @@ export async function registerOAuth(app: FastifyInstance, deps: OAuthDependencie
   const { config, database, keys, catalog, authenticator, idempotency, shared } = deps
   const accessVersion = shared.accessVersion
   const db = database.db
-  const oauth = new OAuthService({ db, audit: deps.audit, accessVersion, clock: deps.clock })
+  const { storage } = deps
+  const oauth = new OAuthService({ storage, audit: deps.audit, accessVersion, clock: deps.clock })
   const provider = createProvider({
     issuer: config.publicUrl,
-    db,
+    storage,
     catalog,
     tokenPrefix: config.tokenPrefix,
     tokenPrefixes: deps.tokenPrefixes,
@@ -85,13 +87,13 @@ export async function registerOAuth(app: FastifyInstance, deps: OAuthDependencie
   const cache = new VerificationCache<OAuthEntry>({ maxEntries: 100_000, ttlMs: Math.max(shared.cacheTtlMs, 1) })
   shared.onLost(() => cache.clear())
   const usage = new UsageRecorder({
-    write: (entries) => oauthAuthorizationRepository(db).recordUsage(entries),
+    write: (entries) => storage.oauthAuthorizations.recordUsage(entries),
     intervalMs: config.usageFlushIntervalMs,
     onError: (error) => app.log.error({ err: error }, 'could not record OAuth app usage; will retry'),
   })
   usage.start()
   const sweep = setInterval(() => {
-    oauthModelRepository(db)
+    storage.oauthModels
       .purgeExpired(new Date().toISOString())
       .catch((error: unknown) => app.log.error({ err: error }, 'could not purge expired OAuth records; will retry'))
   }, EXPIRED_SWEEP_INTERVAL_MS)
@@ -101,7 +103,7 @@ export async function registerOAuth(app: FastifyInstance, deps: OAuthDependencie
     await usage.stop()
   })
   authenticator.acceptOAuthTokens({
-    verifier: new OAuthTokenVerifier({ db, tokenHashKey: keys.tokenHash, sealKey: keys.oauthEncryption, catalog, defaultRateLimitPerMinute: config.defaultRateLimitPerMinute }),
+    verifier: new OAuthTokenVerifier({ oauthModels: storage.oauthModels, tokenHashKey: keys.tokenHash, sealKey: keys.oauthEncryption, catalog, defaultRateLimitPerMinute: config.defaultRateLimitPerMinute }),
     cache,
     usage,
   })
@@ -153,7 +155,9 @@ export async function registerOAuth(app: FastifyInstance, deps: OAuthDependencie
       const { details } = await interaction(request.requestId, params.uid)
       const client = await provider.Client.find(String(details.params.client_id))
       if (client === undefined) throw new ApiError('not_found', 'The app is no longer registered.')
-      const organization = await db.selectFrom('organizations').select(['id', 'name']).where('id', '=', principal.organizationId).executeTakeFirstOrThrow()
+      const found = await storage.organizations.find(principal.organizationId)
+      if (found === undefined) throw new ApiError('not_found', 'Your organization no longer exists.')
+      const organization = { id: found.id, name: found.name }
       return {
         status: 200,
         body: {

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { generateToken, type ScopeCatalog } from '@brandwave/core'
-import type { Kysely } from 'kysely'
 import Provider, { type Configuration, type JWK, type KoaContextWithOIDC } from 'oidc-provider'
 import type { AccessVersion } from '../shared-state/access-version.js'
-import type { Database } from '../storage/schema.js'
+import type { Storage } from '../storage/index.js'
 import { oauthAdapterFactory } from './adapter.js'
 import { errorPage } from './pages.js'
 
@@ -33,7 +32,7 @@ export const interactionPath = (uid: string) => `/oauth/interaction/${uid}`
 
 export interface ProviderOptions {
   readonly issuer: string
-  readonly db: Kysely<Database>
+  readonly storage: Pick<Storage, 'oauthModels' | 'users'>
   readonly catalog: ScopeCatalog
   readonly tokenPrefix: string
   readonly tokenPrefixes: readonly string[]
@@ -53,9 +52,9 @@ export interface ProviderOptions {
  * token format, and storage that keeps only keyed hashes of tokens.
  */
 export function createProvider(options: ProviderOptions): Provider {
-  const { db, catalog } = options
+  const { storage, catalog } = options
   const configuration: Configuration = {
-    adapter: oauthAdapterFactory({ db, tokenPrefixes: options.tokenPrefixes, tokenHashKey: options.tokenHashKey, sealKey: options.sealKey, accessVersion: options.accessVersion, onGrantRevoked: options.onGrantRevoked }),
+    adapter: oauthAdapterFactory({ repository: storage.oauthModels, tokenPrefixes: options.tokenPrefixes, tokenHashKey: options.tokenHashKey, sealKey: options.sealKey, accessVersion: options.accessVersion, onGrantRevoked: options.onGrantRevoked }),
     jwks: { keys: [options.signingKey] },
     cookies: { keys: [options.cookieKey.toString('base64url')], long: { signed: true, sameSite: 'lax' }, short: { signed: true, sameSite: 'lax' } },
     routes: OAUTH_ROUTES,
@@ -99,11 +98,11 @@ export function createProvider(options: ProviderOptions): Provider {
     clientBasedCORS: () => true,
     interactions: { url: (_ctx, interaction) => interactionPath(interaction.uid) },
     findAccount: async (_ctx, sub) => {
-      const user = await db.selectFrom('users').select(['id', 'email', 'name', 'email_verified_at']).where('id', '=', sub).executeTakeFirst()
+      const user = await storage.users.find(sub)
       if (user === undefined) return undefined
       return {
         accountId: user.id,
-        claims: () => ({ sub: user.id, email: user.email, email_verified: user.email_verified_at !== null, name: user.name }),
+        claims: () => ({ sub: user.id, email: user.email, email_verified: user.emailVerifiedAt !== null, name: user.name }),
       }
     },
     renderError: (ctx, out) => {

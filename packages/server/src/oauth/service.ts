@@ -1,12 +1,11 @@
 import { ApiError } from '@brandwave/core'
-import type { Kysely } from 'kysely'
 import type { AccessVersion } from '../shared-state/access-version.js'
 import type { SessionPrincipal } from '../auth/principal.js'
 import { isoAt, type Clock } from '../clock.js'
 import type { AuditLog } from '../services/audit.js'
 import type { RequestContext } from '../services/request-context.js'
-import { oauthAuthorizationRepository, oauthModelRepository, type OAuthAuthorizationRow } from '../storage/oauth.js'
-import type { Database } from '../storage/schema.js'
+import type { Storage } from '../storage/index.js'
+import type { OAuthAuthorizationRow } from '../storage/oauth.js'
 
 export interface AuthorizedAppView {
   readonly clientId: string
@@ -25,7 +24,7 @@ export type GrantEndReason = 'revoked_by_client' | 'refresh_token_reused' | 'cod
  * after it commits, like every other change that denies access.
  */
 export class OAuthService {
-  constructor(private readonly deps: { readonly db: Kysely<Database>; readonly audit: AuditLog; readonly accessVersion: AccessVersion; readonly clock: Clock }) {}
+  constructor(private readonly deps: { readonly storage: Storage; readonly audit: AuditLog; readonly accessVersion: AccessVersion; readonly clock: Clock }) {}
 
   private now(): string {
     return isoAt(this.deps.clock.now())
@@ -33,8 +32,8 @@ export class OAuthService {
 
   /** A user allowed a client: the consent is recorded with its audit event (and `oauth_app.authorized`). */
   async recordConsent(principal: SessionPrincipal, consent: { grantId: string; clientId: string; clientName: string | null; scopes: readonly string[] }, context: RequestContext): Promise<void> {
-    await this.deps.db.transaction().execute(async (trx) => {
-      await oauthAuthorizationRepository(trx).insert({
+    await this.deps.storage.transaction(async (repos) => {
+      await repos.oauthAuthorizations.insert({
         grant_id: consent.grantId,
         client_id: consent.clientId,
         client_name: consent.clientName,
@@ -46,7 +45,7 @@ export class OAuthService {
         revoked_at: null,
       })
       await this.deps.audit.record(
-        trx,
+        repos,
         {
           organizationId: principal.organizationId,
           action: 'oauth_app.authorized',
@@ -61,7 +60,7 @@ export class OAuthService {
 
   /** One entry per app: several consents to the same app (other devices) are merged. */
   async list(principal: SessionPrincipal): Promise<AuthorizedAppView[]> {
-    const rows = await oauthAuthorizationRepository(this.deps.db).listActive(principal.userId, principal.organizationId)
+    const rows = await this.deps.storage.oauthAuthorizations.listActive(principal.userId, principal.organizationId)
     const byClient = new Map<string, { view: AuthorizedAppView; scopes: Set<string> }>()
     for (const row of rows) {
       const scopes = JSON.parse(row.scopes) as string[]
@@ -79,14 +78,13 @@ export class OAuthService {
 
   /** Ends every consent of the user to the client here, and every token they carry. */
   async revoke(principal: SessionPrincipal, clientId: string, context: RequestContext): Promise<{ clientId: string; revokedGrants: number }> {
-    const revokedGrants = await this.deps.db.transaction().execute(async (trx) => {
-      const authorizations = oauthAuthorizationRepository(trx)
-      const standing = (await authorizations.listActive(principal.userId, principal.organizationId)).filter((row) => row.client_id === clientId)
+    const revokedGrants = await this.deps.storage.transaction(async (repos) => {
+      const standing = (await repos.oauthAuthorizations.listActive(principal.userId, principal.organizationId)).filter((row) => row.client_id === clientId)
       if (standing.length === 0) throw new ApiError('not_found', 'You have not authorized this app here.')
-      const grantIds = await authorizations.revokeClient(principal.userId, principal.organizationId, clientId, this.now())
-      await oauthModelRepository(trx).destroyGrants(grantIds)
+      const grantIds = await repos.oauthAuthorizations.revokeClient(principal.userId, principal.organizationId, clientId, this.now())
+      await repos.oauthModels.destroyGrants(grantIds)
       await this.deps.audit.record(
-        trx,
+        repos,
         {
           organizationId: principal.organizationId,
           action: 'oauth_app.revoked',
@@ -104,15 +102,15 @@ export class OAuthService {
 
   /** oidc-provider ended a grant: the consent no longer stands (awaited before the provider answers). */
   async markGrantRevoked(grantId: string): Promise<void> {
-    await oauthAuthorizationRepository(this.deps.db).markRevoked(grantId, this.now())
+    await this.deps.storage.oauthAuthorizations.markRevoked(grantId, this.now())
   }
 
   /** Audits why oidc-provider ended a grant (a revoked token, a replayed refresh token or code). */
   async grantEnded(grantId: string, reason: GrantEndReason, context: RequestContext): Promise<void> {
-    const row = await oauthAuthorizationRepository(this.deps.db).findByGrant(grantId)
+    const row = await this.deps.storage.oauthAuthorizations.findByGrant(grantId)
     if (row === undefined) return
     await this.deps.audit.record(
-      this.deps.db,
+      this.deps.storage,
       {
         organizationId: row.organization_id,
         action: 'oauth_app.grant_ended',
@@ -126,10 +124,10 @@ export class OAuthService {
 
   /** Tokens were issued at the token endpoint (a code exchanged, a refresh): audited, never the tokens themselves. */
   async tokensIssued(grantId: string, grantType: string, scope: string, context: RequestContext): Promise<void> {
-    const row = await oauthAuthorizationRepository(this.deps.db).findByGrant(grantId)
+    const row = await this.deps.storage.oauthAuthorizations.findByGrant(grantId)
     if (row === undefined) return
     await this.deps.audit.record(
-      this.deps.db,
+      this.deps.storage,
       {
         organizationId: row.organization_id,
         action: 'oauth_app.token_issued',

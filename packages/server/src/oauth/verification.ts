@@ -1,8 +1,6 @@
 import { hashToken, open, type Scope, type ScopeCatalog } from '@brandwave/core'
 import type { OAuthPrincipal } from '../auth/principal.js'
-import { oauthModelRepository } from '../storage/oauth.js'
-import type { Database } from '../storage/schema.js'
-import type { Kysely } from 'kysely'
+import type { OAuthModelRepository } from '../storage/oauth.js'
 
 /** An OAuth access token as the `/v1` verification path keeps it warm. */
 export interface OAuthEntry {
@@ -26,12 +24,12 @@ interface StoredAccessToken {
  */
 export class OAuthTokenVerifier {
   constructor(
-    private readonly deps: { readonly db: Kysely<Database>; readonly tokenHashKey: Buffer; readonly sealKey: Buffer; readonly catalog: ScopeCatalog; readonly defaultRateLimitPerMinute: number },
+    private readonly deps: { readonly oauthModels: Pick<OAuthModelRepository, 'findAccessTokenForVerification'>; readonly tokenHashKey: Buffer; readonly sealKey: Buffer; readonly catalog: ScopeCatalog; readonly defaultRateLimitPerMinute: number },
   ) {}
 
   async lookup(token: string): Promise<OAuthEntry | undefined> {
     const idHash = hashToken(this.deps.tokenHashKey, token)
-    const row = await oauthModelRepository(this.deps.db).findAccessTokenForVerification(idHash)
+    const row = await this.deps.oauthModels.findAccessTokenForVerification(idHash)
     if (row === undefined) return undefined
     const stored = JSON.parse(open(this.deps.sealKey, row.payload, `oauth:AccessToken:${idHash}`)) as StoredAccessToken
     const { authorization, role } = row

@@ -1,8 +1,7 @@
-import type { Kysely } from 'kysely'
 import { isoAt, type Clock } from '../clock.js'
 import { newId } from '../ids.js'
-import { auditRepository, type AuditFilter } from '../storage/audit.js'
-import type { Database } from '../storage/schema.js'
+import type { AuditEntry, AuditFilter } from '../storage/audit.js'
+import type { Repositories, Storage } from '../storage/index.js'
 import type { AuditRecord } from './audit-record.js'
 import { EventOutbox } from './events.js'
 import type { RequestContext } from './request-context.js'
@@ -15,9 +14,9 @@ export class AuditLog {
     readonly outbox: EventOutbox = new EventOutbox(clock),
   ) {}
 
-  /** Records an event in `db`: pass the transaction of the change so both commit together. */
-  async record(db: Kysely<Database>, event: AuditRecord, context: RequestContext): Promise<void> {
-    await auditRepository(db).insert({
+  /** Records an event: pass the repositories of the change's transaction so both commit together. */
+  async record(repositories: Pick<Repositories, 'audit' | 'events'>, event: AuditRecord, context: RequestContext): Promise<void> {
+    await repositories.audit.insert({
       id: newId(),
       organizationId: event.organizationId,
       action: event.action,
@@ -29,10 +28,18 @@ export class AuditLog {
       details: event.details ?? {},
       createdAt: isoAt(this.clock.now()),
     })
-    await this.outbox.fromAudit(db, event, context)
+    await this.outbox.fromAudit(repositories.events, event, context)
   }
 
-  list(db: Kysely<Database>, organizationId: string, filter: AuditFilter, page: { limit: number; afterSeq: number | null }) {
-    return auditRepository(db).list(organizationId, filter, page)
+}
+
+export type { AuditEntry }
+
+/** Reads an organization's audit log, newest first. */
+export class AuditTrail {
+  constructor(private readonly storage: Pick<Storage, 'audit'>) {}
+
+  list(organizationId: string, filter: AuditFilter, page: { limit: number; afterSeq: number | null }) {
+    return this.storage.audit.list(organizationId, filter, page)
   }
 }

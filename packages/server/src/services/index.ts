@@ -1,6 +1,5 @@
 import { createHmac } from 'node:crypto'
 import type { ScopeCatalog } from '@brandwave/core'
-import type { Kysely } from 'kysely'
 import { AddressThrottle } from '../shared-state/counters.js'
 import type { SharedState } from '../shared-state/index.js'
 import { LoginThrottle } from '../sign-in/throttle.js'
@@ -8,15 +7,14 @@ import type { SessionTokens } from '../auth/session-tokens.js'
 import type { Clock } from '../clock.js'
 import type { Config } from '../config.js'
 import type { DerivedKeys } from '../secret.js'
-import type { DatabaseHandle } from '../storage/database.js'
-import { organizationRepository, type OrganizationRepository } from '../storage/organizations.js'
-import type { Database } from '../storage/schema.js'
+import type { Storage } from '../storage/index.js'
 import type { MailQueue } from '../mail/queue.js'
 import { AdminService } from './admins.js'
-import type { AuditLog } from './audit.js'
+import { AuditTrail, type AuditLog } from './audit.js'
 import { CredentialService } from './credentials.js'
 import { InvitationService } from '../sign-in/invitations.js'
 import { MemberService } from './members.js'
+import { OrganizationService } from './organizations.js'
 import { PasswordResetService } from '../sign-in/password-reset.js'
 import { SecurityNotices } from '../sign-in/security-notices.js'
 import { SessionService } from '../sign-in/sessions.js'
@@ -26,7 +24,7 @@ import { WebhookEndpointService } from './webhook-endpoints.js'
 
 export interface ServiceDependencies {
   readonly config: Config
-  readonly database: DatabaseHandle
+  readonly storage: Storage
   readonly keys: DerivedKeys
   readonly clock: Clock
   readonly catalog: ScopeCatalog
@@ -52,8 +50,9 @@ export interface Services {
   readonly clock: Clock
   readonly catalog: ScopeCatalog
   readonly audit: AuditLog
-  readonly db: Kysely<Database>
-  readonly organizations: OrganizationRepository
+  readonly storage: Storage
+  readonly auditTrail: AuditTrail
+  readonly organizations: OrganizationService
   readonly credentials: CredentialService
   readonly members: MemberService
   readonly sessions: SessionService
@@ -71,13 +70,13 @@ export interface Services {
 
 /** Builds every service once from what the process has opened (database, keys, access version). */
 export function createServices(deps: ServiceDependencies): Services {
-  const { config, database, keys, clock, catalog, audit, mail } = deps
+  const { config, storage, keys, clock, catalog, audit, mail } = deps
   const { accessVersion, counters } = deps.shared
   const signupThrottle = new AddressThrottle(counters, config.signupThrottle)
   const throttle = new LoginThrottle(counters, config.loginThrottle, (account) => createHmac('sha256', keys.counterKey).update(account).digest('base64url'))
   const twoFactor = new TwoFactorService({
     throttle,
-    db: database.db,
+    storage,
     encryptionKey: keys.totpEncryption,
     tokenHashKey: keys.tokenHash,
     issuer: config.totpIssuer,
@@ -90,10 +89,11 @@ export function createServices(deps: ServiceDependencies): Services {
     clock,
     catalog,
     audit,
-    db: database.db,
-    organizations: organizationRepository(database.db),
+    storage,
+    auditTrail: new AuditTrail(storage),
+    organizations: new OrganizationService(storage),
     credentials: new CredentialService({
-      db: database.db,
+      storage,
       tokenPrefix: config.tokenPrefix,
       tokenHashKey: keys.tokenHash,
       catalog,
@@ -102,9 +102,9 @@ export function createServices(deps: ServiceDependencies): Services {
       clock,
       defaultRateLimitPerMinute: config.defaultRateLimitPerMinute,
     }),
-    members: new MemberService({ db: database.db, dialect: database.dialect, catalog, accessVersion, audit, clock }),
+    members: new MemberService({ storage, catalog, accessVersion, audit, clock }),
     sessions: new SessionService({
-      db: database.db,
+      storage,
       tokenPrefix: config.tokenPrefix,
       acceptedTokenPrefixes: deps.tokenPrefixes,
       tokenHashKey: keys.tokenHash,
@@ -117,10 +117,10 @@ export function createServices(deps: ServiceDependencies): Services {
       signupThrottle,
       twoFactor,
     }),
-    admins: new AdminService({ db: database.db, dialect: database.dialect, accessVersion, audit, clock }),
-    invitations: new InvitationService({ db: database.db, catalog, tokenHashKey: keys.tokenHash, publicUrl: config.publicUrl, mail, audit, clock, signupThrottle }),
+    admins: new AdminService({ storage, accessVersion, audit, clock }),
+    invitations: new InvitationService({ storage, catalog, tokenHashKey: keys.tokenHash, publicUrl: config.publicUrl, mail, audit, clock, signupThrottle }),
     passwordResets: new PasswordResetService({
-      db: database.db,
+      storage,
       tokenHashKey: keys.tokenHash,
       publicUrl: config.publicUrl,
       mail,
@@ -130,9 +130,9 @@ export function createServices(deps: ServiceDependencies): Services {
       clock,
       onError: deps.onBackgroundError,
     }),
-    notices: new SecurityNotices({ db: database.db, mail, clock }),
+    notices: new SecurityNotices({ storage, mail, clock }),
     webhookEndpoints: new WebhookEndpointService({
-      db: database.db,
+      storage,
       clock,
       secretKey: keys.webhookSecretEncryption,
       allowPrivate: config.webhooks.allowPrivate,
@@ -140,7 +140,7 @@ export function createServices(deps: ServiceDependencies): Services {
       wake: deps.wakeWebhooks,
     }),
     leaks: new LeakResponse({
-      db: database.db,
+      storage,
       tokenPrefixes: deps.tokenPrefixes,
       tokenHashKey: keys.tokenHash,
       action: config.leaks.action,

@@ -139,3 +139,6 @@ export function oauthAuthorizationRepository(db: Kysely<Database>) {
     },
   }
 }
+
+export type OAuthModelRepository = ReturnType<typeof oauthModelRepository>
+export type OAuthAuthorizationRepository = ReturnType<typeof oauthAuthorizationRepository>

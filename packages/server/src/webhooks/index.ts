@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js'
 import type { Config } from '../config.js'
 import type { AuditLog } from '../services/audit.js'
 import { ExpiryReminders } from '../services/expiry-reminders.js'
-import type { DatabaseHandle } from '../storage/database.js'
+import type { Storage } from '../storage/index.js'
 import { WebhookDispatcher } from './dispatcher.js'
 import { WebhookSender } from './sender.js'
 
@@ -16,7 +16,7 @@ declare module 'fastify' {
 
 export interface WebhookDeliveryDependencies {
   readonly config: Pick<Config, 'webhooks' | 'expiryReminderDays'>
-  readonly database: DatabaseHandle
+  readonly storage: Storage
   readonly secretKey: Buffer
   readonly clock: Clock
   /** Its outbox is what is delivered. */
@@ -28,16 +28,15 @@ export interface WebhookDeliveryDependencies {
  * written on the same schedule. The caller starts and stops the dispatcher with the server.
  */
 export function deliverWebhooks(app: FastifyInstance, deps: WebhookDeliveryDependencies): WebhookDispatcher {
-  const { config, database, clock, audit } = deps
+  const { config, storage, clock, audit } = deps
   const { outbox } = audit
   const webhooks = new WebhookDispatcher({
-    db: database.db,
-    dialect: database.dialect,
+    storage,
     clock,
     secretKey: deps.secretKey,
     retrySeconds: config.webhooks.retrySeconds,
     sender: new WebhookSender(config.webhooks.allowPrivate),
-    reminders: new ExpiryReminders({ db: database.db, clock, outbox, reminderDays: config.expiryReminderDays }),
+    reminders: new ExpiryReminders({ storage, clock, outbox, reminderDays: config.expiryReminderDays }),
     audit,
     logger: app.log,
   })

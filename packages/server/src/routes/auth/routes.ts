@@ -44,8 +44,8 @@ export function authRoutes(
       status: 201,
       body: {
         data: {
-          user: { id: user.id, email: user.email, name: user.name, createdAt: user.created_at },
-          organization: { id: organization.id, accountId: organization.account_id, name: organization.name, createdAt: organization.created_at },
+          user: { id: user.id, email: user.email, name: user.name, createdAt: user.createdAt },
+          organization: { id: organization.id, accountId: organization.accountId, name: organization.name, createdAt: organization.createdAt },
           role,
         },
       },
