@@ -2,6 +2,7 @@ import { generateKeyPairSync, randomUUID } from 'node:crypto'
 import { open, seal } from '@brandwave/core'
 import type { Kysely } from 'kysely'
 import type { JWK } from 'oidc-provider'
+import { oauthSettingStore } from '../storage/oauth.js'
 import type { Database } from '../storage/schema.js'
 
 const SETTING = 'oauth.id-token-signing-key'
@@ -12,20 +13,17 @@ const SETTING = 'oauth.id-token-signing-key'
  * half is published at /oauth/jwks). RS256, because it is what OpenID Connect clients assume.
  */
 export async function loadSigningKey(db: Kysely<Database>, sealKey: Buffer): Promise<JWK> {
+  const store = oauthSettingStore(db, SETTING)
   const read = async () => {
-    const row = await db.selectFrom('settings').select('value').where('key', '=', SETTING).executeTakeFirst()
-    return row === undefined ? undefined : (JSON.parse(open(sealKey, row.value, SETTING)) as JWK)
+    const sealed = await store.read()
+    return sealed === undefined ? undefined : (JSON.parse(open(sealKey, sealed, SETTING)) as JWK)
   }
   const existing = await read()
   if (existing !== undefined) return existing
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
   const jwk = { ...privateKey.export({ format: 'jwk' }), kid: randomUUID(), alg: 'RS256', use: 'sig' }
   // Instances starting together may each make one: the first stored wins and all read it back.
-  await db
-    .insertInto('settings')
-    .values({ key: SETTING, value: seal(sealKey, JSON.stringify(jwk), SETTING) })
-    .onConflict((conflict) => conflict.column('key').doNothing())
-    .execute()
+  await store.insertIfAbsent(seal(sealKey, JSON.stringify(jwk), SETTING))
   const stored = await read()
   if (stored === undefined) throw new Error('the OAuth signing key could not be stored')
   return stored

@@ -140,5 +140,17 @@ export function oauthAuthorizationRepository(db: Kysely<Database>) {
   }
 }
 
+/** One sealed value in `settings` (the ID-token signing key): the first writer wins, every instance reads it. */
+export function oauthSettingStore(db: Kysely<Database>, key: string) {
+  return {
+    async read(): Promise<string | undefined> {
+      return (await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst())?.value
+    },
+    async insertIfAbsent(value: string): Promise<void> {
+      await db.insertInto('settings').values({ key, value }).onConflict((conflict) => conflict.column('key').doNothing()).execute()
+    },
+  }
+}
+
 export type OAuthModelRepository = ReturnType<typeof oauthModelRepository>
 export type OAuthAuthorizationRepository = ReturnType<typeof oauthAuthorizationRepository>
