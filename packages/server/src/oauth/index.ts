@@ -21,6 +21,7 @@ import type { RouteRegistrar } from '../routes/route-registrar.js'
 import type { DerivedKeys } from '../secret.js'
 import type { AuditLog } from '../services/audit.js'
 import type { RequestContext } from '../services/request-context.js'
+import { AddressThrottle } from '../shared-state/counters.js'
 import type { SharedState } from '../shared-state/index.js'
 import type { DatabaseHandle } from '../storage/database.js'
 import type { Storage } from '../storage/index.js'
@@ -111,8 +112,10 @@ export async function registerOAuth(app: FastifyInstance, deps: OAuthDependencie
   const contexts = new WeakMap<IncomingMessage, RequestContext>()
   auditProviderEvents(provider, oauth, contexts, app.log)
 
+  // Registration is open to anyone: each address may register as many clients as it may sign up.
+  const registrations = new AddressThrottle(shared.counters, config.signupThrottle, 'oauth-register-ip')
   await app.register((group, _options, done) => {
-    mountProvider(group, provider, contexts)
+    mountProvider(group, provider, contexts, registrations)
     group.route({ method: ['GET', 'POST'], url: OAUTH_ROUTES.userinfo, schema: { hide: true }, handler: userinfo(authenticator) })
     group.options(OAUTH_ROUTES.userinfo, { schema: { hide: true } }, (_request, reply) =>
       reply
@@ -227,11 +230,11 @@ function describeScope(scope: string, principal: SessionPrincipal, catalog: Scop
  * and the reply hijacked so Fastify's envelope and error handler stay out of the way. The
  * headers every response carries are copied over first.
  */
-function mountProvider(group: FastifyInstance, provider: Provider, contexts: WeakMap<IncomingMessage, RequestContext>): void {
+function mountProvider(group: FastifyInstance, provider: Provider, contexts: WeakMap<IncomingMessage, RequestContext>, registrations: AddressThrottle): void {
   const callback = provider.callback()
   group.removeAllContentTypeParsers()
   group.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined))
-  const forward = (rewriteTo?: string, ownCors = false) => (request: FastifyRequest, reply: FastifyReply) => {
+  const forward = (rewriteTo?: string, ownCors = false) => async (request: FastifyRequest, reply: FastifyReply) => {
     if (ownCors) {
       // oidc-provider leaves registration without CORS; SPEC §6 opens it to browser clients.
       void reply.header('access-control-allow-origin', '*')
@@ -242,6 +245,15 @@ function mountProvider(group: FastifyInstance, provider: Provider, contexts: Wea
           .header('access-control-allow-headers', 'authorization, content-type')
           .header('access-control-max-age', '600')
           .send()
+      }
+      if (request.method === 'POST') {
+        const decision = await registrations.attempt(request.ip)
+        if (!decision.allowed) {
+          return reply
+            .code(429)
+            .header('retry-after', String(decision.retryAfterSeconds))
+            .send({ error: 'rate_limited', error_description: 'Too many client registrations from this address; wait before trying again.' })
+        }
       }
     }
     reply.hijack()

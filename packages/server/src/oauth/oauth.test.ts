@@ -427,3 +427,21 @@ describe.each(testDatabaseKinds)('OAuth 2.1 with openid-client as the app (%s)',
     expect(mine).toEqual(['oauth_app.authorized', 'oauth_app.revoked'])
   })
 })
+
+describe('OAuth client registration is throttled per address (sqlite)', () => {
+  let server: TestServer
+  beforeAll(async () => {
+    server = await startOAuthServer('sqlite', { env: { BRANDWAVE_SIGNUPS_PER_IP: '2' } })
+  })
+  afterAll(() => server.close())
+
+  it('answers 429 with Retry-After once an address has registered as many clients as it may sign up', async () => {
+    await registerClient(server)
+    await registerClient(server)
+    const third = await fetch(`${server.url}/api/v1/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ redirect_uris: [REDIRECT_URI] }) })
+    expect(third.status).toBe(429)
+    expect(Number(third.headers.get('retry-after'))).toBeGreaterThan(0)
+    expect(third.headers.get('access-control-allow-origin')).toBe('*')
+    expect(((await third.json()) as { error: string }).error).toBe('rate_limited')
+  })
+})
