@@ -150,6 +150,8 @@ describe.each(testDatabaseKinds)('OAuth 2.1 with openid-client as the app (%s)',
       await fetch(`${server.url}/oauth/interaction/abc/details`, { headers: { authorization: `Bearer ${admin.accessToken}` } }),
       await fetch(`${server.url}/oauth/interaction/${'x'.repeat(300)}/details`, { headers: { authorization: `Bearer ${admin.accessToken}` } }),
       await post('/oauth/interaction/abc/decision', '{"decision":"maybe"}', 'application/json'),
+      await fetch(`${server.url}/oauth/authorize`, { method: 'HEAD' }),
+      await fetch(`${server.url}/oauth/token`, { method: 'PUT' }),
     ]) {
       expect(response.status, `${response.url} ${await response.clone().text()}`).toBeGreaterThanOrEqual(400)
       expect(response.status, response.url).toBeLessThan(500)
