@@ -15,7 +15,6 @@ import { DEFAULT_DASHBOARD_DIR } from '../http/dashboard.js'
 import type { Idempotency } from '../http/idempotency.js'
 import { HTML_CSP } from '../http/openapi.js'
 import { registerOperation } from '../http/register-operation.js'
-import { newRequestId } from '../ids.js'
 import { authorizedAppRoutes } from '../routes/authorized-apps/routes.js'
 import type { RouteRegistrar } from '../routes/route-registrar.js'
 import type { DerivedKeys } from '../secret.js'
@@ -308,7 +307,7 @@ function userinfo(authenticator: Authenticator) {
 }
 
 function auditProviderEvents(provider: Provider, oauth: OAuthService, contexts: WeakMap<IncomingMessage, RequestContext>, log: FastifyBaseLogger): void {
-  const contextOf = (req: IncomingMessage): RequestContext => contexts.get(req) ?? { requestId: newRequestId(), ip: null, userAgent: null }
+  const contextOf = (req: IncomingMessage): RequestContext => contexts.get(req) ?? { requestId: null, ip: null, userAgent: null }
   const failed = (error: unknown) => log.error({ err: error }, 'could not audit an OAuth event')
   provider.on('grant.success', (ctx) => {
     const token = ctx.oidc.entities.AccessToken
