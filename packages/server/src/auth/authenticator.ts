@@ -4,10 +4,9 @@ import {
   decideRateLimit,
   effectiveScopes,
   hashToken,
-  parseIpRange,
+  parseAllowlist,
   parseToken,
   type CredentialState,
-  type IpRange,
   type RateLimitCount,
   type RateLimitDecision,
   type Role,
@@ -246,7 +245,7 @@ export class Authenticator {
       expiresAtMs: credential.expiresAt === null ? null : Date.parse(credential.expiresAt),
       ownerGone: isPat && ownerRole === null,
       // Stored entries were validated and normalized on write; parse them once per read.
-      allowlist: credential.allowedIps === null ? null : credential.allowedIps.map(parseIpRange).filter((range): range is IpRange => range !== null),
+      allowlist: parseAllowlist(credential.allowedIps),
     }
   }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { ApiError, hashToken, missingScopes, randomBase62, type Role, type ScopeCatalog } from '@brandwave/core'
+import { ApiError, hashToken, missingScopes, randomBase62, type Role, type ScopeCatalog, rateLimited } from '@brandwave/core'
 import { hashPassword } from './passwords.js'
 import type { Principal, SessionPrincipal } from '../auth/principal.js'
 import { isoAt, type Clock } from '../clock.js'
@@ -152,7 +152,7 @@ export class InvitationService {
     context: RequestContext,
   ): Promise<{ user: User; organization: Organization; role: Role }> {
     const decision = await this.deps.signupThrottle.attempt(context.ip)
-    if (!decision.allowed) throw new ApiError('rate_limited', 'Too many sign-ups from this address; wait before trying again.', { headers: { 'retry-after': String(decision.retryAfterSeconds) } })
+    if (!decision.allowed) throw rateLimited('Too many sign-ups from this address; wait before trying again.', decision.retryAfterSeconds)
     checkNewPassword(input.password, '/password')
     const email = input.email.trim().toLowerCase()
     const passwordHash = await hashPassword(input.password)
