@@ -447,3 +447,23 @@ describe('OAuth client registration is throttled per address (sqlite)', () => {
     expect(((await third.json()) as { error: string }).error).toBe('rate_limited')
   })
 })
+
+describe('a leaked OAuth token with BRANDWAVE_LEAK_ACTION=notify (sqlite)', () => {
+  let server: TestServer
+  beforeAll(async () => {
+    server = await startOAuthServer('sqlite', { env: { BRANDWAVE_LEAK_ACTION: 'notify' } })
+  })
+  afterAll(() => server.close())
+
+  it('is audited with where it was found and keeps working', async () => {
+    const admin = await loginAdmin(server)
+    const config = await registerClient(server)
+    const { tokens } = await authorizeAndExchange(server, config, admin, 'api_keys:read')
+    const reported = await server.request('POST', '/v1/credentials/revoke', { body: { credentials: [tokens.access_token] } })
+    expect(reported.status).toBe(202)
+    expect((await server.request('GET', '/v1/me', { token: tokens.access_token })).status).toBe(200)
+    const audit = await server.request('GET', '/v1/audit-logs?action=oauth_app.token_exposed', { token: admin.accessToken })
+    expect(audit.body.items).toHaveLength(1)
+    expect(audit.body.items[0].details).toMatchObject({ reason: 'exposed', reportedVia: 'revoke_endpoint', leakAction: 'notify' })
+  })
+})
