@@ -2,7 +2,7 @@ import { createPublicKey, verify } from 'node:crypto'
 import { parseToken } from '@brandwave/core'
 import * as client from 'openid-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createApiKey, createPat, joinOrganization, loginAdmin, type TestUser } from '../testing/actors.js'
+import { createApiKey, createPat, invitationTokenOf, joinOrganization, login, loginAdmin, type TestUser } from '../testing/actors.js'
 import { testDatabaseKinds } from '../testing/databases.js'
 import { authorizeAndExchange, CookieJar, decide, openConsentPage, REDIRECT_URI, registerClient, startAuthorization, startOAuthServer } from '../testing/oauth.js'
 import type { TestServer } from '../testing/server.js'
@@ -382,6 +382,14 @@ describe.each(testDatabaseKinds)('OAuth 2.1 with openid-client as the app (%s)',
       const removed = await server.request('DELETE', `/v1/members/${member.userId}`, { token: admin.accessToken })
       expect(removed.status, removed.text).toBe(200)
       expect((await server.request('GET', '/v1/me', { token: tokens.access_token })).status).toBe(401)
+
+      // Like their PATs, the app's tokens stay dead when the user comes back.
+      const home = await login(server, member.email, member.password)
+      const invited = await server.request('POST', '/v1/invitations', { token: admin.accessToken, body: { email: member.email, role: 'company_admin' } })
+      const accepted = await server.request('POST', '/v1/invitations/accept', { token: home.accessToken, body: { token: invitationTokenOf(invited.body.data.acceptUrl) } })
+      expect(accepted.status, accepted.text).toBe(200)
+      expect((await server.request('GET', '/v1/me', { token: tokens.access_token })).status).toBe(401)
+      expect(await oauthError(client.refreshTokenGrant(config, tokens.refresh_token!))).toBe('invalid_grant')
     })
 
     it('cannot mint a PAT wider than what was granted', async () => {

@@ -127,6 +127,19 @@ export function oauthAuthorizationRepository(db: Kysely<Database>) {
       return rows.map((row) => row.grant_id)
     },
 
+    /** Someone left the organization: every app they authorized there ends for good; returns the grant ids. */
+    async revokeAllOfUser(organizationId: string, userId: string, now: string): Promise<string[]> {
+      const rows = await db
+        .updateTable('oauth_authorizations')
+        .set({ revoked_at: now })
+        .where('user_id', '=', userId)
+        .where('organization_id', '=', organizationId)
+        .where('revoked_at', 'is', null)
+        .returning('grant_id')
+        .execute()
+      return rows.map((row) => row.grant_id)
+    },
+
     async markRevoked(grantId: string, now: string): Promise<boolean> {
       const result = await db.updateTable('oauth_authorizations').set({ revoked_at: now }).where('grant_id', '=', grantId).where('revoked_at', 'is', null).executeTakeFirst()
       return result.numUpdatedRows > 0n
