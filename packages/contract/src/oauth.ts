@@ -33,6 +33,7 @@ export const OAuthInteraction = Type.Object(
     clientName: Nullable(Type.String()),
     clientUri: Nullable(Type.String()),
     redirectUri: Type.String(),
+    signInRequired: Type.Boolean({ description: 'The app asked for a fresh sign-in (`prompt=login`, `max_age`) that this session is too old for: sign in again first.' }),
     organization: Type.Object({ id: Type.String(), name: Type.String() }, { additionalProperties: false, description: 'Where the app will act: the signed-in session’s organization.' }),
     scopes: Type.Array(
       Type.Object(

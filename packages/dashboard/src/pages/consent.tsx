@@ -21,6 +21,7 @@ export function ConsentPage(): ReactNode {
 
 function Consent(): ReactNode {
   const { uid = '' } = useParams()
+  const { signOut } = useSession()
   const client = useBrandwave()
   const user = useSignedInUser()
   const details = useQuery({ queryKey: ['brandwave', 'oauth-interaction', uid], queryFn: ({ signal }) => client.oauthInteractions.get({ uid }, { signal }) })
@@ -52,6 +53,20 @@ function Consent(): ReactNode {
   }
   const app = details.data.data
   const name = app.clientName ?? app.clientId
+  if (app.signInRequired) {
+    return (
+      <main className="sign-in consent">
+        <h1>Sign in again</h1>
+        <p>
+          <strong>{name}</strong> asks you to confirm it is you with a fresh sign-in.
+        </p>
+        {/* Signing out brings this page back through the sign-in form. */}
+        <Button className="button primary" onPress={() => void signOut()}>
+          Sign in again
+        </Button>
+      </main>
+    )
+  }
   const refused = app.scopes.filter((scope) => !scope.grantable)
   return (
     <main className="sign-in consent">

@@ -168,6 +168,7 @@ export async function registerOAuth(app: FastifyInstance, deps: OAuthDependencie
             clientName: client.clientName ?? null,
             clientUri: typeof client.clientUri === 'string' ? client.clientUri : null,
             redirectUri: String(details.params.redirect_uri),
+            signInRequired: !signInFreshEnough(details, principal, deps.clock.now()),
             organization,
             scopes: requestedScopes(details.params.scope).map((scope) => describeScope(scope, principal, catalog)),
           },
@@ -183,6 +184,7 @@ export async function registerOAuth(app: FastifyInstance, deps: OAuthDependencie
       }
       const client = await provider.Client.find(String(details.params.client_id))
       if (client === undefined) throw new ApiError('not_found', 'The app is no longer registered.')
+      if (!signInFreshEnough(details, principal, deps.clock.now())) throw new ApiError('forbidden', 'The app asks you to sign in again first.')
       const requested = requestedScopes(details.params.scope)
       // Scopes the user does not hold are refused on the grant itself, or the provider would ask again.
       const granted = requested.filter((scope) => isGrantable(scope, principal))
@@ -192,7 +194,7 @@ export async function registerOAuth(app: FastifyInstance, deps: OAuthDependencie
       if (refused.length > 0) grant.rejectOIDCScope(refused.join(' '))
       const grantId = await grant.save()
       await oauth.recordConsent(principal, { grantId, clientId: client.clientId, clientName: client.clientName ?? null, scopes: granted }, request)
-      const redirectTo = await provider.interactionResult(exchange.req, exchange.res, { login: { accountId: principal.userId }, consent: { grantId } }, { mergeWithLastSubmission: false })
+      const redirectTo = await provider.interactionResult(exchange.req, exchange.res, { login: { accountId: principal.userId, ts: Math.floor(Date.parse(principal.sessionCreatedAt) / 1000) }, consent: { grantId } }, { mergeWithLastSubmission: false })
       return { status: 200, body: { data: { redirectTo } } }
     })
     done()
@@ -208,6 +210,20 @@ export async function registerOAuth(app: FastifyInstance, deps: OAuthDependencie
       { prefix },
     )
   }
+}
+
+/**
+ * `prompt=login` wants a sign-in made after the app asked; `max_age` one at most that many
+ * seconds old. The dashboard session answers for the user only when it is that fresh; its
+ * sign-in time becomes the ID token's `auth_time`.
+ */
+function signInFreshEnough(details: { iat: number; params: Record<string, unknown> }, principal: SessionPrincipal, now: number): boolean {
+  const signedInAt = Date.parse(principal.sessionCreatedAt)
+  const prompts = typeof details.params.prompt === 'string' ? details.params.prompt.split(' ') : []
+  if (prompts.includes('login') && signedInAt < details.iat * 1000) return false
+  const maxAge = Number(details.params.max_age)
+  if (details.params.max_age !== undefined && Number.isFinite(maxAge) && now - signedInAt > maxAge * 1000) return false
+  return true
 }
 
 function requestedScopes(scope: unknown): string[] {

@@ -275,6 +275,33 @@ describe.each(testDatabaseKinds)('OAuth 2.1 with openid-client as the app (%s)',
     expect(seen).not.toBeNull()
   })
 
+  it('asks for a fresh sign-in when the app sends prompt=login or max_age, and reports its time as auth_time', async () => {
+    const authorization = await startAuthorization(config, 'openid', { prompt: 'login consent' })
+    const uid = await openConsentPage(server, authorization)
+    const asBefore = await authorization.jar.fetch(`${server.url}/oauth/interaction/${uid}/details`, { headers: { authorization: `Bearer ${admin.accessToken}` } })
+    expect(((await asBefore.json()) as { data: { signInRequired: boolean } }).data.signInRequired).toBe(true)
+    const refused = await authorization.jar.fetch(`${server.url}/oauth/interaction/${uid}/decision`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin.accessToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ decision: 'allow' }),
+    })
+    expect(refused.status).toBe(403)
+
+    // The server's clock (manual in tests) catches up with the provider's before signing in again.
+    server.clock.set(Date.now() + 1000)
+    const fresh = await loginAdmin(server)
+    const callback = await decide(server, authorization, fresh, uid, 'allow')
+    const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: authorization.verifier, expectedState: authorization.state })
+    expect(tokens.claims()?.auth_time).toBe(Math.floor(server.clock.now() / 1000))
+
+    const withMaxAge = await startAuthorization(config, 'openid', { max_age: '60' })
+    const second = await openConsentPage(server, withMaxAge)
+    server.clock.advance(120_000)
+    const tooOld = await withMaxAge.jar.fetch(`${server.url}/oauth/interaction/${second}/details`, { headers: { authorization: `Bearer ${fresh.accessToken}` } })
+    expect(((await tooOld.json()) as { data: { signInRequired: boolean } }).data.signInRequired).toBe(true)
+    admin = await loginAdmin(server)
+  })
+
   describe('refusals', () => {
     const authorizeRaw = async (parameters: Record<string, string>) => {
       const url = new URL(`${server.url}/oauth/authorize`)
