@@ -13,7 +13,7 @@ import { registerRoutes } from './routes/index.js'
 import type { DerivedKeys } from './secret.js'
 import { AuditLog } from './services/audit.js'
 import { EventOutbox } from './services/events.js'
-import { createServices } from './services/index.js'
+import { createServices } from './shared-services.js'
 import { createSharedState, type SharedStateDependencies } from './shared-state/index.js'
 import type { DatabaseHandle } from './storage/database.js'
 import { createStorage } from './storage/index.js'
@@ -57,6 +57,6 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
   const sweeper = idempotency.sweeper(10 * 60_000, (error) => app.log.error({ err: error }, 'idempotency sweep failed; will retry'))
   runWhileOpen(app, [usage, sweeper, webhooks, { stop: () => services.passwordResets.drain() }, mail.worker, shared])
   await registerRoutes(app, { config, services, authenticator, usage, idempotency, shared, checkDatabase: () => database.ping(), metrics, version: deps.version ?? '0.1.0' })
-  await registerOAuth(app, { config, database, storage, keys, catalog, clock, shared, audit, authenticator, idempotency, tokenPrefixes })
+  await registerOAuth(app, { config, database, storage, keys, catalog, clock, shared, oauthApps: services.oauthApps, authenticator, idempotency, tokenPrefixes })
   return app
 }

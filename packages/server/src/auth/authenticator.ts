@@ -23,7 +23,6 @@ import type { AccessVersion, Version } from '../shared-state/access-version.js'
 import type { RateLimiter } from './rate-limiter.js'
 // The verification pipeline only ever yields callers of the API, never the operator.
 import type { CredentialPrincipal, OAuthPrincipal, RequestPrincipal as Principal, SessionPrincipal } from './principal.js'
-import type { OAuthEntry, OAuthTokenVerifier } from '../oauth/verification.js'
 import { SessionTokens } from './session-tokens.js'
 import type { UsageRecorder } from './usage-recorder.js'
 import type { VerificationCache } from './verification-cache.js'
@@ -87,9 +86,17 @@ export interface AuthenticatorDependencies {
   readonly onRetiredSecret?: (credential: CredentialRecord, ip: string | null) => Promise<void>
 }
 
+/** An OAuth access token as the pipeline keeps it warm; `principal` is null once its user left. */
+export interface OAuthEntry {
+  readonly principal: OAuthPrincipal | null
+  readonly revoked: boolean
+  readonly expiresAtMs: number
+}
+
 /** OAuth access tokens (`{prefix}_at_…`): the same cache rules and access version as credentials. */
 export interface OAuthVerification {
-  readonly verifier: Pick<OAuthTokenVerifier, 'lookup'>
+  /** One storage read for a token not warm in the cache (the OAuth module provides it). */
+  readonly verifier: { lookup(token: string): Promise<OAuthEntry | undefined> }
   readonly cache: VerificationCache<OAuthEntry>
   readonly usage: UsageRecorder
 }

@@ -5,7 +5,7 @@ import { ApiError, type ScopeCatalog } from '@brandwave/core'
 import { decideOAuthInteraction, getOAuthInteraction } from '@brandwave/contract'
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type Provider from 'oidc-provider'
-import type { Authenticator } from '../auth/authenticator.js'
+import type { Authenticator, OAuthEntry } from '../auth/authenticator.js'
 import type { SessionPrincipal } from '../auth/principal.js'
 import { UsageRecorder } from '../auth/usage-recorder.js'
 import { VerificationCache } from '../auth/verification-cache.js'
@@ -15,19 +15,17 @@ import { DEFAULT_DASHBOARD_DIR } from '../http/dashboard.js'
 import type { Idempotency } from '../http/idempotency.js'
 import { HTML_CSP } from '../http/openapi.js'
 import { registerOperation } from '../http/register-operation.js'
-import { authorizedAppRoutes } from '../routes/authorized-apps/routes.js'
 import type { RouteRegistrar } from '../routes/route-registrar.js'
 import type { DerivedKeys } from '../secret.js'
-import type { AuditLog } from '../services/audit.js'
 import type { RequestContext } from '../services/request-context.js'
 import { AddressThrottle } from '../shared-state/counters.js'
 import type { SharedState } from '../shared-state/index.js'
 import type { DatabaseHandle } from '../storage/database.js'
 import type { Storage } from '../storage/index.js'
 import { createProvider, IDENTITY_SCOPES, OAUTH_ROUTES } from './provider.js'
-import { OAuthService, type GrantEndReason } from './service.js'
+import type { OAuthAppService, GrantEndReason } from '../services/oauth-apps.js'
 import { loadSigningKey } from './signing-key.js'
-import { OAuthTokenVerifier, type OAuthEntry } from './verification.js'
+import { OAuthTokenVerifier } from './verification.js'
 
 export interface OAuthDependencies {
   readonly config: Config
@@ -38,7 +36,8 @@ export interface OAuthDependencies {
   readonly clock: Clock
   /** The access version every revocation moves, and when caches must start cold. */
   readonly shared: SharedState
-  readonly audit: AuditLog
+  /** Consents: recorded on Allow, ended when oidc-provider ends a grant. */
+  readonly oauthApps: OAuthAppService
   readonly authenticator: Authenticator
   readonly idempotency: Idempotency
   readonly tokenPrefixes: readonly string[]
@@ -65,7 +64,7 @@ export async function registerOAuth(app: FastifyInstance, deps: OAuthDependencie
   const accessVersion = shared.accessVersion
   const db = database.db
   const { storage } = deps
-  const oauth = new OAuthService({ storage, audit: deps.audit, accessVersion, clock: deps.clock })
+  const oauth = deps.oauthApps
   const provider = createProvider({
     issuer: config.publicUrl,
     storage,
@@ -199,17 +198,6 @@ export async function registerOAuth(app: FastifyInstance, deps: OAuthDependencie
     })
     done()
   })
-
-  // `/v1/authorized-apps`, also under `/api/v1` like every `/v1` route.
-  for (const prefix of ['', '/api']) {
-    await app.register(
-      (group, _options, done) => {
-        authorizedAppRoutes((operation, handler) => registerOperation(group, operation, handler, { authenticator, idempotency, hidden: prefix !== '' }), { oauth })
-        done()
-      },
-      { prefix },
-    )
-  }
 }
 
 /**
@@ -322,7 +310,7 @@ function userinfo(authenticator: Authenticator) {
   }
 }
 
-function auditProviderEvents(provider: Provider, oauth: OAuthService, contexts: WeakMap<IncomingMessage, RequestContext>, log: FastifyBaseLogger): void {
+function auditProviderEvents(provider: Provider, oauth: OAuthAppService, contexts: WeakMap<IncomingMessage, RequestContext>, log: FastifyBaseLogger): void {
   const contextOf = (req: IncomingMessage): RequestContext => contexts.get(req) ?? { requestId: null, ip: null, userAgent: null }
   const failed = (error: unknown) => log.error({ err: error }, 'could not audit an OAuth event')
   provider.on('grant.success', (ctx) => {

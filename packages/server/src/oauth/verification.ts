@@ -1,13 +1,7 @@
 import { hashToken, open, type Scope, type ScopeCatalog } from '@brandwave/core'
-import type { OAuthPrincipal } from '../auth/principal.js'
+import type { OAuthEntry } from '../auth/authenticator.js'
 import type { OAuthModelRepository } from '../storage/oauth.js'
 
-/** An OAuth access token as the `/v1` verification path keeps it warm. */
-export interface OAuthEntry {
-  readonly principal: OAuthPrincipal | null
-  readonly revoked: boolean
-  readonly expiresAtMs: number
-}
 
 interface StoredAccessToken {
   readonly exp?: number

@@ -1,9 +1,9 @@
 import { listAuthorizedApps, revokeAuthorizedApp } from '@brandwave/contract'
-import type { OAuthService } from '../../oauth/service.js'
+import type { OAuthAppService } from '../../services/oauth-apps.js'
 import type { RouteRegistrar } from '../route-registrar.js'
 
 /** The apps a user let act for them through OAuth (SPEC §6), and revoking one. */
-export function authorizedAppRoutes(route: RouteRegistrar, { oauth }: { oauth: OAuthService }): void {
+export function authorizedAppRoutes(route: RouteRegistrar, { oauthApps: oauth }: { oauthApps: OAuthAppService }): void {
   route(listAuthorizedApps, async ({ principal }) => {
     const items = await oauth.list(principal)
     return { status: 200, body: { items, totalCount: items.length, facets: {}, nextCursor: null } }

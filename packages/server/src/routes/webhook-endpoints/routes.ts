@@ -12,7 +12,7 @@ import {
 } from '@brandwave/contract'
 import type { Clock } from '../../clock.js'
 import { decodeCursor, encodeCursor } from '../../http/cursor.js'
-import type { WebhookDeliveryRecord, WebhookEndpointRecord, WebhookEndpointService } from '../../services/webhook-endpoints.js'
+import type { WebhookDeliveryRecord, WebhookEndpointRecord, WebhookEndpointService } from '../../webhooks/endpoints.js'
 import type { RouteRegistrar } from '../route-registrar.js'
 
 function endpointResponse(endpoint: WebhookEndpointRecord, now: number): WebhookEndpoint {

@@ -7,11 +7,11 @@ import { newId } from '../ids.js'
 import type { EndpointChanges, WebhookDeliveryRecord, WebhookEndpointRecord } from '../storage/webhooks.js'
 
 export type { WebhookDeliveryRecord, WebhookEndpointRecord }
-import { webhookSecretBinding } from '../webhooks/dispatcher.js'
-import { targetRefusal } from '../webhooks/target.js'
-import { type AuditLog } from './audit.js'
-import { auditActorOf } from './audit-record.js'
-import { type RequestContext } from './request-context.js'
+import { webhookSecretBinding } from './dispatcher.js'
+import { targetRefusal } from './target.js'
+import { type AuditLog } from '../services/audit.js'
+import { auditActorOf } from '../services/audit-record.js'
+import { type RequestContext } from '../services/request-context.js'
 import type { Repositories, Storage } from '../storage/index.js'
 
 /** How long the secret before a rotation keeps signing alongside the new one. */

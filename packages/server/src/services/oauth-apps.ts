@@ -2,8 +2,8 @@ import { ApiError } from '@brandwave/core'
 import type { AccessVersion } from '../shared-state/access-version.js'
 import type { SessionPrincipal } from '../auth/principal.js'
 import { isoAt, type Clock } from '../clock.js'
-import type { AuditLog } from '../services/audit.js'
-import type { RequestContext } from '../services/request-context.js'
+import type { AuditLog } from './audit.js'
+import type { RequestContext } from './request-context.js'
 import type { Storage } from '../storage/index.js'
 import type { OAuthAuthorizationRow } from '../storage/oauth.js'
 
@@ -23,7 +23,7 @@ export type GrantEndReason = 'revoked_by_client' | 'refresh_token_reused' | 'cod
  * the list of authorized apps, and revoking one. Every revocation moves the access version
  * after it commits, like every other change that denies access.
  */
-export class OAuthService {
+export class OAuthAppService {
   constructor(private readonly deps: { readonly storage: Storage; readonly audit: AuditLog; readonly accessVersion: AccessVersion; readonly clock: Clock }) {}
 
   private now(): string {

@@ -1,26 +1,27 @@
 import { createHmac } from 'node:crypto'
 import type { ScopeCatalog } from '@brandwave/core'
-import { AddressThrottle } from '../shared-state/counters.js'
-import type { SharedState } from '../shared-state/index.js'
-import { LoginThrottle } from '../sign-in/throttle.js'
-import type { SessionTokens } from '../auth/session-tokens.js'
-import type { Clock } from '../clock.js'
-import type { Config } from '../config.js'
-import type { DerivedKeys } from '../secret.js'
-import type { Storage } from '../storage/index.js'
-import type { MailQueue } from '../mail/queue.js'
-import { AdminService } from './admins.js'
-import { AuditTrail, type AuditLog } from './audit.js'
-import { CredentialService } from './credentials.js'
-import { InvitationService } from '../sign-in/invitations.js'
-import { MemberService } from './members.js'
-import { OrganizationService } from './organizations.js'
-import { PasswordResetService } from '../sign-in/password-reset.js'
-import { SecurityNotices } from '../sign-in/security-notices.js'
-import { SessionService } from '../sign-in/sessions.js'
-import { TwoFactorService } from '../sign-in/two-factor.js'
-import { LeakResponse } from './leaks.js'
-import { WebhookEndpointService } from './webhook-endpoints.js'
+import { AddressThrottle } from './shared-state/counters.js'
+import type { SharedState } from './shared-state/index.js'
+import { LoginThrottle } from './sign-in/throttle.js'
+import type { SessionTokens } from './auth/session-tokens.js'
+import type { Clock } from './clock.js'
+import type { Config } from './config.js'
+import type { DerivedKeys } from './secret.js'
+import type { Storage } from './storage/index.js'
+import type { MailQueue } from './mail/queue.js'
+import { AdminService } from './sign-in/admins.js'
+import { AuditTrail, type AuditLog } from './services/audit.js'
+import { CredentialService } from './services/credentials.js'
+import { InvitationService } from './sign-in/invitations.js'
+import { MemberService } from './services/members.js'
+import { OrganizationService } from './services/organizations.js'
+import { PasswordResetService } from './sign-in/password-reset.js'
+import { SecurityNotices } from './sign-in/security-notices.js'
+import { SessionService } from './sign-in/sessions.js'
+import { TwoFactorService } from './sign-in/two-factor.js'
+import { LeakResponse } from './services/leaks.js'
+import { OAuthAppService } from './services/oauth-apps.js'
+import { WebhookEndpointService } from './webhooks/endpoints.js'
 
 export interface ServiceDependencies {
   readonly config: Config
@@ -66,6 +67,8 @@ export interface Services {
   readonly leaks: LeakResponse
   /** Revoke-by-value requests per client address: anyone may report, nobody may flood. */
   readonly revokeThrottle: AddressThrottle
+  /** OAuth consents: the apps each user authorized, and revoking them (SPEC §6). */
+  readonly oauthApps: OAuthAppService
 }
 
 /** Builds every service once from what the process has opened (database, keys, access version). */
@@ -151,5 +154,6 @@ export function createServices(deps: ServiceDependencies): Services {
       ...(deps.onCredentialLookup && { onStorageLookup: deps.onCredentialLookup }),
     }),
     revokeThrottle: new AddressThrottle(counters, { perIp: config.leaks.revokeRequestsPerMinute, windowSeconds: 60 }, 'revoke-by-value-ip'),
+    oauthApps: new OAuthAppService({ storage, audit, accessVersion, clock }),
   }
 }
