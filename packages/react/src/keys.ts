@@ -47,6 +47,7 @@ export const brandwaveKeys = {
     all: (client: Brandwave) => [...root(client), 'invitations'] as const,
     list: (client: Brandwave, params: QueryOf<'listInvitations'> = {}) => [...root(client), 'invitations', 'list', params] as const,
   },
+  authorizedApps: (client: Brandwave) => [...root(client), 'authorized-apps'] as const,
   webhookEndpoints: {
     all: (client: Brandwave) => [...root(client), 'webhook-endpoints'] as const,
     lists: (client: Brandwave) => [...root(client), 'webhook-endpoints', 'list'] as const,

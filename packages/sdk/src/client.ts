@@ -298,6 +298,25 @@ function webhookEndpointsApi(transport: Transport) {
   }
 }
 
+function authorizedAppsApi(transport: Transport) {
+  return {
+    /** @example const { items } = await bw.authorizedApps.list() */
+    list: (options?: RequestOptions) => transport.call('listAuthorizedApps', {}, options),
+    /** Every token the app holds for the user here stops working at once. @example await bw.authorizedApps.revoke({ clientId }) */
+    revoke: ({ clientId }: PathParamsOf<'revokeAuthorizedApp'>, options?: RequestOptions) => transport.call('revokeAuthorizedApp', { params: { clientId } }, options),
+  }
+}
+
+function oauthInteractionsApi(transport: Transport) {
+  return {
+    /** @example const { data } = await bw.oauthInteractions.get({ uid }) */
+    get: ({ uid }: PathParamsOf<'getOAuthInteraction'>, options?: RequestOptions) => transport.call('getOAuthInteraction', { params: { uid } }, options),
+    /** @example location.assign((await bw.oauthInteractions.decide({ uid, decision: 'allow' })).data.redirectTo) */
+    decide: ({ uid, ...body }: PathParamsOf<'decideOAuthInteraction'> & BodyOf<'decideOAuthInteraction'>, options?: RequestOptions) =>
+      transport.call('decideOAuthInteraction', { params: { uid }, body }, options),
+  }
+}
+
 /**
  * The Brandwave API client. Every method resolves to the documented response body (`{ data }`
  * or the list envelope) and throws a {@link BrandwaveError} on failure. State-changing calls
@@ -326,6 +345,12 @@ export class Brandwave {
   /** Where the organization's events go, as Standard Webhooks (needs `company_admin` or `webhooks:*`). */
   readonly webhookEndpoints: ReturnType<typeof webhookEndpointsApi>
 
+  /** Third-party apps the signed-in user let act for them through OAuth (needs a session). */
+  readonly authorizedApps: ReturnType<typeof authorizedAppsApi>
+
+  /** The OAuth consent page's calls, from the browser that started the authorization. */
+  readonly oauthInteractions: ReturnType<typeof oauthInteractionsApi>
+
   constructor(options: BrandwaveOptions = {}) {
     const transport = new Transport(options)
     this.transport = transport
@@ -338,6 +363,8 @@ export class Brandwave {
     this.keys = keysApi(transport)
     this.auditLogs = auditLogsApi(transport)
     this.webhookEndpoints = webhookEndpointsApi(transport)
+    this.authorizedApps = authorizedAppsApi(transport)
+    this.oauthInteractions = oauthInteractionsApi(transport)
   }
 
   /**

@@ -22,7 +22,7 @@ import type { SessionForAuthentication, SessionRepository } from '../storage/ses
 import type { AccessVersion, Version } from '../shared-state/access-version.js'
 import type { RateLimiter } from './rate-limiter.js'
 // The verification pipeline only ever yields callers of the API, never the operator.
-import type { CredentialPrincipal, RequestPrincipal as Principal, SessionPrincipal } from './principal.js'
+import type { CredentialPrincipal, OAuthPrincipal, RequestPrincipal as Principal, SessionPrincipal } from './principal.js'
 import { SessionTokens } from './session-tokens.js'
 import type { UsageRecorder } from './usage-recorder.js'
 import type { VerificationCache } from './verification-cache.js'
@@ -86,7 +86,23 @@ export interface AuthenticatorDependencies {
   readonly onRetiredSecret?: (credential: CredentialRecord, ip: string | null) => Promise<void>
 }
 
+/** An OAuth access token as the pipeline keeps it warm; `principal` is null once its user left. */
+export interface OAuthEntry {
+  readonly principal: OAuthPrincipal | null
+  readonly revoked: boolean
+  readonly expiresAtMs: number
+}
+
+/** OAuth access tokens (`{prefix}_at_…`): the same cache rules and access version as credentials. */
+export interface OAuthVerification {
+  /** One storage read for a token not warm in the cache (the OAuth module provides it). */
+  readonly verifier: { lookup(token: string): Promise<OAuthEntry | undefined> }
+  readonly cache: VerificationCache<OAuthEntry>
+  readonly usage: UsageRecorder
+}
+
 const CREDENTIAL_KINDS: readonly TokenKind[] = ['live', 'test']
+const OAUTH_KINDS: readonly TokenKind[] = ['at']
 const denied = (code: Denied['code']): Denied => ({ valid: false, code, principal: null, rateLimit: null })
 
 /**
@@ -101,7 +117,14 @@ export class Authenticator {
   /** Families this process already answered a retired secret for: a flood of one retired key costs one write. */
   private readonly reportedFamilies = new LRUCache<string, true>({ max: 10_000 })
 
+  private oauth: OAuthVerification | undefined
+
   constructor(private readonly deps: AuthenticatorDependencies) {}
+
+  /** From now on `{prefix}_at_…` tokens authenticate too (the OAuth module calls this once it is set up). */
+  acceptOAuthTokens(oauth: OAuthVerification): void {
+    this.oauth = oauth
+  }
 
   async verify(token: string, options: VerifyOptions): Promise<Verification> {
     const verification = await this.run(token, options)
@@ -114,7 +137,11 @@ export class Authenticator {
 
     // 1–3: parse and checksum, find (cache under the current access version, else storage),
     // refuse what may no longer be used. The request is counted meanwhile (step 4).
-    const found = SessionTokens.looksLikeJwt(token) ? await this.findSession(token, now) : await this.findCredential(token, now, options)
+    const found = SessionTokens.looksLikeJwt(token)
+      ? await this.findSession(token, now)
+      : this.oauth !== undefined && options.organizationId === undefined && parseToken(token, this.deps.tokenPrefixes, OAUTH_KINDS).ok
+        ? await this.findOAuth(token, now, this.oauth)
+        : await this.findCredential(token, now, options)
     if (!('principal' in found) || found.principal === null) return found
     const { principal, counted } = found
 
@@ -129,6 +156,7 @@ export class Authenticator {
 
     // 6: remember the use; written later, batched, off the request path.
     if (principal.kind === 'credential') this.deps.usage.record(principal.credential.id, now, options.ip)
+    else if (principal.kind === 'oauth') this.oauth?.usage.record(principal.grantId, now, options.ip)
     return { valid: true, code: 'VALID', principal, rateLimit }
   }
 
@@ -137,7 +165,8 @@ export class Authenticator {
    * for another service.
    */
   async verifyCredential(token: string, options: VerifyOptions): Promise<Verification> {
-    if (SessionTokens.looksLikeJwt(token)) return denied('MALFORMED')
+    // Sessions and OAuth access tokens are not keys another service should accept.
+    if (SessionTokens.looksLikeJwt(token) || parseToken(token, this.deps.tokenPrefixes, OAUTH_KINDS).ok) return denied('MALFORMED')
     return this.verify(token, options)
   }
 
@@ -218,6 +247,28 @@ export class Authenticator {
       // Stored entries were validated and normalized on write; parse them once per read.
       allowlist: parseAllowlist(credential.allowedIps),
     }
+  }
+
+  /** An OAuth access token: the same steps as a credential, under the same access version. */
+  private async findOAuth(token: string, now: number, oauth: OAuthVerification): Promise<{ principal: OAuthPrincipal; counted: Promise<RateLimitCount> } | Denied> {
+    const cacheKey = hash('sha256', token, 'base64url')
+    const candidate = oauth.cache.peek(cacheKey)
+    const { version, counted } = await this.versionAndCount(candidate?.principal?.rateLimit.key)
+    let entry = oauth.cache.get(cacheKey, version)
+    if (entry === undefined) {
+      this.deps.onStorageLookup?.('credential')
+      entry = await oauth.verifier.lookup(token)
+      if (entry === undefined) return denied('NOT_FOUND')
+      oauth.cache.set(cacheKey, entry, version)
+    }
+    const { principal } = entry
+    const refused = (code: Denied['code']): Denied => {
+      if (principal !== null) void counted?.then(() => this.deps.rateLimiter.refund(principal.rateLimit.key)).catch(() => undefined)
+      return denied(code)
+    }
+    if (entry.revoked || principal === null) return refused('REVOKED')
+    if (entry.expiresAtMs <= now) return refused('EXPIRED')
+    return { principal, counted: counted ?? this.deps.rateLimiter.count(principal.rateLimit.key) }
   }
 
   private async findSession(token: string, now: number): Promise<{ principal: SessionPrincipal; counted: Promise<RateLimitCount> } | Denied> {
