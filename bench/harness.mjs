@@ -22,12 +22,14 @@ export const ADMIN = { email: 'bench@example.com', password: 'benchmark passphra
 export const SECRET = randomBytes(48).toString('base64url')
 
 /**
- * Starts `packages/server/dist/main.js` with `env` (on top of a minimal environment) and
- * resolves once it announces where it listens. `stop()` sends SIGTERM and waits for exit.
+ * Starts `packages/server/dist/main.js` (or another script, such as the floor) with `env`
+ * (on top of a minimal environment) and resolves once it announces where it listens.
+ * `stop()` sends SIGTERM and waits for exit.
  */
-export function startServer(env) {
-  const main = join(root, 'packages/server/dist/main.js')
-  const child = spawn(canPin ? 'taskset' : process.execPath, canPin ? ['-c', '0', process.execPath, main] : [main], {
+export function startServer(env, main = join(root, 'packages/server/dist/main.js')) {
+  // BENCH_SERVER_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=prof`) profiles the servers.
+  const nodeArgs = [...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), main]
+  const child = spawn(canPin ? 'taskset' : process.execPath, canPin ? ['-c', '0', process.execPath, ...nodeArgs] : nodeArgs, {
     env: {
       PATH: process.env.PATH,
       PORT: '0',
@@ -52,6 +54,7 @@ export function startServer(env) {
       if (match) {
         resolve({
           url: match[1],
+          pid: child.pid,
           stop: async () => {
             child.kill('SIGTERM')
             await exited

@@ -1,11 +1,11 @@
-import { ApiError, createScopeCatalog, tokenScanPattern } from '@brandwave/core'
+import { createScopeCatalog, tokenScanPattern } from '@brandwave/core'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { Authenticator, type CredentialEntry } from './auth/authenticator.js'
 import { inMemoryCounters, requestRateLimiter, type CounterStoreFactory } from './auth/counters.js'
 import { SessionTokens } from './auth/session-tokens.js'
 import { UsageRecorder } from './auth/usage-recorder.js'
 import { localAccessVersion, unknowableAccessVersion, type AccessVersion } from './auth/access-version.js'
-import { VerificationCache } from './auth/verification-cache.js'
+import { UnknownKeyCache, VerificationCache } from './auth/verification-cache.js'
 import { createMetrics } from './metrics.js'
 import type { RedisHandle } from './redis/connection.js'
 import { RedisAccessVersion } from './redis/access-version.js'
@@ -13,10 +13,11 @@ import { redisCounters } from './redis/counters.js'
 import type { SessionForAuthentication } from './storage/sessions.js'
 import { systemClock, type Clock } from './clock.js'
 import type { Config } from './config.js'
-import { credentialInQuery } from './http/presented-credential.js'
 import { fromCode, toErrorResponse } from './http/problems.js'
 import { MAX_PATH_PARAMETER_LENGTH, methodNotAllowed } from './http/method-not-allowed.js'
-import { sendError, sendRawError, STANDARD_HEADERS, writeSocketError } from './http/responses.js'
+import { sendError, sendRawError, writeSocketError } from './http/responses.js'
+import { registerRequestHooks } from './http/request-hooks.js'
+import { lazyChildLoggerFactory } from './http/lazy-request-logger.js'
 import { applyCorsPolicy } from './http/cors.js'
 import { Idempotency } from './http/idempotency.js'
 import { acceptJsonBodiesOnly } from './http/json-body.js'
@@ -113,7 +114,7 @@ export function sharedState(deps: Pick<AppDependencies, 'config' | 'database' | 
   const { config, database, redis } = deps
   const counters = redis ? redisCounters(redis, config.redisPrefix) : (deps.counters ?? inMemoryCounters)
   // This instance still sees its own changes at once; the others within the entry lifetime.
-  if (config.revocation === 'cached') return { accessVersion: localAccessVersion(() => 0), counters, cacheTtlMs: 10_000 }
+  if (config.revocation === 'cached') return { accessVersion: localAccessVersion(null), counters, cacheTtlMs: 10_000 }
   if (redis) return { accessVersion: new RedisAccessVersion(redis, `${config.redisPrefix}access-version`, logger), counters, cacheTtlMs: 60_000 }
   if (database.externalWriteVersion !== null) return { accessVersion: localAccessVersion(database.externalWriteVersion), counters, cacheTtlMs: 5 * 60_000 }
   return { accessVersion: unknowableAccessVersion, counters, cacheTtlMs: 0 }
@@ -136,6 +137,7 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
     genReqId: newRequestId,
     requestIdHeader: false,
     logController: new OneLinePerRequest(tokenScanPattern(tokenPrefixes), metrics),
+    childLoggerFactory: lazyChildLoggerFactory,
     trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: BODY_LIMIT_BYTES,
     // While draining for shutdown, requests on open connections are still served properly.
@@ -157,10 +159,12 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
   const { accessVersion, counters, cacheTtlMs } = sharedState(deps, app.log)
   const cacheOptions = { maxEntries: 100_000, ttlMs: Math.max(cacheTtlMs, 1) }
   const credentialCache = new VerificationCache<CredentialEntry>(cacheOptions)
+  const unknownKeys = new UnknownKeyCache(cacheOptions)
   const sessionCache = new VerificationCache<SessionForAuthentication>(cacheOptions)
   // A lost connection may have hidden a change: start cold when it returns.
   deps.redis?.onLost(() => {
     credentialCache.clear()
+    unknownKeys.clear()
     sessionCache.clear()
   })
   app.addHook('onClose', (_instance, done) => {
@@ -185,6 +189,7 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
     sessionTokens,
     accessVersion,
     credentialCache,
+    unknownKeys,
     sessionCache,
     rateLimiter: requestRateLimiter(counters),
     usage,
@@ -286,16 +291,7 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
   app.setValidatorCompiler(validatorCompiler())
   acceptJsonBodiesOnly(app)
 
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-request-id', request.id)
-    reply.headers(STANDARD_HEADERS)
-    const parameter = credentialInQuery(request.url, tokenPrefixes)
-    if (parameter !== null) {
-      done(new ApiError('validation_failed', 'Credentials must be sent in a header, never in the URL.', { details: [{ field: parameter, message: 'looks like a credential' }] }))
-      return
-    }
-    done()
-  })
+  registerRequestHooks(app, tokenPrefixes)
 
   app.setErrorHandler((error, request, reply) => {
     const response = toErrorResponse(error)

@@ -45,3 +45,39 @@ export class VerificationCache<V extends object> {
     return this.entries.size
   }
 }
+
+/**
+ * Well-formed keys that storage did not hold, each under the access version read before
+ * that storage read, so a flood of made-up keys costs one read per distinct key, not one per
+ * request. Bounded (LRU): a flood of distinct keys only evicts other unknown keys, never a
+ * warm credential. Why a key issued later can never be found here, and why this stays
+ * strict: docs/architecture.md, "Unknown keys".
+ */
+export class UnknownKeyCache {
+  private readonly keys: LRUCache<string, Version>
+
+  constructor(options: { readonly maxEntries: number; readonly ttlMs: number }) {
+    this.keys = new LRUCache({ max: options.maxEntries, ttl: options.ttlMs, ttlAutopurge: false })
+  }
+
+  /** Whether storage held no such key when last read, under this same version. */
+  has(key: string, version: Version | null): boolean {
+    return version !== null && this.keys.get(key) === version
+  }
+
+  add(key: string, version: Version | null): void {
+    if (version !== null) this.keys.set(key, version)
+  }
+
+  delete(key: string): void {
+    this.keys.delete(key)
+  }
+
+  clear(): void {
+    this.keys.clear()
+  }
+
+  get size(): number {
+    return this.keys.size
+  }
+}
