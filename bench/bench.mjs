@@ -5,6 +5,7 @@
 //
 //   npm run bench              full run (a few minutes)
 //   npm run bench -- --quick   seconds per phase and small data, to prove it works (CI)
+//   npm run bench -- --pipeline-only   the in-process verification figures alone
 //
 // With DATABASE_URL and REDIS_URL (or TEST_DATABASE_URL and TEST_REDIS_URL) set, it also
 // measures two instances sharing PostgreSQL and Redis, in a database it creates and drops.
@@ -28,6 +29,8 @@ setFlagsFromString('--expose-gc')
 const collectGarbage = runInNewContext('gc')
 
 const quick = process.argv.includes('--quick')
+// `--pipeline-only`: phase 0 alone (in process, no servers), for iterating on the verification path.
+const pipelineOnly = process.argv.includes('--pipeline-only')
 const settings = {
   quick,
   duration: quick ? 1 : 8,
@@ -319,6 +322,10 @@ try {
   console.log(`  known-unknown key ${pipeline.knownUnknownKeyMicroseconds.toFixed(2)}, distinct unknown key (a storage read) ${pipeline.unknownKeyMicroseconds.toFixed(2)}, bad checksum ${pipeline.badChecksumMicroseconds.toFixed(2)}`)
   console.log(`  heap per warm credential: ${pipeline.heapBytesPerWarmEntry} bytes (after full collections); cold verification ${pipeline.coldVerifyMicroseconds.toFixed(2)} µs\n`)
   result.pipeline = pipeline
+  if (pipelineOnly) {
+    rmSync(dataDir, { recursive: true, force: true })
+    process.exit(0)
+  }
 
   console.log(`Embedded database (SQLite), one instance, and the bare-Fastify floor started the same way${canPin ? '; servers on core 0, load on core 1' : ' (not pinned to separate cores)'}`)
   floor = await startServer({}, join(root, 'bench/floor.mjs'))

@@ -5,7 +5,7 @@ import { inMemoryCounters, requestRateLimiter, type CounterStoreFactory } from '
 import { SessionTokens } from './auth/session-tokens.js'
 import { UsageRecorder } from './auth/usage-recorder.js'
 import { localAccessVersion, unknowableAccessVersion, type AccessVersion } from './auth/access-version.js'
-import { UnknownKeyCache, VerificationCache } from './auth/verification-cache.js'
+import { UnknownKeyCache, VerificationCache, VersionedCache } from './auth/verification-cache.js'
 import { createMetrics } from './metrics.js'
 import type { RedisHandle } from './redis/connection.js'
 import { RedisAccessVersion } from './redis/access-version.js'
@@ -158,7 +158,7 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
 
   const { accessVersion, counters, cacheTtlMs } = sharedState(deps, app.log)
   const cacheOptions = { maxEntries: 100_000, ttlMs: Math.max(cacheTtlMs, 1) }
-  const credentialCache = new VerificationCache<CredentialEntry>(cacheOptions)
+  const credentialCache = new VersionedCache<CredentialEntry>(cacheOptions)
   const unknownKeys = new UnknownKeyCache(cacheOptions)
   const sessionCache = new VerificationCache<SessionForAuthentication>(cacheOptions)
   // A lost connection may have hidden a change: start cold when it returns.

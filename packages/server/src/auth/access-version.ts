@@ -48,14 +48,20 @@ export function arrive(): number {
 export function localAccessVersion(externalWriteVersion: (() => number) | null): AccessVersion {
   let local = 0
   let external = 0
+  // Kept, not recomputed per call: past 2^31 it is a heap number, and each warm entry holds the one it was read under.
+  let version: Version = 0
   /** Every request numbered up to this had arrived when `external` was read. */
   let readAfter = 0
   const readNow = (arrival?: number): Version => {
     if (externalWriteVersion !== null && (arrival === undefined || arrival > readAfter)) {
-      external = externalWriteVersion()
+      const now = externalWriteVersion()
       readAfter = arrivals
+      if (now !== external) {
+        external = now
+        version = local * 0x4000000 + external
+      }
     }
-    return local * 0x4000000 + external
+    return version
   }
   return {
     read: readNow,
@@ -63,6 +69,7 @@ export function localAccessVersion(externalWriteVersion: (() => number) | null):
     perBatch: externalWriteVersion !== null,
     bump: () => {
       local += 1
+      version = local * 0x4000000 + external
       return Promise.resolve()
     },
   }

@@ -5,7 +5,7 @@ const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as
 type Level = (typeof LEVELS)[number]
 
 // The log methods are put on the prototype below: one function each, not one per request.
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
 interface LazyChildLogger extends Pick<FastifyBaseLogger, Level> {}
 
 /**
@@ -43,9 +43,10 @@ class LazyChildLogger implements FastifyBaseLogger {
 }
 
 for (const level of LEVELS) {
-  LazyChildLogger.prototype[level] = function (this: LazyChildLogger, ...args: Parameters<LogFn>) {
+  const log: LogFn = function (this: LazyChildLogger, ...args: Parameters<LogFn>) {
     this.real[level](...args)
-  } as LogFn
+  }
+  LazyChildLogger.prototype[level] = log
 }
 
 /** Fastify's `childLoggerFactory` option. */

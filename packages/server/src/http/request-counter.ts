@@ -38,9 +38,9 @@ export class RequestCounter {
 
   count(method: string, route: string, status: number): void {
     let methods = this.routes.get(route)
-    if (methods === undefined) this.routes.set(route, (methods = new Map()))
+    if (methods === undefined) this.routes.set(route, (methods = new Map<string, Map<number, Series>>()))
     let statuses = methods.get(method)
-    if (statuses === undefined) methods.set(method, (statuses = new Map()))
+    if (statuses === undefined) methods.set(method, (statuses = new Map<number, Series>()))
     const entry = statuses.get(status)
     if (entry === undefined) statuses.set(status, { labels: { method, route, status }, count: 1, reported: 0 })
     else entry.count += 1
