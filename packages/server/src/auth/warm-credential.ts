@@ -70,6 +70,23 @@ type Packed = [
   rotatedToId: string | null,
 ]
 
+type Unpacked = [
+  seq: number,
+  start: string,
+  last4: string,
+  createdAt: string,
+  lastUsedAt: string | null,
+  lastUsedIp: string | null,
+  updatedAt: string | null,
+  allowedIps: readonly string[] | null,
+  revokedAt: string | null,
+  revokedReason: string | null,
+  exposedAt: string | null,
+  exposedUrl: string | null,
+  rotatedFromId: string | null,
+  rotatedToId: string | null,
+]
+
 function packTime(time: string | null): Time {
   if (time === null) return null
   const epochMs = Date.parse(time)
@@ -82,7 +99,7 @@ function unpackTime(time: Time): string | null {
 
 // keys/verify reads most packed fields of the same busy credential on every call: remember the last one unpacked.
 let lastPacked = ''
-let lastUnpacked: Packed | undefined
+let lastUnpacked: Unpacked | undefined
 
 function pack(fields: Packed): string {
   let end = fields.length
@@ -90,11 +107,15 @@ function pack(fields: Packed): string {
   return JSON.stringify(fields.slice(0, end))
 }
 
-function unpack(packed: string): Packed {
+const TIME_FIELDS = [3, 4, 6, 8, 10] as const
+
+/** The packed fields with every time as the string it was stored as. */
+function unpack(packed: string): Unpacked {
   if (packed !== lastPacked || lastUnpacked === undefined) {
     const fields = JSON.parse(packed) as (Packed[number] | null)[]
     while (fields.length < 14) fields.push(null)
-    lastUnpacked = fields as Packed
+    for (const index of TIME_FIELDS) fields[index] = unpackTime(fields[index] as Time)
+    lastUnpacked = fields as Unpacked
     lastPacked = packed
   }
   return lastUnpacked
@@ -167,25 +188,25 @@ export class CachedCredential implements CredentialRecord {
     return unpack(this.packed)[7]
   }
   get createdAt(): string {
-    return unpackTime(unpack(this.packed)[3])!
+    return unpack(this.packed)[3]
   }
   get updatedAt(): string {
-    return unpackTime(unpack(this.packed)[6]) ?? this.createdAt
+    return unpack(this.packed)[6] ?? this.createdAt
   }
   get revokedAt(): string | null {
-    return unpackTime(unpack(this.packed)[8])
+    return unpack(this.packed)[8]
   }
   get revokedReason(): string | null {
     return unpack(this.packed)[9]
   }
   get exposedAt(): string | null {
-    return unpackTime(unpack(this.packed)[10])
+    return unpack(this.packed)[10]
   }
   get exposedUrl(): string | null {
     return unpack(this.packed)[11]
   }
   get lastUsedAt(): string | null {
-    return unpackTime(unpack(this.packed)[4])
+    return unpack(this.packed)[4]
   }
   get lastUsedIp(): string | null {
     return unpack(this.packed)[5]
