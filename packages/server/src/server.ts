@@ -1,14 +1,15 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import pino from 'pino'
 import { createApp } from './app.js'
-import type { CounterStoreFactory } from './auth/counters.js'
+import type { CounterStoreFactory } from './shared-state/counters.js'
 import { loggerOptions } from './logger.js'
-import { connectRedis } from './redis/connection.js'
+import { connectRedis } from './shared-state/redis-connection.js'
 import { systemClock, type Clock } from './clock.js'
 import type { Config } from './config.js'
-import { deriveKeys, loadMasterSecret } from './secret.js'
+import { deriveKeys, loadMasterSecret, type DerivedKeys } from './secret.js'
 import { bootstrapFirstAdmin, type BootstrapResult } from './services/bootstrap.js'
 import { openDatabase, type DatabaseHandle } from './storage/database.js'
+import { createStorage } from './storage/index.js'
 import { migrateToLatest } from './storage/migrations/index.js'
 import { checkSecretFingerprint } from './storage/secret-fingerprint.js'
 import { recordTokenPrefix, type TokenPrefixes } from './storage/token-prefixes.js'
@@ -25,13 +26,7 @@ export interface RunningServer {
   close(): Promise<void>
 }
 
-/**
- * Everything `npm start` does after reading the config: secret, database, migrations,
- * first admin, app, listen.
- *
- * @example
- * const server = await startServer(loadConfig(process.env))
- */
+/** How `startServer` runs: what a test, the cluster or `npm start` changes. */
 export interface StartOptions {
   readonly clock?: Clock
   readonly logger?: FastifyBaseLogger
@@ -58,6 +53,31 @@ export function describeTokenPrefixes(prefixes: TokenPrefixes): string {
   return `${issued}; tokens issued earlier with ${prefixes.earlier.map((prefix) => `${prefix}_`).join(', ')} are still accepted.`
 }
 
+/**
+ * What every start does before it serves, once per deployment start (a cluster's primary
+ * does it for its workers): migrate, check the secret is the one the data was written
+ * with, record the token prefix, and create the first admin.
+ */
+export async function boot(
+  config: Config,
+  database: DatabaseHandle,
+  keys: DerivedKeys,
+  options: { readonly clock: Clock; readonly bootstrap: boolean; readonly progress?: ((line: string) => void) | undefined },
+): Promise<{ tokenPrefixes: TokenPrefixes; bootstrap: BootstrapResult }> {
+  options.progress?.(`Migrating ${describeDatabase(config)}…`)
+  await migrateToLatest(database)
+  await checkSecretFingerprint(database.db, keys.tokenHash)
+  const tokenPrefixes = await recordTokenPrefix(database.db, config.tokenPrefix, new Date(options.clock.now()))
+  const bootstrap = options.bootstrap ? await bootstrapFirstAdmin(createStorage(database), config.bootstrap, options.clock) : ({ created: false } as const)
+  return { tokenPrefixes, bootstrap }
+}
+
+/**
+ * Everything `npm start` does after reading the config: secret, database, boot, app, listen.
+ *
+ * @example
+ * const server = await startServer(loadConfig(process.env))
+ */
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const clock = options.clock ?? systemClock
   const { secret, generated } = loadMasterSecret(config)
@@ -65,12 +85,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const redisLogger = options.logger ?? pino(loggerOptions(config.logLevel))
   const redis = config.redisUrl === null ? null : connectRedis(config.redisUrl, redisLogger)
   try {
-    options.progress?.(`Migrating ${describeDatabase(config)}…`)
-    await migrateToLatest(database)
     const keys = deriveKeys(secret)
-    await checkSecretFingerprint(database.db, keys.tokenHash)
-    const tokenPrefixes = await recordTokenPrefix(database.db, config.tokenPrefix, new Date(clock.now()))
-    const bootstrap = options.bootstrap === false ? ({ created: false } as const) : await bootstrapFirstAdmin(database.db, database.dialect, config.bootstrap, clock)
+    const { tokenPrefixes, bootstrap } = await boot(config, database, keys, { clock, bootstrap: options.bootstrap !== false, progress: options.progress })
     const app = await createApp({
       config,
       database,

@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest'
-import { hashPassword, verifyPassword } from './passwords.js'
+import { hashPassword, verifyPassword } from '../sign-in/passwords.js'
 import { SessionTokens } from './session-tokens.js'
 import { UsageRecorder } from './usage-recorder.js'
-import { arrive, localAccessVersion, unknowableAccessVersion } from './access-version.js'
+import { arrive, localAccessVersion, unknowableAccessVersion } from '../shared-state/access-version.js'
 import { MemoryRequestCounter } from './memory-request-counter.js'
 import { UnknownKeyCache, VerificationCache } from './verification-cache.js'
 

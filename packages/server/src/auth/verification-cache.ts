@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache'
-import type { Version } from './access-version.js'
+import type { Version } from '../shared-state/access-version.js'
 
 interface Entry<V> {
   readonly value: V

@@ -2,7 +2,7 @@ import { parseIpRange, type IpRange, type Role, type Scope } from '@brandwave/co
 import { LRUCache } from 'lru-cache'
 import type { CredentialRecord } from '../storage/credentials.js'
 import type { OwnerKind } from '../storage/schema.js'
-import type { Version } from './access-version.js'
+import type { Version } from '../shared-state/access-version.js'
 import type { CredentialPrincipal } from './principal.js'
 
 /*

@@ -1,14 +1,11 @@
 import cluster, { type Worker } from 'node:cluster'
 import { RateLimiterCluster, RateLimiterClusterMaster } from 'rate-limiter-flexible'
-import type { CounterStoreFactory } from '../auth/counters.js'
+import type { CounterStoreFactory } from '../shared-state/counters.js'
 import type { Config } from '../config.js'
 import { deriveKeys, loadMasterSecret } from '../secret.js'
-import { describeDatabase, describeTokenPrefixes, startServer } from '../server.js'
-import { bootstrapFirstAdmin } from '../services/bootstrap.js'
+import { systemClock } from '../clock.js'
+import { boot, describeTokenPrefixes, startServer } from '../server.js'
 import { openDatabase } from '../storage/database.js'
-import { migrateToLatest } from '../storage/migrations/index.js'
-import { checkSecretFingerprint } from '../storage/secret-fingerprint.js'
-import { recordTokenPrefix } from '../storage/token-prefixes.js'
 import { announce, printBootstrap } from './announce.js'
 
 /** Counters kept by the primary for every worker (when no Redis is configured). */
@@ -30,11 +27,9 @@ async function runPrimary(config: Config): Promise<void> {
   const { secret } = loadMasterSecret(config)
   const database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
   try {
-    process.stdout.write(`Migrating ${describeDatabase(config)}…\n`)
-    await migrateToLatest(database)
-    await checkSecretFingerprint(database.db, deriveKeys(secret).tokenHash)
-    process.stdout.write(`${describeTokenPrefixes(await recordTokenPrefix(database.db, config.tokenPrefix, new Date()))}\n`)
-    printBootstrap(await bootstrapFirstAdmin(database.db, database.dialect, config.bootstrap, { now: () => Date.now() }))
+    const booted = await boot(config, database, deriveKeys(secret), { clock: systemClock, bootstrap: true, progress: (line) => process.stdout.write(`${line}\n`) })
+    process.stdout.write(`${describeTokenPrefixes(booted.tokenPrefixes)}\n`)
+    printBootstrap(booted.bootstrap)
   } finally {
     await database.close()
   }

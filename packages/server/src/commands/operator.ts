@@ -4,19 +4,19 @@ import { join } from 'node:path'
 import { once } from 'node:events'
 import { createScopeCatalog } from '@brandwave/core'
 import pino from 'pino'
-import { sharedState } from '../app.js'
 import type { OperatorPrincipal } from '../auth/principal.js'
 import { SessionTokens } from '../auth/session-tokens.js'
 import { systemClock } from '../clock.js'
 import type { Config } from '../config.js'
-import { connectRedis, type RedisHandle } from '../redis/connection.js'
-import { RedisAccessVersion } from '../redis/access-version.js'
+import { connectRedis, type RedisHandle } from '../shared-state/redis-connection.js'
+import { createSharedState } from '../shared-state/index.js'
 import { deriveKeys, loadMasterSecret, SECRET_FILE_NAME } from '../secret.js'
 import { MailQueue } from '../mail/queue.js'
 import { AuditLog } from '../services/audit.js'
 import { recordTokenPrefix } from '../storage/token-prefixes.js'
 import { createServices, type Services } from '../services/index.js'
 import { openDatabase } from '../storage/database.js'
+import { createStorage } from '../storage/index.js'
 import { checkSecretFingerprint } from '../storage/secret-fingerprint.js'
 import { CliFailure } from './output.js'
 
@@ -60,18 +60,17 @@ export async function asOperator<T>(config: Config, organization: string | undef
   try {
     await checkSecretFingerprint(database.db, keys.tokenHash)
     if (config.redisUrl !== null) redis = await connectOrFail(config.redisUrl, logger)
-    const { accessVersion, counters } = sharedState({ config, database, redis }, logger)
+    const shared = createSharedState({ config, database, redis }, logger)
     const catalog = createScopeCatalog(config.hostResources)
     // The CLI issues tokens too: under the current prefix, which is recorded like the server does.
     const tokenPrefixes = await recordTokenPrefix(database.db, config.tokenPrefix, new Date(systemClock.now()))
     const services = createServices({
       config,
-      database,
+      storage: createStorage(database),
       keys,
       clock: systemClock,
       catalog,
-      accessVersion,
-      counters,
+      shared,
       sessionTokens: new SessionTokens(keys.sessionSigning, config.issuer),
       tokenPrefixes: tokenPrefixes.accepted,
       // Events go to the outbox in the database; the servers' delivery picks them up.
@@ -91,14 +90,13 @@ export async function asOperator<T>(config: Config, organization: string | undef
       userId: null,
       role: 'company_admin',
     }
-    const redisVersion = accessVersion instanceof RedisAccessVersion ? accessVersion : null
     let result: T
     try {
       result = await work({ services, principal })
     } finally {
-      redisVersion?.stop()
+      shared.stop()
     }
-    if (redisVersion?.unpublished === true) {
+    if (shared.unpublished) {
       throw new CliFailure('The change is saved, but Redis could not be told: running instances may accept the old state for up to a minute. Check REDIS_URL.')
     }
     return result
@@ -124,10 +122,10 @@ async function connectOrFail(url: string, logger: pino.Logger): Promise<RedisHan
 
 async function resolveOrganization(services: Services, id: string | undefined): Promise<string> {
   if (id !== undefined) {
-    if ((await services.organizations.findOrganization(id)) === undefined) throw new CliFailure(`No organization has the id ${id}.`)
+    if ((await services.organizations.find(id)) === undefined) throw new CliFailure(`No organization has the id ${id}.`)
     return id
   }
-  const first = await services.organizations.listOrganizations(2)
+  const first = await services.organizations.list(2)
   if (first.length === 0) throw new CliFailure('There is no organization yet: start the server once to create the first one.')
   if (first.length > 1) throw new CliFailure('There are several organizations: name one with --organization ID.')
   return first[0]!.id

@@ -6,6 +6,7 @@ import type { RequestPrincipal } from '../auth/principal.js'
 import { isoAt, type Clock } from '../clock.js'
 import { idempotencyRepository } from '../storage/idempotency.js'
 import type { Database } from '../storage/schema.js'
+import type { BackgroundWork } from '../background.js'
 
 /** Stripe's window: a retry within 24 hours replays; after that the key is forgotten. */
 export const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000
@@ -22,6 +23,10 @@ const ABANDONED_AFTER_MS = 60_000
 const KEY_PATTERN = /^[\x20-\x7E]{1,255}$/
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** The Idempotency-Key ledger; `sweep()` purges what has expired now. */
+    idempotency: Idempotency
+  }
   interface FastifyRequest {
     /** Set when this request holds an Idempotency-Key claim its response must complete. */
     idempotencyClaim: { principalKey: string; key: string; owner: string; sessionId: string | null } | null
@@ -166,13 +171,17 @@ export class Idempotency {
     return idempotencyRepository(this.db).deleteExpired(isoAt(this.clock.now()))
   }
 
-  startSweeping(intervalMs: number, onError: (error: unknown) => void): void {
-    this.timer ??= setInterval(() => void this.sweep().catch(onError), intervalMs)
-    this.timer.unref()
-  }
-
-  stopSweeping(): void {
-    if (this.timer !== undefined) clearInterval(this.timer)
-    this.timer = undefined
+  /** Sweeps every `intervalMs` while the server runs (expired entries hold sealed secrets). */
+  sweeper(intervalMs: number, onError: (error: unknown) => void): BackgroundWork {
+    return {
+      start: () => {
+        this.timer ??= setInterval(() => void this.sweep().catch(onError), intervalMs)
+        this.timer.unref()
+      },
+      stop: () => {
+        if (this.timer !== undefined) clearInterval(this.timer)
+        this.timer = undefined
+      },
+    }
   }
 }

@@ -1,6 +1,6 @@
 import { ApiError } from '@brandwave/core'
 import type { FastifyInstance } from 'fastify'
-import { arrive } from '../auth/access-version.js'
+import { arrive } from '../shared-state/access-version.js'
 import { credentialInQuery } from './presented-credential.js'
 import { STANDARD_HEADERS } from './responses.js'
 

@@ -10,6 +10,7 @@ import { startTestServer, TEST_SECRET, type TestServer } from '../testing/server
 import { mailEnv, startMailServer, type TestMailServer } from '../testing/smtp.js'
 import { deriveKeys } from '../secret.js'
 import { openDatabase, type DatabaseHandle } from '../storage/database.js'
+import { createStorage } from '../storage/index.js'
 import { migrateToLatest } from '../storage/migrations/index.js'
 import { smtpMailer } from './mailer.js'
 import { MailQueue, MailWorker } from './queue.js'
@@ -123,7 +124,7 @@ describe.each(testDatabaseKinds.filter((kind) => kind !== 'postgres+redis'))('th
     const queue = new MailQueue({ enabled: true, sealKey, clock })
     const count = 30
     for (let i = 0; i < count; i++) {
-      await queue.enqueue(handles[0]!.db, { to: `worker-${i}@example.com`, template: 'password_changed', message: { subject: `mail ${i}`, text: `body ${i}`, html: `<p>body ${i}</p>` } })
+      await queue.enqueue(createStorage(handles[0]!), { to: `worker-${i}@example.com`, template: 'password_changed', message: { subject: `mail ${i}`, text: `body ${i}`, html: `<p>body ${i}</p>` } })
     }
     const errors: unknown[] = []
     const workers = handles.map(

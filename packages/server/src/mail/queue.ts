@@ -3,6 +3,7 @@ import { sql, type Kysely } from 'kysely'
 import { isoAt, type Clock } from '../clock.js'
 import { newId } from '../ids.js'
 import type { Dialect } from '../storage/database.js'
+import type { Repositories } from '../storage/index.js'
 import type { Database } from '../storage/schema.js'
 import type { Mailer } from './mailer.js'
 import type { MailMessage, MailTemplate } from './templates.js'
@@ -36,26 +37,17 @@ export class MailQueue {
     return this.deps.enabled
   }
 
-  /** Queues a mail in `db` (pass the transaction of the change). Call `wake()` after it commits. */
-  async enqueue(db: Kysely<Database>, mail: OutgoingMail): Promise<void> {
+  /** Queues a mail (pass the repositories of the change's transaction). Call `wake()` after it commits. */
+  async enqueue(repositories: Pick<Repositories, 'mail'>, mail: OutgoingMail): Promise<void> {
     if (!this.deps.enabled) return
     const id = newId()
-    const now = isoAt(this.deps.clock.now())
-    await db
-      .insertInto('mail_queue')
-      .values({
-        id,
-        recipient: mail.to,
-        template: mail.template,
-        message: seal(this.deps.sealKey, JSON.stringify(mail.message), `${SEAL_CONTEXT}:${id}`),
-        created_at: now,
-        next_attempt_at: now,
-        locked_until: null,
-        sent_at: null,
-        failed_at: null,
-        last_error: null,
-      })
-      .execute()
+    await repositories.mail.enqueue({
+      id,
+      recipient: mail.to,
+      template: mail.template,
+      sealedMessage: seal(this.deps.sealKey, JSON.stringify(mail.message), `${SEAL_CONTEXT}:${id}`),
+      createdAt: isoAt(this.deps.clock.now()),
+    })
   }
 
   /** Tells the worker there is mail now, rather than at its next poll. Never waits. */

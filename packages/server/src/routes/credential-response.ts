@@ -2,7 +2,7 @@ import { credentialStatus } from '@brandwave/core'
 import { REVOCATION_REASONS, type CreatedCredential, type Credential } from '@brandwave/contract'
 import type { Static } from 'typebox'
 import type { IssuedCredential } from '../services/credentials.js'
-import type { CredentialRecord } from '../storage/credentials.js'
+import type { CredentialRecord } from '../services/credentials.js'
 
 /** Stored reasons as the API names them; rows written before the names settled are read alike. */
 function revocationReason(stored: string | null): Static<typeof Credential>['revocationReason'] {

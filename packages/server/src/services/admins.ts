@@ -1,20 +1,18 @@
 import { randomBytes } from 'node:crypto'
 import { ApiError } from '@brandwave/core'
-import type { Kysely } from 'kysely'
-import type { AccessVersion } from '../auth/access-version.js'
-import { hashPassword } from '../auth/passwords.js'
+import type { AccessVersion } from '../shared-state/access-version.js'
+import { hashPassword } from '../sign-in/passwords.js'
 import type { OperatorPrincipal } from '../auth/principal.js'
 import { isoAt, type Clock } from '../clock.js'
 import { newId } from '../ids.js'
-import type { Dialect } from '../storage/database.js'
-import { organizationRepository } from '../storage/organizations.js'
-import type { Database } from '../storage/schema.js'
-import { auditActorOf, type AuditLog, type RequestContext } from './audit.js'
-import { checkNewPassword } from './sessions.js'
+import { type AuditLog } from './audit.js'
+import { auditActorOf } from './audit-record.js'
+import { type RequestContext } from './request-context.js'
+import { checkNewPassword } from '../sign-in/sessions.js'
+import type { Storage } from '../storage/index.js'
 
 export interface AdminServiceDependencies {
-  readonly db: Kysely<Database>
-  readonly dialect: Dialect
+  readonly storage: Storage
   readonly accessVersion: AccessVersion
   readonly audit: AuditLog
   readonly clock: Clock
@@ -59,25 +57,24 @@ export class AdminService {
     const now = isoAt(this.deps.clock.now())
     const { actor } = auditActorOf(principal)
 
-    const created = await this.deps.db.transaction().execute(async (trx) => {
-      const organizations = organizationRepository(trx)
-      await organizations.lockMemberships(this.deps.dialect, organizationId)
-      const existing = await organizations.findUserByEmail(email)
+    const created = await this.deps.storage.transaction(async (repos) => {
+      await repos.memberships.lock(organizationId)
+      const existing = await repos.users.findByEmail(email)
       if (existing !== undefined && input.password !== null) {
         // Quietly ignoring the password would leave the operator believing it works.
         throw new ApiError('conflict', 'An account with this email exists; this command does not change its password. Run it without --password-stdin.')
       }
-      const user = existing ?? (await organizations.createUser({ id: newId(), email, name: 'Administrator', passwordHash, createdAt: now }))
-      const membership = existing === undefined ? undefined : await organizations.findMembership(organizationId, user.id)
+      const user = existing ?? (await repos.users.create({ id: newId(), email, name: 'Administrator', passwordHash, createdAt: now }))
+      const membership = existing === undefined ? undefined : await repos.memberships.find(organizationId, user.id)
       const target = { type: 'user', id: user.id, name: email } as const
       if (membership?.role === 'company_admin') throw new ApiError('conflict', 'This account is already a company_admin of the organization.')
       if (membership !== undefined) {
-        await organizations.setRole(organizationId, user.id, 'company_admin')
-        await this.deps.audit.record(trx, { organizationId, action: 'member.role_changed', actor, target, details: { from: membership.role, to: 'company_admin' } }, context)
+        await repos.memberships.setRole(organizationId, user.id, 'company_admin')
+        await this.deps.audit.record(repos, { organizationId, action: 'member.role_changed', actor, target, details: { from: membership.role, to: 'company_admin' } }, context)
         return { userId: user.id, outcome: 'promoted' } as const
       }
-      await organizations.addMember({ organizationId, userId: user.id, role: 'company_admin', createdAt: now })
-      await this.deps.audit.record(trx, { organizationId, action: 'member.added', actor, target, details: { role: 'company_admin', accountCreated: existing === undefined } }, context)
+      await repos.memberships.add({ organizationId, userId: user.id, role: 'company_admin', createdAt: now })
+      await this.deps.audit.record(repos, { organizationId, action: 'member.added', actor, target, details: { role: 'company_admin', accountCreated: existing === undefined } }, context)
       return { userId: user.id, outcome: existing === undefined ? 'account' : 'membership' } as const
     })
     // A cached principal holds the role it had: the new admin's sessions gain it on their next request.

@@ -14,15 +14,16 @@ import {
   type Scope,
   type ScopeCatalog,
 } from '@brandwave/core'
-import type { Kysely } from 'kysely'
 import { actorOf, type Principal } from '../auth/principal.js'
-import type { AccessVersion } from '../auth/access-version.js'
+import type { AccessVersion } from '../shared-state/access-version.js'
 import { isoAt, type Clock } from '../clock.js'
 import { newId } from '../ids.js'
-import { credentialRepository, type CredentialOwner, type CredentialPage, type CredentialRecord } from '../storage/credentials.js'
-import type { Database } from '../storage/schema.js'
-import { ANONYMOUS, auditActorOf, type AuditLog, type AuditTarget, type RequestContext } from './audit.js'
+import type { CredentialOwner, CredentialPage, CredentialRecord } from '../storage/credentials.js'
+import { type AuditLog } from './audit.js'
+import { ANONYMOUS, auditActorOf, type AuditTarget } from './audit-record.js'
+import { type RequestContext } from './request-context.js'
 import { checkGrantableScopes, normalizeAllowedIps, parseExpiry } from './credential-input.js'
+import type { Repositories, Storage } from '../storage/index.js'
 
 export type CredentialType = 'personal_access_token' | 'api_key'
 
@@ -61,8 +62,10 @@ export interface IssuedCredential {
   readonly token: string
 }
 
+export type { CredentialRecord }
+
 export interface CredentialServiceDependencies {
-  readonly db: Kysely<Database>
+  readonly storage: Storage
   readonly tokenPrefix: string
   readonly tokenHashKey: Buffer
   readonly catalog: ScopeCatalog
@@ -129,10 +132,10 @@ export class CredentialService {
       familyId: null,
       rotatedFromId: null,
     } as const
-    return this.deps.db.transaction().execute(async (trx) => {
-      const issued = await this.issue(trx, principal, owner, fields)
+    return this.deps.storage.transaction(async (repos) => {
+      const issued = await this.issue(repos, principal, owner, fields)
       const { credential } = issued
-      await this.audit(trx, principal, 'credential.created', credential, context, {
+      await this.audit(repos, principal, 'credential.created', credential, context, {
         environment: credential.environment,
         scopes: credential.scopes,
         expiresAt: credential.expiresAt,
@@ -183,7 +186,7 @@ export class CredentialService {
   }
 
   private async issue(
-    db: Kysely<Database>,
+    repos: Repositories,
     principal: Principal,
     owner: CredentialOwner,
     fields: {
@@ -201,7 +204,7 @@ export class CredentialService {
     const parsed = parseToken(token, this.deps.tokenPrefix, [fields.environment])
     if (!parsed.ok) throw new Error('generated token does not parse')
     const id = newId()
-    const credential = await credentialRepository(db).insert({
+    const credential = await repos.credentials.insert({
       id,
       organizationId: owner.organizationId,
       ownerKind: owner.ownerKind,
@@ -224,7 +227,7 @@ export class CredentialService {
   }
 
   private audit(
-    db: Kysely<Database>,
+    repos: Repositories,
     principal: Principal,
     action: 'credential.created' | 'credential.updated' | 'credential.revoked' | 'credential.rotated' | 'credential.family_revoked',
     credential: CredentialRecord,
@@ -232,7 +235,7 @@ export class CredentialService {
     details: Record<string, unknown> = {},
   ): Promise<void> {
     const { actor, via } = auditActorOf(principal)
-    return this.deps.audit.record(db, { organizationId: credential.organizationId, action, actor, target: targetOf(credential), details: { ...details, ...via } }, context)
+    return this.deps.audit.record(repos, { organizationId: credential.organizationId, action, actor, target: targetOf(credential), details: { ...details, ...via } }, context)
   }
 
   async list(principal: Principal, type: CredentialType, input: ListCredentialsInput): Promise<CredentialPage> {
@@ -241,11 +244,11 @@ export class CredentialService {
       ...(input.environment !== undefined && { environment: input.environment }),
       ...(input.search !== undefined && { search: input.search }),
     }
-    return credentialRepository(this.deps.db).list(this.ownerFor(principal, type), filter, { limit: input.limit, afterSeq: input.afterSeq }, isoAt(this.deps.clock.now()))
+    return this.deps.storage.credentials.list(this.ownerFor(principal, type), filter, { limit: input.limit, afterSeq: input.afterSeq }, isoAt(this.deps.clock.now()))
   }
 
   async get(principal: Principal, type: CredentialType, id: string): Promise<CredentialRecord> {
-    const credential = await credentialRepository(this.deps.db).findOwned(this.ownerFor(principal, type), id)
+    const credential = await this.deps.storage.credentials.findOwned(this.ownerFor(principal, type), id)
     // Another owner's credential is "not found", never "forbidden": existence is not revealed.
     if (credential === undefined) throw new ApiError('not_found', NOT_FOUND[type])
     return credential
@@ -253,7 +256,7 @@ export class CredentialService {
 
   /** The account-token surface addresses API keys by their integer id. */
   async getBySeq(principal: Principal, seq: number): Promise<CredentialRecord> {
-    const credential = await credentialRepository(this.deps.db).findOwnedBySeq(this.ownerFor(principal, 'api_key'), seq)
+    const credential = await this.deps.storage.credentials.findOwnedBySeq(this.ownerFor(principal, 'api_key'), seq)
     if (credential === undefined || credential.revokedAt !== null) throw new ApiError('not_found', NOT_FOUND.api_key)
     return credential
   }
@@ -274,9 +277,9 @@ export class CredentialService {
       allowedIps: changes.allowedIps !== undefined ? changes.allowedIps : current.allowedIps,
       rateLimitPerMinute: changes.rateLimitPerMinute !== undefined ? changes.rateLimitPerMinute : current.rateLimitPerMinute,
     })
-    await this.deps.db.transaction().execute(async (trx) => {
-      await credentialRepository(trx).update(id, changes, isoAt(this.deps.clock.now()))
-      await this.audit(trx, principal, 'credential.updated', current, context, { changes, ...(changes.name !== undefined && { previousName: current.name }) })
+    await this.deps.storage.transaction(async (repos) => {
+      await repos.credentials.update(id, changes, isoAt(this.deps.clock.now()))
+      await this.audit(repos, principal, 'credential.updated', current, context, { changes, ...(changes.name !== undefined && { previousName: current.name }) })
     })
     // A narrower allowlist or a lower limit must apply from the next request on.
     await this.deps.accessVersion.bump()
@@ -298,9 +301,9 @@ export class CredentialService {
   /** Revokes now and for good; revoking a revoked credential returns it unchanged. */
   async revoke(principal: Principal, type: CredentialType, id: string, context: RequestContext): Promise<CredentialRecord> {
     const current = await this.get(principal, type, id)
-    const revoked = await this.deps.db.transaction().execute(async (trx) => {
-      const done = await credentialRepository(trx).revoke(id, isoAt(this.deps.clock.now()), 'revoked')
-      if (done) await this.audit(trx, principal, 'credential.revoked', current, context)
+    const revoked = await this.deps.storage.transaction(async (repos) => {
+      const done = await repos.credentials.revoke(id, isoAt(this.deps.clock.now()), 'revoked')
+      if (done) await this.audit(repos, principal, 'credential.revoked', current, context)
       return done
     })
     if (revoked) await this.deps.accessVersion.bump()
@@ -339,8 +342,8 @@ export class CredentialService {
       ? { revokedAt: isoAt(now), expiresAt: old.expiresAt }
       : { revokedAt: null, expiresAt: isoAt(old.expiresAt === null ? graceEnd : Math.min(Date.parse(old.expiresAt), graceEnd)) }
 
-    const issued = await this.deps.db.transaction().execute(async (trx) => {
-      const successor = await this.issue(trx, principal, owner, {
+    const issued = await this.deps.storage.transaction(async (repos) => {
+      const successor = await this.issue(repos, principal, owner, {
         name: old.name,
         environment: old.environment,
         scopes: old.scopes,
@@ -351,9 +354,9 @@ export class CredentialService {
         rotatedFromId: old.id,
       })
       // Conditional on the old one still being rotatable: of two concurrent rotations one wins.
-      const marked = await credentialRepository(trx).markRotated(old.id, successor.credential.id, oldChange, isoAt(now))
+      const marked = await repos.credentials.markRotated(old.id, successor.credential.id, oldChange, isoAt(now))
       if (!marked) throw new ApiError('conflict', 'This credential was rotated or revoked meanwhile.')
-      await this.audit(trx, principal, 'credential.rotated', old, context, {
+      await this.audit(repos, principal, 'credential.rotated', old, context, {
         successorId: successor.credential.id,
         gracePeriodSeconds: grace,
         oldExpiresAt: oldChange.expiresAt,
@@ -371,11 +374,11 @@ export class CredentialService {
    * a family already revoked is left alone and not audited again.
    */
   async revokeFamilyOnReuse(presented: CredentialRecord, context: RequestContext): Promise<number> {
-    const revoked = await this.deps.db.transaction().execute(async (trx) => {
-      const count = await credentialRepository(trx).revokeFamily(presented.familyId, isoAt(this.deps.clock.now()), 'reuse_detected')
+    const revoked = await this.deps.storage.transaction(async (repos) => {
+      const count = await repos.credentials.revokeFamily(presented.familyId, isoAt(this.deps.clock.now()), 'reuse_detected')
       if (count > 0) {
         await this.deps.audit.record(
-          trx,
+          repos,
           {
             organizationId: presented.organizationId,
             action: 'credential.family_revoked',

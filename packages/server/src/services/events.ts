@@ -1,10 +1,9 @@
 import type { AuditAction, WebhookEventType } from '@brandwave/contract'
-import type { Kysely } from 'kysely'
 import { isoAt, type Clock } from '../clock.js'
 import { newId } from '../ids.js'
-import { eventRepository, type CredentialForEvent } from '../storage/events.js'
-import type { Database } from '../storage/schema.js'
-import type { AuditActor, AuditRecord, RequestContext } from './audit.js'
+import type { CredentialForEvent, EventRepository } from '../storage/events.js'
+import type { AuditActor, AuditRecord } from './audit-record.js'
+import type { RequestContext } from './request-context.js'
 
 /**
  * Which audited changes are events, and which. `*` stands for the credential's type
@@ -67,7 +66,7 @@ export class EventOutbox {
   }
 
   /** The event for an audited change, if that change is one (see EVENT_OF_ACTION). */
-  async fromAudit(db: Kysely<Database>, record: AuditRecord, context: RequestContext): Promise<void> {
+  async fromAudit(events: EventRepository, record: AuditRecord, context: RequestContext): Promise<void> {
     const template = EVENT_OF_ACTION[record.action]
     if (template === undefined || record.organizationId === null || record.target === null) return
     const details = record.details ?? {}
@@ -76,7 +75,7 @@ export class EventOutbox {
     let type: string
     let data: Record<string, unknown>
     if (template.startsWith('*.')) {
-      const credential = await eventRepository(db).findCredential(record.target.id)
+      const credential = await events.findCredential(record.target.id)
       if (credential === undefined) return
       const view = credentialData(credential)
       type = `${view.type}${template.slice(1)}`
@@ -85,20 +84,20 @@ export class EventOutbox {
       type = template
       data = { userId: record.target.id, email: record.target.name, ...passed, actor }
     }
-    await this.write(db, record.organizationId, type, data)
+    await this.write(events, record.organizationId, type, data)
     if (context.requestId !== null) this.pendingRequests.add(context.requestId)
   }
 
   /** `*.expiring` (daysBefore > 0) or `*.expired` for a credential; the reminder scheduler calls it. */
-  async expiry(db: Kysely<Database>, credential: CredentialForEvent, daysBefore: number): Promise<void> {
+  async expiry(events: EventRepository, credential: CredentialForEvent, daysBefore: number): Promise<void> {
     const view = credentialData(credential)
     const type = daysBefore === 0 ? `${view.type}.expired` : `${view.type}.expiring`
-    await this.write(db, credential.organization_id, type, { ...view, ...(daysBefore > 0 && { daysBefore }), actor: SYSTEM })
+    await this.write(events, credential.organization_id, type, { ...view, ...(daysBefore > 0 && { daysBefore }), actor: SYSTEM })
   }
 
-  private async write(db: Kysely<Database>, organizationId: string, type: string, data: Record<string, unknown>): Promise<void> {
+  private async write(events: EventRepository, organizationId: string, type: string, data: Record<string, unknown>): Promise<void> {
     const id = newId()
     const timestamp = isoAt(this.clock.now())
-    await eventRepository(db).insert({ id, organizationId, type, payload: JSON.stringify({ type, timestamp, data: { ...data, organizationId } }), createdAt: timestamp })
+    await events.insert({ id, organizationId, type, payload: JSON.stringify({ type, timestamp, data: { ...data, organizationId } }), createdAt: timestamp })
   }
 }

@@ -1,7 +1,6 @@
-import type { Kysely } from 'kysely'
 import { isoAt, type Clock } from '../clock.js'
-import { eventRepository } from '../storage/events.js'
-import type { Database } from '../storage/schema.js'
+import type { Storage } from '../storage/index.js'
+
 import type { EventOutbox } from './events.js'
 
 const DAY_MS = 86_400_000
@@ -15,7 +14,7 @@ const BATCH = 1000
 const EXPIRED_CATCH_UP_MS = 7 * DAY_MS
 
 export interface ExpiryReminderDependencies {
-  readonly db: Kysely<Database>
+  readonly storage: Storage
   readonly clock: Clock
   readonly outbox: EventOutbox
   /** Days before expiry to remind at, largest first (`BRANDWAVE_EXPIRY_REMINDER_DAYS`). */
@@ -34,19 +33,19 @@ export class ExpiryReminders {
 
   /** Sends what is due now; returns how many events it wrote. */
   async run(): Promise<number> {
-    const { db, clock, outbox, reminderDays } = this.deps
+    const { storage, clock, outbox, reminderDays } = this.deps
     const now = clock.now()
     const horizon = isoAt(now + (reminderDays[0] ?? 0) * DAY_MS)
-    const candidates = await eventRepository(db).expiringCredentials(isoAt(now - EXPIRED_CATCH_UP_MS), horizon, BATCH)
+    const candidates = await storage.events.expiringCredentials(isoAt(now - EXPIRED_CATCH_UP_MS), horizon, BATCH)
     let written = 0
     for (const { credential, sent } of candidates) {
       const expiresAt = Date.parse(credential.expires_at ?? '')
       const stage = expiresAt <= now ? 0 : reminderDays.filter((days) => now >= expiresAt - days * DAY_MS).at(-1)
       if (stage === undefined || sent.includes(stage)) continue
       const covered = reminderDays.filter((days) => days > stage && !sent.includes(days))
-      const claimed = await db.transaction().execute(async (trx) => {
-        if (!(await eventRepository(trx).claimReminder(credential.id, stage, covered, isoAt(now)))) return false
-        await outbox.expiry(trx, credential, stage)
+      const claimed = await storage.transaction(async (repos) => {
+        if (!(await repos.events.claimReminder(credential.id, stage, covered, isoAt(now)))) return false
+        await outbox.expiry(repos.events, credential, stage)
         return true
       })
       if (claimed) written++

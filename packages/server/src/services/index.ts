@@ -1,36 +1,35 @@
 import { createHmac } from 'node:crypto'
 import type { ScopeCatalog } from '@brandwave/core'
-import type { Kysely } from 'kysely'
-import type { AccessVersion } from '../auth/access-version.js'
-import { LoginThrottle, SignupThrottle, type CounterStoreFactory } from '../auth/counters.js'
+import { AddressThrottle } from '../shared-state/counters.js'
+import type { SharedState } from '../shared-state/index.js'
+import { LoginThrottle } from '../sign-in/throttle.js'
 import type { SessionTokens } from '../auth/session-tokens.js'
 import type { Clock } from '../clock.js'
 import type { Config } from '../config.js'
 import type { DerivedKeys } from '../secret.js'
-import type { DatabaseHandle } from '../storage/database.js'
-import { organizationRepository, type OrganizationRepository } from '../storage/organizations.js'
-import type { Database } from '../storage/schema.js'
+import type { Storage } from '../storage/index.js'
 import type { MailQueue } from '../mail/queue.js'
 import { AdminService } from './admins.js'
-import type { AuditLog } from './audit.js'
+import { AuditTrail, type AuditLog } from './audit.js'
 import { CredentialService } from './credentials.js'
-import { InvitationService } from './invitations.js'
+import { InvitationService } from '../sign-in/invitations.js'
 import { MemberService } from './members.js'
-import { PasswordResetService } from './password-reset.js'
-import { SecurityNotices } from './security-notices.js'
-import { SessionService } from './sessions.js'
-import { TwoFactorService } from './two-factor.js'
+import { OrganizationService } from './organizations.js'
+import { PasswordResetService } from '../sign-in/password-reset.js'
+import { SecurityNotices } from '../sign-in/security-notices.js'
+import { SessionService } from '../sign-in/sessions.js'
+import { TwoFactorService } from '../sign-in/two-factor.js'
+import { LeakResponse } from './leaks.js'
 import { WebhookEndpointService } from './webhook-endpoints.js'
 
 export interface ServiceDependencies {
   readonly config: Config
-  readonly database: DatabaseHandle
+  readonly storage: Storage
   readonly keys: DerivedKeys
   readonly clock: Clock
   readonly catalog: ScopeCatalog
-  /** How this process tells every instance that access may have been taken away. */
-  readonly accessVersion: AccessVersion
-  readonly counters: CounterStoreFactory
+  /** The access version (how every instance learns access was taken away) and the counters. */
+  readonly shared: Pick<SharedState, 'accessVersion' | 'counters'>
   readonly sessionTokens: SessionTokens
   /** Every prefix this deployment has issued tokens under: all of them are still accepted. */
   readonly tokenPrefixes: readonly string[]
@@ -42,6 +41,8 @@ export interface ServiceDependencies {
   readonly wakeWebhooks: () => void
   /** Failures of work done after a request answered (a password reset's email). */
   readonly onBackgroundError: (error: unknown) => void
+  /** Told of every credential read a leak report makes (metrics). */
+  readonly onCredentialLookup?: () => void
 }
 
 /** The services the API and the operator CLI share, so their rules cannot drift apart. */
@@ -49,8 +50,9 @@ export interface Services {
   readonly clock: Clock
   readonly catalog: ScopeCatalog
   readonly audit: AuditLog
-  readonly db: Kysely<Database>
-  readonly organizations: OrganizationRepository
+  readonly storage: Storage
+  readonly auditTrail: AuditTrail
+  readonly organizations: OrganizationService
   readonly credentials: CredentialService
   readonly members: MemberService
   readonly sessions: SessionService
@@ -60,16 +62,21 @@ export interface Services {
   readonly passwordResets: PasswordResetService
   readonly notices: SecurityNotices
   readonly webhookEndpoints: WebhookEndpointService
+  /** Leaked credentials (SPEC §10): one response for every way a leak is reported. */
+  readonly leaks: LeakResponse
+  /** Revoke-by-value requests per client address: anyone may report, nobody may flood. */
+  readonly revokeThrottle: AddressThrottle
 }
 
 /** Builds every service once from what the process has opened (database, keys, access version). */
 export function createServices(deps: ServiceDependencies): Services {
-  const { config, database, keys, clock, catalog, accessVersion, audit, mail } = deps
-  const signupThrottle = new SignupThrottle(deps.counters, config.signupThrottle)
-  const throttle = new LoginThrottle(deps.counters, config.loginThrottle, (account) => createHmac('sha256', keys.counterKey).update(account).digest('base64url'))
+  const { config, storage, keys, clock, catalog, audit, mail } = deps
+  const { accessVersion, counters } = deps.shared
+  const signupThrottle = new AddressThrottle(counters, config.signupThrottle)
+  const throttle = new LoginThrottle(counters, config.loginThrottle, (account) => createHmac('sha256', keys.counterKey).update(account).digest('base64url'))
   const twoFactor = new TwoFactorService({
     throttle,
-    db: database.db,
+    storage,
     encryptionKey: keys.totpEncryption,
     tokenHashKey: keys.tokenHash,
     issuer: config.totpIssuer,
@@ -82,10 +89,11 @@ export function createServices(deps: ServiceDependencies): Services {
     clock,
     catalog,
     audit,
-    db: database.db,
-    organizations: organizationRepository(database.db),
+    storage,
+    auditTrail: new AuditTrail(storage),
+    organizations: new OrganizationService(storage),
     credentials: new CredentialService({
-      db: database.db,
+      storage,
       tokenPrefix: config.tokenPrefix,
       tokenHashKey: keys.tokenHash,
       catalog,
@@ -94,9 +102,9 @@ export function createServices(deps: ServiceDependencies): Services {
       clock,
       defaultRateLimitPerMinute: config.defaultRateLimitPerMinute,
     }),
-    members: new MemberService({ db: database.db, dialect: database.dialect, catalog, accessVersion, audit, clock }),
+    members: new MemberService({ storage, catalog, accessVersion, audit, clock }),
     sessions: new SessionService({
-      db: database.db,
+      storage,
       tokenPrefix: config.tokenPrefix,
       acceptedTokenPrefixes: deps.tokenPrefixes,
       tokenHashKey: keys.tokenHash,
@@ -109,10 +117,10 @@ export function createServices(deps: ServiceDependencies): Services {
       signupThrottle,
       twoFactor,
     }),
-    admins: new AdminService({ db: database.db, dialect: database.dialect, accessVersion, audit, clock }),
-    invitations: new InvitationService({ db: database.db, catalog, tokenHashKey: keys.tokenHash, publicUrl: config.publicUrl, mail, audit, clock, signupThrottle }),
+    admins: new AdminService({ storage, accessVersion, audit, clock }),
+    invitations: new InvitationService({ storage, catalog, tokenHashKey: keys.tokenHash, publicUrl: config.publicUrl, mail, audit, clock, signupThrottle }),
     passwordResets: new PasswordResetService({
-      db: database.db,
+      storage,
       tokenHashKey: keys.tokenHash,
       publicUrl: config.publicUrl,
       mail,
@@ -122,14 +130,26 @@ export function createServices(deps: ServiceDependencies): Services {
       clock,
       onError: deps.onBackgroundError,
     }),
-    notices: new SecurityNotices({ db: database.db, mail, clock }),
+    notices: new SecurityNotices({ storage, mail, clock }),
     webhookEndpoints: new WebhookEndpointService({
-      db: database.db,
+      storage,
       clock,
       secretKey: keys.webhookSecretEncryption,
       allowPrivate: config.webhooks.allowPrivate,
       audit,
       wake: deps.wakeWebhooks,
     }),
+    leaks: new LeakResponse({
+      storage,
+      tokenPrefixes: deps.tokenPrefixes,
+      tokenHashKey: keys.tokenHash,
+      action: config.leaks.action,
+      accessVersion,
+      audit,
+      mail,
+      clock,
+      ...(deps.onCredentialLookup && { onStorageLookup: deps.onCredentialLookup }),
+    }),
+    revokeThrottle: new AddressThrottle(counters, { perIp: config.leaks.revokeRequestsPerMinute, windowSeconds: 60 }, 'revoke-by-value-ip'),
   }
 }

@@ -1,14 +1,13 @@
 import { hashToken, parseToken, type TokenKind } from '@brandwave/core'
-import type { Kysely } from 'kysely'
-import type { AccessVersion } from '../auth/access-version.js'
+import type { AccessVersion } from '../shared-state/access-version.js'
 import { isoAt, type Clock } from '../clock.js'
 import type { MailQueue } from '../mail/queue.js'
 import { mailTemplates } from '../mail/templates.js'
-import { credentialRepository, type CredentialRecord } from '../storage/credentials.js'
-import { leakRepository } from '../storage/leaks.js'
-import { organizationRepository } from '../storage/organizations.js'
-import type { Database } from '../storage/schema.js'
-import { ANONYMOUS, type AuditLog, type RequestContext } from './audit.js'
+import type { CredentialRecord } from '../storage/credentials.js'
+import { type AuditLog } from './audit.js'
+import { ANONYMOUS } from './audit-record.js'
+import { type RequestContext } from './request-context.js'
+import type { Repositories, Storage } from '../storage/index.js'
 
 /** One token someone found, and where, as a scanner or a person reports it. */
 export interface LeakReport {
@@ -24,7 +23,7 @@ export type LeakChannel = 'github' | 'gitlab' | 'revoke_endpoint'
 export type LeakVerdict = 'true_positive' | 'false_positive'
 
 export interface LeakResponseDependencies {
-  readonly db: Kysely<Database>
+  readonly storage: Storage
   /** Every prefix the deployment has issued: a token from before a prefix change is still ours. */
   readonly tokenPrefixes: readonly string[]
   readonly tokenHashKey: Buffer
@@ -74,7 +73,7 @@ export class LeakResponse {
     // Format and checksum first: a flood of lookalikes costs no storage read.
     if (!parseToken(report.token, this.deps.tokenPrefixes, CREDENTIAL_KINDS).ok) return 'false_positive'
     this.deps.onStorageLookup?.()
-    const found = await credentialRepository(this.deps.db).findForVerification(hashToken(this.deps.tokenHashKey, report.token))
+    const found = await this.deps.storage.credentials.findForVerification(hashToken(this.deps.tokenHashKey, report.token))
     if (found === undefined) return 'false_positive'
     await this.expose(found.credential, report, channel, context)
     return 'true_positive'
@@ -83,13 +82,13 @@ export class LeakResponse {
   private async expose(credential: CredentialRecord, report: LeakReport, channel: LeakChannel, context: RequestContext): Promise<void> {
     const now = isoAt(this.deps.clock.now())
     const url = bounded(report.url)
-    const outcome = await this.deps.db.transaction().execute(async (trx) => {
-      if (!(await leakRepository(trx).markExposed(credential.id, now, url))) return null
+    const outcome = await this.deps.storage.transaction(async (repos) => {
+      if (!(await repos.leaks.markExposed(credential.id, now, url))) return null
       const live = credential.revokedAt === null && (credential.expiresAt === null || Date.parse(credential.expiresAt) > this.deps.clock.now())
-      const revoked = live && this.deps.action === 'revoke' && (await credentialRepository(trx).revoke(credential.id, now, 'exposed'))
+      const revoked = live && this.deps.action === 'revoke' && (await repos.credentials.revoke(credential.id, now, 'exposed'))
       const kind = credential.ownerKind === 'user' ? 'personal_access_token' : 'api_key'
       await this.deps.audit.record(
-        trx,
+        repos,
         {
           organizationId: credential.organizationId,
           action: 'credential.exposed',
@@ -99,7 +98,7 @@ export class LeakResponse {
         },
         context,
       )
-      await this.tellOwners(trx, credential, { url, at: now, working: live && !revoked })
+      await this.tellOwners(repos, credential, { url, at: now, working: live && !revoked })
       return { revoked }
     })
     if (outcome === null) return
@@ -109,14 +108,14 @@ export class LeakResponse {
   }
 
   /** Queued in the change's transaction: the notice exists exactly when the exposure was recorded. */
-  private async tellOwners(trx: Kysely<Database>, credential: CredentialRecord, exposure: { url: string | null; at: string; working: boolean }): Promise<void> {
+  private async tellOwners(repos: Repositories, credential: CredentialRecord, exposure: { url: string | null; at: string; working: boolean }): Promise<void> {
     if (!this.deps.mail.enabled) return
     let recipients: string[]
     if (credential.ownerKind === 'user') {
-      const owner = credential.ownerUserId === null ? undefined : await organizationRepository(trx).findUser(credential.ownerUserId)
+      const owner = credential.ownerUserId === null ? undefined : await repos.users.find(credential.ownerUserId)
       recipients = owner === undefined ? [] : [owner.email]
     } else {
-      recipients = await leakRepository(trx).adminEmails(credential.organizationId)
+      recipients = await repos.leaks.adminEmails(credential.organizationId)
     }
     const message = mailTemplates.credentialExposed({
       kind: credential.ownerKind === 'user' ? 'personal access token' : 'API key',
@@ -126,6 +125,6 @@ export class LeakResponse {
       at: exposure.at,
       revoked: !exposure.working,
     })
-    for (const to of recipients) await this.deps.mail.enqueue(trx, { to, template: 'credential_exposed', message })
+    for (const to of recipients) await this.deps.mail.enqueue(repos, { to, template: 'credential_exposed', message })
   }
 }

@@ -1,18 +1,17 @@
 import { ApiError, missingScopes, type Role, type ScopeCatalog } from '@brandwave/core'
-import type { Kysely } from 'kysely'
 import type { Principal } from '../auth/principal.js'
-import type { AccessVersion } from '../auth/access-version.js'
+import type { AccessVersion } from '../shared-state/access-version.js'
 import { isoAt, type Clock } from '../clock.js'
-import { credentialRepository } from '../storage/credentials.js'
-import type { Dialect } from '../storage/database.js'
-import { organizationRepository, type MemberRecord } from '../storage/organizations.js'
-import type { Database } from '../storage/schema.js'
-import { sessionRepository } from '../storage/sessions.js'
-import { auditActorOf, type AuditLog, type RequestContext } from './audit.js'
+import type { Member } from '../storage/memberships.js'
+
+export type { Member }
+import { type AuditLog } from './audit.js'
+import { auditActorOf } from './audit-record.js'
+import { type RequestContext } from './request-context.js'
+import type { Repositories, Storage } from '../storage/index.js'
 
 export interface MemberServiceDependencies {
-  readonly db: Kysely<Database>
-  readonly dialect: Dialect
+  readonly storage: Storage
   readonly catalog: ScopeCatalog
   readonly accessVersion: AccessVersion
   readonly audit: AuditLog
@@ -29,7 +28,7 @@ export class MemberService {
   constructor(private readonly deps: MemberServiceDependencies) {}
 
   list(principal: Principal, filter: { role?: Role; search?: string }, page: { limit: number; afterUserId: string | null }) {
-    return organizationRepository(this.deps.db).listMembers(principal.organizationId, filter, page)
+    return this.deps.storage.memberships.listMembers(principal.organizationId, filter, page)
   }
 
   /** Granting a role grants its permissions: like any grant, only by someone who holds them. */
@@ -38,22 +37,21 @@ export class MemberService {
     if (missing.length > 0) throw new ApiError('forbidden', `You cannot grant the ${role} role: it has permissions you do not hold.`)
   }
 
-  async changeRole(principal: Principal, userId: string, role: Role, context: RequestContext): Promise<MemberRecord> {
+  async changeRole(principal: Principal, userId: string, role: Role, context: RequestContext): Promise<Member> {
     this.checkGrantable(principal, role)
-    const member = await this.deps.db.transaction().execute(async (trx) => {
-      const organizations = organizationRepository(trx)
-      await organizations.lockMemberships(this.deps.dialect, principal.organizationId)
-      const current = await organizations.findMember(principal.organizationId, userId)
+    const member = await this.deps.storage.transaction(async (repos) => {
+      await repos.memberships.lock(principal.organizationId)
+      const current = await repos.memberships.findMember(principal.organizationId, userId)
       if (current === undefined) throw new ApiError('not_found', NOT_A_MEMBER)
       if (current.role === role) return current
       // Unmaking an admin is as powerful as making one: a key that could not do the one
       // cannot do the other.
       if (current.role === 'company_admin') this.checkGrantable(principal, 'company_admin')
-      if (current.role === 'company_admin' && (await organizations.countAdmins(principal.organizationId)) <= 1) {
+      if (current.role === 'company_admin' && (await repos.memberships.countAdmins(principal.organizationId)) <= 1) {
         throw new ApiError('conflict', 'The last company_admin cannot be demoted; promote someone else first.')
       }
-      await organizations.setRole(principal.organizationId, userId, role)
-      await this.audit(trx, principal, 'member.role_changed', userId, current.email, context, { from: current.role, to: role })
+      await repos.memberships.setRole(principal.organizationId, userId, role)
+      await this.audit(repos, principal, 'member.role_changed', userId, current.email, context, { from: current.role, to: role })
       return { ...current, role }
     })
     // The member's sessions and PATs are bounded by the role: they shrink on the next request.
@@ -63,19 +61,18 @@ export class MemberService {
 
   async remove(principal: Principal, userId: string, context: RequestContext): Promise<{ userId: string; removedAt: string; revokedTokens: number; endedSessions: number }> {
     const removedAt = isoAt(this.deps.clock.now())
-    const result = await this.deps.db.transaction().execute(async (trx) => {
-      const organizations = organizationRepository(trx)
-      await organizations.lockMemberships(this.deps.dialect, principal.organizationId)
-      const current = await organizations.findMember(principal.organizationId, userId)
+    const result = await this.deps.storage.transaction(async (repos) => {
+      await repos.memberships.lock(principal.organizationId)
+      const current = await repos.memberships.findMember(principal.organizationId, userId)
       if (current === undefined) throw new ApiError('not_found', NOT_A_MEMBER)
       if (current.role === 'company_admin') this.checkGrantable(principal, 'company_admin')
-      if (current.role === 'company_admin' && (await organizations.countAdmins(principal.organizationId)) <= 1) {
+      if (current.role === 'company_admin' && (await repos.memberships.countAdmins(principal.organizationId)) <= 1) {
         throw new ApiError('conflict', 'The last company_admin cannot be removed.')
       }
-      await organizations.removeMember(principal.organizationId, userId)
-      const revokedTokens = await credentialRepository(trx).revokeAllOfUser(principal.organizationId, userId, removedAt, 'owner_removed')
-      const endedSessions = await sessionRepository(trx).endAllOfUser(userId, removedAt, 'removed_from_organization', { organizationId: principal.organizationId })
-      await this.audit(trx, principal, 'member.removed', userId, current.email, context, { role: current.role, revokedTokens, endedSessions })
+      await repos.memberships.remove(principal.organizationId, userId)
+      const revokedTokens = await repos.credentials.revokeAllOfUser(principal.organizationId, userId, removedAt, 'owner_removed')
+      const endedSessions = await repos.sessions.endAllOfUser(userId, removedAt, 'removed_from_organization', { organizationId: principal.organizationId })
+      await this.audit(repos, principal, 'member.removed', userId, current.email, context, { role: current.role, revokedTokens, endedSessions })
       return { userId, removedAt, revokedTokens, endedSessions }
     })
     await this.deps.accessVersion.bump()
@@ -83,7 +80,7 @@ export class MemberService {
   }
 
   private audit(
-    db: Kysely<Database>,
+    repos: Repositories,
     principal: Principal,
     action: 'member.added' | 'member.role_changed' | 'member.removed',
     userId: string,
@@ -92,6 +89,6 @@ export class MemberService {
     details: Record<string, unknown>,
   ): Promise<void> {
     const { actor, via } = auditActorOf(principal)
-    return this.deps.audit.record(db, { organizationId: principal.organizationId, action, actor, target: { type: 'user', id: userId, name: email }, details: { ...details, ...via } }, context)
+    return this.deps.audit.record(repos, { organizationId: principal.organizationId, action, actor, target: { type: 'user', id: userId, name: email }, details: { ...details, ...via } }, context)
   }
 }

@@ -1,20 +1,23 @@
 import { randomBytes } from 'node:crypto'
 import { ApiError, seal } from '@brandwave/core'
-import type { Kysely } from 'kysely'
 import type { Principal } from '../auth/principal.js'
 import { isoAt, type Clock } from '../clock.js'
 import { newId } from '../ids.js'
-import type { Database } from '../storage/schema.js'
-import { webhookRepository, type EndpointChanges, type WebhookDeliveryView, type WebhookEndpointRow } from '../storage/webhooks.js'
+import type { EndpointChanges, WebhookDeliveryView, WebhookEndpointRow } from '../storage/webhooks.js'
+
+export type { WebhookDeliveryView, WebhookEndpointRow }
 import { webhookSecretBinding } from '../webhooks/dispatcher.js'
 import { targetRefusal } from '../webhooks/target.js'
-import { auditActorOf, type AuditLog, type RequestContext } from './audit.js'
+import { type AuditLog } from './audit.js'
+import { auditActorOf } from './audit-record.js'
+import { type RequestContext } from './request-context.js'
+import type { Repositories, Storage } from '../storage/index.js'
 
 /** How long the secret before a rotation keeps signing alongside the new one. */
 const PREVIOUS_SECRET_LIFETIME_MS = 24 * 3_600_000
 
 export interface WebhookEndpointServiceDependencies {
-  readonly db: Kysely<Database>
+  readonly storage: Storage
   readonly clock: Clock
   readonly secretKey: Buffer
   /** `BRANDWAVE_WEBHOOK_ALLOW_PRIVATE`: skip the target check (a lab, or tests). */
@@ -83,19 +86,19 @@ export class WebhookEndpointService {
       created_at: now,
       updated_at: now,
     }
-    await this.deps.db.transaction().execute(async (trx) => {
-      await webhookRepository(trx).insertEndpoint(endpoint)
-      await this.audit(trx, principal, 'webhook_endpoint.created', endpoint, context, { events: input.events ?? null })
+    await this.deps.storage.transaction(async (repos) => {
+      await repos.webhooks.insertEndpoint(endpoint)
+      await this.audit(repos, principal, 'webhook_endpoint.created', endpoint, context, { events: input.events ?? null })
     })
     return { endpoint, secret }
   }
 
   list(principal: Principal, page: { limit: number; afterId: string | null }) {
-    return webhookRepository(this.deps.db).listEndpoints(principal.organizationId, page)
+    return this.deps.storage.webhooks.listEndpoints(principal.organizationId, page)
   }
 
   async get(principal: Principal, id: string): Promise<WebhookEndpointRow> {
-    const endpoint = await webhookRepository(this.deps.db).findEndpoint(principal.organizationId, id)
+    const endpoint = await this.deps.storage.webhooks.findEndpoint(principal.organizationId, id)
     if (endpoint === undefined) throw new ApiError('not_found', NOT_FOUND)
     return endpoint
   }
@@ -108,9 +111,9 @@ export class WebhookEndpointService {
       ...(input.description !== undefined && { description: input.description }),
       ...(input.status !== undefined && { status: input.status, disabled_reason: input.status === 'disabled' ? 'disabled' : null }),
     }
-    await this.deps.db.transaction().execute(async (trx) => {
-      await webhookRepository(trx).updateEndpoint(id, changes, isoAt(this.deps.clock.now()))
-      await this.audit(trx, principal, 'webhook_endpoint.updated', current, context, {
+    await this.deps.storage.transaction(async (repos) => {
+      await repos.webhooks.updateEndpoint(id, changes, isoAt(this.deps.clock.now()))
+      await this.audit(repos, principal, 'webhook_endpoint.updated', current, context, {
         ...(changes.url !== undefined && { host: new URL(changes.url).host }),
         ...(input.events !== undefined && { events: input.events }),
         ...(input.description !== undefined && { description: input.description }),
@@ -124,9 +127,9 @@ export class WebhookEndpointService {
 
   async delete(principal: Principal, id: string, context: RequestContext): Promise<void> {
     const current = await this.get(principal, id)
-    await this.deps.db.transaction().execute(async (trx) => {
-      await webhookRepository(trx).deleteEndpoint(id)
-      await this.audit(trx, principal, 'webhook_endpoint.deleted', current, context)
+    await this.deps.storage.transaction(async (repos) => {
+      await repos.webhooks.deleteEndpoint(id)
+      await this.audit(repos, principal, 'webhook_endpoint.deleted', current, context)
     })
   }
 
@@ -135,31 +138,31 @@ export class WebhookEndpointService {
     const now = this.deps.clock.now()
     const secret = newSecret()
     const previousExpiresAt = isoAt(now + PREVIOUS_SECRET_LIFETIME_MS)
-    await this.deps.db.transaction().execute(async (trx) => {
-      await webhookRepository(trx).updateEndpoint(
+    await this.deps.storage.transaction(async (repos) => {
+      await repos.webhooks.updateEndpoint(
         id,
         { secret: seal(this.deps.secretKey, secret, webhookSecretBinding(id)), previous_secret: current.secret, previous_secret_expires_at: previousExpiresAt },
         isoAt(now),
       )
-      await this.audit(trx, principal, 'webhook_endpoint.secret_rotated', current, context, { previousSecretExpiresAt: previousExpiresAt })
+      await this.audit(repos, principal, 'webhook_endpoint.secret_rotated', current, context, { previousSecretExpiresAt: previousExpiresAt })
     })
     return { endpoint: await this.get(principal, id), secret }
   }
 
   async listDeliveries(principal: Principal, id: string, page: { limit: number; afterSeq: number | null }) {
     await this.get(principal, id)
-    return webhookRepository(this.deps.db).listDeliveries(id, page)
+    return this.deps.storage.webhooks.listDeliveries(id, page)
   }
 
   async retryDelivery(principal: Principal, id: string, deliveryId: string, context: RequestContext): Promise<WebhookDeliveryView> {
     const endpoint = await this.get(principal, id)
-    const repository = webhookRepository(this.deps.db)
+    const repository = this.deps.storage.webhooks
     const delivery = await repository.findDelivery(id, deliveryId)
     if (delivery === undefined) throw new ApiError('not_found', 'This endpoint has no delivery with this id.')
     if (endpoint.status === 'disabled') throw new ApiError('conflict', 'The endpoint is disabled; enable it first.')
-    const requeued = await this.deps.db.transaction().execute(async (trx) => {
-      if (!(await webhookRepository(trx).requeueDelivery(deliveryId, isoAt(this.deps.clock.now())))) return false
-      await this.audit(trx, principal, 'webhook_delivery.retried', endpoint, context, { deliveryId, eventId: delivery.event_id })
+    const requeued = await this.deps.storage.transaction(async (repos) => {
+      if (!(await repos.webhooks.requeueDelivery(deliveryId, isoAt(this.deps.clock.now())))) return false
+      await this.audit(repos, principal, 'webhook_delivery.retried', endpoint, context, { deliveryId, eventId: delivery.event_id })
       return true
     })
     if (!requeued) throw new ApiError('conflict', 'This delivery is being sent right now.')
@@ -170,7 +173,7 @@ export class WebhookEndpointService {
   }
 
   private audit(
-    db: Kysely<Database>,
+    repos: Repositories,
     principal: Principal,
     action: 'webhook_endpoint.created' | 'webhook_endpoint.updated' | 'webhook_endpoint.deleted' | 'webhook_endpoint.secret_rotated' | 'webhook_delivery.retried',
     endpoint: WebhookEndpointRow,
@@ -180,7 +183,7 @@ export class WebhookEndpointService {
     const { actor, via } = auditActorOf(principal)
     // The host names the endpoint: a URL's path and query may carry the receiver's own tokens.
     const target = { type: 'webhook_endpoint' as const, id: endpoint.id, name: new URL(endpoint.url).host }
-    return this.deps.audit.record(db, { organizationId: principal.organizationId, action, actor, target, details: { ...details, ...via } }, context)
+    return this.deps.audit.record(repos, { organizationId: principal.organizationId, action, actor, target, details: { ...details, ...via } }, context)
   }
 }
 

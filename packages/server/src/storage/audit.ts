@@ -1,12 +1,42 @@
+import type { AuditAction } from '@brandwave/contract'
 import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysely'
 import type { AuditActorType, AuditEventsTable, AuditTargetType, Database } from './schema.js'
 
-export type AuditEventRow = Selectable<AuditEventsTable>
+/** An audit event as read back: what happened, who did it, to what, from where. */
+export interface AuditEntry {
+  readonly id: string
+  /** Orders events by when they were written; the keyset of pages. */
+  readonly seq: number
+  readonly action: AuditAction
+  readonly actor: { readonly type: AuditActorType; readonly id: string | null; readonly name: string | null }
+  readonly target: { readonly type: AuditTargetType; readonly id: string; readonly name: string | null } | null
+  readonly ip: string | null
+  readonly userAgent: string | null
+  readonly requestId: string | null
+  readonly details: Record<string, unknown>
+  readonly createdAt: string
+}
+
+function toAuditEntry(row: Selectable<AuditEventsTable>): AuditEntry {
+  return {
+    id: row.id,
+    seq: row.seq,
+    // Written only from the AuditAction union (NewAuditEvent), so read back as one.
+    action: row.action as AuditAction,
+    actor: { type: row.actor_type, id: row.actor_id, name: row.actor_name },
+    target: row.target_type === null || row.target_id === null ? null : { type: row.target_type, id: row.target_id, name: row.target_name },
+    ip: row.ip,
+    userAgent: row.user_agent,
+    requestId: row.request_id,
+    details: JSON.parse(row.details) as Record<string, unknown>,
+    createdAt: row.created_at,
+  }
+}
 
 export interface NewAuditEvent {
   readonly id: string
   readonly organizationId: string | null
-  readonly action: string
+  readonly action: AuditAction
   readonly actor: { readonly type: AuditActorType; readonly id: string | null; readonly name: string | null }
   readonly target: { readonly type: AuditTargetType; readonly id: string; readonly name: string | null } | null
   readonly ip: string | null
@@ -81,8 +111,10 @@ export function auditRepository(db: Kysely<Database>) {
         facets[group.action] = Number(group.n)
         totalCount += Number(group.n)
       }
-      const items = rows.slice(0, page.limit)
+      const items = rows.slice(0, page.limit).map(toAuditEntry)
       return { items, totalCount, facets: { action: facets }, nextAfterSeq: rows.length > page.limit ? (items.at(-1)?.seq ?? null) : null }
     },
   }
 }
+
+export type AuditRepository = ReturnType<typeof auditRepository>

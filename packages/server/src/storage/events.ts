@@ -130,3 +130,5 @@ export function eventRepository(db: Kysely<Database>) {
     },
   }
 }
+
+export type EventRepository = ReturnType<typeof eventRepository>

@@ -62,3 +62,5 @@ export function invitationRepository(db: Kysely<Database>) {
     },
   }
 }
+
+export type InvitationRepository = ReturnType<typeof invitationRepository>

@@ -36,3 +36,5 @@ export function leakRepository(db: Kysely<Database>) {
     },
   }
 }
+
+export type LeakRepository = ReturnType<typeof leakRepository>

@@ -26,3 +26,5 @@ export function passwordResetRepository(db: Kysely<Database>) {
     },
   }
 }
+
+export type PasswordResetRepository = ReturnType<typeof passwordResetRepository>

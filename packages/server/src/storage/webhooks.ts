@@ -29,7 +29,7 @@ export interface AttemptOutcome {
 export type EndpointChanges = Partial<Pick<WebhookEndpointRow, 'url' | 'description' | 'event_types' | 'status' | 'disabled_reason' | 'secret' | 'previous_secret' | 'previous_secret_expires_at'>>
 
 /** Webhook endpoints and their deliveries (one aggregate: deliveries die with their endpoint). */
-export function webhookRepository(db: Kysely<Database>) {
+export function webhookRepository(db: Kysely<Database>, dialect: Dialect) {
   return {
     async insertEndpoint(row: WebhookEndpointRow): Promise<void> {
       await db.insertInto('webhook_endpoints').values(row).execute()
@@ -113,7 +113,7 @@ export function webhookRepository(db: Kysely<Database>) {
      * side without waiting on or double-taking each other's rows; SQLite has one writer, so
      * the single UPDATE is atomic by itself.
      */
-    async claimDue(dialect: Dialect, now: string, lockedUntil: string, limit: number): Promise<ClaimedDelivery[]> {
+    async claimDue(now: string, lockedUntil: string, limit: number): Promise<ClaimedDelivery[]> {
       let due = db
         .selectFrom('webhook_deliveries as d')
         .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
@@ -186,3 +186,5 @@ export function webhookRepository(db: Kysely<Database>) {
     },
   }
 }
+
+export type WebhookRepository = ReturnType<typeof webhookRepository>

@@ -1,12 +1,11 @@
 import { open } from '@brandwave/core'
 import type { FastifyBaseLogger } from 'fastify'
-import type { Kysely } from 'kysely'
 import { isoAt, type Clock } from '../clock.js'
-import { NO_REQUEST, type AuditLog } from '../services/audit.js'
+import { type AuditLog } from '../services/audit.js'
+import { NO_REQUEST } from '../services/request-context.js'
 import type { ExpiryReminders } from '../services/expiry-reminders.js'
-import type { Dialect } from '../storage/database.js'
-import type { Database } from '../storage/schema.js'
-import { webhookRepository, type ClaimedDelivery } from '../storage/webhooks.js'
+import type { Repositories, Storage } from '../storage/index.js'
+import type { ClaimedDelivery } from '../storage/webhooks.js'
 import { DELIVERY_TIMEOUT_MS, type SendResult, type WebhookSender } from './sender.js'
 
 /** Deliveries claimed and sent at once by one instance. */
@@ -31,8 +30,7 @@ export function webhookSecretBinding(endpointId: string): string {
 }
 
 export interface DispatcherDependencies {
-  readonly db: Kysely<Database>
-  readonly dialect: Dialect
+  readonly storage: Storage
   readonly clock: Clock
   readonly secretKey: Buffer
   /** Seconds before each retry (`BRANDWAVE_WEBHOOK_RETRY_SECONDS`). */
@@ -94,15 +92,15 @@ export class WebhookDispatcher {
       this.deps.logger.error({ err: error }, 'expiry reminders failed; will retry')
     }
     try {
-      const repository = webhookRepository(this.deps.db)
+      const repository = this.deps.storage.webhooks
       for (;;) {
         const now = this.deps.clock.now()
-        const batch = await repository.claimDue(this.deps.dialect, isoAt(now), isoAt(now + CLAIM_MS), BATCH)
+        const batch = await repository.claimDue(isoAt(now), isoAt(now + CLAIM_MS), BATCH)
         if (batch.length === 0) break
         const attempts = await Promise.all(batch.map((delivery) => this.send(delivery)))
         // One transaction for the batch: one disk sync on SQLite rather than one per delivery.
-        await this.deps.db.transaction().execute(async (trx) => {
-          for (const attempt of attempts) await this.record(trx, attempt)
+        await this.deps.storage.transaction(async (repos) => {
+          for (const attempt of attempts) await this.record(repos, attempt)
         })
       }
     } catch (error) {
@@ -114,7 +112,7 @@ export class WebhookDispatcher {
     let delay = MAX_SLEEP_MS
     try {
       const now = this.deps.clock.now()
-      const next = await webhookRepository(this.deps.db).nextDueAt(isoAt(now))
+      const next = await this.deps.storage.webhooks.nextDueAt(isoAt(now))
       if (next !== null) delay = Math.min(MAX_SLEEP_MS, Math.max(Date.parse(next) - now, 0))
     } catch (error) {
       this.deps.logger.error({ err: error }, 'could not read when the next webhook is due')
@@ -141,8 +139,8 @@ export class WebhookDispatcher {
   }
 
   /** The outcome of one attempt: done, retried later on the schedule, or given up. */
-  private async record(db: Kysely<Database>, { delivery, result, at }: Attempt): Promise<void> {
-    const repository = webhookRepository(db)
+  private async record(repos: Repositories, { delivery, result, at }: Attempt): Promise<void> {
+    const repository = repos.webhooks
     const outcome = { lastStatus: result.status, lastError: result.error, at: isoAt(at) }
     if (result.error === null) {
       await repository.recordAttempt(delivery.id, { ...outcome, status: 'succeeded', nextAttemptAt: null })
@@ -153,7 +151,7 @@ export class WebhookDispatcher {
       await repository.recordAttempt(delivery.id, { ...outcome, status: 'failed', nextAttemptAt: null })
       if (!(await repository.disableEndpoint(delivery.endpoint.id, 'gone', isoAt(at)))) return
       await this.deps.audit.record(
-        db,
+        repos,
         {
           organizationId: delivery.endpoint.organization_id,
           action: 'webhook_endpoint.disabled',

@@ -1,9 +1,8 @@
 import { ApiError } from '@brandwave/core'
 import { createAccountToken, deleteAccountToken, getAccountToken, listAccountTokens, resetAccountToken, type AccountToken } from '@brandwave/contract'
 import type { Principal } from '../../auth/principal.js'
-import type { CredentialService, IssuedCredential } from '../../services/credentials.js'
-import type { CredentialRecord } from '../../storage/credentials.js'
-import type { OrganizationRepository } from '../../storage/organizations.js'
+import type { CredentialService, CredentialRecord, IssuedCredential } from '../../services/credentials.js'
+import type { OrganizationService } from '../../services/organizations.js'
 import type { RouteRegistrar } from '../route-registrar.js'
 
 /** How long a reset token's predecessor keeps working: "a short grace period". */
@@ -23,10 +22,10 @@ function withSecret(issued: IssuedCredential) {
  * The account-scoped surface over organization API keys: the same credentials as
  * `/v1/api-keys`, addressed by integer ids under the organization's `accountId`.
  */
-export function accountTokenRoutes(route: RouteRegistrar, { credentials, organizations }: { credentials: CredentialService; organizations: OrganizationRepository }): void {
+export function accountTokenRoutes(route: RouteRegistrar, { credentials, organizations }: { credentials: CredentialService; organizations: OrganizationService }): void {
   /** Another organization's account is "not found", like any resource the caller cannot see. */
   async function checkAccount(principal: Principal, accountId: number): Promise<void> {
-    const organization = await organizations.findOrganizationByAccountId(accountId)
+    const organization = await organizations.findByAccountId(accountId)
     if (organization === undefined || organization.id !== principal.organizationId) throw new ApiError('not_found', 'No account with this id.')
   }
 

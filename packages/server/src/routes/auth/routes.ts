@@ -1,9 +1,9 @@
 import { changePassword, disableTwoFactor, enableTwoFactor, login, logout, refreshSession, setUpTwoFactor, signup } from '@brandwave/contract'
 import { ApiError } from '@brandwave/core'
-import type { InvitationService } from '../../services/invitations.js'
-import type { SecurityNotices } from '../../services/security-notices.js'
-import type { SessionService } from '../../services/sessions.js'
-import type { TwoFactorService } from '../../services/two-factor.js'
+import type { InvitationService } from '../../sign-in/invitations.js'
+import type { SecurityNotices } from '../../sign-in/security-notices.js'
+import type { SessionService } from '../../sign-in/sessions.js'
+import type { TwoFactorService } from '../../sign-in/two-factor.js'
 import type { RouteRegistrar } from '../route-registrar.js'
 
 /** Sign in (with 2FA), refresh, sign out, sign up, change password, enrol 2FA. */
@@ -44,8 +44,8 @@ export function authRoutes(
       status: 201,
       body: {
         data: {
-          user: { id: user.id, email: user.email, name: user.name, createdAt: user.created_at },
-          organization: { id: organization.id, accountId: organization.account_id, name: organization.name, createdAt: organization.created_at },
+          user: { id: user.id, email: user.email, name: user.name, createdAt: user.createdAt },
+          organization: { id: organization.id, accountId: organization.accountId, name: organization.name, createdAt: organization.createdAt },
           role,
         },
       },

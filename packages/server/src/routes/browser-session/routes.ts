@@ -4,8 +4,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandle
 import type { Authenticator } from '../../auth/authenticator.js'
 import type { SessionPrincipal } from '../../auth/principal.js'
 import { authenticationHook } from '../../http/authentication-hook.js'
-import type { RequestContext } from '../../services/audit.js'
-import type { SessionService, TokenPair } from '../../services/sessions.js'
+import type { RequestContext } from '../../services/request-context.js'
+import type { SessionService, TokenPair } from '../../sign-in/sessions.js'
 
 export const REFRESH_COOKIE = 'brandwave_refresh'
 

@@ -1,6 +1,6 @@
 import { ApiError } from '@brandwave/core'
 import { revokeCredentialsByValue } from '@brandwave/contract'
-import type { SignupThrottle } from '../../auth/counters.js'
+import type { AddressThrottle } from '../../shared-state/counters.js'
 import type { LeakResponse } from '../../services/leaks.js'
 import type { RouteRegistrar } from '../route-registrar.js'
 
@@ -10,7 +10,7 @@ const ACCEPTED = 'Thank you. Every live credential of this service among these t
  * Revoke-by-value for anyone who found a token (SPEC §10). The answer is the same whatever
  * the tokens were, so the endpoint is no oracle for whether a token exists.
  */
-export function credentialsRevokeRoutes(route: RouteRegistrar, { leaks, revokeThrottle }: { leaks: LeakResponse; revokeThrottle: SignupThrottle }): void {
+export function credentialsRevokeRoutes(route: RouteRegistrar, { leaks, revokeThrottle }: { leaks: LeakResponse; revokeThrottle: AddressThrottle }): void {
   route(revokeCredentialsByValue, async ({ body, request }) => {
     const decision = await revokeThrottle.attempt(request.ip)
     if (!decision.allowed) throw new ApiError('rate_limited', 'Too many reports from this address; wait before trying again.', { headers: { 'retry-after': String(decision.retryAfterSeconds) } })

@@ -1,6 +1,6 @@
 import { acceptInvitation, createInvitation, listInvitations, withdrawInvitation } from '@brandwave/contract'
 import { decodeCursor, encodeCursor } from '../../http/cursor.js'
-import type { InvitationService } from '../../services/invitations.js'
+import type { InvitationService } from '../../sign-in/invitations.js'
 import type { InvitationRow } from '../../storage/invitations.js'
 import type { RouteRegistrar } from '../route-registrar.js'
 

@@ -1,10 +1,10 @@
 import { changeMemberRole, listMembers, removeMember } from '@brandwave/contract'
 import { decodeCursor, encodeCursor } from '../../http/cursor.js'
 import type { MemberService } from '../../services/members.js'
-import type { MemberRecord } from '../../storage/organizations.js'
+import type { Member } from '../../services/members.js'
 import type { RouteRegistrar } from '../route-registrar.js'
 
-function memberResponse(member: MemberRecord) {
+function memberResponse(member: Member) {
   return { userId: member.userId, email: member.email, name: member.name, role: member.role, twoFactorEnabled: member.twoFactorEnabled, joinedAt: member.joinedAt }
 }
 

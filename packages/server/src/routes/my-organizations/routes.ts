@@ -1,13 +1,10 @@
 import { listMyOrganizations } from '@brandwave/contract'
-import type { organizationRepository } from '../../storage/organizations.js'
+import type { OrganizationService } from '../../services/organizations.js'
 import type { RouteRegistrar } from '../route-registrar.js'
 
 /** For the dashboard's Organization control: where the signed-in user may switch to. */
-export function myOrganizationRoutes(route: RouteRegistrar, { organizations }: { organizations: ReturnType<typeof organizationRepository> }): void {
+export function myOrganizationRoutes(route: RouteRegistrar, { organizations }: { organizations: OrganizationService }): void {
   route(listMyOrganizations, async ({ principal }) => {
-    const memberships = await organizations.membershipsOfUser(principal.userId)
-    const found = await Promise.all(memberships.map(async (membership) => ({ membership, organization: await organizations.findOrganization(membership.organization_id) })))
-    const data = found.flatMap(({ membership, organization }) => (organization === undefined ? [] : [{ id: organization.id, name: organization.name, role: membership.role }]))
-    return { status: 200, body: { data } }
+    return { status: 200, body: { data: await organizations.ofUser(principal.userId) } }
   })
 }

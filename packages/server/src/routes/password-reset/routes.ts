@@ -1,5 +1,5 @@
 import { confirmPasswordReset, requestPasswordReset } from '@brandwave/contract'
-import type { PasswordResetService } from '../../services/password-reset.js'
+import type { PasswordResetService } from '../../sign-in/password-reset.js'
 import type { RouteRegistrar } from '../route-registrar.js'
 
 const REQUESTED = 'If an account has this address, an email with a reset link is on its way. The link works once, for one hour.'

@@ -14,7 +14,7 @@ import {
 import type { Clock } from '../../clock.js'
 import { decodeCursor, encodeCursor } from '../../http/cursor.js'
 import type { WebhookEndpointService } from '../../services/webhook-endpoints.js'
-import type { WebhookDeliveryView, WebhookEndpointRow } from '../../storage/webhooks.js'
+import type { WebhookDeliveryView, WebhookEndpointRow } from '../../services/webhook-endpoints.js'
 import type { RouteRegistrar } from '../route-registrar.js'
 
 function endpointResponse(row: WebhookEndpointRow, now: number): WebhookEndpoint {

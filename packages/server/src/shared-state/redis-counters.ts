@@ -1,6 +1,6 @@
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible'
-import type { CounterStoreFactory } from '../auth/counters.js'
-import type { RedisHandle } from './connection.js'
+import type { CounterStoreFactory } from './counters.js'
+import type { RedisHandle } from './redis-connection.js'
 
 /**
  * Counters shared by every instance through Redis (rate-limiter-flexible's Redis store).

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
-import type { AccessVersion, Version } from '../auth/access-version.js'
-import type { RedisHandle } from './connection.js'
+import type { AccessVersion, Version } from './access-version.js'
+import type { RedisHandle } from './redis-connection.js'
 
 /**
  * The access version, shared through Redis by every instance. A bump *replaces* it with a

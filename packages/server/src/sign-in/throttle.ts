@@ -1,59 +1,6 @@
-import { clientThrottleKey, decideThrottle, type FailureCount, type RateLimitCount, type ThrottleDecision } from '@brandwave/core'
-import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible'
-import { MemoryRequestCounter } from './memory-request-counter.js'
-
-/*
- * One mechanism, several policies: rate-limiter-flexible counts (atomically, in memory or
- * in a shared store), and pure functions in core decide. Stores never block by themselves
- * (`points` is effectively infinite), because the allowance differs per key and per policy.
- */
-
-/** Makes a counter store with its own window, of whatever kind the deployment uses. */
-export type CounterStoreFactory = (options: { readonly name: string; readonly windowSeconds: number }) => RateLimiterAbstract
-
-export const inMemoryCounters: CounterStoreFactory = ({ name, windowSeconds }) =>
-  new RateLimiterMemory({ keyPrefix: name, points: Number.MAX_SAFE_INTEGER, duration: windowSeconds })
-
-/** Counts one; a store refusing (only when `points` would overflow) still reports its count. */
-function count(store: RateLimiterAbstract, key: string): Promise<RateLimiterRes> {
-  return store.consume(key, 1).catch((rejection: unknown) => {
-    if (rejection instanceof RateLimiterRes) return rejection
-    throw rejection
-  })
-}
-
-/**
- * Counts requests per key in one-minute windows; the caller decides against the key's own
- * limit (`decideRateLimit`), so counting can start before the limit is known for sure.
- */
-export interface RateLimiter {
-  count(key: string): Promise<RateLimitCount>
-  /** Gives back a request that was counted before it was refused (a refused request is not use). */
-  refund(key: string): Promise<void>
-  /** Counts without I/O, when the counter lives in this process: a warm request then never awaits. */
-  readonly countNow?: (key: string) => RateLimitCount
-}
-
-export function requestRateLimiter(counters: CounterStoreFactory): RateLimiter {
-  if (counters === inMemoryCounters) {
-    const memory = new MemoryRequestCounter(60_000)
-    return {
-      count: (key) => Promise.resolve(memory.count(key)),
-      refund: (key) => {
-        memory.refund(key)
-        return Promise.resolve()
-      },
-      countNow: (key) => memory.count(key),
-    }
-  }
-  const store = counters({ name: 'requests', windowSeconds: 60 })
-  return {
-    count: (key) => count(store, key).then((result) => ({ consumed: result.consumedPoints, msBeforeReset: result.msBeforeNext })),
-    refund: async (key) => {
-      await store.reward(key, 1)
-    },
-  }
-}
+import { clientThrottleKey, decideThrottle, type FailureCount, type ThrottleDecision } from '@brandwave/core'
+import type { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible'
+import { count, type CounterStoreFactory } from '../shared-state/counters.js'
 
 export interface LoginThrottleLimits {
   /** Failed sign-ins (wrong password, wrong 2FA code) for one account from one client address. */
@@ -136,28 +83,5 @@ export class LoginThrottle {
   async forgive(account: string, ip: string | null): Promise<void> {
     const { accountKey, ipKey, pairKey } = this.keys(account, ip)
     await Promise.all([this.accountAddresses.reward(pairKey, 1), ipKey === null ? undefined : this.addresses.reward(ipKey, 1), this.accounts.reward(accountKey, 1)])
-  }
-}
-
-/**
- * Sign-ups per client address (IPv6 by /64): each costs a password hash and creates an
- * organization, so a script must not mint thousands.
- */
-export class SignupThrottle {
-  private readonly addresses: RateLimiterAbstract
-
-  constructor(
-    counters: CounterStoreFactory,
-    private readonly limits: { readonly perIp: number; readonly windowSeconds: number },
-    /** The same policy guards other anonymous endpoints under their own counter. */
-    name = 'signup-ip',
-  ) {
-    this.addresses = counters({ name, windowSeconds: limits.windowSeconds })
-  }
-
-  async attempt(ip: string | null): Promise<ThrottleDecision> {
-    if (ip === null) return { allowed: true }
-    const result = await count(this.addresses, clientThrottleKey(ip))
-    return decideThrottle([{ count: { failures: result.consumedPoints, msBeforeReset: result.msBeforeNext }, allowance: this.limits.perIp }])
   }
 }

@@ -1,18 +1,20 @@
 import { randomBytes } from 'node:crypto'
 import { ApiError, generateToken, hashToken, parseToken, passwordProblem, type Role } from '@brandwave/core'
-import type { Kysely } from 'kysely'
-import { hashPassword, verifyPassword } from '../auth/passwords.js'
+import { hashPassword, verifyPassword } from './passwords.js'
 import type { SessionPrincipal } from '../auth/principal.js'
 import type { SessionTokens } from '../auth/session-tokens.js'
-import type { AccessVersion } from '../auth/access-version.js'
+import type { AccessVersion } from '../shared-state/access-version.js'
 import { isoAt, type Clock } from '../clock.js'
 import { newId } from '../ids.js'
-import { organizationRepository, type OrganizationRow, type UserRow } from '../storage/organizations.js'
-import type { Database } from '../storage/schema.js'
-import { sessionRepository } from '../storage/sessions.js'
-import type { LoginThrottle, SignupThrottle } from '../auth/counters.js'
-import { ANONYMOUS, type AuditActor, type AuditLog, type RequestContext } from './audit.js'
+import type { Organization } from '../storage/organizations.js'
+import type { User } from '../storage/users.js'
+import type { AddressThrottle } from '../shared-state/counters.js'
+import type { LoginThrottle } from './throttle.js'
+import { type AuditLog } from '../services/audit.js'
+import { ANONYMOUS, type AuditActor } from '../services/audit-record.js'
+import { type RequestContext } from '../services/request-context.js'
 import type { TwoFactorService } from './two-factor.js'
+import type { Repositories, Storage } from '../storage/index.js'
 
 export const REFRESH_TTL_SECONDS = 7 * 24 * 3600
 /** An address a user signed in from this recently passes the account guard (see `countAttempt`). */
@@ -36,7 +38,7 @@ export interface IssuedPair extends TokenPair {
 }
 
 export interface SessionServiceDependencies {
-  readonly db: Kysely<Database>
+  readonly storage: Storage
   readonly tokenPrefix: string
   /** Every prefix the deployment has issued: refresh tokens survive a prefix change. */
   readonly acceptedTokenPrefixes: readonly string[]
@@ -47,7 +49,7 @@ export interface SessionServiceDependencies {
   readonly signup: 'open' | 'closed'
   readonly audit: AuditLog
   readonly throttle: LoginThrottle
-  readonly signupThrottle: SignupThrottle
+  readonly signupThrottle: AddressThrottle
   readonly twoFactor: TwoFactorService
 }
 
@@ -56,21 +58,20 @@ export class SessionService {
   constructor(private readonly deps: SessionServiceDependencies) {}
 
   async login(input: { email: string; password: string; twoFactorCode?: string; organizationId?: string }, context: RequestContext): Promise<IssuedPair> {
-    const organizations = organizationRepository(this.deps.db)
     const email = input.email.trim().toLowerCase()
-    const user = await organizations.findUserByEmail(email)
-    const memberships = user === undefined ? [] : await organizations.membershipsOfUser(user.id)
+    const user = await this.deps.storage.users.findByEmail(email)
+    const memberships = user === undefined ? [] : await this.deps.storage.memberships.ofUser(user.id)
     // Sign-in events belong to the user, and to the organization they chose if they are in it:
     // never to every organization the account is in.
-    const chosen = input.organizationId === undefined ? undefined : memberships.find((m) => m.organization_id === input.organizationId)
-    const eventOrganization = chosen?.organization_id ?? null
+    const chosen = input.organizationId === undefined ? undefined : memberships.find((m) => m.organizationId === input.organizationId)
+    const eventOrganization = chosen?.organizationId ?? null
 
     // Counted before the password is looked at: concurrent guesses cannot all slip through,
     // and a refused attempt reveals nothing.
     await this.countAttempt(email, user, eventOrganization, context, input.twoFactorCode !== undefined)
 
     // The same answer, after the same work, whether the email is unknown or the password wrong.
-    const passwordOk = await verifyPassword(user?.password_hash ?? null, input.password)
+    const passwordOk = await verifyPassword(user?.passwordHash ?? null, input.password)
     if (user === undefined || !passwordOk) {
       await this.auditSignIn('auth.login_failed', user, eventOrganization, { reason: user === undefined ? 'unknown_email' : 'wrong_password' }, context)
       throw new ApiError('invalid_credentials')
@@ -82,18 +83,18 @@ export class SessionService {
       await this.deps.throttle.forgive(email, context.ip)
       throw new ApiError('forbidden', input.organizationId === undefined ? 'You are not a member of any organization.' : 'You are not a member of this organization.')
     }
-    if (user.totp_enabled_at !== null) {
+    if (user.twoFactorEnabledAt !== null) {
       if (input.twoFactorCode === undefined) {
         await this.deps.throttle.forgive(email, context.ip)
         throw new ApiError('two_factor_required')
       }
-      if ((await this.deps.twoFactor.verifySecondFactor(user, input.twoFactorCode, membership.organization_id, context)) === null) {
+      if ((await this.deps.twoFactor.verifySecondFactor(user, input.twoFactorCode, membership.organizationId, context)) === null) {
         await this.auditSignIn('auth.login_failed', user, eventOrganization, { reason: 'wrong_two_factor_code' }, context)
         throw new ApiError('invalid_credentials', 'The two-factor code is not valid (or was already used).')
       }
     }
     await this.deps.throttle.succeeded(email, context.ip)
-    return this.startSession(user, membership.organization_id, context)
+    return this.startSession(user, membership.organizationId, context)
   }
 
   /**
@@ -103,7 +104,7 @@ export class SessionService {
    * from before nor with a second factor: someone elsewhere can slow an attack on the
    * account, never lock its owner out. A lockout is audited once, when it begins.
    */
-  private async countAttempt(email: string, user: UserRow | undefined, organizationId: string | null, context: RequestContext, withSecondFactor = false): Promise<void> {
+  private async countAttempt(email: string, user: User | undefined, organizationId: string | null, context: RequestContext, withSecondFactor = false): Promise<void> {
     const decision = await this.deps.throttle.attempt(email, context.ip)
     if (!decision.allowed) {
       if (decision.firstRefusal) await this.auditSignIn('auth.login_throttled', user, organizationId, { retryAfterSeconds: decision.retryAfterSeconds }, context)
@@ -116,24 +117,24 @@ export class SessionService {
   }
 
   /** Under the account guard: an address the user signed in from in the last 30 days, or an attempt with a second factor to check. */
-  private async passesAccountGuard(user: UserRow | undefined, context: RequestContext, withSecondFactor: boolean): Promise<boolean> {
+  private async passesAccountGuard(user: User | undefined, context: RequestContext, withSecondFactor: boolean): Promise<boolean> {
     if (user === undefined) return false
-    if (withSecondFactor && user.totp_enabled_at !== null) return true
+    if (withSecondFactor && user.twoFactorEnabledAt !== null) return true
     if (context.ip === null) return false
-    return sessionRepository(this.deps.db).hasSignedInFrom(user.id, context.ip, isoAt(this.deps.clock.now() - FAMILIAR_ADDRESS_MS))
+    return this.deps.storage.sessions.hasSignedInFrom(user.id, context.ip, isoAt(this.deps.clock.now() - FAMILIAR_ADDRESS_MS))
   }
 
   /** One event, in the organization the attempt chose (if the user is in it); else kept for operators only. */
-  private async auditSignIn(action: 'auth.login_failed' | 'auth.login_throttled', user: UserRow | undefined, organizationId: string | null, details: Record<string, unknown>, context: RequestContext): Promise<void> {
+  private async auditSignIn(action: 'auth.login_failed' | 'auth.login_throttled', user: User | undefined, organizationId: string | null, details: Record<string, unknown>, context: RequestContext): Promise<void> {
     const target = user === undefined ? null : { type: 'user' as const, id: user.id, name: user.email }
-    await this.deps.audit.record(this.deps.db, { organizationId, action, actor: ANONYMOUS, target, details }, context)
+    await this.deps.audit.record(this.deps.storage, { organizationId, action, actor: ANONYMOUS, target, details }, context)
   }
 
-  private async startSession(user: UserRow, organizationId: string, context: RequestContext): Promise<IssuedPair> {
+  private async startSession(user: User, organizationId: string, context: RequestContext): Promise<IssuedPair> {
     const now = this.deps.clock.now()
     const sessionId = newId()
-    return this.deps.db.transaction().execute(async (trx) => {
-      await sessionRepository(trx).create({
+    return this.deps.storage.transaction(async (repos) => {
+      await repos.sessions.create({
         id: sessionId,
         userId: user.id,
         organizationId,
@@ -143,17 +144,17 @@ export class SessionService {
         userAgent: context.userAgent?.slice(0, 512) ?? null,
       })
       await this.deps.audit.record(
-        trx,
+        repos,
         { organizationId, action: 'auth.login_succeeded', actor: userActor(user), target: { type: 'session', id: sessionId, name: null } },
         context,
       )
-      return this.issuePair(sessionId, user.id, organizationId, now, trx)
+      return this.issuePair(sessionId, user.id, organizationId, now, repos)
     })
   }
 
-  private async issuePair(sessionId: string, userId: string, organizationId: string, now: number, db: Kysely<Database> = this.deps.db): Promise<IssuedPair> {
+  private async issuePair(sessionId: string, userId: string, organizationId: string, now: number, repos: Repositories = this.deps.storage): Promise<IssuedPair> {
     const refreshToken = generateToken(this.deps.tokenPrefix, 'rt', randomBytes)
-    await sessionRepository(db).addRefreshToken({
+    await repos.sessions.addRefreshToken({
       id: newId(),
       sessionId,
       tokenHash: hashToken(this.deps.tokenHashKey, refreshToken),
@@ -179,7 +180,7 @@ export class SessionService {
     const unauthorized = new ApiError('unauthorized', 'The refresh token is not valid.')
     if (!parseToken(refreshToken, this.deps.acceptedTokenPrefixes, ['rt']).ok) throw unauthorized
     const now = this.deps.clock.now()
-    const sessions = sessionRepository(this.deps.db)
+    const sessions = this.deps.storage.sessions
     const found = await sessions.findRefreshToken(hashToken(this.deps.tokenHashKey, refreshToken))
     if (found === undefined) throw unauthorized
     const { token, session } = found
@@ -190,14 +191,14 @@ export class SessionService {
     }
     if (session.ended_at !== null || Date.parse(token.expires_at) <= now || Date.parse(session.expires_at) <= now) throw unauthorized
 
-    const membership = await organizationRepository(this.deps.db).findMembership(session.organization_id, session.user_id)
+    const membership = await this.deps.storage.memberships.find(session.organization_id, session.user_id)
     if (membership === undefined) throw unauthorized
 
-    const pair = await this.deps.db.transaction().execute(async (trx) => {
+    const pair = await this.deps.storage.transaction(async (repos) => {
       // Conditional: of two concurrent refreshes with one token, exactly one wins.
-      if (!(await sessionRepository(trx).useRefreshToken(token.id, isoAt(now)))) return null
-      await sessionRepository(trx).extend(session.id, isoAt(now + REFRESH_TTL_SECONDS * 1000))
-      return this.issuePair(session.id, session.user_id, session.organization_id, now, trx)
+      if (!(await repos.sessions.useRefreshToken(token.id, isoAt(now)))) return null
+      await repos.sessions.extend(session.id, isoAt(now + REFRESH_TTL_SECONDS * 1000))
+      return this.issuePair(session.id, session.user_id, session.organization_id, now, repos)
     })
     if (pair === null) {
       await this.endReusedSession(session, context)
@@ -208,10 +209,10 @@ export class SessionService {
 
   /** A refresh token came back after it was used: someone else holds it. End the session. */
   private async endReusedSession(session: { id: string; user_id: string; organization_id: string }, context: RequestContext): Promise<void> {
-    await this.deps.db.transaction().execute(async (trx) => {
-      const ended = await sessionRepository(trx).end(session.id, isoAt(this.deps.clock.now()), 'refresh_token_reused')
+    await this.deps.storage.transaction(async (repos) => {
+      const ended = await repos.sessions.end(session.id, isoAt(this.deps.clock.now()), 'refresh_token_reused')
       await this.deps.audit.record(
-        trx,
+        repos,
         {
           organizationId: session.organization_id,
           action: 'auth.refresh_reuse_detected',
@@ -227,7 +228,7 @@ export class SessionService {
 
   /** Whether a session has neither ended nor run out (idempotent replays of its sign-in are tied to it). */
   async isLive(sessionId: string): Promise<boolean> {
-    const found = await sessionRepository(this.deps.db).findForAuthentication(sessionId)
+    const found = await this.deps.storage.sessions.findForAuthentication(sessionId)
     return found !== undefined && found.session.ended_at === null && Date.parse(found.session.expires_at) > this.deps.clock.now()
   }
 
@@ -236,9 +237,8 @@ export class SessionService {
    * No password or code again: this session already proved both.
    */
   async switchOrganization(principal: SessionPrincipal, organizationId: string, context: RequestContext): Promise<TokenPair> {
-    const organizations = organizationRepository(this.deps.db)
-    const user = await organizations.findUser(principal.userId)
-    const membership = await organizations.findMembership(organizationId, principal.userId)
+    const user = await this.deps.storage.users.find(principal.userId)
+    const membership = await this.deps.storage.memberships.find(organizationId, principal.userId)
     if (user === undefined || membership === undefined) throw new ApiError('forbidden', 'You are not a member of this organization.')
     const pair = await this.startSession(user, organizationId, context)
     await this.logout(principal, context)
@@ -248,10 +248,10 @@ export class SessionService {
   /** Ends the caller's session: its access JWT and refresh token stop working on the next request. */
   async logout(principal: SessionPrincipal, context: RequestContext): Promise<{ sessionId: string; endedAt: string }> {
     const endedAt = isoAt(this.deps.clock.now())
-    await this.deps.db.transaction().execute(async (trx) => {
-      await sessionRepository(trx).end(principal.sessionId, endedAt, 'logout')
+    await this.deps.storage.transaction(async (repos) => {
+      await repos.sessions.end(principal.sessionId, endedAt, 'logout')
       await this.deps.audit.record(
-        trx,
+        repos,
         { organizationId: principal.organizationId, action: 'auth.logout', actor: sessionActor(principal), target: { type: 'session', id: principal.sessionId, name: null } },
         context,
       )
@@ -267,7 +267,7 @@ export class SessionService {
   async logoutWithRefreshToken(refreshToken: string, context: RequestContext): Promise<{ sessionId: string; endedAt: string }> {
     const unauthorized = new ApiError('unauthorized', 'The refresh token is not valid.')
     if (!parseToken(refreshToken, this.deps.acceptedTokenPrefixes, ['rt']).ok) throw unauthorized
-    const found = await sessionRepository(this.deps.db).findRefreshToken(hashToken(this.deps.tokenHashKey, refreshToken))
+    const found = await this.deps.storage.sessions.findRefreshToken(hashToken(this.deps.tokenHashKey, refreshToken))
     if (found === undefined) throw unauthorized
     const { token, session } = found
     if (token.used_at !== null) {
@@ -277,10 +277,10 @@ export class SessionService {
     if (session.ended_at !== null) return { sessionId: session.id, endedAt: session.ended_at }
     if (Date.parse(token.expires_at) <= this.deps.clock.now()) throw unauthorized
     const endedAt = isoAt(this.deps.clock.now())
-    await this.deps.db.transaction().execute(async (trx) => {
-      await sessionRepository(trx).end(session.id, endedAt, 'logout')
+    await this.deps.storage.transaction(async (repos) => {
+      await repos.sessions.end(session.id, endedAt, 'logout')
       await this.deps.audit.record(
-        trx,
+        repos,
         { organizationId: session.organization_id, action: 'auth.logout', actor: { type: 'user', id: session.user_id, name: null }, target: { type: 'session', id: session.id, name: null } },
         context,
       )
@@ -292,7 +292,7 @@ export class SessionService {
   async signup(
     input: { email: string; password: string; name: string; organizationName: string },
     context: RequestContext,
-  ): Promise<{ user: UserRow; organization: OrganizationRow; role: Role }> {
+  ): Promise<{ user: User; organization: Organization; role: Role }> {
     if (this.deps.signup !== 'open') throw new ApiError('forbidden', 'Signup is closed on this deployment; ask an administrator for an account.')
     // Counted before any work: each sign-up costs a password hash and creates an organization.
     const decision = await this.deps.signupThrottle.attempt(context.ip)
@@ -300,15 +300,14 @@ export class SessionService {
     checkNewPassword(input.password, '/password')
     const email = input.email.trim().toLowerCase()
     const passwordHash = await hashPassword(input.password)
-    return this.deps.db.transaction().execute(async (trx) => {
-      const organizations = organizationRepository(trx)
-      if ((await organizations.findUserByEmail(email)) !== undefined) throw new ApiError('conflict', 'An account with this email already exists.')
+    return this.deps.storage.transaction(async (repos) => {
+      if ((await repos.users.findByEmail(email)) !== undefined) throw new ApiError('conflict', 'An account with this email already exists.')
       const createdAt = isoAt(this.deps.clock.now())
-      const user = await organizations.createUser({ id: newId(), email, name: input.name, passwordHash, createdAt })
-      const organization = await organizations.createOrganization({ id: newId(), name: input.organizationName, createdAt })
-      await organizations.addMember({ organizationId: organization.id, userId: user.id, role: 'company_admin', createdAt })
+      const user = await repos.users.create({ id: newId(), email, name: input.name, passwordHash, createdAt })
+      const organization = await repos.organizations.create({ id: newId(), name: input.organizationName, createdAt })
+      await repos.memberships.add({ organizationId: organization.id, userId: user.id, role: 'company_admin', createdAt })
       await this.deps.audit.record(
-        trx,
+        repos,
         { organizationId: organization.id, action: 'auth.signup', actor: userActor(user), target: { type: 'organization', id: organization.id, name: organization.name } },
         context,
       )
@@ -318,13 +317,12 @@ export class SessionService {
 
   /** Changes the password and ends every other session of the user at once. */
   async changePassword(principal: SessionPrincipal, input: { currentPassword: string; newPassword: string }, context: RequestContext): Promise<{ changedAt: string; endedSessions: number }> {
-    const organizations = organizationRepository(this.deps.db)
-    const user = await organizations.findUser(principal.userId)
+    const user = await this.deps.storage.users.find(principal.userId)
     if (user === undefined) throw new ApiError('unauthorized')
     // Guessing the current password from a hijacked session is throttled like signing in.
     await this.countAttempt(user.email, user, principal.organizationId, context)
     // 400, not 401: the session is fine, and clients take a 401 to mean "signed out".
-    if (!(await verifyPassword(user.password_hash, input.currentPassword))) {
+    if (!(await verifyPassword(user.passwordHash, input.currentPassword))) {
       throw new ApiError('validation_failed', 'The current password is incorrect.', { details: [{ field: '/currentPassword', message: 'is incorrect' }] })
     }
     await this.deps.throttle.succeeded(user.email, context.ip)
@@ -334,11 +332,11 @@ export class SessionService {
     }
     const changedAt = isoAt(this.deps.clock.now())
     const passwordHash = await hashPassword(input.newPassword)
-    const endedSessions = await this.deps.db.transaction().execute(async (trx) => {
-      await organizationRepository(trx).setPassword(user.id, passwordHash, changedAt)
-      const ended = await sessionRepository(trx).endAllOfUser(user.id, changedAt, 'password_changed', { exceptSessionId: principal.sessionId })
+    const endedSessions = await this.deps.storage.transaction(async (repos) => {
+      await repos.users.setPassword(user.id, passwordHash, changedAt)
+      const ended = await repos.sessions.endAllOfUser(user.id, changedAt, 'password_changed', { exceptSessionId: principal.sessionId })
       await this.deps.audit.record(
-        trx,
+        repos,
         { organizationId: principal.organizationId, action: 'auth.password_changed', actor: sessionActor(principal), target: { type: 'user', id: user.id, name: user.email }, details: { endedSessions: ended } },
         context,
       )
@@ -349,7 +347,7 @@ export class SessionService {
   }
 }
 
-function userActor(user: UserRow): AuditActor {
+function userActor(user: User): AuditActor {
   return { type: 'user', id: user.id, name: user.name }
 }
 

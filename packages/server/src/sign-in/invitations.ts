@@ -1,18 +1,20 @@
 import { randomBytes } from 'node:crypto'
 import { ApiError, hashToken, missingScopes, randomBase62, type Role, type ScopeCatalog } from '@brandwave/core'
-import type { Kysely } from 'kysely'
-import { hashPassword } from '../auth/passwords.js'
+import { hashPassword } from './passwords.js'
 import type { Principal, SessionPrincipal } from '../auth/principal.js'
 import { isoAt, type Clock } from '../clock.js'
 import { newId } from '../ids.js'
 import type { MailQueue } from '../mail/queue.js'
 import { mailTemplates } from '../mail/templates.js'
-import { invitationRepository, type InvitationRow } from '../storage/invitations.js'
-import { organizationRepository, type OrganizationRow, type UserRow } from '../storage/organizations.js'
-import type { Database } from '../storage/schema.js'
-import type { SignupThrottle } from '../auth/counters.js'
-import { auditActorOf, type AuditActor, type AuditLog, type RequestContext } from './audit.js'
+import type { InvitationRow } from '../storage/invitations.js'
+import type { Organization } from '../storage/organizations.js'
+import type { User } from '../storage/users.js'
+import type { AddressThrottle } from '../shared-state/counters.js'
+import { type AuditLog } from '../services/audit.js'
+import { auditActorOf, type AuditActor } from '../services/audit-record.js'
+import { type RequestContext } from '../services/request-context.js'
 import { checkNewPassword } from './sessions.js'
+import type { Repositories, Storage } from '../storage/index.js'
 
 /** SPEC §9: an invitation is good for 7 days. */
 export const INVITATION_TTL_MS = 7 * 24 * 3600_000
@@ -20,7 +22,7 @@ export const INVITATION_TTL_MS = 7 * 24 * 3600_000
 const TOKEN_LENGTH = 32
 
 export interface InvitationServiceDependencies {
-  readonly db: Kysely<Database>
+  readonly storage: Storage
   readonly catalog: ScopeCatalog
   readonly tokenHashKey: Buffer
   readonly publicUrl: string
@@ -28,7 +30,7 @@ export interface InvitationServiceDependencies {
   readonly audit: AuditLog
   readonly clock: Clock
   /** Sign-ups through an invitation cost a password hash too: throttled like any other. */
-  readonly signupThrottle: SignupThrottle
+  readonly signupThrottle: AddressThrottle
 }
 
 const INVALID_TOKEN = () =>
@@ -61,13 +63,12 @@ export class InvitationService {
     const acceptUrl = `${this.deps.publicUrl}/invitations/accept#token=${token}`
     const now = this.deps.clock.now()
     const { actor, via } = auditActorOf(principal)
-    const invitation = await this.deps.db.transaction().execute(async (trx) => {
-      const organizations = organizationRepository(trx)
-      const invitations = invitationRepository(trx)
-      const organization = await organizations.findOrganization(principal.organizationId)
+    const invitation = await this.deps.storage.transaction(async (repos) => {
+      const invitations = repos.invitations
+      const organization = await repos.organizations.find(principal.organizationId)
       if (organization === undefined) throw new ApiError('unauthorized')
-      const existing = await organizations.findUserByEmail(email)
-      if (existing !== undefined && (await organizations.findMembership(organization.id, existing.id)) !== undefined) {
+      const existing = await repos.users.findByEmail(email)
+      if (existing !== undefined && (await repos.memberships.find(organization.id, existing.id)) !== undefined) {
         throw new ApiError('conflict', 'This address belongs to a member already.')
       }
       if ((await invitations.findPendingForEmail(organization.id, email, isoAt(now))) !== undefined) {
@@ -89,11 +90,11 @@ export class InvitationService {
       }
       await invitations.create(row)
       await this.deps.audit.record(
-        trx,
+        repos,
         { organizationId: organization.id, action: 'invitation.created', actor, target: { type: 'invitation', id: row.id, name: email }, details: { role: input.role, expiresAt: row.expires_at, ...via } },
         context,
       )
-      await this.deps.mail.enqueue(trx, {
+      await this.deps.mail.enqueue(repos, {
         to: email,
         template: 'invitation',
         message: mailTemplates.invitation({ organizationName: organization.name, invitedBy: row.invited_by_name, role: input.role, acceptUrl, expiresAt: row.expires_at }),
@@ -105,18 +106,18 @@ export class InvitationService {
   }
 
   list(principal: Principal, page: { limit: number; afterId: string | null }) {
-    return invitationRepository(this.deps.db).listPending(principal.organizationId, this.now(), page)
+    return this.deps.storage.invitations.listPending(principal.organizationId, this.now(), page)
   }
 
   async withdraw(principal: Principal, id: string, context: RequestContext): Promise<{ id: string; withdrawnAt: string }> {
     const withdrawnAt = this.now()
-    await this.deps.db.transaction().execute(async (trx) => {
-      const invitations = invitationRepository(trx)
+    await this.deps.storage.transaction(async (repos) => {
+      const invitations = repos.invitations
       const invitation = await invitations.findPending(principal.organizationId, id, withdrawnAt)
       if (invitation === undefined || !(await invitations.markWithdrawn(id, withdrawnAt))) throw new ApiError('not_found', 'No pending invitation of this organization has this id.')
       const { actor, via } = auditActorOf(principal)
       await this.deps.audit.record(
-        trx,
+        repos,
         { organizationId: principal.organizationId, action: 'invitation.withdrawn', actor, target: { type: 'invitation', id, name: invitation.email }, details: { role: invitation.role, ...via } },
         context,
       )
@@ -127,14 +128,14 @@ export class InvitationService {
   /** A signed-in user accepts: their account's address must be the invited one. */
   async accept(principal: SessionPrincipal, token: string, context: RequestContext): Promise<{ invitationId: string; organizationId: string; role: Role; acceptedAt: string }> {
     const acceptedAt = this.now()
-    return this.deps.db.transaction().execute(async (trx) => {
-      const invitation = await invitationRepository(trx).findPendingByTokenHash(this.tokenHash(token), acceptedAt)
+    return this.deps.storage.transaction(async (repos) => {
+      const invitation = await repos.invitations.findPendingByTokenHash(this.tokenHash(token), acceptedAt)
       if (invitation === undefined) throw INVALID_TOKEN()
-      const user = await organizationRepository(trx).findUser(principal.userId)
+      const user = await repos.users.find(principal.userId)
       if (user === undefined) throw new ApiError('unauthorized')
       if (user.email !== invitation.email) throw new ApiError('forbidden', 'This invitation is for another address; sign in with the account of the invited address.')
-      if ((await organizationRepository(trx).findMembership(invitation.organization_id, user.id)) !== undefined) throw new ApiError('conflict', 'You are a member of this organization already.')
-      await this.join(trx, invitation, user, acceptedAt, context)
+      if ((await repos.memberships.find(invitation.organization_id, user.id)) !== undefined) throw new ApiError('conflict', 'You are a member of this organization already.')
+      await this.join(repos, invitation, user, acceptedAt, context)
       return { invitationId: invitation.id, organizationId: invitation.organization_id, role: invitation.role, acceptedAt }
     })
   }
@@ -147,16 +148,15 @@ export class InvitationService {
   async signUp(
     input: { email: string; password: string; name: string; invitationToken: string },
     context: RequestContext,
-  ): Promise<{ user: UserRow; organization: OrganizationRow; role: Role }> {
+  ): Promise<{ user: User; organization: Organization; role: Role }> {
     const decision = await this.deps.signupThrottle.attempt(context.ip)
     if (!decision.allowed) throw new ApiError('rate_limited', 'Too many sign-ups from this address; wait before trying again.', { headers: { 'retry-after': String(decision.retryAfterSeconds) } })
     checkNewPassword(input.password, '/password')
     const email = input.email.trim().toLowerCase()
     const passwordHash = await hashPassword(input.password)
     const createdAt = this.now()
-    return this.deps.db.transaction().execute(async (trx) => {
-      const organizations = organizationRepository(trx)
-      const invitation = await invitationRepository(trx).findPendingByTokenHash(this.tokenHash(input.invitationToken), createdAt)
+    return this.deps.storage.transaction(async (repos) => {
+      const invitation = await repos.invitations.findPendingByTokenHash(this.tokenHash(input.invitationToken), createdAt)
       if (invitation === undefined) {
         throw new ApiError('validation_failed', 'This invitation link is not valid: it was used, withdrawn, or has expired. Ask for a new one.', {
           details: [{ field: '/invitationToken', message: 'is not a valid invitation' }],
@@ -165,33 +165,32 @@ export class InvitationService {
       if (invitation.email !== email) {
         throw new ApiError('validation_failed', 'Sign up with the address the invitation was sent to.', { details: [{ field: '/email', message: 'is not the invited address' }] })
       }
-      if ((await organizations.findUserByEmail(email)) !== undefined) {
+      if ((await repos.users.findByEmail(email)) !== undefined) {
         throw new ApiError('conflict', 'An account with this email already exists: sign in and accept the invitation (or reset the password if it is not yours).')
       }
-      const user = await organizations.createUser({ id: newId(), email, name: input.name, passwordHash, createdAt })
-      const organization = await organizations.findOrganization(invitation.organization_id)
+      const user = await repos.users.create({ id: newId(), email, name: input.name, passwordHash, createdAt })
+      const organization = await repos.organizations.find(invitation.organization_id)
       if (organization === undefined) throw INVALID_TOKEN()
       const actor: AuditActor = { type: 'user', id: user.id, name: user.name }
-      await this.deps.audit.record(trx, { organizationId: organization.id, action: 'auth.signup', actor, target: { type: 'user', id: user.id, name: email }, details: { invitationId: invitation.id } }, context)
-      await this.join(trx, invitation, user, createdAt, context)
-      return { user: { ...user, email_verified_at: createdAt }, organization, role: invitation.role }
+      await this.deps.audit.record(repos, { organizationId: organization.id, action: 'auth.signup', actor, target: { type: 'user', id: user.id, name: email }, details: { invitationId: invitation.id } }, context)
+      await this.join(repos, invitation, user, createdAt, context)
+      return { user: { ...user, emailVerifiedAt: createdAt }, organization, role: invitation.role }
     })
   }
 
-  private async join(trx: Kysely<Database>, invitation: InvitationRow, user: UserRow, now: string, context: RequestContext): Promise<void> {
+  private async join(repos: Repositories, invitation: InvitationRow, user: User, now: string, context: RequestContext): Promise<void> {
     // Conditional: of two concurrent uses of one token, exactly one wins.
-    if (!(await invitationRepository(trx).markAccepted(invitation.id, user.id, now))) throw INVALID_TOKEN()
-    const organizations = organizationRepository(trx)
-    await organizations.addMember({ organizationId: invitation.organization_id, userId: user.id, role: invitation.role, createdAt: now })
+    if (!(await repos.invitations.markAccepted(invitation.id, user.id, now))) throw INVALID_TOKEN()
+    await repos.memberships.add({ organizationId: invitation.organization_id, userId: user.id, role: invitation.role, createdAt: now })
     // Holding the token proves the address.
-    await organizations.markEmailVerified(user.id, now)
+    await repos.users.markEmailVerified(user.id, now)
     const actor: AuditActor = { type: 'user', id: user.id, name: user.name }
     const target = { type: 'user' as const, id: user.id, name: user.email }
     await this.deps.audit.record(
-      trx,
+      repos,
       { organizationId: invitation.organization_id, action: 'invitation.accepted', actor, target: { type: 'invitation', id: invitation.id, name: invitation.email }, details: { role: invitation.role, invitedBy: invitation.invited_by_name } },
       context,
     )
-    await this.deps.audit.record(trx, { organizationId: invitation.organization_id, action: 'member.added', actor, target, details: { role: invitation.role, invitationId: invitation.id } }, context)
+    await this.deps.audit.record(repos, { organizationId: invitation.organization_id, action: 'member.added', actor, target, details: { role: invitation.role, invitationId: invitation.id } }, context)
   }
 }

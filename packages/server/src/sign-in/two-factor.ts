@@ -1,18 +1,16 @@
 import { randomBytes } from 'node:crypto'
 import { ApiError, hashToken, open, seal } from '@brandwave/core'
-import type { Kysely } from 'kysely'
 import { generateSecret, generateURI, verify } from 'otplib'
 import type { SessionPrincipal } from '../auth/principal.js'
-import type { AccessVersion } from '../auth/access-version.js'
+import type { AccessVersion } from '../shared-state/access-version.js'
 import { isoAt, type Clock } from '../clock.js'
-import { verifyPassword } from '../auth/passwords.js'
+import { verifyPassword } from './passwords.js'
 import { newId } from '../ids.js'
-import { organizationRepository, type UserRow } from '../storage/organizations.js'
-import type { Database } from '../storage/schema.js'
-import { sessionRepository } from '../storage/sessions.js'
-import { twoFactorRepository } from '../storage/two-factor.js'
-import type { LoginThrottle } from '../auth/counters.js'
-import type { AuditLog, RequestContext } from './audit.js'
+import type { User } from '../storage/users.js'
+import type { LoginThrottle } from './throttle.js'
+import type { AuditLog } from '../services/audit.js'
+import type { RequestContext } from '../services/request-context.js'
+import type { Storage } from '../storage/index.js'
 
 /** RFC 6238 defaults every authenticator app understands: SHA-1, 6 digits, 30 s. */
 const PERIOD_SECONDS = 30
@@ -27,7 +25,7 @@ export const FRESH_SESSION_MS = 10 * 60_000
 export type SecondFactor = 'totp' | 'recovery_code'
 
 export interface TwoFactorServiceDependencies {
-  readonly db: Kysely<Database>
+  readonly storage: Storage
   readonly encryptionKey: Buffer
   readonly tokenHashKey: Buffer
   readonly issuer: string
@@ -61,8 +59,8 @@ export class TwoFactorService {
     return hashToken(this.deps.tokenHashKey, `recovery:${normalizeRecoveryCode(code)}`)
   }
 
-  private async user(principal: SessionPrincipal): Promise<UserRow> {
-    const user = await organizationRepository(this.deps.db).findUser(principal.userId)
+  private async user(principal: SessionPrincipal): Promise<User> {
+    const user = await this.deps.storage.users.find(principal.userId)
     if (user === undefined) throw new ApiError('unauthorized')
     return user
   }
@@ -72,7 +70,7 @@ export class TwoFactorService {
    * the caller is the account's owner, not only a stolen access token: a sign-in within the
    * last 10 minutes, or the current password.
    */
-  private async requireRecentProof(principal: SessionPrincipal, user: UserRow, currentPassword: string | undefined, context: RequestContext): Promise<void> {
+  private async requireRecentProof(principal: SessionPrincipal, user: User, currentPassword: string | undefined, context: RequestContext): Promise<void> {
     if (this.deps.clock.now() - Date.parse(principal.sessionCreatedAt) <= FRESH_SESSION_MS) return
     if (currentPassword === undefined) {
       throw new ApiError('validation_failed', 'Confirm with your current password (or sign in again): two-factor enrolment needs a sign-in from the last 10 minutes.', {
@@ -83,7 +81,7 @@ export class TwoFactorService {
     if (!decision.allowed) {
       throw new ApiError('rate_limited', 'Too many wrong passwords; wait before trying again.', { headers: { 'retry-after': String(decision.retryAfterSeconds) } })
     }
-    if (!(await verifyPassword(user.password_hash, currentPassword))) {
+    if (!(await verifyPassword(user.passwordHash, currentPassword))) {
       throw new ApiError('validation_failed', 'The current password is incorrect.', { details: [{ field: '/currentPassword', message: 'is incorrect' }] })
     }
     await this.deps.throttle.succeeded(user.email, context.ip)
@@ -91,31 +89,31 @@ export class TwoFactorService {
 
   async setUp(principal: SessionPrincipal, currentPassword: string | undefined, context: RequestContext): Promise<{ secret: string; otpauthUrl: string }> {
     const user = await this.user(principal)
-    if (user.totp_enabled_at !== null) throw new ApiError('conflict', 'Two-factor authentication is already on; turn it off first to enrol another authenticator.')
+    if (user.twoFactorEnabledAt !== null) throw new ApiError('conflict', 'Two-factor authentication is already on; turn it off first to enrol another authenticator.')
     await this.requireRecentProof(principal, user, currentPassword, context)
     const secret = generateSecret()
-    await twoFactorRepository(this.deps.db).setPendingSecret(user.id, seal(this.deps.encryptionKey, secret, `totp:${user.id}`))
+    await this.deps.storage.users.setPendingTotpSecret(user.id, seal(this.deps.encryptionKey, secret, `totp:${user.id}`))
     return { secret, otpauthUrl: generateURI({ issuer: this.deps.issuer, label: user.email, secret }) }
   }
 
   async enable(principal: SessionPrincipal, input: { code: string; currentPassword?: string }, context: RequestContext): Promise<string[]> {
     const { code } = input
     const user = await this.user(principal)
-    if (user.totp_enabled_at !== null) throw new ApiError('conflict', 'Two-factor authentication is already on.')
-    if (user.totp_secret === null) throw new ApiError('conflict', 'Start with POST /v1/auth/2fa/setup.')
+    if (user.twoFactorEnabledAt !== null) throw new ApiError('conflict', 'Two-factor authentication is already on.')
+    if (user.sealedTotpSecret === null) throw new ApiError('conflict', 'Start with POST /v1/auth/2fa/setup.')
     await this.requireRecentProof(principal, user, input.currentPassword, context)
     if (!(await this.checkTotp(user, code))) throw new ApiError('validation_failed', 'The code is not valid.', { details: [{ field: '/code', message: 'does not match the authenticator' }] })
 
     const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode)
     const now = isoAt(this.deps.clock.now())
-    await this.deps.db.transaction().execute(async (trx) => {
-      if (!(await twoFactorRepository(trx).enable(user.id, now, codes.map((c) => ({ id: newId(), hash: this.recoveryHash(c) }))))) {
+    await this.deps.storage.transaction(async (repos) => {
+      if (!(await repos.users.enableTwoFactor(user.id, now, codes.map((c) => ({ id: newId(), hash: this.recoveryHash(c) }))))) {
         throw new ApiError('conflict', 'Two-factor authentication is already on.')
       }
       // Sessions signed in without the second factor end; this one proved both just now.
-      const endedSessions = await sessionRepository(trx).endAllOfUser(user.id, now, 'two_factor_enabled', { exceptSessionId: principal.sessionId })
+      const endedSessions = await repos.sessions.endAllOfUser(user.id, now, 'two_factor_enabled', { exceptSessionId: principal.sessionId })
       await this.deps.audit.record(
-        trx,
+        repos,
         {
           organizationId: principal.organizationId,
           action: 'auth.two_factor_enabled',
@@ -137,7 +135,7 @@ export class TwoFactorService {
       throw new ApiError('forbidden', 'Sign in again first: turning off two-factor authentication needs a sign-in from the last 10 minutes.')
     }
     const user = await this.user(principal)
-    if (user.totp_enabled_at === null) throw new ApiError('conflict', 'Two-factor authentication is not on.')
+    if (user.twoFactorEnabledAt === null) throw new ApiError('conflict', 'Two-factor authentication is not on.')
     const throttled = await this.deps.throttle.attempt(user.email, context.ip)
     if (!throttled.allowed) {
       throw new ApiError('rate_limited', 'Too many wrong codes; wait before trying again.', { headers: { 'retry-after': String(throttled.retryAfterSeconds) } })
@@ -147,10 +145,10 @@ export class TwoFactorService {
     }
     await this.deps.throttle.succeeded(user.email, context.ip)
     const disabledAt = isoAt(this.deps.clock.now())
-    await this.deps.db.transaction().execute(async (trx) => {
-      await twoFactorRepository(trx).disable(user.id)
+    await this.deps.storage.transaction(async (repos) => {
+      await repos.users.disableTwoFactor(user.id)
       await this.deps.audit.record(
-        trx,
+        repos,
         { organizationId: principal.organizationId, action: 'auth.two_factor_disabled', actor: { type: 'user', id: user.id, name: user.name }, target: { type: 'user', id: user.id, name: user.email } },
         context,
       )
@@ -163,14 +161,14 @@ export class TwoFactorService {
    * Accepts a current TOTP code or an unused recovery code, spending it; null when neither.
    * A recovery code's use is audited (in `organizationId`): it means the authenticator is gone.
    */
-  async verifySecondFactor(user: UserRow, code: string, organizationId: string | null, context: RequestContext): Promise<SecondFactor | null> {
+  async verifySecondFactor(user: User, code: string, organizationId: string | null, context: RequestContext): Promise<SecondFactor | null> {
     if (/^\d{6}$/.test(code)) return (await this.checkTotp(user, code)) ? 'totp' : null
     const now = isoAt(this.deps.clock.now())
-    const used = await twoFactorRepository(this.deps.db).useRecoveryCode(user.id, this.recoveryHash(code), now)
+    const used = await this.deps.storage.users.useRecoveryCode(user.id, this.recoveryHash(code), now)
     if (!used) return null
-    const remaining = await twoFactorRepository(this.deps.db).unusedRecoveryCodes(user.id)
+    const remaining = await this.deps.storage.users.unusedRecoveryCodes(user.id)
     await this.deps.audit.record(
-      this.deps.db,
+      this.deps.storage,
       { organizationId, action: 'auth.recovery_code_used', actor: { type: 'user', id: user.id, name: user.name }, target: { type: 'user', id: user.id, name: user.email }, details: { remaining } },
       context,
     )
@@ -178,9 +176,9 @@ export class TwoFactorService {
   }
 
   /** RFC 6238 with ±1 step, each step accepted once (the replay check is atomic). */
-  private async checkTotp(user: UserRow, code: string): Promise<boolean> {
-    if (user.totp_secret === null || !/^\d{6}$/.test(code)) return false
-    const secret = open(this.deps.encryptionKey, user.totp_secret, `totp:${user.id}`)
+  private async checkTotp(user: User, code: string): Promise<boolean> {
+    if (user.sealedTotpSecret === null || !/^\d{6}$/.test(code)) return false
+    const secret = open(this.deps.encryptionKey, user.sealedTotpSecret, `totp:${user.id}`)
     const epoch = Math.floor(this.deps.clock.now() / 1000)
     const currentStep = Math.floor(epoch / PERIOD_SECONDS)
     const result = await verify({
@@ -190,9 +188,9 @@ export class TwoFactorService {
       epochTolerance: TOLERANCE_SECONDS,
       // A step at or before the last one used is refused (bounded: the library rejects a
       // bound beyond the window, which a clock set back would otherwise produce).
-      ...(user.totp_last_step !== null && { afterTimeStep: Math.min(user.totp_last_step, currentStep + 1) }),
+      ...(user.totpLastStep !== null && { afterTimeStep: Math.min(user.totpLastStep, currentStep + 1) }),
     })
     if (!result.valid) return false
-    return twoFactorRepository(this.deps.db).useStep(user.id, currentStep + result.delta)
+    return this.deps.storage.users.useTotpStep(user.id, currentStep + result.delta)
   }
 }

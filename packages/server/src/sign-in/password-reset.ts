@@ -1,20 +1,17 @@
 import { randomBytes } from 'node:crypto'
 import { ApiError, hashToken, randomBase62 } from '@brandwave/core'
-import type { Kysely } from 'kysely'
-import type { AccessVersion } from '../auth/access-version.js'
-import type { LoginThrottle } from '../auth/counters.js'
-import { hashPassword } from '../auth/passwords.js'
+import type { AccessVersion } from '../shared-state/access-version.js'
+import type { LoginThrottle } from './throttle.js'
+import { hashPassword } from './passwords.js'
 import { isoAt, type Clock } from '../clock.js'
 import { newId } from '../ids.js'
 import type { MailQueue } from '../mail/queue.js'
 import { mailTemplates } from '../mail/templates.js'
-import { organizationRepository } from '../storage/organizations.js'
-import { passwordResetRepository } from '../storage/password-resets.js'
-import type { Database } from '../storage/schema.js'
-import { sessionRepository } from '../storage/sessions.js'
-import { twoFactorRepository } from '../storage/two-factor.js'
-import { ANONYMOUS, type AuditLog, type RequestContext } from './audit.js'
+import { type AuditLog } from '../services/audit.js'
+import { ANONYMOUS } from '../services/audit-record.js'
+import { type RequestContext } from '../services/request-context.js'
 import { checkNewPassword } from './sessions.js'
+import type { Storage } from '../storage/index.js'
 
 /** SPEC §9: a reset link works for one hour. */
 export const PASSWORD_RESET_TTL_MS = 3600_000
@@ -23,7 +20,7 @@ const RESEND_INTERVAL_MS = 60_000
 const TOKEN_LENGTH = 32
 
 export interface PasswordResetServiceDependencies {
-  readonly db: Kysely<Database>
+  readonly storage: Storage
   readonly tokenHashKey: Buffer
   readonly publicUrl: string
   readonly mail: MailQueue
@@ -61,17 +58,17 @@ export class PasswordResetService {
   }
 
   private async issue(email: string): Promise<void> {
-    const user = await organizationRepository(this.deps.db).findUserByEmail(email)
+    const user = await this.deps.storage.users.findByEmail(email)
     if (user === undefined) return
     const now = this.deps.clock.now()
     const token = randomBase62(TOKEN_LENGTH, randomBytes)
     const expiresAt = isoAt(now + PASSWORD_RESET_TTL_MS)
-    const queued = await this.deps.db.transaction().execute(async (trx) => {
-      const resets = passwordResetRepository(trx)
+    const queued = await this.deps.storage.transaction(async (repos) => {
+      const resets = repos.passwordResets
       const latest = await resets.latestCreatedAt(user.id)
       if (latest !== undefined && Date.parse(latest) > now - RESEND_INTERVAL_MS) return false
       await resets.create({ id: newId(), user_id: user.id, token_hash: this.tokenHash(token), created_at: isoAt(now), expires_at: expiresAt })
-      await this.deps.mail.enqueue(trx, {
+      await this.deps.mail.enqueue(repos, {
         to: user.email,
         template: 'password_reset',
         message: mailTemplates.passwordReset({ resetUrl: `${this.deps.publicUrl}/reset-password#token=${token}`, expiresAt }),
@@ -87,31 +84,30 @@ export class PasswordResetService {
       details: [{ field: '/token', message: 'is not a valid reset token' }],
     })
     const changedAt = isoAt(this.deps.clock.now())
-    const reset = await passwordResetRepository(this.deps.db).findUsable(this.tokenHash(input.token), changedAt)
+    const reset = await this.deps.storage.passwordResets.findUsable(this.tokenHash(input.token), changedAt)
     if (reset === undefined) throw invalid
     const passwordHash = await hashPassword(input.newPassword)
-    const result = await this.deps.db.transaction().execute(async (trx) => {
-      const organizations = organizationRepository(trx)
+    const result = await this.deps.storage.transaction(async (repos) => {
       // Spends this token and every other open one of the user; of two concurrent uses, one wins.
-      if ((await passwordResetRepository(trx).useAllOfUser(reset.user_id, changedAt)) === 0) throw invalid
-      const user = await organizations.findUser(reset.user_id)
+      if ((await repos.passwordResets.useAllOfUser(reset.user_id, changedAt)) === 0) throw invalid
+      const user = await repos.users.find(reset.user_id)
       if (user === undefined) throw invalid
-      await organizations.setPassword(user.id, passwordHash, changedAt)
+      await repos.users.setPassword(user.id, passwordHash, changedAt)
       // Whoever enrolled 2FA on an account whose address was never proven (registered ahead of
       // the real owner) must not keep the owner out after the owner proves the address.
-      const clearedTwoFactor = user.email_verified_at === null && user.totp_enabled_at !== null
-      if (clearedTwoFactor) await twoFactorRepository(trx).disable(user.id)
-      await organizations.markEmailVerified(user.id, changedAt)
-      const endedSessions = await sessionRepository(trx).endAllOfUser(user.id, changedAt, 'password_reset')
-      const memberships = await organizations.membershipsOfUser(user.id)
-      for (const organizationId of memberships.length === 0 ? [null] : memberships.map((m) => m.organization_id)) {
+      const clearedTwoFactor = user.emailVerifiedAt === null && user.twoFactorEnabledAt !== null
+      if (clearedTwoFactor) await repos.users.disableTwoFactor(user.id)
+      await repos.users.markEmailVerified(user.id, changedAt)
+      const endedSessions = await repos.sessions.endAllOfUser(user.id, changedAt, 'password_reset')
+      const memberships = await repos.memberships.ofUser(user.id)
+      for (const organizationId of memberships.length === 0 ? [null] : memberships.map((m) => m.organizationId)) {
         await this.deps.audit.record(
-          trx,
+          repos,
           { organizationId, action: 'auth.password_reset', actor: ANONYMOUS, target: { type: 'user', id: user.id, name: user.email }, details: { endedSessions, clearedTwoFactor } },
           context,
         )
       }
-      await this.deps.mail.enqueue(trx, { to: user.email, template: 'password_changed', message: mailTemplates.passwordChanged({ at: changedAt, how: 'reset' }) })
+      await this.deps.mail.enqueue(repos, { to: user.email, template: 'password_changed', message: mailTemplates.passwordChanged({ at: changedAt, how: 'reset' }) })
       return { userId: user.id, email: user.email, endedSessions }
     })
     this.deps.mail.wake()

@@ -1,0 +1,92 @@
+import type { ScopeCatalog } from '@brandwave/core'
+import type { FastifyBaseLogger } from 'fastify'
+import type { Clock } from '../clock.js'
+import type { Config } from '../config.js'
+import type { DerivedKeys } from '../secret.js'
+import type { Metrics } from '../metrics.js'
+import type { SharedState } from '../shared-state/index.js'
+import { credentialRepository, type CredentialRecord } from '../storage/credentials.js'
+import type { DatabaseHandle } from '../storage/database.js'
+import { sessionRepository, type SessionForAuthentication } from '../storage/sessions.js'
+import { Authenticator, type CredentialEntry } from './authenticator.js'
+import { requestRateLimiter } from './rate-limiter.js'
+import type { SessionTokens } from './session-tokens.js'
+import { UsageRecorder } from './usage-recorder.js'
+import { UnknownKeyCache, VerificationCache, VersionedCache } from './verification-cache.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The verification pipeline, exposed for tests and benchmarks that count storage lookups. */
+    authenticator: Authenticator
+    /** Pending `lastUsedAt` writes; `flush()` writes them now. */
+    usage: UsageRecorder
+  }
+}
+
+export interface AuthenticationDependencies {
+  readonly database: DatabaseHandle
+  readonly shared: SharedState
+  readonly tokenPrefixes: readonly string[]
+  readonly config: Pick<Config, 'defaultRateLimitPerMinute' | 'usageFlushIntervalMs'>
+  readonly keys: Pick<DerivedKeys, 'tokenHash'>
+  readonly catalog: ScopeCatalog
+  readonly sessionTokens: SessionTokens
+  readonly clock: Clock
+  readonly metrics: Metrics
+  readonly logger: FastifyBaseLogger
+  /** A retired secret authenticated an operation that detects reuse: revoke its family. */
+  readonly onRetiredSecret: (credential: CredentialRecord, ip: string | null) => Promise<void>
+}
+
+/**
+ * The request pipeline of SPEC §7 with what it keeps warm: the caches of verified
+ * credentials and sessions (valid under the shared access version) and the batched
+ * `lastUsedAt` writes, whose recorder the caller runs and stops with the server.
+ */
+export function createAuthentication(deps: AuthenticationDependencies): { authenticator: Authenticator; usage: UsageRecorder } {
+  const { database, shared, metrics } = deps
+  const cacheOptions = { maxEntries: 100_000, ttlMs: Math.max(shared.cacheTtlMs, 1) }
+  const credentialCache = new VersionedCache<CredentialEntry>(cacheOptions)
+  const unknownKeys = new UnknownKeyCache(cacheOptions)
+  const sessionCache = new VerificationCache<SessionForAuthentication>(cacheOptions)
+  // A lost connection may have hidden a change: start cold when it returns.
+  shared.onLost(() => {
+    credentialCache.clear()
+    unknownKeys.clear()
+    sessionCache.clear()
+  })
+  metrics.sources.cacheSizes = () => ({ credential: credentialCache.size, session: sessionCache.size })
+
+  const usage = new UsageRecorder({
+    write: (entries) => credentialRepository(database.db).recordUsage(entries),
+    intervalMs: deps.config.usageFlushIntervalMs,
+    onError: (error) => deps.logger.error({ err: error }, 'could not record credential usage; will retry'),
+  })
+  const authenticator = new Authenticator({
+    tokenPrefixes: deps.tokenPrefixes,
+    tokenHashKey: deps.keys.tokenHash,
+    catalog: deps.catalog,
+    credentials: credentialRepository(database.db),
+    sessions: sessionRepository(database.db),
+    sessionTokens: deps.sessionTokens,
+    accessVersion: shared.accessVersion,
+    credentialCache,
+    unknownKeys,
+    sessionCache,
+    rateLimiter: requestRateLimiter(shared.counters),
+    usage,
+    defaultRateLimitPerMinute: deps.config.defaultRateLimitPerMinute,
+    clock: deps.clock,
+    onStorageLookup: (kind) => metrics.storageLookups.inc({ kind }),
+    onOutcome: (code) => metrics.authentications.inc({ code }),
+    onRetiredSecret: async (credential, ip) => {
+      try {
+        await deps.onRetiredSecret(credential, ip)
+      } catch (error) {
+        deps.logger.error({ err: error, credentialId: credential.id }, 'could not revoke the family of a retired credential that was presented')
+        throw error
+      }
+    },
+  })
+  return { authenticator, usage }
+}

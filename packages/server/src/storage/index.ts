@@ -1,0 +1,71 @@
+import type { Kysely } from 'kysely'
+import { auditRepository, type AuditRepository } from './audit.js'
+import { credentialRepository, type CredentialRepository } from './credentials.js'
+import type { DatabaseHandle, Dialect } from './database.js'
+import { eventRepository, type EventRepository } from './events.js'
+import { invitationRepository, type InvitationRepository } from './invitations.js'
+import { leakRepository, type LeakRepository } from './leaks.js'
+import { mailRepository, type MailRepository } from './mail.js'
+import { membershipRepository, type MembershipRepository } from './memberships.js'
+import { organizationRepository, type OrganizationRepository } from './organizations.js'
+import { passwordResetRepository, type PasswordResetRepository } from './password-resets.js'
+import type { Database } from './schema.js'
+import { sessionRepository, type SessionRepository } from './sessions.js'
+import { userRepository, type UserRepository } from './users.js'
+import { webhookRepository, type WebhookRepository } from './webhooks.js'
+
+/** One repository per aggregate, all reading and writing through the same connection. */
+export interface Repositories {
+  readonly organizations: OrganizationRepository
+  readonly users: UserRepository
+  readonly memberships: MembershipRepository
+  readonly credentials: CredentialRepository
+  readonly sessions: SessionRepository
+  readonly invitations: InvitationRepository
+  readonly passwordResets: PasswordResetRepository
+  readonly audit: AuditRepository
+  readonly events: EventRepository
+  readonly webhooks: WebhookRepository
+  readonly leaks: LeakRepository
+  readonly mail: MailRepository
+}
+
+/**
+ * The storage boundary: repositories over the database, and transactions that compose
+ * them. Services hold this, never a query builder or a dialect.
+ */
+export interface Storage extends Repositories {
+  /** Runs `work` in one transaction: everything it writes commits together, or nothing does. */
+  transaction<T>(work: (repositories: Repositories) => Promise<T>): Promise<T>
+}
+
+/** Repositories bound to `db`, each built the first time it is used. */
+function repositoriesOf(db: Kysely<Database>, dialect: Dialect): Repositories {
+  const built = new Map<keyof Repositories, unknown>()
+  const once = <K extends keyof Repositories>(name: K, build: () => Repositories[K]): Repositories[K] => {
+    if (!built.has(name)) built.set(name, build())
+    return built.get(name) as Repositories[K]
+  }
+  return {
+    get organizations() { return once('organizations', () => organizationRepository(db, dialect)) },
+    get users() { return once('users', () => userRepository(db)) },
+    get memberships() { return once('memberships', () => membershipRepository(db, dialect)) },
+    get credentials() { return once('credentials', () => credentialRepository(db)) },
+    get sessions() { return once('sessions', () => sessionRepository(db)) },
+    get invitations() { return once('invitations', () => invitationRepository(db)) },
+    get passwordResets() { return once('passwordResets', () => passwordResetRepository(db)) },
+    get audit() { return once('audit', () => auditRepository(db)) },
+    get events() { return once('events', () => eventRepository(db)) },
+    get webhooks() { return once('webhooks', () => webhookRepository(db, dialect)) },
+    get leaks() { return once('leaks', () => leakRepository(db)) },
+    get mail() { return once('mail', () => mailRepository(db)) },
+  }
+}
+
+export function createStorage(database: Pick<DatabaseHandle, 'db' | 'dialect'>): Storage {
+  const { db, dialect } = database
+  return {
+    ...repositoriesOf(db, dialect),
+    transaction: (work) => db.transaction().execute((trx) => work(repositoriesOf(trx, dialect))),
+  }
+}
