@@ -6,12 +6,14 @@
 //   npm run bench              full run (a few minutes)
 //   npm run bench -- --quick   seconds per phase and small data, to prove it works (CI)
 //   npm run bench -- --pipeline-only   the in-process verification figures alone
+//   node bench/bench.mjs --report bench/results/<run>.json   the markdown table of an earlier run
 //
 // With DATABASE_URL and REDIS_URL (or TEST_DATABASE_URL and TEST_REDIS_URL) set, it also
 // measures two instances sharing PostgreSQL and Redis, in a database it creates and drops.
 import { randomBytes, randomUUID } from 'node:crypto'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { cpus, tmpdir } from 'node:os'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
@@ -310,8 +312,54 @@ async function sharedInstances(databaseUrl, redisUrl) {
   }
 }
 
+/** The run as a markdown table, to paste into bench/README.md. */
+function markdown(run) {
+  const rows = []
+  const row = (name, value, target = '') => rows.push(`| ${name} | ${value} | ${target} |`)
+  const fixed = (value, digits = 2) => (value === undefined ? '–' : value.toFixed(digits))
+  row('date, commit', `${run.date.slice(0, 16).replace('T', ' ')} UTC, \`${run.commit ?? '?'}\``)
+  row('machine', `${run.machine.cpus} × ${run.machine.model}, ${run.machine.memoryGiB ?? '?'} GiB, Node ${run.machine.node}${run.machine.pinned ? ', servers on core 0, load on core 1' : ', not pinned'}`)
+  row('load average (1, 5, 15 min) at start / end', `${run.loadAverageAtStart?.join(', ') ?? '?'} / ${run.loadAverageAtEnd?.join(', ') ?? '?'}`)
+  const summary = run.embedded.summary
+  for (const name of Object.values(ROUTES)) row(`${name}, req/s`, summary[name].requestsPerSecond.toLocaleString('en'))
+  for (const { name, target } of TARGETS) row(`**${name}**`, `**${run.ratios[name]}**`, target === null ? '' : `≥ ${target}${run.ratios[name] >= target ? '' : ' (not met)'}`)
+  row('`verify` in process, warm key, µs', `${fixed(run.pipeline.warmMicroseconds)} (fresh data_version read: ${fixed(run.pipeline.warmFreshVersionMicroseconds)})`, '≤ 3')
+  row('`verify` in process: known-unknown / distinct unknown / bad checksum, µs', `${fixed(run.pipeline.knownUnknownKeyMicroseconds)} / ${fixed(run.pipeline.unknownKeyMicroseconds)} / ${fixed(run.pipeline.badChecksumMicroseconds)}`)
+  row('heap per warm credential, in process after full GC, bytes', run.pipeline.heapBytesPerWarmEntry, '≤ 600')
+  row('unknown-key flood: storage reads (all passes) / distinct keys', `${run.embedded.floodUnknownReadsInAll} / ${run.embedded.floodDistinctUnknownKeys}`, '≤ 1 per key')
+  row('bad-checksum flood: storage reads', run.ratios.badChecksumStorageLookups, '0')
+  row('`POST /v1/personal-access-tokens`, 1 connection, p50 / p99 ms', `${fixed(run.embedded.patCreation.p50Ms)} / ${fixed(run.embedded.patCreation.p99Ms)}`)
+  const scale = run.embedded.scale
+  if (scale !== undefined) {
+    row(`cold verification, ${run.memory.storedCredentials.toLocaleString('en')} stored, 1 connection, p50 / p99 ms`, `${fixed(scale.coldSample.p50Ms)} / ${fixed(scale.coldSample.p99Ms)}`)
+    row('the same keys warm, p50 / p99 ms', `${fixed(scale.warmSample.p50Ms)} / ${fixed(scale.warmSample.p99Ms)}`)
+    row(`RSS (heap) MB, ${run.memory.warmCredentials.toLocaleString('en')} warm`, `${run.memory.rssWarmMb} (${run.memory.heapWarmMb})`)
+    row('heap per warm credential over HTTP, no forced GC (an upper bound), bytes', run.memory.heapBytesPerWarmEntry)
+  }
+  if (run.shared !== undefined) {
+    row('PostgreSQL + Redis: `/v1/me` strict ÷ `/healthz`', run.ratios.R1_sharedAuthenticatedOverUnauthenticated)
+    row('PostgreSQL + Redis: strict ÷ cached revocation (R4)', run.ratios.R4_strictOverCached)
+  }
+  return ['| figure | value | target |', '|---|---|---|', ...rows].join('\n')
+}
+
+// `--report <file>`: the markdown table of a run written earlier to bench/results/.
+const reportIndex = process.argv.indexOf('--report')
+if (reportIndex >= 0) {
+  console.log(markdown(JSON.parse(readFileSync(process.argv[reportIndex + 1], 'utf8'))))
+  process.exit(0)
+}
+
 const dataDir = mkdtempSync(join(tmpdir(), 'brandwave-bench-'))
-const result = { date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, pinned: canPin }, settings }
+const commit = spawnSync('git', ['describe', '--always', '--dirty'], { cwd: root, encoding: 'utf8' }).stdout.trim()
+const result = {
+  date: new Date().toISOString(),
+  commit,
+  machine: { cpus: cpus().length, model: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, pinned: canPin },
+  // Other work on the machine shows up in the figures: the load average says how much there was.
+  loadAverageAtStart: loadavg().map((load) => Number(load.toFixed(2))),
+  settings,
+}
 let server
 let floor
 if (quick) console.log('Quick run: 1-second samples, no warm-up, small data. It proves the harness works; its figures are not measurements.\n')
@@ -395,6 +443,8 @@ try {
     console.log('\nR4 skipped: set DATABASE_URL and REDIS_URL (or TEST_DATABASE_URL and TEST_REDIS_URL) to measure PostgreSQL + Redis')
   }
 
+  result.loadAverageAtEnd = loadavg().map((load) => Number(load.toFixed(2)))
+  console.log(`\n${markdown(result)}`)
   const file = join(root, 'bench/results', `${result.date.replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`)
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`)
   console.log(`\nwritten to ${file}`)
