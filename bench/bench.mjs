@@ -143,7 +143,7 @@ async function verificationCost() {
 }
 
 // Phase 1 (embedded database): the floor, R1, R2, R3 (PAT creation).
-async function embeddedThroughput(url, floorUrl, key, caller) {
+async function embeddedThroughput(url, floorUrl, conventionsUrl, key, caller) {
   const authenticated = { authorization: `Bearer ${key.token}` }
   const unknown = Array.from({ length: settings.floodKeys }, unknownKey)
   const broken = unknown.map(badChecksum)
@@ -152,6 +152,7 @@ async function embeddedThroughput(url, floorUrl, key, caller) {
   let unknownReadsInAll = 0
   const routes = {
     [ROUTES.floor]: () => load(floorUrl, '/', { duration }),
+    [ROUTES.conventions]: () => load(conventionsUrl, '/', { duration }),
     [ROUTES.healthz]: () => load(url, '/healthz', { duration }),
     [ROUTES.me]: () => load(url, '/v1/me', { headers: authenticated, duration }),
     [ROUTES.verify]: () => load(url, '/v1/keys/verify', { method: 'POST', headers: { authorization: `Bearer ${caller.token}` }, body: { key: key.token }, duration }),
@@ -178,6 +179,7 @@ async function embeddedThroughput(url, floorUrl, key, caller) {
 
 const ROUTES = {
   floor: 'floor: bare Fastify GET / → {ok:true}',
+  conventions: 'bare Fastify with the conventions (diagnostic)',
   healthz: 'unauthenticated GET /healthz',
   me: 'authenticated GET /v1/me (warm key)',
   verify: 'POST /v1/keys/verify (warm caller, warm key)',
@@ -188,6 +190,8 @@ const ROUTES = {
 /** The issue's targets (issue 18), each a ratio of two routes measured in this run. */
 const TARGETS = [
   { name: '/healthz ÷ floor', of: ROUTES.healthz, over: ROUTES.floor, target: 0.85 },
+  { name: 'the conventions alone ÷ floor (diagnostic)', of: ROUTES.conventions, over: ROUTES.floor, target: null },
+  { name: '/healthz ÷ the conventions alone (diagnostic)', of: ROUTES.healthz, over: ROUTES.conventions, target: null },
   { name: '/v1/me ÷ floor', of: ROUTES.me, over: ROUTES.floor, target: 0.7 },
   { name: '/v1/me ÷ /healthz (R1)', of: ROUTES.me, over: ROUTES.healthz, target: 0.85 },
   { name: '/v1/keys/verify ÷ floor', of: ROUTES.verify, over: ROUTES.floor, target: 0.6 },
@@ -317,12 +321,13 @@ function markdown(run) {
   const rows = []
   const row = (name, value, target = '') => rows.push(`| ${name} | ${value} | ${target} |`)
   const fixed = (value, digits = 2) => (value === undefined ? '–' : value.toFixed(digits))
+  if (run.settings?.quick) row('**quick run**', '1-second samples, no warm-up, small data: not measurements')
   row('date, commit', `${run.date.slice(0, 16).replace('T', ' ')} UTC, \`${run.commit ?? '?'}\``)
   row('machine', `${run.machine.cpus} × ${run.machine.model}, ${run.machine.memoryGiB ?? '?'} GiB, Node ${run.machine.node}${run.machine.pinned ? ', servers on core 0, load on core 1' : ', not pinned'}`)
   row('load average (1, 5, 15 min) at start / end', `${run.loadAverageAtStart?.join(', ') ?? '?'} / ${run.loadAverageAtEnd?.join(', ') ?? '?'}`)
   const summary = run.embedded.summary
-  for (const name of Object.values(ROUTES)) row(`${name}, req/s`, summary[name].requestsPerSecond.toLocaleString('en'))
-  for (const { name, target } of TARGETS) row(`**${name}**`, `**${run.ratios[name]}**`, target === null ? '' : `≥ ${target}${run.ratios[name] >= target ? '' : ' (not met)'}`)
+  for (const name of Object.values(ROUTES)) if (summary[name] !== undefined) row(`${name}, req/s`, summary[name].requestsPerSecond.toLocaleString('en'))
+  for (const { name, target } of TARGETS.filter(({ name }) => run.ratios[name] !== undefined)) row(`**${name}**`, `**${run.ratios[name]}**`, target === null ? '' : `≥ ${target}${run.ratios[name] >= target ? '' : ' (not met)'}`)
   row('`verify` in process, warm key, µs', `${fixed(run.pipeline.warmMicroseconds)} (fresh data_version read: ${fixed(run.pipeline.warmFreshVersionMicroseconds)})`, '≤ 3')
   row('`verify` in process: known-unknown / distinct unknown / bad checksum, µs', `${fixed(run.pipeline.knownUnknownKeyMicroseconds)} / ${fixed(run.pipeline.unknownKeyMicroseconds)} / ${fixed(run.pipeline.badChecksumMicroseconds)}`)
   row('heap per warm credential, in process after full GC, bytes', run.pipeline.heapBytesPerWarmEntry, '≤ 600')
@@ -362,6 +367,7 @@ const result = {
 }
 let server
 let floor
+let conventions
 if (quick) console.log('Quick run: 1-second samples, no warm-up, small data. It proves the harness works; its figures are not measurements.\n')
 try {
   const pipeline = await verificationCost()
@@ -377,13 +383,16 @@ try {
 
   console.log(`Embedded database (SQLite), one instance, and the bare-Fastify floor started the same way${canPin ? '; servers on core 0, load on core 1' : ' (not pinned to separate cores)'}`)
   floor = await startServer({}, join(root, 'bench/floor.mjs'))
+  conventions = await startServer({ FLOOR_CONVENTIONS: '1' }, join(root, 'bench/floor.mjs'))
   server = await startServer({ BRANDWAVE_DATA_DIR: dataDir })
   const session = await signIn(server.url)
   const key = await api(server.url, '/v1/api-keys', { method: 'POST', token: session, body: { name: 'bench', scopes: ['api_keys:read'], rateLimit: { requestsPerMinute: 1_000_000 } } })
   const caller = await api(server.url, '/v1/api-keys', { method: 'POST', token: session, body: { name: 'bench caller', scopes: ['api_keys:workflow'], rateLimit: { requestsPerMinute: 1_000_000 } } })
-  const { summary, lookups, distinctUnknown, unknownReadsInAll } = await embeddedThroughput(server.url, floor.url, key, caller)
+  const { summary, lookups, distinctUnknown, unknownReadsInAll } = await embeddedThroughput(server.url, floor.url, conventions.url, key, caller)
   await floor.stop()
+  await conventions.stop()
   floor = undefined
+  conventions = undefined
   const patSample = await patCreation(server.url, session)
   await server.stop()
   table({ ...summary, 'POST /v1/personal-access-tokens (1 connection)': patSample })
@@ -393,7 +402,7 @@ try {
   result.ratios = Object.fromEntries(TARGETS.map(({ name, of, over }) => [name, ratio(rps(of), rps(over))]))
   result.ratios.badChecksumStorageLookups = lookups.badChecksum
   console.log('')
-  for (const { name, target } of TARGETS) console.log(`${name.padEnd(36)} ${String(result.ratios[name]).padStart(6)}${target === null ? '' : `   target ≥ ${target}${result.ratios[name] >= target ? '' : '  NOT MET'}`}`)
+  for (const { name, target } of TARGETS) console.log(`${name.padEnd(46)} ${String(result.ratios[name]).padStart(6)}${target === null ? '' : `   target ≥ ${target}${result.ratios[name] >= target ? '' : '  NOT MET'}`}`)
   console.log(`   /v1/me costs ${(1e6 / rps(ROUTES.me) - 1e6 / rps(ROUTES.healthz)).toFixed(1)} µs more than /healthz, which costs ${(1e6 / rps(ROUTES.healthz) - 1e6 / rps(ROUTES.floor)).toFixed(1)} µs more than the floor (${(1e6 / rps(ROUTES.floor)).toFixed(1)} µs)`)
   console.log(`unknown-key flood: ${lookups.unknown} storage reads for ${lookups.unknownRequests} requests measured; ${unknownReadsInAll} in all (warm-up included) for ${distinctUnknown} distinct keys`)
   console.log(`bad-checksum flood: ${lookups.badChecksum} storage reads for ${lookups.badChecksumRequests} requests`)
@@ -450,6 +459,7 @@ try {
   console.log(`\nwritten to ${file}`)
 } finally {
   await floor?.stop()
+  await conventions?.stop()
   await server?.stop()
   rmSync(dataDir, { recursive: true, force: true })
 }

@@ -12,6 +12,7 @@ pinLoadGenerator()
 const dataDir = mkdtempSync(join(tmpdir(), 'brandwave-compare-'))
 const extra = {}
 const floor = await startServer(extra, join(root, 'bench/floor.mjs'))
+const conventions = await startServer({ ...extra, FLOOR_CONVENTIONS: '1' }, join(root, 'bench/floor.mjs'))
 const server = await startServer({ BRANDWAVE_DATA_DIR: dataDir, ...extra })
 try {
   const session = await signIn(server.url)
@@ -19,6 +20,7 @@ try {
   const caller = await api(server.url, '/v1/api-keys', { method: 'POST', token: session, body: { name: 'caller', scopes: ['api_keys:workflow'], rateLimit: { requestsPerMinute: 1_000_000 } } })
   const routes = {
     floor: () => load(floor.url, '/', { duration }),
+    conventions: () => load(conventions.url, '/', { duration }),
     healthz: () => load(server.url, '/healthz', { duration }),
     me: () => load(server.url, '/v1/me', { headers: { authorization: `Bearer ${key.token}` }, duration }),
     verify: () => load(server.url, '/v1/keys/verify', { method: 'POST', headers: { authorization: `Bearer ${caller.token}` }, body: { key: key.token }, duration }),
@@ -27,9 +29,10 @@ try {
   const summary = await alternate(rounds, routes)
   table(summary)
   const f = summary.floor.requestsPerSecond
-  for (const name of ['healthz', 'me', 'verify']) console.log(`${name} ÷ floor ${ratio(summary[name].requestsPerSecond, f)}`)
+  for (const name of ['conventions', 'healthz', 'me', 'verify']) console.log(`${name} ÷ floor ${ratio(summary[name].requestsPerSecond, f)}`)
 } finally {
   await server.stop()
   await floor.stop()
+  await conventions.stop()
   rmSync(dataDir, { recursive: true, force: true })
 }
