@@ -19,17 +19,18 @@ try {
   const key = await api(server.url, '/v1/api-keys', { method: 'POST', token: session, body: { name: 'bench', scopes: ['api_keys:read'], rateLimit: { requestsPerMinute: 1_000_000 } } })
   const caller = await api(server.url, '/v1/api-keys', { method: 'POST', token: session, body: { name: 'caller', scopes: ['api_keys:workflow'], rateLimit: { requestsPerMinute: 1_000_000 } } })
   const routes = {
-    floor: () => load(floor.url, '/', { duration }),
-    conventions: () => load(conventions.url, '/', { duration }),
-    healthz: () => load(server.url, '/healthz', { duration }),
-    me: () => load(server.url, '/v1/me', { headers: { authorization: `Bearer ${key.token}` }, duration }),
-    verify: () => load(server.url, '/v1/keys/verify', { method: 'POST', headers: { authorization: `Bearer ${caller.token}` }, body: { key: key.token }, duration }),
+    floor: () => load(floor.url, '/', { duration, pid: floor.pid }),
+    conventions: () => load(conventions.url, '/', { duration, pid: conventions.pid }),
+    healthz: () => load(server.url, '/healthz', { duration, pid: server.pid }),
+    me: () => load(server.url, '/v1/me', { headers: { authorization: `Bearer ${key.token}` }, duration, pid: server.pid }),
+    verify: () => load(server.url, '/v1/keys/verify', { method: 'POST', headers: { authorization: `Bearer ${caller.token}` }, body: { key: key.token }, duration, pid: server.pid }),
   }
   for (const measure of Object.values(routes)) await measure()
   const summary = await alternate(rounds, routes)
   table(summary)
   const f = summary.floor.requestsPerSecond
-  for (const name of ['conventions', 'healthz', 'me', 'verify']) console.log(`${name} ÷ floor ${ratio(summary[name].requestsPerSecond, f)}`)
+  const c = summary.floor.cpuMicrosecondsPerRequest
+  for (const name of ['conventions', 'healthz', 'me', 'verify']) console.log(`${name} ÷ floor ${ratio(summary[name].requestsPerSecond, f)} (by CPU time ${c === undefined ? '?' : ratio(c, summary[name].cpuMicrosecondsPerRequest)})`)
 } finally {
   await server.stop()
   await floor.stop()
