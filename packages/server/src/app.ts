@@ -43,16 +43,16 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
   const storage = createStorage(database)
   const audit = new AuditLog(clock, new EventOutbox(clock))
   const webhooks = deliverWebhooks(app, { config, storage, secretKey: keys.webhookSecretEncryption, clock, audit })
-  const mail = createMail({ config, database, sealKey: keys.mailEncryption, clock, log: app.log })
+  const mail = createMail({ config, storage, sealKey: keys.mailEncryption, clock, log: app.log })
   const services = createServices({ config, storage, keys, clock, catalog, sessionTokens, tokenPrefixes, shared, audit, mail: mail.queue,
     wakeWebhooks: () => void webhooks.wake(),
     onBackgroundError: (error) => app.log.error({ err: error }, 'password reset request failed'),
     onCredentialLookup: () => metrics.storageLookups.inc({ kind: 'credential' }),
   })
-  const { authenticator, usage } = createAuthentication({ config, keys, database, shared, tokenPrefixes, catalog, sessionTokens, clock, metrics, logger: app.log,
+  const { authenticator, usage } = createAuthentication({ config, keys, storage, shared, tokenPrefixes, catalog, sessionTokens, clock, metrics, logger: app.log,
     onRetiredSecret: async (credential, ip) => void (await services.credentials.revokeFamilyOnReuse(credential, { requestId: null, ip, userAgent: null })),
   })
-  const idempotency = new Idempotency(database.db, { encryption: keys.idempotencyEncryption, fingerprint: keys.idempotencyFingerprint }, clock, (sessionId) => services.sessions.isLive(sessionId))
+  const idempotency = new Idempotency(storage, keys, clock, (sessionId) => services.sessions.isLive(sessionId))
   const sweeper = idempotency.sweeper(10 * 60_000, (error) => app.log.error({ err: error }, 'idempotency sweep failed; will retry'))
   runWhileOpen(app, [usage, sweeper, webhooks, { stop: () => services.passwordResets.drain() }, mail.worker, shared])
   await registerRoutes(app, { config, services, authenticator, usage, idempotency, shared, checkDatabase: () => database.ping(), metrics, version: deps.version ?? '0.1.0' })

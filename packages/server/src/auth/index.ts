@@ -5,9 +5,9 @@ import type { Config } from '../config.js'
 import type { DerivedKeys } from '../secret.js'
 import type { Metrics } from '../metrics.js'
 import type { SharedState } from '../shared-state/index.js'
-import { credentialRepository, type CredentialRecord } from '../storage/credentials.js'
-import type { DatabaseHandle } from '../storage/database.js'
-import { sessionRepository, type SessionForAuthentication } from '../storage/sessions.js'
+import type { CredentialRecord } from '../storage/credentials.js'
+import type { Storage } from '../storage/index.js'
+import type { SessionForAuthentication } from '../storage/sessions.js'
 import { Authenticator, type CredentialEntry } from './authenticator.js'
 import { requestRateLimiter } from './rate-limiter.js'
 import type { SessionTokens } from './session-tokens.js'
@@ -24,7 +24,7 @@ declare module 'fastify' {
 }
 
 export interface AuthenticationDependencies {
-  readonly database: DatabaseHandle
+  readonly storage: Pick<Storage, 'credentials' | 'sessions'>
   readonly shared: SharedState
   readonly tokenPrefixes: readonly string[]
   readonly config: Pick<Config, 'defaultRateLimitPerMinute' | 'usageFlushIntervalMs'>
@@ -44,7 +44,7 @@ export interface AuthenticationDependencies {
  * `lastUsedAt` writes, whose recorder the caller runs and stops with the server.
  */
 export function createAuthentication(deps: AuthenticationDependencies): { authenticator: Authenticator; usage: UsageRecorder } {
-  const { database, shared, metrics } = deps
+  const { storage, shared, metrics } = deps
   const cacheOptions = { maxEntries: 100_000, ttlMs: Math.max(shared.cacheTtlMs, 1) }
   const credentialCache = new VersionedCache<CredentialEntry>(cacheOptions)
   const unknownKeys = new UnknownKeyCache(cacheOptions)
@@ -58,7 +58,7 @@ export function createAuthentication(deps: AuthenticationDependencies): { authen
   metrics.sources.cacheSizes = () => ({ credential: credentialCache.size, session: sessionCache.size })
 
   const usage = new UsageRecorder({
-    write: (entries) => credentialRepository(database.db).recordUsage(entries),
+    write: (entries) => storage.credentials.recordUsage(entries),
     intervalMs: deps.config.usageFlushIntervalMs,
     onError: (error) => deps.logger.error({ err: error }, 'could not record credential usage; will retry'),
   })
@@ -66,8 +66,8 @@ export function createAuthentication(deps: AuthenticationDependencies): { authen
     tokenPrefixes: deps.tokenPrefixes,
     tokenHashKey: deps.keys.tokenHash,
     catalog: deps.catalog,
-    credentials: credentialRepository(database.db),
-    sessions: sessionRepository(database.db),
+    credentials: storage.credentials,
+    sessions: storage.sessions,
     sessionTokens: deps.sessionTokens,
     accessVersion: shared.accessVersion,
     credentialCache,

@@ -1,11 +1,10 @@
 import { createHmac, randomUUID } from 'node:crypto'
 import { ApiError, open, seal } from '@brandwave/core'
-import type { Kysely } from 'kysely'
 import type { FastifyReply, FastifyRequest, onSendHookHandler, preHandlerAsyncHookHandler } from 'fastify'
 import type { RequestPrincipal } from '../auth/principal.js'
 import { isoAt, type Clock } from '../clock.js'
-import { idempotencyRepository } from '../storage/idempotency.js'
-import type { Database } from '../storage/schema.js'
+import type { Storage } from '../storage/index.js'
+import type { DerivedKeys } from '../secret.js'
 import type { BackgroundWork } from '../background.js'
 
 /** Stripe's window: a retry within 24 hours replays; after that the key is forgotten. */
@@ -91,8 +90,8 @@ export class Idempotency {
   private timer: NodeJS.Timeout | undefined
 
   constructor(
-    private readonly db: Kysely<Database>,
-    private readonly keys: { readonly encryption: Buffer; readonly fingerprint: Buffer },
+    private readonly storage: Pick<Storage, 'idempotency'>,
+    private readonly keys: Pick<DerivedKeys, 'idempotencyEncryption' | 'idempotencyFingerprint'>,
     private readonly clock: Clock,
     /** Whether a session is still live: a response bound to one that ended is not replayed. */
     private readonly sessionLive: (sessionId: string) => Promise<boolean>,
@@ -108,10 +107,10 @@ export class Idempotency {
     const key = idempotencyKeyOf(request)
     if (key === null) return
     const principal = request.principal
-    const hash = fingerprintOf(this.keys.fingerprint, request)
+    const hash = fingerprintOf(this.keys.idempotencyFingerprint, request)
     const [principalKey, window] = principal === null ? [`request:${hash}`, ANONYMOUS_IDEMPOTENCY_WINDOW_MS] : [principalKeyOf(principal), IDEMPOTENCY_WINDOW_MS]
     const now = this.clock.now()
-    const ledger = idempotencyRepository(this.db)
+    const ledger = this.storage.idempotency
     const owner = randomUUID()
     const claim = { principalKey, key, requestHash: hash, owner, now: isoAt(now), expiresAt: isoAt(now + window) }
     const claimed = async () => {
@@ -127,7 +126,7 @@ export class Idempotency {
       // request runs for real (a used refresh token is then reuse, a used code refused).
       const entry = await ledger.consume(principalKey, key, hash, isoAt(now))
       if (entry !== undefined && entry.status !== null && entry.response !== null && (entry.session_id === null || (await this.sessionLive(entry.session_id)))) {
-        return this.replay(reply, entry.status, open(this.keys.encryption, entry.response, `${principalKey}\n${key}`))
+        return this.replay(reply, entry.status, open(this.keys.idempotencyEncryption, entry.response, `${principalKey}\n${key}`))
       }
       if (await claimed()) return
       throw new ApiError('idempotency_in_progress')
@@ -139,7 +138,7 @@ export class Idempotency {
     }
     if (existing.request_hash !== hash) throw new ApiError('idempotency_key_reused')
     if (existing.state !== 'completed' || existing.status === null || existing.response === null) throw new ApiError('idempotency_in_progress')
-    return this.replay(reply, existing.status, open(this.keys.encryption, existing.response, `${principalKey}\n${key}`))
+    return this.replay(reply, existing.status, open(this.keys.idempotencyEncryption, existing.response, `${principalKey}\n${key}`))
   }
 
   private replay(reply: FastifyReply, status: number, body: string): FastifyReply {
@@ -156,19 +155,19 @@ export class Idempotency {
     const claim = request.idempotencyClaim
     if (claim === null) return payload
     request.idempotencyClaim = null
-    const ledger = idempotencyRepository(this.db)
+    const ledger = this.storage.idempotency
     const body = typeof payload === 'string' ? payload : payload === null || payload === undefined ? '' : Buffer.isBuffer(payload) ? payload.toString('utf8') : null
     if (reply.statusCode >= 500 || reply.statusCode === 429 || body === null) {
       await ledger.release(claim.principalKey, claim.key, claim.owner)
       return payload
     }
-    await ledger.complete(claim.principalKey, claim.key, claim.owner, reply.statusCode, seal(this.keys.encryption, body, `${claim.principalKey}\n${claim.key}`), claim.sessionId)
+    await ledger.complete(claim.principalKey, claim.key, claim.owner, reply.statusCode, seal(this.keys.idempotencyEncryption, body, `${claim.principalKey}\n${claim.key}`), claim.sessionId)
     return payload
   }
 
   /** Deletes every entry whose 24-hour window has ended, secrets included. */
   sweep(): Promise<number> {
-    return idempotencyRepository(this.db).deleteExpired(isoAt(this.clock.now()))
+    return this.storage.idempotency.deleteExpired(isoAt(this.clock.now()))
   }
 
   /** Sweeps every `intervalMs` while the server runs (expired entries hold sealed secrets). */

@@ -1,5 +1,6 @@
 import { ApiError, codeForStatus, ERROR_CATALOGUE, SCOPE_PATTERN, type ErrorCode, type ErrorDetail } from '@brandwave/core'
 import type { FastifyError } from 'fastify'
+import { classifyStorageError } from '../storage/errors.js'
 
 /** The error envelope of SPEC §3, before `meta` is added. */
 export interface ErrorResponse {
@@ -86,30 +87,18 @@ export function toErrorResponse(error: unknown): ErrorResponse {
   return fromCode('internal_error')
 }
 
-/**
- * Storage refusals that bad or racing input can cause, answered as such instead of 500:
- * a value the database cannot hold (PostgreSQL's class 22, e.g. NUL in text), and a
- * uniqueness race two requests lost to each other (an email signed up twice at once).
- */
-/** Network failures of the database or its pool: the service is unavailable, not the request bad. */
-const UNREACHABLE = /Connection terminated|timeout exceeded when trying to connect|Connection ended unexpectedly|Client has encountered a connection error|connect ECONNREFUSED/
-
+/** Storage refusals that bad or racing input can cause, answered as such instead of 500. */
 function fromDatabaseError(error: unknown): ErrorResponse | null {
-  if (typeof error !== 'object' || error === null) return null
-  const message = 'message' in error && typeof error.message === 'string' ? error.message : ''
-  if (UNREACHABLE.test(message)) return { ...fromCode('unavailable', { message: 'The database is unavailable; retry shortly.' }), headers: { 'retry-after': '1' } }
-  if (!('code' in error) || typeof error.code !== 'string') return null
-  const code = error.code
-  const network = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'SQLITE_BUSY', 'SQLITE_LOCKED'].includes(code)
-  // SQLSTATE 08 (connection exception) and 57P (operator intervention: shutdown, crash).
-  const postgresUnavailable = 'severity' in error && (code.startsWith('08') || code.startsWith('57P'))
-  if (network || postgresUnavailable) return { ...fromCode('unavailable', { message: 'The database is unavailable; retry shortly.' }), headers: { 'retry-after': '1' } }
-  const postgres = 'severity' in error && /^[0-9A-Z]{5}$/.test(code)
-  if (postgres && code.startsWith('22')) return fromCode('validation_failed', { message: 'The request holds a value that cannot be stored.' })
-  if ((postgres && code === '23505') || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-    return fromCode('conflict', { message: 'This conflicts with something that already exists.' })
+  switch (classifyStorageError(error)) {
+    case 'unavailable':
+      return { ...fromCode('unavailable', { message: 'The database is unavailable; retry shortly.' }), headers: { 'retry-after': '1' } }
+    case 'unstorable':
+      return fromCode('validation_failed', { message: 'The request holds a value that cannot be stored.' })
+    case 'duplicate':
+      return fromCode('conflict', { message: 'This conflicts with something that already exists.' })
+    case null:
+      return null
   }
-  return null
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Clock } from '../clock.js'
 import type { Config } from '../config.js'
-import type { DatabaseHandle } from '../storage/database.js'
+import type { Storage } from '../storage/index.js'
 import { smtpMailer, type Mailer } from './mailer.js'
 import { MailQueue, MailWorker } from './queue.js'
 
@@ -10,17 +10,16 @@ import { MailQueue, MailWorker } from './queue.js'
  * nothing is queued or sent, and the operator is told so once, at start.
  */
 export function createMail(
-  deps: { config: Config; database: DatabaseHandle; sealKey: Buffer; clock: Clock; log: FastifyBaseLogger; mailer?: Mailer },
+  deps: { config: Config; storage: Pick<Storage, 'mail'>; sealKey: Buffer; clock: Clock; log: FastifyBaseLogger; mailer?: Mailer },
 ): { queue: MailQueue; worker: MailWorker | null } {
-  const { config, database, clock, log } = deps
+  const { config, storage, clock, log } = deps
   const queue = new MailQueue({ enabled: config.smtpUrl !== null, sealKey: deps.sealKey, clock })
   if (config.smtpUrl === null) {
     log.warn('BRANDWAVE_SMTP_URL is not set: no email will be sent (invitations still return their acceptUrl; password reset and security notices need email)')
     return { queue, worker: null }
   }
   const worker = new MailWorker({
-    db: database.db,
-    dialect: database.dialect,
+    storage,
     queue,
     mailer: deps.mailer ?? smtpMailer(config.smtpUrl, config.emailFrom),
     clock,

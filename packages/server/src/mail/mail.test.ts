@@ -130,8 +130,7 @@ describe.each(testDatabaseKinds.filter((kind) => kind !== 'postgres+redis'))('th
     const workers = handles.map(
       (handle) =>
         new MailWorker({
-          db: handle.db,
-          dialect: handle.dialect,
+          storage: createStorage(handle),
           queue,
           mailer: smtpMailer(mail.url, 'Brandwave <no-reply@brandwave.example>'),
           clock,

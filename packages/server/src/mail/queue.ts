@@ -1,10 +1,8 @@
 import { open, seal } from '@brandwave/core'
-import { sql, type Kysely } from 'kysely'
 import { isoAt, type Clock } from '../clock.js'
 import { newId } from '../ids.js'
-import type { Dialect } from '../storage/database.js'
-import type { Repositories } from '../storage/index.js'
-import type { Database } from '../storage/schema.js'
+import type { Repositories, Storage } from '../storage/index.js'
+import type { ClaimedMail } from '../storage/mail.js'
 import type { Mailer } from './mailer.js'
 import type { MailMessage, MailTemplate } from './templates.js'
 
@@ -61,14 +59,13 @@ export class MailQueue {
   }
 
   /** @internal the worker reads what `enqueue` sealed. */
-  openMessage(row: { id: string; message: string }): MailMessage {
-    return JSON.parse(open(this.deps.sealKey, row.message, `${SEAL_CONTEXT}:${row.id}`)) as MailMessage
+  openMessage(mail: Pick<ClaimedMail, 'id' | 'sealedMessage'>): MailMessage {
+    return JSON.parse(open(this.deps.sealKey, mail.sealedMessage, `${SEAL_CONTEXT}:${mail.id}`)) as MailMessage
   }
 }
 
 export interface MailWorkerDependencies {
-  readonly db: Kysely<Database>
-  readonly dialect: Dialect
+  readonly storage: Pick<Storage, 'mail'>
   readonly queue: MailQueue
   readonly mailer: Mailer
   readonly clock: Clock
@@ -134,54 +131,22 @@ export class MailWorker {
     }
   }
 
-  private async claim() {
+  private claim(): Promise<ClaimedMail[]> {
     const now = this.deps.clock.now()
-    const nowIso = isoAt(now)
-    const lease = isoAt(now + LEASE_MS)
-    const postgres = this.deps.dialect === 'postgres'
-    return this.deps.db
-      .updateTable('mail_queue')
-      .set({ locked_until: lease, attempts: sql<number>`attempts + 1` })
-      .where('id', 'in', (eb) => {
-        const due = eb
-          .selectFrom('mail_queue')
-          .select('id')
-          .where('sent_at', 'is', null)
-          .where('failed_at', 'is', null)
-          .where('next_attempt_at', '<=', nowIso)
-          .where((w) => w.or([w('locked_until', 'is', null), w('locked_until', '<=', nowIso)]))
-          .orderBy('next_attempt_at')
-          .limit(BATCH)
-        // SQLite serializes writers, so its single UPDATE is atomic already.
-        return postgres ? due.forUpdate().skipLocked() : due
-      })
-      .returning(['id', 'recipient', 'message', 'attempts', 'locked_until'])
-      .execute()
+    return this.deps.storage.mail.claimDue(isoAt(now), isoAt(now + LEASE_MS), BATCH)
   }
 
-  private async deliver(row: { id: string; recipient: string; message: string; attempts: number; locked_until: string | null }): Promise<void> {
-    const mine = (q: ReturnType<typeof this.updateRow>) => q.where('locked_until', '=', row.locked_until)
+  private async deliver(mail: ClaimedMail): Promise<void> {
     try {
-      await this.deps.mailer.send(row.recipient, this.deps.queue.openMessage(row))
-      await mine(this.updateRow(row.id).set({ sent_at: isoAt(this.deps.clock.now()), locked_until: null, last_error: null })).execute()
+      await this.deps.mailer.send(mail.recipient, this.deps.queue.openMessage(mail))
+      await this.deps.storage.mail.markSent(mail, isoAt(this.deps.clock.now()))
     } catch (error) {
-      const givenUp = row.attempts > MAIL_RETRY_SECONDS.length
+      const givenUp = mail.attempts > MAIL_RETRY_SECONDS.length
       const now = this.deps.clock.now()
-      const delay = MAIL_RETRY_SECONDS[Math.min(row.attempts, MAIL_RETRY_SECONDS.length) - 1] ?? 0
-      await mine(
-        this.updateRow(row.id).set({
-          locked_until: null,
-          next_attempt_at: isoAt(now + delay * 1000),
-          last_error: describe(error),
-          ...(givenUp && { failed_at: isoAt(now) }),
-        }),
-      ).execute()
-      this.deps.onError(error, { mailId: row.id, attempts: row.attempts, givenUp })
+      const delay = MAIL_RETRY_SECONDS[Math.min(mail.attempts, MAIL_RETRY_SECONDS.length) - 1] ?? 0
+      await this.deps.storage.mail.markFailed(mail, { nextAttemptAt: isoAt(now + delay * 1000), lastError: describe(error), failedAt: givenUp ? isoAt(now) : null })
+      this.deps.onError(error, { mailId: mail.id, attempts: mail.attempts, givenUp })
     }
-  }
-
-  private updateRow(id: string) {
-    return this.deps.db.updateTable('mail_queue').where('id', '=', id)
   }
 }
 

@@ -7,6 +7,8 @@ import { newId } from '../ids.js'
 import type { MailQueue } from '../mail/queue.js'
 import { mailTemplates } from '../mail/templates.js'
 import type { InvitationRow } from '../storage/invitations.js'
+
+export type { InvitationRow }
 import type { Organization } from '../storage/organizations.js'
 import type { User } from '../storage/users.js'
 import type { AddressThrottle } from '../shared-state/counters.js'

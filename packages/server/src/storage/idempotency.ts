@@ -95,3 +95,5 @@ export function idempotencyRepository(db: Kysely<Database>) {
     },
   }
 }
+
+export type IdempotencyRepository = ReturnType<typeof idempotencyRepository>

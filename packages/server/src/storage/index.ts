@@ -3,6 +3,7 @@ import { auditRepository, type AuditRepository } from './audit.js'
 import { credentialRepository, type CredentialRepository } from './credentials.js'
 import type { DatabaseHandle, Dialect } from './database.js'
 import { eventRepository, type EventRepository } from './events.js'
+import { idempotencyRepository, type IdempotencyRepository } from './idempotency.js'
 import { invitationRepository, type InvitationRepository } from './invitations.js'
 import { leakRepository, type LeakRepository } from './leaks.js'
 import { mailRepository, type MailRepository } from './mail.js'
@@ -28,6 +29,7 @@ export interface Repositories {
   readonly webhooks: WebhookRepository
   readonly leaks: LeakRepository
   readonly mail: MailRepository
+  readonly idempotency: IdempotencyRepository
 }
 
 /**
@@ -58,7 +60,8 @@ function repositoriesOf(db: Kysely<Database>, dialect: Dialect): Repositories {
     get events() { return once('events', () => eventRepository(db)) },
     get webhooks() { return once('webhooks', () => webhookRepository(db, dialect)) },
     get leaks() { return once('leaks', () => leakRepository(db)) },
-    get mail() { return once('mail', () => mailRepository(db)) },
+    get mail() { return once('mail', () => mailRepository(db, dialect)) },
+    get idempotency() { return once('idempotency', () => idempotencyRepository(db)) },
   }
 }
 

@@ -1,7 +1,7 @@
 import { acceptInvitation, createInvitation, listInvitations, withdrawInvitation } from '@brandwave/contract'
 import { decodeCursor, encodeCursor } from '../../http/cursor.js'
 import type { InvitationService } from '../../sign-in/invitations.js'
-import type { InvitationRow } from '../../storage/invitations.js'
+import type { InvitationRow } from '../../sign-in/invitations.js'
 import type { RouteRegistrar } from '../route-registrar.js'
 
 function invitationResponse(row: InvitationRow) {
