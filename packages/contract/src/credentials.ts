@@ -6,7 +6,10 @@ export const Environment = Type.Enum(['live', 'test'], {
   description: '`live` keys start with `{prefix}_live_`, `test` keys with `{prefix}_test_`. Both behave the same today; the environment is recorded, filterable and shown.',
 })
 export const CredentialStatusSchema = Type.Enum([...CREDENTIAL_STATUSES])
-export const CredentialType = Type.Enum(['personal_access_token', 'api_key'])
+/** The kinds of credential this service issues: what `type` says in every response and event. */
+export const CREDENTIAL_TYPES = ['personal_access_token', 'api_key'] as const
+export type CredentialTypeName = (typeof CREDENTIAL_TYPES)[number]
+export const CredentialType = Type.Enum([...CREDENTIAL_TYPES])
 
 export const ScopeString = Type.String({ pattern: SCOPE_PATTERN.source, maxLength: 80, examples: ['contacts:read'] })
 export const ScopeList = Type.Array(ScopeString, { minItems: 1, maxItems: 200, uniqueItems: true })

@@ -1,12 +1,12 @@
 import Type, { type Static } from 'typebox'
 import { Role } from './auth.js'
 import { Nullable, Timestamp, Uuid } from './common.js'
-import { Environment } from './credentials.js'
+import { CredentialType, Environment } from './credentials.js'
 
 /** `/me` for a PAT or API key: its id, name, organization, scopes, environment and expiry. */
 export const CredentialPrincipal = Type.Object(
   {
-    type: Type.Enum(['personal_access_token', 'api_key']),
+    type: CredentialType,
     keyId: Uuid,
     keyName: Type.String(),
     tenantId: Uuid,

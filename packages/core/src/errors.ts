@@ -68,3 +68,13 @@ export function codeForStatus(status: number): ErrorCode {
   for (const code of ERROR_CODES) if (ERROR_CATALOGUE[code].status === status) return code
   return status >= 500 ? 'internal_error' : 'validation_failed'
 }
+
+/**
+ * The refusal of a throttle or rate limit: 429, with `Retry-After` saying when to come back.
+ *
+ * @example
+ * if (!decision.allowed) throw rateLimited('Too many sign-ups from this address; wait before trying again.', decision.retryAfterSeconds)
+ */
+export function rateLimited(message: string, retryAfterSeconds: number): ApiError {
+  return new ApiError('rate_limited', message, { headers: { 'retry-after': String(retryAfterSeconds) } })
+}

@@ -22,6 +22,7 @@ export {
   ROLES,
   SCOPE_ACTIONS,
   SCOPE_PATTERN,
+  isScope,
   type BuiltInResource,
   type Role,
   type Scope,
@@ -29,10 +30,10 @@ export {
   type ScopeCatalog,
   type ScopeDescription,
 } from './scopes.js'
-export { ApiError, codeForStatus, ERROR_CATALOGUE, ERROR_CODES, type ErrorCode, type ErrorDetail } from './errors.js'
+export { ApiError, codeForStatus, ERROR_CATALOGUE, ERROR_CODES, rateLimited, type ErrorCode, type ErrorDetail } from './errors.js'
 export { CREDENTIAL_STATUSES, credentialStatus, type CredentialStatus, type Lifetime } from './policy/credential-status.js'
 export { decideCredential, VERIFICATION_CODES, type CredentialDecision, type CredentialState, type VerificationCode } from './policy/credential-decision.js'
-export { allowlistWithin, clientThrottleKey, ipAllowed, normalizeIpRange, parseClientIp, parseIpRange, type IpRange } from './policy/ip-allowlist.js'
+export { allowlistWithin, clientThrottleKey, ipAllowed, normalizeIpRange, parseAllowlist, parseClientIp, parseIpRange, type IpRange } from './policy/ip-allowlist.js'
 export { reachViolations, type CredentialReach, type ReachViolation } from './policy/credential-bounds.js'
 export { decideRateLimit, decideThrottle, type FailureCount, type RateLimitCount, type RateLimitDecision, type ThrottleDecision } from './policy/rate-limit.js'
 export { addressRefusal } from './policy/network-target.js'

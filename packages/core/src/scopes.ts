@@ -26,6 +26,16 @@ export type BuiltInResource = keyof typeof BUILT_IN_RESOURCES
 export const RESOURCE_NAME_PATTERN = /^[a-z][a-z0-9_]{0,62}$/
 export const SCOPE_PATTERN = /^[a-z][a-z0-9_]{0,62}:(read|write|delete|workflow)$/
 
+/**
+ * Whether `text` has the shape of a scope (not whether any resource defines it).
+ *
+ * @example
+ * isScope('contacts:read') // true
+ */
+export function isScope(text: string): text is Scope {
+  return SCOPE_PATTERN.test(text)
+}
+
 export interface ScopeDescription {
   readonly scope: Scope
   readonly resource: string

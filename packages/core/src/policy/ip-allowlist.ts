@@ -40,6 +40,17 @@ export function parseIpRange(text: string): IpRange | null {
 }
 
 /**
+ * A stored allowlist as ranges; null (any address) stays null. Entries were validated
+ * when stored, so one that no longer parses is dropped rather than failing the caller.
+ *
+ * @example
+ * parseAllowlist(['10.0.0.0/8']) // [[IPv4 10.0.0.0, 8]]
+ */
+export function parseAllowlist(entries: readonly string[] | null): IpRange[] | null {
+  return entries === null ? null : entries.map(parseIpRange).filter((range): range is IpRange => range !== null)
+}
+
+/**
  * The canonical spelling of an allowlist entry: network address and prefix, so `10.1.2.3/8`
  * is stored as `10.0.0.0/8` and two spellings of one range compare equal.
  *

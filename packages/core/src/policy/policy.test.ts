@@ -92,19 +92,17 @@ describe('password policy', () => {
 
 describe('credential reach', () => {
   const bound = {
-    scopes: new Set(['contacts:read', 'contacts:write'] as const),
     expiresAt: 1_000,
     allowlist: [parseIpRange('10.0.0.0/8')!],
     requestsPerMinute: 60,
   }
 
   it('accepts a candidate within every bound, and checks only the parts given', () => {
-    expect(reachViolations({ scopes: new Set(['contacts:read']), expiresAt: 999, allowlist: [parseIpRange('10.1.0.0/16')!], requestsPerMinute: 60 }, bound)).toEqual([])
+    expect(reachViolations({ expiresAt: 999, allowlist: [parseIpRange('10.1.0.0/16')!], requestsPerMinute: 60 }, bound)).toEqual([])
     expect(reachViolations({}, bound)).toEqual([])
   })
 
   it('names each way a candidate reaches further', () => {
-    expect(reachViolations({ scopes: new Set(['leads:read']) }, bound)).toEqual(['scopes'])
     expect(reachViolations({ expiresAt: null }, bound)).toEqual(['expiresAt'])
     expect(reachViolations({ expiresAt: 1_001 }, bound)).toEqual(['expiresAt'])
     expect(reachViolations({ allowlist: null }, bound)).toEqual(['allowedIps'])

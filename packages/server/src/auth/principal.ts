@@ -1,3 +1,4 @@
+import type { CredentialTypeName } from '@brandwave/contract'
 import type { Role, Scope } from '@brandwave/core'
 import type { CredentialRecord } from '../storage/credentials.js'
 import type { ActorType } from '../storage/schema.js'
@@ -26,7 +27,7 @@ export interface SessionPrincipal extends PrincipalBase {
 /** A PAT (acting as its owner) or an organization API key. */
 export interface CredentialPrincipal extends PrincipalBase {
   readonly kind: 'credential'
-  readonly type: 'personal_access_token' | 'api_key'
+  readonly type: CredentialTypeName
   readonly credential: CredentialRecord
   /** The owner of a PAT; null for API keys, which belong to the organization. */
   readonly userId: string | null

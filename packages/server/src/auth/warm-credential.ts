@@ -1,4 +1,4 @@
-import { parseIpRange, type IpRange, type Role, type Scope } from '@brandwave/core'
+import { parseAllowlist, type IpRange, type Role, type Scope } from '@brandwave/core'
 import { LRUCache } from 'lru-cache'
 import type { CredentialRecord } from '../storage/credentials.js'
 import type { OwnerKind } from '../storage/schema.js'
@@ -253,7 +253,7 @@ export class WarmCredential implements CredentialPrincipal {
     this.scopes = internedScopeSets.of([...input.scopes].sort().join(' '), () => input.scopes)
     this.expiresAtMs = record.expiresAt === null ? null : Date.parse(record.expiresAt)
     // Stored entries were validated and normalized on write; parse them once per read.
-    this.allowlist = record.allowedIps === null ? null : record.allowedIps.map(parseIpRange).filter((range): range is IpRange => range !== null)
+    this.allowlist = parseAllowlist(record.allowedIps)
     this.revoked = record.revokedAt !== null
     this.perMinute = record.rateLimitPerMinute ?? input.defaultRateLimitPerMinute
   }

@@ -1,15 +1,15 @@
 import { randomBytes } from 'node:crypto'
+import type { CredentialTypeName } from '@brandwave/contract'
 import {
   ApiError,
   decideCredential,
   generateToken,
   hashToken,
-  parseIpRange,
+  parseAllowlist,
   parseToken,
   reachViolations,
   type CredentialReach,
   type CredentialStatus,
-  type IpRange,
   type ReachViolation,
   type Scope,
   type ScopeCatalog,
@@ -25,7 +25,7 @@ import { type RequestContext } from './request-context.js'
 import { checkGrantableScopes, normalizeAllowedIps, parseExpiry } from './credential-input.js'
 import type { Repositories, Storage } from '../storage/index.js'
 
-export type CredentialType = 'personal_access_token' | 'api_key'
+export type CredentialType = CredentialTypeName
 
 export interface CreateCredentialInput {
   readonly name: string
@@ -82,7 +82,7 @@ interface Limits {
   readonly rateLimitPerMinute?: number | null
 }
 
-const REACH_MESSAGES: Record<Exclude<ReachViolation, 'scopes'>, { field: string; message: string }> = {
+const REACH_MESSAGES: Record<ReachViolation, { field: string; message: string }> = {
   expiresAt: { field: '/expiresAt', message: 'cannot be later than the expiry of the token making this request' },
   allowedIps: { field: '/allowedIps', message: 'must stay within the IP allowlist of the token making this request' },
   rateLimit: { field: '/rateLimit', message: 'cannot exceed the rate limit of the token making this request' },
@@ -154,21 +154,19 @@ export class CredentialService {
   private checkReach(principal: Principal, limits: Limits): void {
     if (principal.kind !== 'credential') return
     const own = principal.credential
-    const parse = (ips: readonly string[] | null): IpRange[] | null => (ips === null ? null : ips.map(parseIpRange).filter((range): range is IpRange => range !== null))
     const bound: CredentialReach = {
-      scopes: principal.scopes,
       expiresAt: own.expiresAt === null ? null : Date.parse(own.expiresAt),
-      allowlist: parse(own.allowedIps),
+      allowlist: parseAllowlist(own.allowedIps),
       requestsPerMinute: own.rateLimitPerMinute ?? this.deps.defaultRateLimitPerMinute,
     }
     const violations = reachViolations(
       {
         ...(limits.expiresAt !== undefined && { expiresAt: limits.expiresAt === null ? null : Date.parse(limits.expiresAt) }),
-        ...(limits.allowedIps !== undefined && { allowlist: parse(limits.allowedIps) }),
+        ...(limits.allowedIps !== undefined && { allowlist: parseAllowlist(limits.allowedIps) }),
         ...(limits.rateLimitPerMinute !== undefined && { requestsPerMinute: limits.rateLimitPerMinute ?? this.deps.defaultRateLimitPerMinute }),
       },
       bound,
-    ).filter((violation): violation is Exclude<ReachViolation, 'scopes'> => violation !== 'scopes')
+    )
     if (violations.length > 0) {
       throw new ApiError('forbidden', 'A token cannot give a credential more reach than it has itself.', { details: violations.map((v) => REACH_MESSAGES[v]) })
     }

@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto'
-import { ApiError, hashToken, missingScopes, randomBase62, type Role, type ScopeCatalog } from '@brandwave/core'
+import { ApiError, hashToken, missingScopes, randomBase62, type Role, type ScopeCatalog, rateLimited } from '@brandwave/core'
 import { hashPassword } from './passwords.js'
 import type { Principal, SessionPrincipal } from '../auth/principal.js'
 import { isoAt, type Clock } from '../clock.js'
 import { newId } from '../ids.js'
 import type { MailQueue } from '../mail/queue.js'
 import { mailTemplates } from '../mail/templates.js'
-import type { InvitationRow } from '../storage/invitations.js'
+import type { Invitation } from '../storage/invitations.js'
 
-export type { InvitationRow }
+export type { Invitation }
 import type { Organization } from '../storage/organizations.js'
 import type { User } from '../storage/users.js'
 import type { AddressThrottle } from '../shared-state/counters.js'
@@ -56,7 +56,7 @@ export class InvitationService {
     return isoAt(this.deps.clock.now())
   }
 
-  async create(principal: Principal, input: { email: string; role: Role }, context: RequestContext): Promise<{ invitation: InvitationRow; acceptUrl: string }> {
+  async create(principal: Principal, input: { email: string; role: Role }, context: RequestContext): Promise<{ invitation: Invitation; acceptUrl: string }> {
     // Granting a role grants its permissions: like any grant, only by someone who holds them.
     const missing = missingScopes([...this.deps.catalog.roleScopes(input.role)], principal.scopes)
     if (missing.length > 0) throw new ApiError('forbidden', `You cannot grant the ${input.role} role: it has permissions you do not hold.`)
@@ -76,30 +76,26 @@ export class InvitationService {
       if ((await invitations.findPendingForEmail(organization.id, email, isoAt(now))) !== undefined) {
         throw new ApiError('conflict', 'An invitation to this address is pending; withdraw it first to send a new one.')
       }
-      const row: InvitationRow = {
+      const row: Invitation = {
         id: newId(),
-        organization_id: organization.id,
+        organizationId: organization.id,
         email,
         role: input.role,
-        token_hash: this.tokenHash(token),
-        invited_by_id: actor.id,
-        invited_by_name: actor.name ?? '',
-        created_at: isoAt(now),
-        expires_at: isoAt(now + INVITATION_TTL_MS),
-        accepted_at: null,
-        accepted_by_user_id: null,
-        withdrawn_at: null,
+        tokenHash: this.tokenHash(token),
+        invitedBy: { id: actor.id, name: actor.name ?? '' },
+        createdAt: isoAt(now),
+        expiresAt: isoAt(now + INVITATION_TTL_MS),
       }
       await invitations.create(row)
       await this.deps.audit.record(
         repos,
-        { organizationId: organization.id, action: 'invitation.created', actor, target: { type: 'invitation', id: row.id, name: email }, details: { role: input.role, expiresAt: row.expires_at, ...via } },
+        { organizationId: organization.id, action: 'invitation.created', actor, target: { type: 'invitation', id: row.id, name: email }, details: { role: input.role, expiresAt: row.expiresAt, ...via } },
         context,
       )
       await this.deps.mail.enqueue(repos, {
         to: email,
         template: 'invitation',
-        message: mailTemplates.invitation({ organizationName: organization.name, invitedBy: row.invited_by_name, role: input.role, acceptUrl, expiresAt: row.expires_at }),
+        message: mailTemplates.invitation({ organizationName: organization.name, invitedBy: row.invitedBy.name, role: input.role, acceptUrl, expiresAt: row.expiresAt }),
       })
       return row
     })
@@ -136,9 +132,9 @@ export class InvitationService {
       const user = await repos.users.find(principal.userId)
       if (user === undefined) throw new ApiError('unauthorized')
       if (user.email !== invitation.email) throw new ApiError('forbidden', 'This invitation is for another address; sign in with the account of the invited address.')
-      if ((await repos.memberships.find(invitation.organization_id, user.id)) !== undefined) throw new ApiError('conflict', 'You are a member of this organization already.')
+      if ((await repos.memberships.find(invitation.organizationId, user.id)) !== undefined) throw new ApiError('conflict', 'You are a member of this organization already.')
       await this.join(repos, invitation, user, acceptedAt, context)
-      return { invitationId: invitation.id, organizationId: invitation.organization_id, role: invitation.role, acceptedAt }
+      return { invitationId: invitation.id, organizationId: invitation.organizationId, role: invitation.role, acceptedAt }
     })
   }
 
@@ -152,7 +148,7 @@ export class InvitationService {
     context: RequestContext,
   ): Promise<{ user: User; organization: Organization; role: Role }> {
     const decision = await this.deps.signupThrottle.attempt(context.ip)
-    if (!decision.allowed) throw new ApiError('rate_limited', 'Too many sign-ups from this address; wait before trying again.', { headers: { 'retry-after': String(decision.retryAfterSeconds) } })
+    if (!decision.allowed) throw rateLimited('Too many sign-ups from this address; wait before trying again.', decision.retryAfterSeconds)
     checkNewPassword(input.password, '/password')
     const email = input.email.trim().toLowerCase()
     const passwordHash = await hashPassword(input.password)
@@ -171,7 +167,7 @@ export class InvitationService {
         throw new ApiError('conflict', 'An account with this email already exists: sign in and accept the invitation (or reset the password if it is not yours).')
       }
       const user = await repos.users.create({ id: newId(), email, name: input.name, passwordHash, createdAt })
-      const organization = await repos.organizations.find(invitation.organization_id)
+      const organization = await repos.organizations.find(invitation.organizationId)
       if (organization === undefined) throw INVALID_TOKEN()
       const actor: AuditActor = { type: 'user', id: user.id, name: user.name }
       await this.deps.audit.record(repos, { organizationId: organization.id, action: 'auth.signup', actor, target: { type: 'user', id: user.id, name: email }, details: { invitationId: invitation.id } }, context)
@@ -180,19 +176,19 @@ export class InvitationService {
     })
   }
 
-  private async join(repos: Repositories, invitation: InvitationRow, user: User, now: string, context: RequestContext): Promise<void> {
+  private async join(repos: Repositories, invitation: Invitation, user: User, now: string, context: RequestContext): Promise<void> {
     // Conditional: of two concurrent uses of one token, exactly one wins.
     if (!(await repos.invitations.markAccepted(invitation.id, user.id, now))) throw INVALID_TOKEN()
-    await repos.memberships.add({ organizationId: invitation.organization_id, userId: user.id, role: invitation.role, createdAt: now })
+    await repos.memberships.add({ organizationId: invitation.organizationId, userId: user.id, role: invitation.role, createdAt: now })
     // Holding the token proves the address.
     await repos.users.markEmailVerified(user.id, now)
     const actor: AuditActor = { type: 'user', id: user.id, name: user.name }
     const target = { type: 'user' as const, id: user.id, name: user.email }
     await this.deps.audit.record(
       repos,
-      { organizationId: invitation.organization_id, action: 'invitation.accepted', actor, target: { type: 'invitation', id: invitation.id, name: invitation.email }, details: { role: invitation.role, invitedBy: invitation.invited_by_name } },
+      { organizationId: invitation.organizationId, action: 'invitation.accepted', actor, target: { type: 'invitation', id: invitation.id, name: invitation.email }, details: { role: invitation.role, invitedBy: invitation.invitedBy.name } },
       context,
     )
-    await this.deps.audit.record(repos, { organizationId: invitation.organization_id, action: 'member.added', actor, target, details: { role: invitation.role, invitationId: invitation.id } }, context)
+    await this.deps.audit.record(repos, { organizationId: invitation.organizationId, action: 'member.added', actor, target, details: { role: invitation.role, invitationId: invitation.id } }, context)
   }
 }

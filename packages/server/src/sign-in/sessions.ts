@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { ApiError, generateToken, hashToken, parseToken, passwordProblem, type Role } from '@brandwave/core'
+import { ApiError, generateToken, hashToken, parseToken, passwordProblem, type Role, rateLimited } from '@brandwave/core'
 import { hashPassword, verifyPassword } from './passwords.js'
 import type { SessionPrincipal } from '../auth/principal.js'
 import type { SessionTokens } from '../auth/session-tokens.js'
@@ -21,7 +21,7 @@ export const REFRESH_TTL_SECONDS = 7 * 24 * 3600
 const FAMILIAR_ADDRESS_MS = 30 * 24 * 3600 * 1000
 
 function throttled(retryAfterSeconds: number): ApiError {
-  return new ApiError('rate_limited', 'Too many failed sign-ins; wait before trying again.', { headers: { 'retry-after': String(retryAfterSeconds) } })
+  return rateLimited('Too many failed sign-ins; wait before trying again.', retryAfterSeconds)
 }
 
 export interface TokenPair {
@@ -296,7 +296,7 @@ export class SessionService {
     if (this.deps.signup !== 'open') throw new ApiError('forbidden', 'Signup is closed on this deployment; ask an administrator for an account.')
     // Counted before any work: each sign-up costs a password hash and creates an organization.
     const decision = await this.deps.signupThrottle.attempt(context.ip)
-    if (!decision.allowed) throw new ApiError('rate_limited', 'Too many sign-ups from this address; wait before trying again.', { headers: { 'retry-after': String(decision.retryAfterSeconds) } })
+    if (!decision.allowed) throw rateLimited('Too many sign-ups from this address; wait before trying again.', decision.retryAfterSeconds)
     checkNewPassword(input.password, '/password')
     const email = input.email.trim().toLowerCase()
     const passwordHash = await hashPassword(input.password)

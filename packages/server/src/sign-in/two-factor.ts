@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { ApiError, hashToken, open, seal } from '@brandwave/core'
+import { ApiError, hashToken, open, seal, rateLimited } from '@brandwave/core'
 import { generateSecret, generateURI, verify } from 'otplib'
 import type { SessionPrincipal } from '../auth/principal.js'
 import type { AccessVersion } from '../shared-state/access-version.js'
@@ -79,7 +79,7 @@ export class TwoFactorService {
     }
     const decision = await this.deps.throttle.attempt(user.email, context.ip)
     if (!decision.allowed) {
-      throw new ApiError('rate_limited', 'Too many wrong passwords; wait before trying again.', { headers: { 'retry-after': String(decision.retryAfterSeconds) } })
+      throw rateLimited('Too many wrong passwords; wait before trying again.', decision.retryAfterSeconds)
     }
     if (!(await verifyPassword(user.passwordHash, currentPassword))) {
       throw new ApiError('validation_failed', 'The current password is incorrect.', { details: [{ field: '/currentPassword', message: 'is incorrect' }] })
@@ -138,7 +138,7 @@ export class TwoFactorService {
     if (user.twoFactorEnabledAt === null) throw new ApiError('conflict', 'Two-factor authentication is not on.')
     const throttled = await this.deps.throttle.attempt(user.email, context.ip)
     if (!throttled.allowed) {
-      throw new ApiError('rate_limited', 'Too many wrong codes; wait before trying again.', { headers: { 'retry-after': String(throttled.retryAfterSeconds) } })
+      throw rateLimited('Too many wrong codes; wait before trying again.', throttled.retryAfterSeconds)
     }
     if ((await this.verifySecondFactor(user, code, principal.organizationId, context)) === null) {
       throw new ApiError('validation_failed', 'The code is not valid.', { details: [{ field: '/code', message: 'is neither a current TOTP code nor an unused recovery code' }] })

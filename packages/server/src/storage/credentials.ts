@@ -36,25 +36,26 @@ export interface CredentialRecord {
   readonly rotatedToId: string | null
 }
 
-export interface NewCredential {
-  readonly id: string
-  readonly organizationId: string
-  readonly ownerKind: OwnerKind
-  readonly ownerUserId: string | null
-  readonly name: string
-  readonly environment: 'live' | 'test'
-  readonly tokenHash: string
-  readonly start: string
-  readonly last4: string
-  readonly scopes: readonly Scope[] | null
-  readonly allowedIps: readonly string[] | null
-  readonly rateLimitPerMinute: number | null
-  readonly createdBy: { readonly type: ActorType; readonly id: string | null; readonly name: string }
-  readonly createdAt: string
-  readonly expiresAt: string | null
-  readonly familyId: string
-  readonly rotatedFromId: string | null
-}
+/** What inserting a credential takes: its record's fixed fields, and the hash of its secret. */
+export type NewCredential = Pick<
+  CredentialRecord,
+  | 'id'
+  | 'organizationId'
+  | 'ownerKind'
+  | 'ownerUserId'
+  | 'name'
+  | 'environment'
+  | 'start'
+  | 'last4'
+  | 'scopes'
+  | 'allowedIps'
+  | 'rateLimitPerMinute'
+  | 'createdBy'
+  | 'createdAt'
+  | 'expiresAt'
+  | 'familyId'
+  | 'rotatedFromId'
+> & { readonly tokenHash: string }
 
 /** Which credentials a list or lookup may see: one owner's PATs, or one organization's API keys. */
 export interface CredentialOwner {

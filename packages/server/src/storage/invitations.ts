@@ -1,7 +1,32 @@
+import type { Role } from '@brandwave/core'
 import type { Kysely, Selectable } from 'kysely'
 import type { Database, InvitationsTable } from './schema.js'
 
-export type InvitationRow = Selectable<InvitationsTable>
+/** An open invitation to join an organization; only the keyed hash of its token is kept. */
+export interface Invitation {
+  readonly id: string
+  readonly organizationId: string
+  /** Lowercased, like users' emails. */
+  readonly email: string
+  readonly role: Role
+  readonly tokenHash: string
+  readonly invitedBy: { readonly id: string | null; readonly name: string }
+  readonly createdAt: string
+  readonly expiresAt: string
+}
+
+function toInvitation(row: Selectable<InvitationsTable>): Invitation {
+  return {
+    id: row.id,
+    organizationId: row.organization_id,
+    email: row.email,
+    role: row.role,
+    tokenHash: row.token_hash,
+    invitedBy: { id: row.invited_by_id, name: row.invited_by_name },
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+  }
+}
 
 /** Invitations to join an organization (SPEC §9). Pending: not accepted, withdrawn or expired. */
 export function invitationRepository(db: Kysely<Database>) {
@@ -9,20 +34,39 @@ export function invitationRepository(db: Kysely<Database>) {
     db.selectFrom('invitations').selectAll().where('accepted_at', 'is', null).where('withdrawn_at', 'is', null).where('expires_at', '>', now)
 
   return {
-    async create(row: Omit<InvitationRow, 'accepted_at' | 'accepted_by_user_id' | 'withdrawn_at'>): Promise<void> {
-      await db.insertInto('invitations').values({ ...row, accepted_at: null, accepted_by_user_id: null, withdrawn_at: null }).execute()
+    async create(invitation: Invitation): Promise<void> {
+      await db
+        .insertInto('invitations')
+        .values({
+          id: invitation.id,
+          organization_id: invitation.organizationId,
+          email: invitation.email,
+          role: invitation.role,
+          token_hash: invitation.tokenHash,
+          invited_by_id: invitation.invitedBy.id,
+          invited_by_name: invitation.invitedBy.name,
+          created_at: invitation.createdAt,
+          expires_at: invitation.expiresAt,
+          accepted_at: null,
+          accepted_by_user_id: null,
+          withdrawn_at: null,
+        })
+        .execute()
     },
 
-    async findPendingByTokenHash(tokenHash: string, now: string): Promise<InvitationRow | undefined> {
-      return pending(now).where('token_hash', '=', tokenHash).executeTakeFirst()
+    async findPendingByTokenHash(tokenHash: string, now: string): Promise<Invitation | undefined> {
+      const row = await pending(now).where('token_hash', '=', tokenHash).executeTakeFirst()
+      return row && toInvitation(row)
     },
 
-    async findPending(organizationId: string, id: string, now: string): Promise<InvitationRow | undefined> {
-      return pending(now).where('organization_id', '=', organizationId).where('id', '=', id).executeTakeFirst()
+    async findPending(organizationId: string, id: string, now: string): Promise<Invitation | undefined> {
+      const row = await pending(now).where('organization_id', '=', organizationId).where('id', '=', id).executeTakeFirst()
+      return row && toInvitation(row)
     },
 
-    async findPendingForEmail(organizationId: string, email: string, now: string): Promise<InvitationRow | undefined> {
-      return pending(now).where('organization_id', '=', organizationId).where('email', '=', email).executeTakeFirst()
+    async findPendingForEmail(organizationId: string, email: string, now: string): Promise<Invitation | undefined> {
+      const row = await pending(now).where('organization_id', '=', organizationId).where('email', '=', email).executeTakeFirst()
+      return row && toInvitation(row)
     },
 
     /** Newest first; ids are UUID v7. */
@@ -30,11 +74,16 @@ export function invitationRepository(db: Kysely<Database>) {
       let query = pending(now).where('organization_id', '=', organizationId)
       if (page.afterId !== null) query = query.where('id', '<', page.afterId)
       const rows = await query.orderBy('id', 'desc').limit(page.limit + 1).execute()
-      const all = await pending(now).where('organization_id', '=', organizationId).clearSelect().select('role').execute()
+      const counts = await pending(now)
+        .where('organization_id', '=', organizationId)
+        .clearSelect()
+        .select((eb) => ['role', eb.fn.countAll<number>().as('n')])
+        .groupBy('role')
+        .execute()
       const facets = { role: { company_admin: 0, member: 0 } }
-      for (const row of all) facets.role[row.role] += 1
-      const items = rows.slice(0, page.limit)
-      return { items, totalCount: all.length, facets, nextAfterId: rows.length > page.limit ? (items.at(-1)?.id ?? null) : null }
+      for (const { role, n } of counts) facets.role[role] = Number(n)
+      const items = rows.slice(0, page.limit).map(toInvitation)
+      return { items, totalCount: facets.role.company_admin + facets.role.member, facets, nextAfterId: rows.length > page.limit ? (items.at(-1)?.id ?? null) : null }
     },
 
     /** Conditional on the invitation still being open: of two concurrent uses, one wins. */

@@ -1,4 +1,4 @@
-import { ApiError } from '@brandwave/core'
+import { rateLimited } from '@brandwave/core'
 import { revokeCredentialsByValue } from '@brandwave/contract'
 import type { AddressThrottle } from '../../shared-state/counters.js'
 import type { LeakResponse } from '../../services/leaks.js'
@@ -13,7 +13,7 @@ const ACCEPTED = 'Thank you. Every live credential of this service among these t
 export function credentialsRevokeRoutes(route: RouteRegistrar, { leaks, revokeThrottle }: { leaks: LeakResponse; revokeThrottle: AddressThrottle }): void {
   route(revokeCredentialsByValue, async ({ body, request }) => {
     const decision = await revokeThrottle.attempt(request.ip)
-    if (!decision.allowed) throw new ApiError('rate_limited', 'Too many reports from this address; wait before trying again.', { headers: { 'retry-after': String(decision.retryAfterSeconds) } })
+    if (!decision.allowed) throw rateLimited('Too many reports from this address; wait before trying again.', decision.retryAfterSeconds)
     await leaks.report(body.credentials.map((token) => ({ token, url: null, source: 'revoke_endpoint' })), 'revoke_endpoint', request)
     return { status: 202, body: { data: { message: ACCEPTED } } }
   })

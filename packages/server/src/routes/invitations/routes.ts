@@ -1,19 +1,10 @@
 import { acceptInvitation, createInvitation, listInvitations, withdrawInvitation } from '@brandwave/contract'
 import { decodeCursor, encodeCursor } from '../../http/cursor.js'
-import type { InvitationService } from '../../sign-in/invitations.js'
-import type { InvitationRow } from '../../sign-in/invitations.js'
+import type { Invitation, InvitationService } from '../../sign-in/invitations.js'
 import type { RouteRegistrar } from '../route-registrar.js'
 
-function invitationResponse(row: InvitationRow) {
-  return {
-    id: row.id,
-    email: row.email,
-    role: row.role,
-    status: 'pending' as const,
-    invitedBy: { id: row.invited_by_id, name: row.invited_by_name },
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-  }
+function invitationResponse({ id, email, role, invitedBy, createdAt, expiresAt }: Invitation) {
+  return { id, email, role, status: 'pending' as const, invitedBy, createdAt, expiresAt }
 }
 
 /** Who has been asked to join the organization (SPEC §9). */

@@ -1,4 +1,4 @@
-import { ApiError, parseClientIp, type Scope } from '@brandwave/core'
+import { ApiError, isScope, parseClientIp } from '@brandwave/core'
 import { verifyKey } from '@brandwave/contract'
 import type { Authenticator } from '../../auth/authenticator.js'
 import type { Clock } from '../../clock.js'
@@ -13,7 +13,8 @@ export function keysVerifyRoutes(route: RouteRegistrar, { authenticator, clock }
     }
     const verification = await authenticator.verifyCredential(body.key, {
       ip: body.ip ?? null,
-      requiredScopes: (body.requiredScopes ?? []) as Scope[],
+      // The schema admits only scope-shaped strings, so this narrows without dropping any.
+      requiredScopes: (body.requiredScopes ?? []).filter(isScope),
       organizationId: principal.organizationId,
       arrival,
     })
