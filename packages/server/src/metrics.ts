@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
-import { RequestCounter } from './http/request-counter.js'
+import { OneLabelCounter, RequestCounter } from './http/request-counter.js'
 
 /**
  * Prometheus metrics of one process (`GET /metrics`). Never a secret or a token in a label:
@@ -17,7 +17,7 @@ export function createMetrics() {
     sources,
     registry,
     requests: new RequestCounter(registry),
-    authentications: new Counter({ name: 'brandwave_authentications_total', help: 'Credential and session checks by outcome code.', labelNames: ['code'], registers: [registry] }),
+    authentications: new OneLabelCounter(registry, { name: 'brandwave_authentications_total', help: 'Credential and session checks by outcome code.', label: 'code' }),
     storageLookups: new Counter({ name: 'brandwave_credential_storage_lookups_total', help: 'Storage reads by the verification path (cache misses).', labelNames: ['kind'], registers: [registry] }),
     cacheEntries: new Gauge({
       name: 'brandwave_verification_cache_entries',

@@ -78,7 +78,7 @@ export function createAuthentication(deps: AuthenticationDependencies): { authen
     defaultRateLimitPerMinute: deps.config.defaultRateLimitPerMinute,
     clock: deps.clock,
     onStorageLookup: (kind) => metrics.storageLookups.inc({ kind }),
-    onOutcome: (code) => metrics.authentications.inc({ code }),
+    onOutcome: (code) => metrics.authentications.count(code),
     onRetiredSecret: async (credential, ip) => {
       try {
         await deps.onRetiredSecret(credential, ip)

@@ -50,3 +50,35 @@ export class RequestCounter {
     for (const methods of this.routes.values()) for (const statuses of methods.values()) yield* statuses.values()
   }
 }
+
+/**
+ * The same for a counter with one label of few values (outcome codes): a map lookup and an
+ * addition per request, handed to prom-client at each scrape.
+ */
+export class OneLabelCounter<L extends string> {
+  private readonly counts = new Map<string, { count: number; reported: number }>()
+
+  constructor(registry: Registry, options: { readonly name: string; readonly help: string; readonly label: L }) {
+    const counts = this.counts
+    const { label } = options
+    new Counter({
+      name: options.name,
+      help: options.help,
+      labelNames: [label],
+      registers: [registry],
+      collect() {
+        for (const [value, entry] of counts) {
+          if (entry.count === entry.reported) continue
+          this.inc({ [label]: value } as Record<L, string>, entry.count - entry.reported)
+          entry.reported = entry.count
+        }
+      },
+    })
+  }
+
+  count(value: string): void {
+    const entry = this.counts.get(value)
+    if (entry === undefined) this.counts.set(value, { count: 1, reported: 0 })
+    else entry.count += 1
+  }
+}
