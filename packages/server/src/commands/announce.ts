@@ -1,4 +1,4 @@
-import type { BootstrapResult } from '../services/bootstrap.js'
+import type { BootstrapResult } from '../sign-in/bootstrap.js'
 
 /**
  * Printed, not logged: log pipelines keep lines forever; a terminal is read once. This is

@@ -1,7 +1,8 @@
 import type { AuditAction, WebhookEventType } from '@brandwave/contract'
 import { isoAt, type Clock } from '../clock.js'
 import { newId } from '../ids.js'
-import type { CredentialForEvent, EventRepository } from '../storage/events.js'
+import type { CredentialRecord } from '../storage/credentials.js'
+import type { EventRepository } from '../storage/events.js'
 import type { AuditActor, AuditRecord } from './audit-record.js'
 import type { RequestContext } from './request-context.js'
 
@@ -27,21 +28,10 @@ const DETAIL_FIELDS = ['successorId', 'gracePeriodSeconds', 'familyId', 'revoked
 const SYSTEM: AuditActor = { type: 'system', id: null, name: null }
 
 /** What an event shows of a credential: display fields and times, never a secret or a hash. */
-function credentialData(row: CredentialForEvent) {
-  return {
-    id: row.id,
-    type: row.owner_kind === 'user' ? 'personal_access_token' : 'api_key',
-    name: row.name,
-    environment: row.environment,
-    start: row.start,
-    last4: row.last4,
-    scopes: row.scopes === null ? null : (JSON.parse(row.scopes) as string[]),
-    ownerUserId: row.owner_user_id,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    revokedAt: row.revoked_at,
-    revocationReason: row.revoked_reason,
-  }
+function credentialData(credential: CredentialRecord) {
+  const { id, name, environment, start, last4, scopes, ownerUserId, createdAt, expiresAt, revokedAt } = credential
+  const type = credential.ownerKind === 'user' ? 'personal_access_token' : 'api_key'
+  return { id, type, name, environment, start, last4, scopes, ownerUserId, createdAt, expiresAt, revokedAt, revocationReason: credential.revokedReason }
 }
 
 /**
@@ -89,10 +79,10 @@ export class EventOutbox {
   }
 
   /** `*.expiring` (daysBefore > 0) or `*.expired` for a credential; the reminder scheduler calls it. */
-  async expiry(events: EventRepository, credential: CredentialForEvent, daysBefore: number): Promise<void> {
+  async expiry(events: EventRepository, credential: CredentialRecord, daysBefore: number): Promise<void> {
     const view = credentialData(credential)
     const type = daysBefore === 0 ? `${view.type}.expired` : `${view.type}.expiring`
-    await this.write(events, credential.organization_id, type, { ...view, ...(daysBefore > 0 && { daysBefore }), actor: SYSTEM })
+    await this.write(events, credential.organizationId, type, { ...view, ...(daysBefore > 0 && { daysBefore }), actor: SYSTEM })
   }
 
   private async write(events: EventRepository, organizationId: string, type: string, data: Record<string, unknown>): Promise<void> {

@@ -39,7 +39,7 @@ export class ExpiryReminders {
     const candidates = await storage.events.expiringCredentials(isoAt(now - EXPIRED_CATCH_UP_MS), horizon, BATCH)
     let written = 0
     for (const { credential, sent } of candidates) {
-      const expiresAt = Date.parse(credential.expires_at ?? '')
+      const expiresAt = Date.parse(credential.expiresAt ?? '')
       const stage = expiresAt <= now ? 0 : reminderDays.filter((days) => now >= expiresAt - days * DAY_MS).at(-1)
       if (stage === undefined || sent.includes(stage)) continue
       const covered = reminderDays.filter((days) => days > stage && !sent.includes(days))

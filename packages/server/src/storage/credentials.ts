@@ -85,7 +85,8 @@ export interface UsageEntry {
   readonly ip: string | null
 }
 
-function decode(row: CredentialRow): CredentialRecord {
+/** A stored row as the record the rest of the server sees; the token hash stays here. */
+export function toCredentialRecord(row: CredentialRow): CredentialRecord {
   return {
     seq: row.seq,
     id: row.id,
@@ -198,7 +199,7 @@ export function credentialRepository(db: Kysely<Database>) {
         })
         .returningAll()
         .executeTakeFirstOrThrow()
-      return decode(row)
+      return toCredentialRecord(row)
     },
 
     /**
@@ -209,17 +210,17 @@ export function credentialRepository(db: Kysely<Database>) {
       const [row] = (await db.executeQuery(verificationLookup(tokenHash))).rows
       if (row === undefined) return undefined
       const { owner_role: ownerRole, owner_name: ownerName, ...credential } = row
-      return { credential: decode(credential), ownerRole, ownerName }
+      return { credential: toCredentialRecord(credential), ownerRole, ownerName }
     },
 
     async findOwnedBySeq(owner: CredentialOwner, seq: number): Promise<CredentialRecord | undefined> {
       const row = await db.selectFrom('credentials').selectAll().where(ownedBy(owner)).where('seq', '=', seq).executeTakeFirst()
-      return row === undefined ? undefined : decode(row)
+      return row === undefined ? undefined : toCredentialRecord(row)
     },
 
     async findOwned(owner: CredentialOwner, id: string): Promise<CredentialRecord | undefined> {
       const row = await db.selectFrom('credentials').selectAll().where(ownedBy(owner)).where('id', '=', id).executeTakeFirst()
-      return row === undefined ? undefined : decode(row)
+      return row === undefined ? undefined : toCredentialRecord(row)
     },
 
     async list(owner: CredentialOwner, filter: CredentialListFilter, page: { limit: number; afterSeq: number | null }, now: string): Promise<CredentialPage> {
@@ -245,7 +246,7 @@ export function credentialRepository(db: Kysely<Database>) {
         facets.status.active += n - revoked - expired
         totalCount += n
       }
-      const items = rows.slice(0, page.limit).map(decode)
+      const items = rows.slice(0, page.limit).map(toCredentialRecord)
       return { items, totalCount, facets, nextAfterSeq: rows.length > page.limit ? (items.at(-1)?.seq ?? null) : null }
     },
 

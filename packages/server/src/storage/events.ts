@@ -1,6 +1,7 @@
-import type { Kysely, Selectable } from 'kysely'
+import type { Kysely } from 'kysely'
 import { newId } from '../ids.js'
-import type { CredentialsTable, Database } from './schema.js'
+import { toCredentialRecord, type CredentialRecord } from './credentials.js'
+import type { Database } from './schema.js'
 
 export interface NewEvent {
   readonly id: string
@@ -10,30 +11,6 @@ export interface NewEvent {
   readonly payload: string
   readonly createdAt: string
 }
-
-/** The columns an event may show of a credential: never its hash. */
-export type CredentialForEvent = Pick<
-  Selectable<CredentialsTable>,
-  'id' | 'organization_id' | 'owner_kind' | 'owner_user_id' | 'name' | 'environment' | 'start' | 'last4' | 'scopes' | 'created_at' | 'expires_at' | 'revoked_at' | 'revoked_reason' | 'family_id' | 'rotated_to_id'
->
-
-const CREDENTIAL_COLUMNS = [
-  'id',
-  'organization_id',
-  'owner_kind',
-  'owner_user_id',
-  'name',
-  'environment',
-  'start',
-  'last4',
-  'scopes',
-  'created_at',
-  'expires_at',
-  'revoked_at',
-  'revoked_reason',
-  'family_id',
-  'rotated_to_id',
-] as const
 
 /**
  * The event outbox and its fan-out: each event becomes one pending delivery per endpoint
@@ -70,18 +47,19 @@ export function eventRepository(db: Kysely<Database>) {
         .execute()
     },
 
-    findCredential(id: string): Promise<CredentialForEvent | undefined> {
-      return db.selectFrom('credentials').select(CREDENTIAL_COLUMNS).where('id', '=', id).executeTakeFirst()
+    async findCredential(id: string): Promise<CredentialRecord | undefined> {
+      const row = await db.selectFrom('credentials').selectAll().where('id', '=', id).executeTakeFirst()
+      return row && toCredentialRecord(row)
     },
 
     /**
      * Live credentials that expire between `since` and `horizon`, not yet told about their
      * expiry, with the reminders already sent for them.
      */
-    async expiringCredentials(since: string, horizon: string, limit: number): Promise<{ credential: CredentialForEvent; sent: number[] }[]> {
+    async expiringCredentials(since: string, horizon: string, limit: number): Promise<{ credential: CredentialRecord; sent: number[] }[]> {
       const rows = await db
         .selectFrom('credentials')
-        .select(CREDENTIAL_COLUMNS)
+        .selectAll()
         .where('revoked_at', 'is', null)
         // A rotated credential was replaced on purpose: its successor is the one to watch.
         .where('rotated_to_id', 'is', null)
@@ -104,7 +82,7 @@ export function eventRepository(db: Kysely<Database>) {
           rows.map((row) => row.id),
         )
         .execute()
-      return rows.map((credential) => ({ credential, sent: sent.filter((s) => s.credential_id === credential.id).map((s) => s.days_before) }))
+      return rows.map((row) => ({ credential: toCredentialRecord(row), sent: sent.filter((s) => s.credential_id === row.id).map((s) => s.days_before) }))
     },
 
     /**

@@ -1,12 +1,88 @@
+import type { WebhookEventType } from '@brandwave/contract'
 import type { Kysely, Selectable } from 'kysely'
 import type { Dialect } from './database.js'
 import type { Database, WebhookDeliveriesTable, WebhookEndpointsTable } from './schema.js'
 
-export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>
-export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>
+/** Where an organization's events go, with its signing secret sealed (it must be read back to sign). */
+export interface WebhookEndpointRecord {
+  readonly id: string
+  readonly organizationId: string
+  readonly url: string
+  readonly description: string | null
+  /** Null: every event. */
+  readonly eventTypes: readonly WebhookEventType[] | null
+  /** AES-256-GCM sealed `whsec_…` signing secret, bound to the endpoint's id. */
+  readonly sealedSecret: string
+  /** The secret before the last rotation, still signing alongside until `previousSecretExpiresAt`. */
+  readonly previousSealedSecret: string | null
+  readonly previousSecretExpiresAt: string | null
+  readonly status: 'enabled' | 'disabled'
+  readonly disabledReason: string | null
+  readonly createdAt: string
+  readonly updatedAt: string
+}
 
-export interface WebhookDeliveryView extends WebhookDeliveryRow {
-  readonly event_type: string
+/** One event for one endpoint, and how its delivery went. */
+export interface WebhookDeliveryRecord {
+  readonly seq: number
+  readonly id: string
+  readonly eventId: string
+  readonly eventType: string
+  readonly status: 'pending' | 'succeeded' | 'failed'
+  readonly attempts: number
+  readonly lastStatus: number | null
+  readonly lastError: string | null
+  readonly lastAttemptAt: string | null
+  readonly nextAttemptAt: string | null
+  readonly createdAt: string
+}
+
+function toEndpoint(row: Selectable<WebhookEndpointsTable>): WebhookEndpointRecord {
+  return {
+    id: row.id,
+    organizationId: row.organization_id,
+    url: row.url,
+    description: row.description,
+    // Written only from validated event-type lists.
+    eventTypes: row.event_types === null ? null : (JSON.parse(row.event_types) as WebhookEventType[]),
+    sealedSecret: row.secret,
+    previousSealedSecret: row.previous_secret,
+    previousSecretExpiresAt: row.previous_secret_expires_at,
+    status: row.status,
+    disabledReason: row.disabled_reason,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+}
+
+function toDelivery(row: Selectable<WebhookDeliveriesTable> & { event_type: string }): WebhookDeliveryRecord {
+  return {
+    seq: row.seq,
+    id: row.id,
+    eventId: row.event_id,
+    eventType: row.event_type,
+    status: row.status,
+    attempts: row.attempts,
+    lastStatus: row.last_status,
+    lastError: row.last_error,
+    lastAttemptAt: row.last_attempt_at,
+    nextAttemptAt: row.next_attempt_at,
+    createdAt: row.created_at,
+  }
+}
+
+/** The columns an endpoint change may set, named as the record names them. */
+function endpointColumns(changes: EndpointChanges) {
+  return {
+    ...(changes.url !== undefined && { url: changes.url }),
+    ...(changes.description !== undefined && { description: changes.description }),
+    ...(changes.eventTypes !== undefined && { event_types: changes.eventTypes === null ? null : JSON.stringify(changes.eventTypes) }),
+    ...(changes.status !== undefined && { status: changes.status }),
+    ...(changes.disabledReason !== undefined && { disabled_reason: changes.disabledReason }),
+    ...(changes.sealedSecret !== undefined && { secret: changes.sealedSecret }),
+    ...(changes.previousSealedSecret !== undefined && { previous_secret: changes.previousSealedSecret }),
+    ...(changes.previousSecretExpiresAt !== undefined && { previous_secret_expires_at: changes.previousSecretExpiresAt }),
+  }
 }
 
 /** A delivery claimed for sending, with what sending needs. */
@@ -15,7 +91,7 @@ export interface ClaimedDelivery {
   readonly eventId: string
   readonly attempts: number
   readonly payload: string
-  readonly endpoint: Pick<WebhookEndpointRow, 'id' | 'organization_id' | 'url' | 'secret' | 'previous_secret' | 'previous_secret_expires_at'>
+  readonly endpoint: Pick<WebhookEndpointRecord, 'id' | 'organizationId' | 'url' | 'sealedSecret' | 'previousSealedSecret' | 'previousSecretExpiresAt'>
 }
 
 export interface AttemptOutcome {
@@ -26,17 +102,36 @@ export interface AttemptOutcome {
   readonly nextAttemptAt: string | null
 }
 
-export type EndpointChanges = Partial<Pick<WebhookEndpointRow, 'url' | 'description' | 'event_types' | 'status' | 'disabled_reason' | 'secret' | 'previous_secret' | 'previous_secret_expires_at'>>
+export type EndpointChanges = Partial<
+  Pick<WebhookEndpointRecord, 'url' | 'description' | 'eventTypes' | 'status' | 'disabledReason' | 'sealedSecret' | 'previousSealedSecret' | 'previousSecretExpiresAt'>
+>
 
 /** Webhook endpoints and their deliveries (one aggregate: deliveries die with their endpoint). */
 export function webhookRepository(db: Kysely<Database>, dialect: Dialect) {
   return {
-    async insertEndpoint(row: WebhookEndpointRow): Promise<void> {
-      await db.insertInto('webhook_endpoints').values(row).execute()
+    async insertEndpoint(endpoint: WebhookEndpointRecord): Promise<void> {
+      await db
+        .insertInto('webhook_endpoints')
+        .values({
+          id: endpoint.id,
+          organization_id: endpoint.organizationId,
+          url: endpoint.url,
+          description: endpoint.description,
+          event_types: endpoint.eventTypes === null ? null : JSON.stringify(endpoint.eventTypes),
+          secret: endpoint.sealedSecret,
+          previous_secret: endpoint.previousSealedSecret,
+          previous_secret_expires_at: endpoint.previousSecretExpiresAt,
+          status: endpoint.status,
+          disabled_reason: endpoint.disabledReason,
+          created_at: endpoint.createdAt,
+          updated_at: endpoint.updatedAt,
+        })
+        .execute()
     },
 
-    findEndpoint(organizationId: string, id: string): Promise<WebhookEndpointRow | undefined> {
-      return db.selectFrom('webhook_endpoints').selectAll().where('organization_id', '=', organizationId).where('id', '=', id).executeTakeFirst()
+    async findEndpoint(organizationId: string, id: string): Promise<WebhookEndpointRecord | undefined> {
+      const row = await db.selectFrom('webhook_endpoints').selectAll().where('organization_id', '=', organizationId).where('id', '=', id).executeTakeFirst()
+      return row && toEndpoint(row)
     },
 
     async listEndpoints(organizationId: string, page: { limit: number; afterId: string | null }) {
@@ -51,12 +146,12 @@ export function webhookRepository(db: Kysely<Database>, dialect: Dialect) {
         .execute()
       const status = { enabled: 0, disabled: 0 }
       for (const group of groups) status[group.status] = Number(group.n)
-      const items = rows.slice(0, page.limit)
+      const items = rows.slice(0, page.limit).map(toEndpoint)
       return { items, totalCount: status.enabled + status.disabled, facets: { status }, nextAfterId: rows.length > page.limit ? (items.at(-1)?.id ?? null) : null }
     },
 
     async updateEndpoint(id: string, changes: EndpointChanges, now: string): Promise<void> {
-      await db.updateTable('webhook_endpoints').set({ ...changes, updated_at: now }).where('id', '=', id).execute()
+      await db.updateTable('webhook_endpoints').set({ ...endpointColumns(changes), updated_at: now }).where('id', '=', id).execute()
     },
 
     async deleteEndpoint(id: string): Promise<void> {
@@ -72,7 +167,7 @@ export function webhookRepository(db: Kysely<Database>, dialect: Dialect) {
         .select('events.type as event_type')
         .where('endpoint_id', '=', endpointId)
       if (page.afterSeq !== null) query = query.where('webhook_deliveries.seq', '<', page.afterSeq)
-      const rows: WebhookDeliveryView[] = await query.orderBy('webhook_deliveries.seq', 'desc').limit(page.limit + 1).execute()
+      const rows = await query.orderBy('webhook_deliveries.seq', 'desc').limit(page.limit + 1).execute()
       const groups = await db
         .selectFrom('webhook_deliveries')
         .where('endpoint_id', '=', endpointId)
@@ -81,12 +176,12 @@ export function webhookRepository(db: Kysely<Database>, dialect: Dialect) {
         .execute()
       const status = { pending: 0, succeeded: 0, failed: 0 }
       for (const group of groups) status[group.status] = Number(group.n)
-      const items = rows.slice(0, page.limit)
+      const items = rows.slice(0, page.limit).map(toDelivery)
       return { items, totalCount: status.pending + status.succeeded + status.failed, facets: { status }, nextAfterSeq: rows.length > page.limit ? (items.at(-1)?.seq ?? null) : null }
     },
 
-    findDelivery(endpointId: string, id: string): Promise<WebhookDeliveryView | undefined> {
-      return db
+    async findDelivery(endpointId: string, id: string): Promise<WebhookDeliveryRecord | undefined> {
+      const row = await db
         .selectFrom('webhook_deliveries')
         .innerJoin('events', 'events.id', 'webhook_deliveries.event_id')
         .selectAll('webhook_deliveries')
@@ -94,6 +189,7 @@ export function webhookRepository(db: Kysely<Database>, dialect: Dialect) {
         .where('endpoint_id', '=', endpointId)
         .where('webhook_deliveries.id', '=', id)
         .executeTakeFirst()
+      return row && toDelivery(row)
     },
 
     /** Schedules a delivery again now, unless an instance is sending it at this moment. */
@@ -143,7 +239,14 @@ export function webhookRepository(db: Kysely<Database>, dialect: Dialect) {
         eventId: row.event_id,
         attempts: row.attempts,
         payload: row.payload,
-        endpoint: { id: row.endpoint_id, organization_id: row.organization_id, url: row.url, secret: row.secret, previous_secret: row.previous_secret, previous_secret_expires_at: row.previous_secret_expires_at },
+        endpoint: {
+          id: row.endpoint_id,
+          organizationId: row.organization_id,
+          url: row.url,
+          sealedSecret: row.secret,
+          previousSealedSecret: row.previous_secret,
+          previousSecretExpiresAt: row.previous_secret_expires_at,
+        },
       }))
     },
 

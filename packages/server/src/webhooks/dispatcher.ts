@@ -77,12 +77,16 @@ export class WebhookDispatcher {
   }
 
   private async run(): Promise<void> {
-    clearTimeout(this.timer)
-    while (this.requested && !this.stopped) {
-      this.requested = false
-      await this.pass()
-    }
-    if (!this.stopped) await this.scheduleNext()
+    // A wake that lands while the next run is being scheduled joins this loop, so the loop
+    // must look again before it ends: else that caller's promise resolves with nothing sent.
+    do {
+      clearTimeout(this.timer)
+      while (this.requested && !this.stopped) {
+        this.requested = false
+        await this.pass()
+      }
+      if (!this.stopped) await this.scheduleNext()
+    } while (this.requested && !this.stopped)
   }
 
   private async pass(): Promise<void> {
@@ -125,9 +129,9 @@ export class WebhookDispatcher {
   private secretsOf(delivery: ClaimedDelivery, now: number): string[] {
     const { endpoint } = delivery
     const binding = webhookSecretBinding(endpoint.id)
-    const secrets = [open(this.deps.secretKey, endpoint.secret, binding)]
-    if (endpoint.previous_secret !== null && endpoint.previous_secret_expires_at !== null && Date.parse(endpoint.previous_secret_expires_at) > now) {
-      secrets.push(open(this.deps.secretKey, endpoint.previous_secret, binding))
+    const secrets = [open(this.deps.secretKey, endpoint.sealedSecret, binding)]
+    if (endpoint.previousSealedSecret !== null && endpoint.previousSecretExpiresAt !== null && Date.parse(endpoint.previousSecretExpiresAt) > now) {
+      secrets.push(open(this.deps.secretKey, endpoint.previousSealedSecret, binding))
     }
     return secrets
   }
@@ -153,7 +157,7 @@ export class WebhookDispatcher {
       await this.deps.audit.record(
         repos,
         {
-          organizationId: delivery.endpoint.organization_id,
+          organizationId: delivery.endpoint.organizationId,
           action: 'webhook_endpoint.disabled',
           actor: { type: 'system', id: null, name: null },
           target: { type: 'webhook_endpoint', id: delivery.endpoint.id, name: new URL(delivery.endpoint.url).host },

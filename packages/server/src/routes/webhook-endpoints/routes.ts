@@ -9,42 +9,20 @@ import {
   updateWebhookEndpoint,
   type WebhookDelivery,
   type WebhookEndpoint,
-  type WebhookEventType,
 } from '@brandwave/contract'
 import type { Clock } from '../../clock.js'
 import { decodeCursor, encodeCursor } from '../../http/cursor.js'
-import type { WebhookEndpointService } from '../../services/webhook-endpoints.js'
-import type { WebhookDeliveryView, WebhookEndpointRow } from '../../services/webhook-endpoints.js'
+import type { WebhookDeliveryRecord, WebhookEndpointRecord, WebhookEndpointService } from '../../webhooks/endpoints.js'
 import type { RouteRegistrar } from '../route-registrar.js'
 
-function endpointResponse(row: WebhookEndpointRow, now: number): WebhookEndpoint {
-  const previousLive = row.previous_secret_expires_at !== null && Date.parse(row.previous_secret_expires_at) > now
-  return {
-    id: row.id,
-    url: row.url,
-    description: row.description,
-    events: row.event_types === null ? null : (JSON.parse(row.event_types) as WebhookEventType[]),
-    status: row.status,
-    disabledReason: row.disabled_reason,
-    previousSecretExpiresAt: previousLive ? row.previous_secret_expires_at : null,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  }
+function endpointResponse(endpoint: WebhookEndpointRecord, now: number): WebhookEndpoint {
+  const { id, url, description, eventTypes, status, disabledReason, previousSecretExpiresAt, createdAt, updatedAt } = endpoint
+  const previousLive = previousSecretExpiresAt !== null && Date.parse(previousSecretExpiresAt) > now
+  return { id, url, description, events: eventTypes === null ? null : [...eventTypes], status, disabledReason, previousSecretExpiresAt: previousLive ? previousSecretExpiresAt : null, createdAt, updatedAt }
 }
 
-function deliveryResponse(row: WebhookDeliveryView): WebhookDelivery {
-  return {
-    id: row.id,
-    eventId: row.event_id,
-    eventType: row.event_type,
-    status: row.status,
-    attempts: row.attempts,
-    lastStatus: row.last_status,
-    lastError: row.last_error,
-    lastAttemptAt: row.last_attempt_at,
-    nextAttemptAt: row.status === 'pending' ? row.next_attempt_at : null,
-    createdAt: row.created_at,
-  }
+function deliveryResponse({ seq: _seq, ...delivery }: WebhookDeliveryRecord): WebhookDelivery {
+  return { ...delivery, nextAttemptAt: delivery.status === 'pending' ? delivery.nextAttemptAt : null }
 }
 
 /** Where the organization's events go, and how their delivery went. */

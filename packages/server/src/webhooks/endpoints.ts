@@ -1,16 +1,17 @@
 import { randomBytes } from 'node:crypto'
+import type { WebhookEventType } from '@brandwave/contract'
 import { ApiError, seal } from '@brandwave/core'
 import type { Principal } from '../auth/principal.js'
 import { isoAt, type Clock } from '../clock.js'
 import { newId } from '../ids.js'
-import type { EndpointChanges, WebhookDeliveryView, WebhookEndpointRow } from '../storage/webhooks.js'
+import type { EndpointChanges, WebhookDeliveryRecord, WebhookEndpointRecord } from '../storage/webhooks.js'
 
-export type { WebhookDeliveryView, WebhookEndpointRow }
-import { webhookSecretBinding } from '../webhooks/dispatcher.js'
-import { targetRefusal } from '../webhooks/target.js'
-import { type AuditLog } from './audit.js'
-import { auditActorOf } from './audit-record.js'
-import { type RequestContext } from './request-context.js'
+export type { WebhookDeliveryRecord, WebhookEndpointRecord }
+import { webhookSecretBinding } from './dispatcher.js'
+import { targetRefusal } from './target.js'
+import { type AuditLog } from '../services/audit.js'
+import { auditActorOf } from '../services/audit-record.js'
+import { type RequestContext } from '../services/request-context.js'
 import type { Repositories, Storage } from '../storage/index.js'
 
 /** How long the secret before a rotation keeps signing alongside the new one. */
@@ -29,7 +30,7 @@ export interface WebhookEndpointServiceDependencies {
 
 export interface WebhookEndpointInput {
   readonly url?: string
-  readonly events?: readonly string[] | null
+  readonly events?: readonly WebhookEventType[] | null
   readonly description?: string | null
   readonly status?: 'enabled' | 'disabled'
 }
@@ -67,24 +68,24 @@ export class WebhookEndpointService {
     return url.toString()
   }
 
-  async create(principal: Principal, input: { url: string; events?: readonly string[]; description?: string }, context: RequestContext): Promise<{ endpoint: WebhookEndpointRow; secret: string }> {
+  async create(principal: Principal, input: { url: string; events?: readonly WebhookEventType[]; description?: string }, context: RequestContext): Promise<{ endpoint: WebhookEndpointRecord; secret: string }> {
     const url = await this.checkUrl(input.url)
     const now = isoAt(this.deps.clock.now())
     const id = newId()
     const secret = newSecret()
-    const endpoint: WebhookEndpointRow = {
+    const endpoint: WebhookEndpointRecord = {
       id,
-      organization_id: principal.organizationId,
+      organizationId: principal.organizationId,
       url,
       description: input.description ?? null,
-      event_types: input.events === undefined ? null : JSON.stringify(input.events),
-      secret: seal(this.deps.secretKey, secret, webhookSecretBinding(id)),
-      previous_secret: null,
-      previous_secret_expires_at: null,
+      eventTypes: input.events ?? null,
+      sealedSecret: seal(this.deps.secretKey, secret, webhookSecretBinding(id)),
+      previousSealedSecret: null,
+      previousSecretExpiresAt: null,
       status: 'enabled',
-      disabled_reason: null,
-      created_at: now,
-      updated_at: now,
+      disabledReason: null,
+      createdAt: now,
+      updatedAt: now,
     }
     await this.deps.storage.transaction(async (repos) => {
       await repos.webhooks.insertEndpoint(endpoint)
@@ -97,19 +98,19 @@ export class WebhookEndpointService {
     return this.deps.storage.webhooks.listEndpoints(principal.organizationId, page)
   }
 
-  async get(principal: Principal, id: string): Promise<WebhookEndpointRow> {
+  async get(principal: Principal, id: string): Promise<WebhookEndpointRecord> {
     const endpoint = await this.deps.storage.webhooks.findEndpoint(principal.organizationId, id)
     if (endpoint === undefined) throw new ApiError('not_found', NOT_FOUND)
     return endpoint
   }
 
-  async update(principal: Principal, id: string, input: WebhookEndpointInput, context: RequestContext): Promise<WebhookEndpointRow> {
+  async update(principal: Principal, id: string, input: WebhookEndpointInput, context: RequestContext): Promise<WebhookEndpointRecord> {
     const current = await this.get(principal, id)
     const changes: EndpointChanges = {
       ...(input.url !== undefined && { url: await this.checkUrl(input.url) }),
-      ...(input.events !== undefined && { event_types: input.events === null ? null : JSON.stringify(input.events) }),
+      ...(input.events !== undefined && { eventTypes: input.events }),
       ...(input.description !== undefined && { description: input.description }),
-      ...(input.status !== undefined && { status: input.status, disabled_reason: input.status === 'disabled' ? 'disabled' : null }),
+      ...(input.status !== undefined && { status: input.status, disabledReason: input.status === 'disabled' ? 'disabled' : null }),
     }
     await this.deps.storage.transaction(async (repos) => {
       await repos.webhooks.updateEndpoint(id, changes, isoAt(this.deps.clock.now()))
@@ -133,7 +134,7 @@ export class WebhookEndpointService {
     })
   }
 
-  async rotateSecret(principal: Principal, id: string, context: RequestContext): Promise<{ endpoint: WebhookEndpointRow; secret: string }> {
+  async rotateSecret(principal: Principal, id: string, context: RequestContext): Promise<{ endpoint: WebhookEndpointRecord; secret: string }> {
     const current = await this.get(principal, id)
     const now = this.deps.clock.now()
     const secret = newSecret()
@@ -141,7 +142,7 @@ export class WebhookEndpointService {
     await this.deps.storage.transaction(async (repos) => {
       await repos.webhooks.updateEndpoint(
         id,
-        { secret: seal(this.deps.secretKey, secret, webhookSecretBinding(id)), previous_secret: current.secret, previous_secret_expires_at: previousExpiresAt },
+        { sealedSecret: seal(this.deps.secretKey, secret, webhookSecretBinding(id)), previousSealedSecret: current.sealedSecret, previousSecretExpiresAt: previousExpiresAt },
         isoAt(now),
       )
       await this.audit(repos, principal, 'webhook_endpoint.secret_rotated', current, context, { previousSecretExpiresAt: previousExpiresAt })
@@ -154,7 +155,7 @@ export class WebhookEndpointService {
     return this.deps.storage.webhooks.listDeliveries(id, page)
   }
 
-  async retryDelivery(principal: Principal, id: string, deliveryId: string, context: RequestContext): Promise<WebhookDeliveryView> {
+  async retryDelivery(principal: Principal, id: string, deliveryId: string, context: RequestContext): Promise<WebhookDeliveryRecord> {
     const endpoint = await this.get(principal, id)
     const repository = this.deps.storage.webhooks
     const delivery = await repository.findDelivery(id, deliveryId)
@@ -162,7 +163,7 @@ export class WebhookEndpointService {
     if (endpoint.status === 'disabled') throw new ApiError('conflict', 'The endpoint is disabled; enable it first.')
     const requeued = await this.deps.storage.transaction(async (repos) => {
       if (!(await repos.webhooks.requeueDelivery(deliveryId, isoAt(this.deps.clock.now())))) return false
-      await this.audit(repos, principal, 'webhook_delivery.retried', endpoint, context, { deliveryId, eventId: delivery.event_id })
+      await this.audit(repos, principal, 'webhook_delivery.retried', endpoint, context, { deliveryId, eventId: delivery.eventId })
       return true
     })
     if (!requeued) throw new ApiError('conflict', 'This delivery is being sent right now.')
@@ -176,7 +177,7 @@ export class WebhookEndpointService {
     repos: Repositories,
     principal: Principal,
     action: 'webhook_endpoint.created' | 'webhook_endpoint.updated' | 'webhook_endpoint.deleted' | 'webhook_endpoint.secret_rotated' | 'webhook_delivery.retried',
-    endpoint: WebhookEndpointRow,
+    endpoint: WebhookEndpointRecord,
     context: RequestContext,
     details: Record<string, unknown> = {},
   ): Promise<void> {

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import { ApiError } from '@brandwave/core'
-import { hashPassword } from '../sign-in/passwords.js'
+import { hashPassword } from './passwords.js'
 import { isoAt, type Clock } from '../clock.js'
 import type { Config } from '../config.js'
 import { newId } from '../ids.js'
 import type { Storage } from '../storage/index.js'
-import { checkNewPassword } from '../sign-in/sessions.js'
+import { checkNewPassword } from './sessions.js'
 
 export type BootstrapResult =
   | { readonly created: false }
