@@ -31,6 +31,11 @@ export const AUDIT_ACTIONS = [
   'webhook_endpoint.secret_rotated',
   'webhook_endpoint.disabled',
   'webhook_delivery.retried',
+  'oauth_app.authorized',
+  'oauth_app.revoked',
+  'oauth_app.token_issued',
+  'oauth_app.grant_ended',
+  'oauth_app.token_exposed',
 ] as const
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]
 
@@ -44,7 +49,7 @@ export const AuditEvent = Type.Object(
     ),
     target: Nullable(
       Type.Object(
-        { type: Type.Enum(['personal_access_token', 'api_key', 'user', 'session', 'organization', 'invitation', 'webhook_endpoint']), id: Type.String(), name: Nullable(Type.String()) },
+        { type: Type.Enum(['personal_access_token', 'api_key', 'user', 'session', 'organization', 'invitation', 'webhook_endpoint', 'oauth_app']), id: Type.String(), name: Nullable(Type.String()) },
         { additionalProperties: false },
       ),
     ),

@@ -115,3 +115,5 @@ export {
   WebhookUrl,
   type WebhookEventType,
 } from './webhooks.js'
+export { decideOAuthInteraction, getOAuthInteraction, listAuthorizedApps, revokeAuthorizedApp } from './operations/oauth.js'
+export { AuthorizedApp, AuthorizedAppFacets, AuthorizedAppParams, OAuthDecision, OAuthDecisionBody, OAuthInteraction, OAuthInteractionParams, RevokedAuthorizedApp } from './oauth.js'

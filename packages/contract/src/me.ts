@@ -30,5 +30,16 @@ export const SessionPrincipal = Type.Object(
   { additionalProperties: false },
 )
 
-export const Me = Type.Union([CredentialPrincipal, SessionPrincipal])
+/** `/me` for an OAuth access token (SPEC §5): the app, the user it acts for, and what it may do now. */
+export const OAuthPrincipal = Type.Object(
+  {
+    type: Type.Literal('oauth'),
+    clientId: Type.String(),
+    userId: Uuid,
+    scopes: Type.Array(Type.String(), { description: 'What the token may do now: the scopes granted, bounded by the user’s current role.' }),
+  },
+  { additionalProperties: false },
+)
+
+export const Me = Type.Union([CredentialPrincipal, SessionPrincipal, OAuthPrincipal])
 export type Me = Static<typeof Me>

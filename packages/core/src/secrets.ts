@@ -14,6 +14,8 @@ export type KeyPurpose =
   | 'counter-key/v1'
   | 'mail-encryption/v1'
   | 'webhook-secret-encryption/v1'
+  | 'oauth-encryption/v1'
+  | 'oauth-cookies/v1'
 
 /** The master secret must carry at least 256 bits. */
 export const MIN_SECRET_BYTES = 32

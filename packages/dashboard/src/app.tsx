@@ -4,6 +4,8 @@ import { useMyOrganizations } from '@brandwave/react'
 import { createClient, createQueryClient } from './api.js'
 import { AcceptInvitationPage } from './pages/accept-invitation.js'
 import { AuditLogPage } from './pages/audit-log.js'
+import { AuthorizedAppsPage } from './pages/authorized-apps.js'
+import { ConsentPage } from './pages/consent.js'
 import { CredentialsPage } from './pages/credentials.js'
 import { MembersPage } from './pages/members.js'
 import { ForgotPasswordPage, ResetPasswordPage } from './pages/reset-password.js'
@@ -20,6 +22,7 @@ const router = createBrowserRouter([
   { path: '/invitations/accept', element: <AcceptInvitationPage /> },
   { path: '/forgot-password', element: <ForgotPasswordPage /> },
   { path: '/reset-password', element: <ResetPasswordPage /> },
+  { path: '/oauth/interaction/:uid', element: <ConsentPage /> },
   {
     element: <SignedIn />,
     children: [
@@ -31,6 +34,7 @@ const router = createBrowserRouter([
       { path: '/settings/developer/webhooks', element: <WebhooksPage /> },
       { path: '/settings/security', element: <SecurityPage /> },
       { path: '/settings/members', element: <MembersPage /> },
+      { path: '/settings/authorized-apps', element: <AuthorizedAppsPage /> },
       { path: '/settings/audit-log', element: <AuditLogPage /> },
       { path: '*', element: <NotFound /> },
     ],
@@ -90,6 +94,9 @@ function Layout(): ReactNode {
           </li>
           <li>
             <NavLink to="/settings/members">Members</NavLink>
+          </li>
+          <li>
+            <NavLink to="/settings/authorized-apps">Authorized apps</NavLink>
           </li>
           <li>
             <NavLink to="/settings/audit-log">Audit log</NavLink>

@@ -28,6 +28,8 @@ import {
   useWebhookDeliveries,
   useWebhookEndpoints,
   useWithdrawInvitation,
+  useAuthorizedApps,
+  useRevokeAuthorizedApp,
 } from './index.js'
 
 let server: TestServer
@@ -230,5 +232,22 @@ describe('@brandwave/react against a real server', () => {
 
   it('refuses to run without a provider, with a clear message', () => {
     expect(() => renderHook(() => useMe())).toThrow(/BrandwaveProvider/)
+  })
+})
+
+describe('authorized apps (a session, as the dashboard calls them)', () => {
+  it('lists none yet; revoking an app never authorized is a 404 BrandwaveError', async () => {
+    const admin = await loginAdmin(server)
+    const sessionClient = new Brandwave({ token: admin.accessToken, baseUrl: server.url, maxRetries: 0 })
+    const sessionWrapper = ({ children }: { children: ReactNode }) => <BrandwaveProvider client={sessionClient}>{children}</BrandwaveProvider>
+    const { result } = renderHook(() => ({ list: useAuthorizedApps(), revoke: useRevokeAuthorizedApp() }), { wrapper: sessionWrapper })
+    await waitFor(() => expect(result.current.list.isSuccess).toBe(true))
+    expect(result.current.list.data?.items).toEqual([])
+    await act(async () => {
+      await result.current.revoke.mutateAsync({ clientId: 'never-authorized' }).catch(() => undefined)
+    })
+    await waitFor(() => expect(result.current.revoke.error).toBeInstanceOf(BrandwaveError))
+    expect(result.current.revoke.error?.status).toBe(404)
+    expect(result.current.revoke.error?.code).toBe('not_found')
   })
 })

@@ -186,6 +186,16 @@ export function useWithdrawInvitation(): Mutation<Brandwave['invitations']['with
   return useInvalidatingMutation((client, params: Params<Brandwave['invitations']['withdraw']>) => client.invitations.withdraw(params), [brandwaveKeys.invitations.all()])
 }
 
+/** Apps the signed-in user let act for them through OAuth. @example const { data } = useAuthorizedApps() */
+export function useAuthorizedApps(): UseQueryResult<ResponseOf<'listAuthorizedApps'>, BrandwaveError> {
+  return useQuery(brandwaveQueries.authorizedApps(useBrandwave()))
+}
+
+/** Every token the app holds for the user stops working at once. @example const { mutate } = useRevokeAuthorizedApp(); mutate({ clientId }) */
+export function useRevokeAuthorizedApp(): Mutation<Brandwave['authorizedApps']['revoke']> {
+  return useInvalidatingMutation((client, params: Params<Brandwave['authorizedApps']['revoke']>) => client.authorizedApps.revoke(params), [brandwaveKeys.authorizedApps()])
+}
+
 /** The organization's webhook endpoints. @example const { data } = useWebhookEndpoints() */
 export function useWebhookEndpoints(params: QueryOf<'listWebhookEndpoints'> = {}): UseQueryResult<ResponseOf<'listWebhookEndpoints'>, BrandwaveError> {
   return useQuery(brandwaveQueries.webhookEndpoints(useBrandwave(), params))

@@ -35,4 +35,6 @@ export {
   useDeleteWebhookEndpoint,
   useRotateWebhookSecret,
   useRetryWebhookDelivery,
+  useAuthorizedApps,
+  useRevokeAuthorizedApp,
 } from './hooks.js'

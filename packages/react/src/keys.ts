@@ -26,6 +26,7 @@ export const brandwaveKeys = {
     all: () => ['brandwave', 'invitations'] as const,
     list: (params: QueryOf<'listInvitations'> = {}) => ['brandwave', 'invitations', 'list', params] as const,
   },
+  authorizedApps: () => ['brandwave', 'authorized-apps'] as const,
   webhookEndpoints: {
     all: () => ['brandwave', 'webhook-endpoints'] as const,
     lists: () => ['brandwave', 'webhook-endpoints', 'list'] as const,

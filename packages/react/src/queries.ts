@@ -45,6 +45,8 @@ export const brandwaveQueries = {
     queryOptions<ResponseOf<'listMembers'>, BrandwaveError>({ queryKey: brandwaveKeys.members.list(params), queryFn: ({ signal }) => client.members.list(params, { signal }) }),
   invitations: (client: Brandwave, params: QueryOf<'listInvitations'> = {}) =>
     queryOptions<ResponseOf<'listInvitations'>, BrandwaveError>({ queryKey: brandwaveKeys.invitations.list(params), queryFn: ({ signal }) => client.invitations.list(params, { signal }) }),
+  authorizedApps: (client: Brandwave) =>
+    queryOptions<ResponseOf<'listAuthorizedApps'>, BrandwaveError>({ queryKey: brandwaveKeys.authorizedApps(), queryFn: ({ signal }) => client.authorizedApps.list({ signal }) }),
   webhookEndpoints: (client: Brandwave, params: QueryOf<'listWebhookEndpoints'> = {}) =>
     queryOptions<ResponseOf<'listWebhookEndpoints'>, BrandwaveError>({
       queryKey: brandwaveKeys.webhookEndpoints.list(params),

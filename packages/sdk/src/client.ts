@@ -264,6 +264,22 @@ export class Brandwave {
     retryDelivery(params: PathParamsOf<'retryWebhookDelivery'>, options?: RequestOptions): Promise<ResponseOf<'retryWebhookDelivery'>>
   }
 
+  /** Third-party apps the signed-in user let act for them through OAuth (needs a session). */
+  readonly authorizedApps: {
+    /** @example const { items } = await bw.authorizedApps.list() */
+    list(options?: RequestOptions): Promise<ResponseOf<'listAuthorizedApps'>>
+    /** Every token the app holds for the user here stops working at once. @example await bw.authorizedApps.revoke({ clientId }) */
+    revoke(params: PathParamsOf<'revokeAuthorizedApp'>, options?: RequestOptions): Promise<ResponseOf<'revokeAuthorizedApp'>>
+  }
+
+  /** The OAuth consent page's calls, from the browser that started the authorization. */
+  readonly oauthInteractions: {
+    /** @example const { data } = await bw.oauthInteractions.get({ uid }) */
+    get(params: PathParamsOf<'getOAuthInteraction'>, options?: RequestOptions): Promise<ResponseOf<'getOAuthInteraction'>>
+    /** @example location.assign((await bw.oauthInteractions.decide({ uid, decision: 'allow' })).data.redirectTo) */
+    decide(params: PathParamsOf<'decideOAuthInteraction'> & BodyOf<'decideOAuthInteraction'>, options?: RequestOptions): Promise<ResponseOf<'decideOAuthInteraction'>>
+  }
+
   constructor(options: BrandwaveOptions = {}) {
     const transport = new Transport(options)
     this.transport = transport
@@ -357,6 +373,14 @@ export class Brandwave {
       rotateSecret: ({ id }, options) => transport.call('rotateWebhookEndpointSecret', { params: { id } }, options),
       listDeliveries: ({ id, ...query }, options) => transport.call('listWebhookDeliveries', { params: { id }, query }, options),
       retryDelivery: ({ id, deliveryId }, options) => transport.call('retryWebhookDelivery', { params: { id, deliveryId } }, options),
+    }
+    this.authorizedApps = {
+      list: (options) => transport.call('listAuthorizedApps', {}, options),
+      revoke: ({ clientId }, options) => transport.call('revokeAuthorizedApp', { params: { clientId } }, options),
+    }
+    this.oauthInteractions = {
+      get: ({ uid }, options) => transport.call('getOAuthInteraction', { params: { uid } }, options),
+      decide: ({ uid, ...body }, options) => transport.call('decideOAuthInteraction', { params: { uid }, body }, options),
     }
   }
 

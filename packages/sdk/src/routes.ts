@@ -56,6 +56,10 @@ export const routes = {
   listWebhookDeliveries: { method: 'GET', path: '/v1/webhook-endpoints/:id/deliveries' },
   retryWebhookDelivery: { method: 'POST', path: '/v1/webhook-endpoints/:id/deliveries/:deliveryId/retry' },
   revokeCredentialsByValue: { method: 'POST', path: '/v1/credentials/revoke' },
+  listAuthorizedApps: { method: 'GET', path: '/v1/authorized-apps' },
+  revokeAuthorizedApp: { method: 'DELETE', path: '/v1/authorized-apps/:clientId' },
+  getOAuthInteraction: { method: 'GET', path: '/oauth/interaction/:uid/details' },
+  decideOAuthInteraction: { method: 'POST', path: '/oauth/interaction/:uid/decision' },
 } as const satisfies { readonly [N in Exclude<OperationName, AccountTokenOperation>]: { readonly method: Operations[N]['method']; readonly path: Operations[N]['path'] } }
 
 /** The account-token surface stays server-side: the client speaks `/v1` (the same keys, as `apiKeys`). */

@@ -18,6 +18,7 @@ import { createSharedState, type SharedStateDependencies } from './shared-state/
 import type { DatabaseHandle } from './storage/database.js'
 import { createStorage } from './storage/index.js'
 import { deliverWebhooks } from './webhooks/index.js'
+import { registerOAuth } from './oauth/index.js'
 
 export interface AppDependencies extends SharedStateDependencies {
   readonly config: Config
@@ -56,5 +57,6 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
   const sweeper = idempotency.sweeper(10 * 60_000, (error) => app.log.error({ err: error }, 'idempotency sweep failed; will retry'))
   runWhileOpen(app, [usage, sweeper, webhooks, { stop: () => services.passwordResets.drain() }, mail.worker, shared])
   await registerRoutes(app, { config, services, authenticator, usage, idempotency, shared, checkDatabase: () => database.ping(), metrics, version: deps.version ?? '0.1.0' })
+  await registerOAuth(app, { config, database, storage, keys, catalog, clock, shared, oauthApps: services.oauthApps, authenticator, idempotency, tokenPrefixes })
   return app
 }

@@ -17,6 +17,10 @@ export interface DerivedKeys {
   readonly mailEncryption: Buffer
   /** Webhook signing secrets must be read back to sign, so they are sealed rather than hashed. */
   readonly webhookSecretEncryption: Buffer
+  /** Seals what oidc-provider stores (clients' secrets, grants, sessions) and the ID-token signing key. */
+  readonly oauthEncryption: Buffer
+  /** Signs oidc-provider's cookies (its sessions and interactions). */
+  readonly oauthCookies: Buffer
 }
 
 export function deriveKeys(masterSecret: Uint8Array): DerivedKeys {
@@ -30,6 +34,8 @@ export function deriveKeys(masterSecret: Uint8Array): DerivedKeys {
     counterKey: key('counter-key/v1'),
     mailEncryption: key('mail-encryption/v1'),
     webhookSecretEncryption: key('webhook-secret-encryption/v1'),
+    oauthEncryption: key('oauth-encryption/v1'),
+    oauthCookies: key('oauth-cookies/v1'),
   }
 }
 

@@ -20,6 +20,7 @@ import { SecurityNotices } from './sign-in/security-notices.js'
 import { SessionService } from './sign-in/sessions.js'
 import { TwoFactorService } from './sign-in/two-factor.js'
 import { LeakResponse } from './services/leaks.js'
+import { OAuthAppService } from './services/oauth-apps.js'
 import { WebhookEndpointService } from './webhooks/endpoints.js'
 
 export interface ServiceDependencies {
@@ -66,6 +67,8 @@ export interface Services {
   readonly leaks: LeakResponse
   /** Revoke-by-value requests per client address: anyone may report, nobody may flood. */
   readonly revokeThrottle: AddressThrottle
+  /** OAuth consents: the apps each user authorized, and revoking them (SPEC §6). */
+  readonly oauthApps: OAuthAppService
 }
 
 /** Builds every service once from what the process has opened (database, keys, access version). */
@@ -151,5 +154,6 @@ export function createServices(deps: ServiceDependencies): Services {
       ...(deps.onCredentialLookup && { onStorageLookup: deps.onCredentialLookup }),
     }),
     revokeThrottle: new AddressThrottle(counters, { perIp: config.leaks.revokeRequestsPerMinute, windowSeconds: 60 }, 'revoke-by-value-ip'),
+    oauthApps: new OAuthAppService({ storage, audit, accessVersion, clock }),
   }
 }

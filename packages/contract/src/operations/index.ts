@@ -12,6 +12,7 @@ import * as members from './members.js'
 import * as personalAccessTokens from './personal-access-tokens.js'
 import * as scopes from './scopes.js'
 import * as webhookEndpoints from './webhook-endpoints.js'
+import * as oauth from './oauth.js'
 
 /** Every operation of the API by name; the server, OpenAPI and SDK all read this one table. */
 export const operations = {
@@ -29,6 +30,7 @@ export const operations = {
   ...passwordReset,
   ...webhookEndpoints,
   ...leaks,
+  ...oauth,
 } as const
 
 export type OperationName = keyof typeof operations

@@ -21,7 +21,7 @@ import type { SessionForAuthentication, SessionRepository } from '../storage/ses
 import type { AccessVersion, Version } from '../shared-state/access-version.js'
 import type { RateLimiter } from './rate-limiter.js'
 // The verification pipeline only ever yields callers of the API, never the operator.
-import type { CredentialPrincipal, RequestPrincipal as Principal, SessionPrincipal } from './principal.js'
+import type { CredentialPrincipal, OAuthPrincipal, RequestPrincipal as Principal, SessionPrincipal } from './principal.js'
 import { SessionTokens } from './session-tokens.js'
 import type { UsageRecorder } from './usage-recorder.js'
 import type { UnknownKeyCache, VerificationCache, Versioned, VersionedCache } from './verification-cache.js'
@@ -90,7 +90,23 @@ export interface AuthenticatorDependencies {
   readonly onRetiredSecret?: (credential: CredentialRecord, ip: string | null) => Promise<void>
 }
 
+/** An OAuth access token as the pipeline keeps it warm; `principal` is null once its user left. */
+export interface OAuthEntry {
+  readonly principal: OAuthPrincipal | null
+  readonly revoked: boolean
+  readonly expiresAtMs: number
+}
+
+/** OAuth access tokens (`{prefix}_at_…`): the same cache rules and access version as credentials. */
+export interface OAuthVerification {
+  /** One storage read for a token not warm in the cache (the OAuth module provides it). */
+  readonly verifier: { lookup(token: string): Promise<OAuthEntry | undefined> }
+  readonly cache: VerificationCache<OAuthEntry>
+  readonly usage: UsageRecorder
+}
+
 const CREDENTIAL_KINDS: readonly TokenKind[] = ['live', 'test']
+const OAUTH_KINDS: readonly TokenKind[] = ['at']
 const denied = (code: Denied['code']): Denied => ({ valid: false, code, principal: null, rateLimit: null })
 // Refusals carry nothing of the request: one object each, so a flood allocates none.
 const DENIED = {
@@ -118,11 +134,18 @@ export class Authenticator {
   /** Families this process already answered a retired secret for: a flood of one retired key costs one write. */
   private readonly reportedFamilies = new LRUCache<string, true>({ max: 10_000 })
 
+  private oauth: OAuthVerification | undefined
+
   constructor(private readonly deps: AuthenticatorDependencies) {}
 
   /** Whether requests checked together share one access-version read (`AccessVersion.perBatch`). */
   get readsVersionPerBatch(): boolean {
     return this.deps.accessVersion.perBatch === true
+  }
+
+  /** From now on `{prefix}_at_…` tokens authenticate too (the OAuth module calls this once it is set up). */
+  acceptOAuthTokens(oauth: OAuthVerification): void {
+    this.oauth = oauth
   }
 
   /** Storage reads made by the pipeline so far; malformed tokens must never cause one. */
@@ -159,6 +182,8 @@ export class Authenticator {
     const cacheKey = cacheKeyOf(token)
     const entry = this.deps.credentialCache.peek(cacheKey)
     if (entry === undefined) {
+      // OAuth access tokens have their own cache: `run` finds them.
+      if (this.oauth !== undefined && parseToken(token, this.deps.tokenPrefixes, OAUTH_KINDS).ok) return undefined
       // The checksum is checked on a miss only: a warm entry was made by `run`, after this same check passed.
       if (!parseToken(token, this.deps.tokenPrefixes, CREDENTIAL_KINDS).ok) return DENIED.MALFORMED
       const version = readNow(options.arrival)
@@ -191,7 +216,11 @@ export class Authenticator {
 
     // 1–3: parse and checksum, find (cache under the current access version, else storage),
     // refuse what may no longer be used. The request is counted meanwhile (step 4).
-    const found = SessionTokens.looksLikeJwt(token) ? await this.findSession(token, now, options.arrival) : await this.findCredential(token, now, options)
+    const found = SessionTokens.looksLikeJwt(token)
+      ? await this.findSession(token, now, options.arrival)
+      : this.oauth !== undefined && options.organizationId === undefined && parseToken(token, this.deps.tokenPrefixes, OAUTH_KINDS).ok
+        ? await this.findOAuth(token, now, this.oauth, options.arrival)
+        : await this.findCredential(token, now, options)
     if (!('principal' in found) || found.principal === null) return found
     const { principal, counted } = found
 
@@ -206,6 +235,7 @@ export class Authenticator {
 
     // 6: remember the use; written later, batched, off the request path.
     if (principal.kind === 'credential') this.deps.usage.record(principal.credential.id, now, options.ip)
+    else if (principal.kind === 'oauth') this.oauth?.usage.record(principal.grantId, now, options.ip)
     return { valid: true, code: 'VALID', principal, rateLimit }
   }
 
@@ -214,7 +244,8 @@ export class Authenticator {
    * for another service.
    */
   async verifyCredential(token: string, options: VerifyOptions): Promise<Verification> {
-    if (SessionTokens.looksLikeJwt(token)) return DENIED.MALFORMED
+    // Sessions and OAuth access tokens are not keys another service should accept.
+    if (SessionTokens.looksLikeJwt(token) || parseToken(token, this.deps.tokenPrefixes, OAUTH_KINDS).ok) return DENIED.MALFORMED
     return this.verify(token, options)
   }
 
@@ -292,6 +323,29 @@ export class Authenticator {
       scopes: effectiveScopes(credential.scopes, ownerScopes),
       defaultRateLimitPerMinute: this.deps.defaultRateLimitPerMinute,
     })
+  }
+
+  /** An OAuth access token: the same steps as a credential, under the same access version. */
+  private async findOAuth(token: string, now: number, oauth: OAuthVerification, arrival: number | undefined): Promise<{ principal: OAuthPrincipal; counted: Promise<RateLimitCount> } | Denied> {
+    const cacheKey = hash('sha256', token, 'base64url')
+    const candidate = oauth.cache.peek(cacheKey)
+    const { version, counted } = await this.versionAndCount(candidate?.principal?.rateLimit.key, arrival)
+    let entry = oauth.cache.get(cacheKey, version)
+    if (entry === undefined) {
+      this.lookups += 1
+      this.deps.onStorageLookup?.('credential')
+      entry = await oauth.verifier.lookup(token)
+      if (entry === undefined) return denied('NOT_FOUND')
+      oauth.cache.set(cacheKey, entry, version)
+    }
+    const { principal } = entry
+    const refused = (code: Denied['code']): Denied => {
+      if (principal !== null) void counted?.then(() => this.deps.rateLimiter.refund(principal.rateLimit.key)).catch(() => undefined)
+      return denied(code)
+    }
+    if (entry.revoked || principal === null) return refused('REVOKED')
+    if (entry.expiresAtMs <= now) return refused('EXPIRED')
+    return { principal, counted: counted ?? this.deps.rateLimiter.count(principal.rateLimit.key) }
   }
 
   private async findSession(token: string, now: number, arrival: number | undefined): Promise<{ principal: SessionPrincipal; counted: Promise<RateLimitCount> } | Denied> {

@@ -36,6 +36,24 @@ export interface CredentialPrincipal extends PrincipalBase {
 }
 
 /**
+ * A third-party app acting for a user through an OAuth access token (SPEC §6): bounded by
+ * the scopes the user granted it and, like a PAT, by the user's current role.
+ */
+export interface OAuthPrincipal extends PrincipalBase {
+  readonly kind: 'oauth'
+  readonly clientId: string
+  readonly clientName: string | null
+  /** The consent the token came from: revoking it ends the token. */
+  readonly grantId: string
+  readonly userId: string
+  readonly userName: string
+  readonly email: string
+  readonly role: Role
+  /** Every scope granted, identity scopes (`openid`, `email`, `profile`) included. */
+  readonly grantedScopes: readonly string[]
+}
+
+/**
  * The operator at the machine, through `brandwave` (SPEC §11): whoever can read the
  * server's settings already holds its secret, so it acts with a company_admin's scopes in
  * the one organization it names. It is no user and holds no credential: it is recorded
@@ -49,7 +67,7 @@ export interface OperatorPrincipal extends PrincipalBase {
 }
 
 /** Whoever is calling over HTTP, once authenticated (SPEC §7). */
-export type RequestPrincipal = SessionPrincipal | CredentialPrincipal
+export type RequestPrincipal = SessionPrincipal | CredentialPrincipal | OAuthPrincipal
 
 /** Whoever acts through the services: a caller of the API, or the operator CLI. */
 export type Principal = RequestPrincipal | OperatorPrincipal
@@ -58,6 +76,7 @@ export type Principal = RequestPrincipal | OperatorPrincipal
 export function actorOf(principal: Principal): { type: ActorType; id: string | null; name: string } {
   if (principal.kind === 'operator') return { type: 'system', id: null, name: principal.name }
   if (principal.kind === 'session') return { type: 'user', id: principal.userId, name: principal.name }
+  if (principal.kind === 'oauth') return { type: 'user', id: principal.userId, name: principal.userName }
   if (principal.userId !== null) return { type: 'user', id: principal.userId, name: principal.userName ?? '' }
   return { type: 'api_key', id: principal.credential.id, name: principal.credential.name }
 }

@@ -44,7 +44,11 @@ function readTree(root: string): Map<string, StaticFile> {
   return files
 }
 
+/** The OAuth sign-in and consent page is the dashboard's, at the path oidc-provider sends browsers to. */
+const OAUTH_INTERACTION_PAGE = /^\/oauth\/interaction\/[A-Za-z0-9_-]+$/
+
 function isServerPath(path: string): boolean {
+  if (OAUTH_INTERACTION_PAGE.test(path)) return false
   return SERVER_FILES.has(path) || SERVER_PATHS.some((prefix) => path.startsWith(prefix))
 }
 

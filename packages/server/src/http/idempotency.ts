@@ -38,6 +38,7 @@ declare module 'fastify' {
  * replay this one's responses — recovery codes, a logout — nor be refused by its keys.
  */
 function principalKeyOf(principal: RequestPrincipal): string {
+  if (principal.kind === 'oauth') return `oauth:${principal.grantId}`
   return principal.kind === 'session' ? `session:${principal.sessionId}` : `credential:${principal.credential.id}`
 }
 

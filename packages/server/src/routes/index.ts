@@ -28,6 +28,7 @@ import { scopeRoutes } from './scopes/routes.js'
 import { PublicKeyDirectory } from './secret-scanning/public-keys.js'
 import { secretScanningRoutes } from './secret-scanning/routes.js'
 import { webhookEndpointRoutes } from './webhook-endpoints/routes.js'
+import { authorizedAppRoutes } from './authorized-apps/routes.js'
 
 export interface RouteDependencies {
   readonly config: Pick<Config, 'leaks'>
@@ -83,6 +84,7 @@ export async function registerRoutes(app: FastifyInstance, deps: RouteDependenci
         myOrganizationRoutes(route, services)
         webhookEndpointRoutes(route, services)
         credentialsRevokeRoutes(route, services)
+        authorizedAppRoutes(route, services)
         done()
       },
       { prefix },

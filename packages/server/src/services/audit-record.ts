@@ -19,7 +19,12 @@ export const ANONYMOUS: AuditActor = { type: 'anonymous', id: null, name: null }
 /** A principal as an audit actor; a PAT acts as its owner, and the event says through which token. */
 export function auditActorOf(principal: Principal): { actor: AuditActor; via: Record<string, unknown> } {
   const actor = actorOf(principal)
-  const via = principal.kind === 'credential' && principal.userId !== null ? { via: { type: 'personal_access_token', id: principal.credential.id } } : {}
+  const via =
+    principal.kind === 'credential' && principal.userId !== null
+      ? { via: { type: 'personal_access_token', id: principal.credential.id } }
+      : principal.kind === 'oauth'
+        ? { via: { type: 'oauth_app', id: principal.clientId, name: principal.clientName } }
+        : {}
   return { actor, via }
 }
 

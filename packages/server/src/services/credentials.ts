@@ -179,7 +179,8 @@ export class CredentialService {
    */
   private grantedScopes(principal: Principal, requested: readonly string[] | undefined): readonly Scope[] | null {
     if (requested !== undefined) return checkGrantableScopes(requested, this.deps.catalog, principal.scopes, '/scopes')
-    if (principal.kind === 'credential' && principal.credential.scopes !== null) return [...principal.scopes]
+    // An app acting for a user passes on only what it was granted, never the user's whole role.
+    if ((principal.kind === 'credential' && principal.credential.scopes !== null) || principal.kind === 'oauth') return [...principal.scopes]
     return null
   }
 

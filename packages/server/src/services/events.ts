@@ -20,10 +20,12 @@ const EVENT_OF_ACTION: Partial<Record<AuditAction, `*.${string}` | WebhookEventT
   'member.added': 'member.added',
   'member.removed': 'member.removed',
   'member.role_changed': 'member.role_changed',
+  'oauth_app.authorized': 'oauth_app.authorized',
+  'oauth_app.revoked': 'oauth_app.revoked',
 }
 
 /** Audit details worth passing on, by name; anything else in them stays in the audit log. */
-const DETAIL_FIELDS = ['successorId', 'gracePeriodSeconds', 'familyId', 'revokedCount', 'role', 'from', 'to', 'revokedTokens', 'endedSessions', 'url', 'source', 'reportedVia', 'leakAction'] as const
+const DETAIL_FIELDS = ['successorId', 'gracePeriodSeconds', 'familyId', 'revokedCount', 'role', 'from', 'to', 'revokedTokens', 'endedSessions', 'url', 'source', 'reportedVia', 'leakAction', 'scopes', 'userId', 'revokedGrants'] as const
 
 const SYSTEM: AuditActor = { type: 'system', id: null, name: null }
 
@@ -70,6 +72,9 @@ export class EventOutbox {
       const view = credentialData(credential)
       type = `${view.type}${template.slice(1)}`
       data = { ...view, ...passed, actor }
+    } else if (record.target.type === 'oauth_app') {
+      type = template
+      data = { clientId: record.target.id, clientName: record.target.name, ...passed, actor }
     } else {
       type = template
       data = { userId: record.target.id, email: record.target.name, ...passed, actor }

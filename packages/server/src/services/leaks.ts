@@ -37,6 +37,7 @@ export interface LeakResponseDependencies {
 }
 
 const CREDENTIAL_KINDS: readonly TokenKind[] = ['live', 'test']
+const OAUTH_MODELS: Readonly<Partial<Record<TokenKind, string>>> = { at: 'AccessToken', rt: 'RefreshToken' }
 /** URLs come from outside: kept bounded in the audit log and the credential. */
 const MAX_LOCATION_LENGTH = 2048
 
@@ -71,11 +72,47 @@ export class LeakResponse {
 
   private async handle(report: LeakReport, channel: LeakChannel, context: RequestContext): Promise<LeakVerdict> {
     // Format and checksum first: a flood of lookalikes costs no storage read.
+    const oauth = parseToken(report.token, this.deps.tokenPrefixes, ['at', 'rt'])
+    if (oauth.ok) return this.handleOAuthToken(report, OAUTH_MODELS[oauth.token.kind] ?? 'AccessToken', channel, context)
     if (!parseToken(report.token, this.deps.tokenPrefixes, CREDENTIAL_KINDS).ok) return 'false_positive'
     this.deps.onStorageLookup?.()
     const found = await this.deps.storage.credentials.findForVerification(hashToken(this.deps.tokenHashKey, report.token))
     if (found === undefined) return 'false_positive'
     await this.expose(found.credential, report, channel, context)
+    return 'true_positive'
+  }
+
+  /**
+   * A leaked OAuth access or refresh token: its whole grant ends (the app must ask the user
+   * again), audited with where it was found. Once ended, nothing of it is stored any more,
+   * so a repeated report of the same token is a false positive.
+   */
+  private async handleOAuthToken(report: LeakReport, model: string, channel: LeakChannel, context: RequestContext): Promise<LeakVerdict> {
+    this.deps.onStorageLookup?.()
+    const row = await this.deps.storage.oauthModels.find(model, hashToken(this.deps.tokenHashKey, report.token))
+    const grantId = row?.grant_id ?? null
+    if (grantId === null) return 'false_positive'
+    const revoke = this.deps.action === 'revoke'
+    await this.deps.storage.transaction(async (repos) => {
+      const authorization = await repos.oauthAuthorizations.findByGrant(grantId)
+      if (revoke) {
+        await repos.oauthModels.destroyGrants([grantId])
+        await repos.oauthAuthorizations.markRevoked(grantId, isoAt(this.deps.clock.now()))
+      }
+      if (authorization === undefined) return
+      await this.deps.audit.record(
+        repos,
+        {
+          organizationId: authorization.organization_id,
+          action: revoke ? 'oauth_app.grant_ended' : 'oauth_app.token_exposed',
+          actor: ANONYMOUS,
+          target: { type: 'oauth_app', id: authorization.client_id, name: authorization.client_name },
+          details: { reason: 'exposed', userId: authorization.user_id, grantId, url: bounded(report.url), source: bounded(report.source), reportedVia: channel, leakAction: this.deps.action },
+        },
+        context,
+      )
+    })
+    if (revoke) await this.deps.accessVersion.bump()
     return 'true_positive'
   }
 

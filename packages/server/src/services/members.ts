@@ -72,6 +72,8 @@ export class MemberService {
       await repos.memberships.remove(principal.organizationId, userId)
       const revokedTokens = await repos.credentials.revokeAllOfUser(principal.organizationId, userId, removedAt, 'owner_removed')
       const endedSessions = await repos.sessions.endAllOfUser(userId, removedAt, 'removed_from_organization', { organizationId: principal.organizationId })
+      // Apps they authorized here end too, as their PATs do: coming back later does not revive them.
+      await repos.oauthModels.destroyGrants(await repos.oauthAuthorizations.revokeAllOfUser(principal.organizationId, userId, removedAt))
       await this.audit(repos, principal, 'member.removed', userId, current.email, context, { role: current.role, revokedTokens, endedSessions })
       return { userId, removedAt, revokedTokens, endedSessions }
     })

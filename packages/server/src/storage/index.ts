@@ -8,6 +8,7 @@ import { invitationRepository, type InvitationRepository } from './invitations.j
 import { leakRepository, type LeakRepository } from './leaks.js'
 import { mailRepository, type MailRepository } from './mail.js'
 import { membershipRepository, type MembershipRepository } from './memberships.js'
+import { oauthAuthorizationRepository, oauthModelRepository, type OAuthAuthorizationRepository, type OAuthModelRepository } from './oauth.js'
 import { organizationRepository, type OrganizationRepository } from './organizations.js'
 import { passwordResetRepository, type PasswordResetRepository } from './password-resets.js'
 import type { Database } from './schema.js'
@@ -30,6 +31,8 @@ export interface Repositories {
   readonly leaks: LeakRepository
   readonly mail: MailRepository
   readonly idempotency: IdempotencyRepository
+  readonly oauthModels: OAuthModelRepository
+  readonly oauthAuthorizations: OAuthAuthorizationRepository
 }
 
 /**
@@ -62,6 +65,8 @@ function repositoriesOf(db: Kysely<Database>, dialect: Dialect): Repositories {
     get leaks() { return once('leaks', () => leakRepository(db)) },
     get mail() { return once('mail', () => mailRepository(db, dialect)) },
     get idempotency() { return once('idempotency', () => idempotencyRepository(db)) },
+    get oauthModels() { return once('oauthModels', () => oauthModelRepository(db)) },
+    get oauthAuthorizations() { return once('oauthAuthorizations', () => oauthAuthorizationRepository(db)) },
   }
 }
 

@@ -105,7 +105,7 @@ export interface RefreshTokensTable {
 }
 
 export type AuditActorType = 'user' | 'api_key' | 'system' | 'anonymous'
-export type AuditTargetType = 'personal_access_token' | 'api_key' | 'user' | 'session' | 'organization' | 'invitation' | 'webhook_endpoint'
+export type AuditTargetType = 'personal_access_token' | 'api_key' | 'user' | 'session' | 'organization' | 'invitation' | 'webhook_endpoint' | 'oauth_app'
 
 /** Append-only: nothing updates or deletes these rows. */
 export interface AuditEventsTable {
@@ -278,4 +278,34 @@ export interface Database {
   webhook_endpoints: WebhookEndpointsTable
   webhook_deliveries: WebhookDeliveriesTable
   expiry_reminders: ExpiryRemindersTable
+  oauth_models: OAuthModelsTable
+  oauth_authorizations: OAuthAuthorizationsTable
+}
+
+/** oidc-provider's models (OAuth 2.1, SPEC §6): found by the keyed hash of their id, payload sealed. */
+export interface OAuthModelsTable {
+  model: string
+  /** HMAC-SHA-256 of the model's id (for tokens and codes: of the token itself). */
+  id_hash: string
+  grant_id: string | null
+  /** HMAC-SHA-256 of a session's uid: sessions are also found by it. */
+  uid_hash: string | null
+  /** AES-256-GCM sealed JSON, bound to its model and id hash. */
+  payload: string
+  expires_at: string | null
+  consumed_at: string | null
+}
+
+/** One consent: a user let a client act as them in one organization (GET /v1/authorized-apps). */
+export interface OAuthAuthorizationsTable {
+  grant_id: string
+  client_id: string
+  client_name: string | null
+  user_id: string
+  organization_id: string
+  /** JSON array of the scopes granted. */
+  scopes: string
+  created_at: string
+  last_used_at: string | null
+  revoked_at: string | null
 }

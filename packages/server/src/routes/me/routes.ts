@@ -20,6 +20,9 @@ export function meRoutes(route: RouteRegistrar): void {
         },
       })
     }
+    if (principal.kind === 'oauth') {
+      return Promise.resolve({ status: 200, body: { data: { type: 'oauth', clientId: principal.clientId, userId: principal.userId, scopes: [...principal.scopes] } } })
+    }
     const { credential } = principal
     return Promise.resolve({
       status: 200,

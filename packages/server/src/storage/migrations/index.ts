@@ -10,6 +10,7 @@ import * as events from './0007_events.js'
 import * as tokenPrefixes from './0008_token_prefixes.js'
 import * as idempotencySession from './0009_idempotency_session.js'
 import * as leaks from './0010_leaks.js'
+import * as oauth from './0011_oauth.js'
 
 interface VersionedMigration {
   up(db: Parameters<Migration['up']>[0], dialect: Dialect): Promise<void>
@@ -27,6 +28,7 @@ const MIGRATIONS: Readonly<Record<string, VersionedMigration>> = {
   '0008_token_prefixes': tokenPrefixes,
   '0009_idempotency_session': idempotencySession,
   '0010_leaks': leaks,
+  '0011_oauth': oauth,
 }
 
 /** Every migration's name, in order: what a fully migrated database has recorded. */

@@ -1,0 +1,169 @@
+import type { Role } from '@brandwave/core'
+import type { Kysely, Selectable } from 'kysely'
+import type { Database, OAuthAuthorizationsTable, OAuthModelsTable } from './schema.js'
+
+export type OAuthModelRow = Selectable<OAuthModelsTable>
+export type OAuthAuthorizationRow = Selectable<OAuthAuthorizationsTable>
+
+/** An access token as the verification path needs it: its sealed payload, its consent, and the user now. */
+export interface OAuthAccessTokenForVerification {
+  readonly payload: string
+  readonly authorization: OAuthAuthorizationRow
+  readonly userName: string
+  readonly userEmail: string
+  /** The user's role in the consent's organization now; null once they left it. */
+  readonly role: Role | null
+}
+
+/** oidc-provider's storage (`oauth_models`), by keyed hash only: no plaintext id is ever a key. */
+export function oauthModelRepository(db: Kysely<Database>) {
+  return {
+    async upsert(row: OAuthModelRow): Promise<void> {
+      await db
+        .insertInto('oauth_models')
+        .values(row)
+        .onConflict((conflict) =>
+          conflict.columns(['model', 'id_hash']).doUpdateSet({ grant_id: row.grant_id, uid_hash: row.uid_hash, payload: row.payload, expires_at: row.expires_at, consumed_at: row.consumed_at }),
+        )
+        .execute()
+    },
+
+    find(model: string, idHash: string): Promise<OAuthModelRow | undefined> {
+      return db.selectFrom('oauth_models').selectAll().where('model', '=', model).where('id_hash', '=', idHash).executeTakeFirst()
+    },
+
+    findByUid(model: string, uidHash: string): Promise<OAuthModelRow | undefined> {
+      return db.selectFrom('oauth_models').selectAll().where('model', '=', model).where('uid_hash', '=', uidHash).executeTakeFirst()
+    },
+
+    async consume(model: string, idHash: string, now: string): Promise<void> {
+      await db.updateTable('oauth_models').set({ consumed_at: now }).where('model', '=', model).where('id_hash', '=', idHash).execute()
+    },
+
+    async destroy(model: string, idHash: string): Promise<boolean> {
+      const result = await db.deleteFrom('oauth_models').where('model', '=', model).where('id_hash', '=', idHash).executeTakeFirst()
+      return result.numDeletedRows > 0n
+    },
+
+    /** Every code and token of the grants (and the grants themselves, whose model keys them by their own id). */
+    async destroyGrants(grantIds: readonly string[]): Promise<number> {
+      if (grantIds.length === 0) return 0
+      const result = await db.deleteFrom('oauth_models').where('grant_id', 'in', grantIds).executeTakeFirst()
+      return Number(result.numDeletedRows)
+    },
+
+    /** Drops what has expired; oidc-provider never reads it again. */
+    async purgeExpired(now: string): Promise<void> {
+      await db.deleteFrom('oauth_models').where('expires_at', '<=', now).execute()
+    },
+
+    /** One read for `/v1`: the token, its consent (still standing) and its user's role now. */
+    async findAccessTokenForVerification(idHash: string): Promise<OAuthAccessTokenForVerification | undefined> {
+      const row = await db
+        .selectFrom('oauth_models as m')
+        .innerJoin('oauth_authorizations as a', 'a.grant_id', 'm.grant_id')
+        .innerJoin('users as u', 'u.id', 'a.user_id')
+        .leftJoin('memberships as ms', (join) => join.onRef('ms.user_id', '=', 'a.user_id').onRef('ms.organization_id', '=', 'a.organization_id'))
+        .select([
+          'm.payload',
+          'a.grant_id',
+          'a.client_id',
+          'a.client_name',
+          'a.user_id',
+          'a.organization_id',
+          'a.scopes',
+          'a.created_at',
+          'a.last_used_at',
+          'a.revoked_at',
+          'u.name as user_name',
+          'u.email as user_email',
+          'ms.role',
+        ])
+        .where('m.model', '=', 'AccessToken')
+        .where('m.id_hash', '=', idHash)
+        .executeTakeFirst()
+      if (row === undefined) return undefined
+      const { payload, user_name, user_email, role, ...authorization } = row
+      return { payload, authorization, userName: user_name, userEmail: user_email, role: role ?? null }
+    },
+  }
+}
+
+/** Brandwave's record of each consent (`oauth_authorizations`). */
+export function oauthAuthorizationRepository(db: Kysely<Database>) {
+  return {
+    async insert(row: OAuthAuthorizationRow): Promise<void> {
+      await db.insertInto('oauth_authorizations').values(row).execute()
+    },
+
+    findByGrant(grantId: string): Promise<OAuthAuthorizationRow | undefined> {
+      return db.selectFrom('oauth_authorizations').selectAll().where('grant_id', '=', grantId).executeTakeFirst()
+    },
+
+    /** The user's standing consents in one organization, oldest first. */
+    listActive(userId: string, organizationId: string): Promise<OAuthAuthorizationRow[]> {
+      return db
+        .selectFrom('oauth_authorizations')
+        .selectAll()
+        .where('user_id', '=', userId)
+        .where('organization_id', '=', organizationId)
+        .where('revoked_at', 'is', null)
+        .orderBy('created_at', 'asc')
+        .orderBy('grant_id', 'asc')
+        .execute()
+    },
+
+    /** Marks every standing consent of the user to this client revoked; returns their grant ids. */
+    async revokeClient(userId: string, organizationId: string, clientId: string, now: string): Promise<string[]> {
+      const rows = await db
+        .updateTable('oauth_authorizations')
+        .set({ revoked_at: now })
+        .where('user_id', '=', userId)
+        .where('organization_id', '=', organizationId)
+        .where('client_id', '=', clientId)
+        .where('revoked_at', 'is', null)
+        .returning('grant_id')
+        .execute()
+      return rows.map((row) => row.grant_id)
+    },
+
+    /** Someone left the organization: every app they authorized there ends for good; returns the grant ids. */
+    async revokeAllOfUser(organizationId: string, userId: string, now: string): Promise<string[]> {
+      const rows = await db
+        .updateTable('oauth_authorizations')
+        .set({ revoked_at: now })
+        .where('user_id', '=', userId)
+        .where('organization_id', '=', organizationId)
+        .where('revoked_at', 'is', null)
+        .returning('grant_id')
+        .execute()
+      return rows.map((row) => row.grant_id)
+    },
+
+    async markRevoked(grantId: string, now: string): Promise<boolean> {
+      const result = await db.updateTable('oauth_authorizations').set({ revoked_at: now }).where('grant_id', '=', grantId).where('revoked_at', 'is', null).executeTakeFirst()
+      return result.numUpdatedRows > 0n
+    },
+
+    async recordUsage(entries: readonly { credentialId: string; at: string }[]): Promise<void> {
+      for (const entry of entries) {
+        await db.updateTable('oauth_authorizations').set({ last_used_at: entry.at }).where('grant_id', '=', entry.credentialId).execute()
+      }
+    },
+  }
+}
+
+/** One sealed value in `settings` (the ID-token signing key): the first writer wins, every instance reads it. */
+export function oauthSettingStore(db: Kysely<Database>, key: string) {
+  return {
+    async read(): Promise<string | undefined> {
+      return (await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst())?.value
+    },
+    async insertIfAbsent(value: string): Promise<void> {
+      await db.insertInto('settings').values({ key, value }).onConflict((conflict) => conflict.column('key').doNothing()).execute()
+    },
+  }
+}
+
+export type OAuthModelRepository = ReturnType<typeof oauthModelRepository>
+export type OAuthAuthorizationRepository = ReturnType<typeof oauthAuthorizationRepository>
