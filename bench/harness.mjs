@@ -3,6 +3,7 @@
 // core 1), the API and /metrics.
 import { spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -22,12 +23,14 @@ export const ADMIN = { email: 'bench@example.com', password: 'benchmark passphra
 export const SECRET = randomBytes(48).toString('base64url')
 
 /**
- * Starts `packages/server/dist/main.js` with `env` (on top of a minimal environment) and
- * resolves once it announces where it listens. `stop()` sends SIGTERM and waits for exit.
+ * Starts `packages/server/dist/main.js` (or another script, such as the floor) with `env`
+ * (on top of a minimal environment) and resolves once it announces where it listens.
+ * `stop()` sends SIGTERM and waits for exit.
  */
-export function startServer(env) {
-  const main = join(root, 'packages/server/dist/main.js')
-  const child = spawn(canPin ? 'taskset' : process.execPath, canPin ? ['-c', '0', process.execPath, main] : [main], {
+export function startServer(env, main = join(root, 'packages/server/dist/main.js')) {
+  // BENCH_SERVER_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=prof`) profiles the servers.
+  const nodeArgs = [...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), main]
+  const child = spawn(canPin ? 'taskset' : process.execPath, canPin ? ['-c', '0', process.execPath, ...nodeArgs] : nodeArgs, {
     env: {
       PATH: process.env.PATH,
       PORT: '0',
@@ -52,6 +55,7 @@ export function startServer(env) {
       if (match) {
         resolve({
           url: match[1],
+          pid: child.pid,
           stop: async () => {
             child.kill('SIGTERM')
             await exited
@@ -90,6 +94,20 @@ export async function metric(url, name, labels = {}) {
   return sum
 }
 
+// Linux reports a process's CPU time in clock ticks of 10 ms (USER_HZ = 100).
+const TICK_MICROSECONDS = 10_000
+
+/** User plus system CPU ticks of process `pid` so far, or null where /proc cannot tell. */
+function cpuTicks(pid) {
+  if (pid === undefined) return null
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    return Number(fields[11]) + Number(fields[12])
+  } catch {
+    return null
+  }
+}
+
 function percentile(sorted, p) {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
 }
@@ -101,7 +119,8 @@ function percentile(sorted, p) {
  * per response, because autocannon's own histogram counts whole milliseconds.
  */
 export function load(url, path, options = {}) {
-  const { method = 'GET', headers = {}, body, tokens, status = 200, connections = 32, duration = 8, amount, onBody } = options
+  const { method = 'GET', headers = {}, body, tokens, status = 200, connections = 32, duration = 8, amount, onBody, pid } = options
+  const cpuBefore = cpuTicks(pid)
   let next = 0
   const request = {
     method,
@@ -124,7 +143,10 @@ export function load(url, path, options = {}) {
           return reject(new Error(`${method} ${path}: expected only ${status}, got ${JSON.stringify(result.statusCodeStats)}, ${result.errors} errors`))
         }
         latencies.sort((a, b) => a - b)
+        const cpuAfter = cpuTicks(pid)
         resolve({
+          // The server's own CPU time per request: what the route costs, whatever else runs on the machine.
+          ...(cpuBefore !== null && cpuAfter !== null && { cpuMicrosecondsPerRequest: ((cpuAfter - cpuBefore) * TICK_MICROSECONDS) / result.requests.total }),
           // Not autocannon's per-second average, whose partial last second skews short runs.
           requestsPerSecond: result.requests.total / result.duration,
           requests: result.requests.total,
@@ -145,7 +167,15 @@ export async function alternate(rounds, routes) {
   }
   const mean = (list, field) => list.reduce((sum, sample) => sum + sample[field], 0) / list.length
   return Object.fromEntries(
-    Object.entries(samples).map(([name, list]) => [name, { requestsPerSecond: Math.round(mean(list, 'requestsPerSecond')), p50Ms: mean(list, 'p50Ms'), p99Ms: mean(list, 'p99Ms') }]),
+    Object.entries(samples).map(([name, list]) => [
+      name,
+      {
+        requestsPerSecond: Math.round(mean(list, 'requestsPerSecond')),
+        p50Ms: mean(list, 'p50Ms'),
+        p99Ms: mean(list, 'p99Ms'),
+        ...(list.every((sample) => sample.cpuMicrosecondsPerRequest !== undefined) && { cpuMicrosecondsPerRequest: mean(list, 'cpuMicrosecondsPerRequest') }),
+      },
+    ]),
   )
 }
 
@@ -154,9 +184,10 @@ export function ratio(a, b) {
 }
 
 export function table(rows) {
-  const line = (cells) => cells.map((cell, index) => (index === 0 ? String(cell).padEnd(44) : String(cell).padStart(9))).join(' ')
-  console.log(line(['', 'req/s', 'p50 ms', 'p99 ms']))
+  const line = (cells) => cells.map((cell, index) => (index === 0 ? String(cell).padEnd(48) : String(cell).padStart(9))).join(' ')
+  console.log(line(['', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req']))
   for (const [name, sample] of Object.entries(rows)) {
-    console.log(line([name, sample.requestsPerSecond === undefined ? '' : Math.round(sample.requestsPerSecond), sample.p50Ms.toFixed(2), sample.p99Ms.toFixed(2)]))
+    const cpu = sample.cpuMicrosecondsPerRequest === undefined ? '' : sample.cpuMicrosecondsPerRequest.toFixed(1)
+    console.log(line([name, sample.requestsPerSecond === undefined ? '' : Math.round(sample.requestsPerSecond), sample.p50Ms.toFixed(2), sample.p99Ms.toFixed(2), cpu]))
   }
 }

@@ -7,12 +7,14 @@ export const Uuid = Type.String({ format: 'uuid', description: 'UUID (v7).', exa
 export const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601 date-time, UTC.', examples: ['2026-11-23T09:30:00.000Z'] })
 
 /**
- * `T | null`. For a primitive, `type: [T, "null"]` rather than `anyOf`: the same JSON
- * Schema meaning, but response serialization need not test each branch per value.
+ * `T | null`. For any schema with one `type` (objects and arrays too), `type: [T, "null"]`
+ * rather than `anyOf`: the same JSON Schema meaning, but response serialization need not
+ * validate the value against each branch on every response (fast-json-stringify runs
+ * Ajv for `anyOf`: a whole credential, formats included, on every `POST /v1/keys/verify`).
  */
 export function Nullable<T extends TSchema>(schema: T): TUnsafe<Static<T> | null> {
   const type = (schema as { type?: unknown }).type
-  if (typeof type === 'string' && type !== 'object' && type !== 'array') return Type.Unsafe<Static<T> | null>({ ...schema, type: [type, 'null'] })
+  if (typeof type === 'string') return Type.Unsafe<Static<T> | null>({ ...schema, type: [type, 'null'] })
   return Type.Unsafe<Static<T> | null>(Type.Union([schema, Type.Null()]))
 }
 

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+import { OneLabelCounter, RequestCounter } from './http/request-counter.js'
 
 /**
  * Prometheus metrics of one process (`GET /metrics`). Never a secret or a token in a label:
@@ -15,8 +16,8 @@ export function createMetrics() {
   return {
     sources,
     registry,
-    requests: new Counter({ name: 'brandwave_http_requests_total', help: 'HTTP requests by route pattern and status.', labelNames: ['method', 'route', 'status'], registers: [registry] }),
-    authentications: new Counter({ name: 'brandwave_authentications_total', help: 'Credential and session checks by outcome code.', labelNames: ['code'], registers: [registry] }),
+    requests: new RequestCounter(registry),
+    authentications: new OneLabelCounter(registry, { name: 'brandwave_authentications_total', help: 'Credential and session checks by outcome code.', label: 'code' }),
     storageLookups: new Counter({ name: 'brandwave_credential_storage_lookups_total', help: 'Storage reads by the verification path (cache misses).', labelNames: ['kind'], registers: [registry] }),
     cacheEntries: new Gauge({
       name: 'brandwave_verification_cache_entries',

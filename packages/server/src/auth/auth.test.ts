@@ -2,8 +2,9 @@ import { describe, expect, it, vi } from 'vitest'
 import { hashPassword, verifyPassword } from '../sign-in/passwords.js'
 import { SessionTokens } from './session-tokens.js'
 import { UsageRecorder } from './usage-recorder.js'
-import { localAccessVersion, unknowableAccessVersion } from '../shared-state/access-version.js'
-import { VerificationCache } from './verification-cache.js'
+import { arrive, localAccessVersion, unknowableAccessVersion } from '../shared-state/access-version.js'
+import { MemoryRequestCounter } from './memory-request-counter.js'
+import { UnknownKeyCache, VerificationCache } from './verification-cache.js'
 
 describe('verification cache', () => {
   it('serves an entry only under the version it was read under; a read begun before a change stays unusable', async () => {
@@ -31,6 +32,72 @@ describe('verification cache', () => {
     cache.set('b', { v: 2 }, 7)
     expect(cache.get('b', null)).toBeUndefined()
     expect(cache.peek('c')).toBeUndefined()
+  })
+})
+
+describe('access version on the embedded database', () => {
+  it('one data_version read serves the requests that arrived before it; a request arriving later, or none, reads again', () => {
+    let external = 0
+    let reads = 0
+    const versions = localAccessVersion(() => {
+      reads += 1
+      return external
+    })
+    const first = arrive()
+    const second = arrive()
+    const v1 = versions.read(first)
+    expect(versions.read(second)).toBe(v1)
+    expect(reads).toBe(1)
+
+    external += 1 // another process commits and acknowledges; then a request arrives
+    const third = arrive()
+    expect(versions.read(second)).toBe(v1) // it arrived before the commit was acknowledged
+    expect(versions.read(third)).not.toBe(v1)
+    expect(reads).toBe(2)
+    expect(versions.read()).not.toBe(v1) // a call from inside the process always reads
+    expect(reads).toBe(3)
+  })
+
+  it('this process’s own changes count at once, whatever the request’s number', async () => {
+    const versions = localAccessVersion(() => 0)
+    const arrival = arrive()
+    const before = versions.read(arrival)
+    await versions.bump()
+    expect(versions.read(arrival)).not.toBe(before)
+  })
+})
+
+describe('unknown-key cache', () => {
+  it('answers only under the version the key was found missing under, and stays within its bound', () => {
+    const unknown = new UnknownKeyCache({ maxEntries: 3, ttlMs: 60_000 })
+    unknown.add('a', 1)
+    expect(unknown.has('a', 1)).toBe(true)
+    expect(unknown.has('a', 2)).toBe(false)
+    expect(unknown.has('a', null)).toBe(false)
+    unknown.add('b', null)
+    expect(unknown.size).toBe(1)
+    for (const key of ['c', 'd', 'e', 'f']) unknown.add(key, 1)
+    expect(unknown.size).toBe(3)
+    expect(unknown.has('a', 1)).toBe(false)
+  })
+})
+
+describe('in-memory request counter', () => {
+  it('counts in fixed windows that start with a key’s first request, and gives a refused request back', () => {
+    vi.useFakeTimers({ now: 1_000_000 })
+    try {
+      const counter = new MemoryRequestCounter(60_000)
+      expect(counter.count('k')).toEqual({ consumed: 1, msBeforeReset: 60_000 })
+      vi.advanceTimersByTime(10_000)
+      expect(counter.count('k')).toEqual({ consumed: 2, msBeforeReset: 50_000 })
+      counter.refund('k')
+      expect(counter.count('k').consumed).toBe(2)
+      expect(counter.count('other').consumed).toBe(1)
+      vi.advanceTimersByTime(50_000)
+      expect(counter.count('k')).toEqual({ consumed: 1, msBeforeReset: 60_000 })
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })
 

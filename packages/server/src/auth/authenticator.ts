@@ -4,7 +4,6 @@ import {
   decideRateLimit,
   effectiveScopes,
   hashToken,
-  parseAllowlist,
   parseToken,
   type CredentialState,
   type RateLimitCount,
@@ -25,7 +24,8 @@ import type { RateLimiter } from './rate-limiter.js'
 import type { CredentialPrincipal, OAuthPrincipal, RequestPrincipal as Principal, SessionPrincipal } from './principal.js'
 import { SessionTokens } from './session-tokens.js'
 import type { UsageRecorder } from './usage-recorder.js'
-import type { VerificationCache } from './verification-cache.js'
+import type { UnknownKeyCache, VerificationCache, Versioned, VersionedCache } from './verification-cache.js'
+import { WarmCredential } from './warm-credential.js'
 
 /** The outcome codes of SPEC §5 (`POST /v1/keys/verify`), shared by every authenticated request. */
 export type { VerificationCode }
@@ -49,13 +49,15 @@ export interface VerifyOptions {
   readonly organizationId?: string
   /** A retired secret presented here is reuse (see `Operation.detectsReuse`): report it. */
   readonly detectReuse?: boolean
+  /** The number the request got when it arrived (`arrive()`); absent for calls from inside the process. */
+  readonly arrival?: number
 }
 
 /**
  * A stored credential as the verification path needs it: the principal it authenticates
  * as, built once per storage read, and what each request must still check.
  */
-export interface CredentialEntry extends CredentialState {
+export interface CredentialEntry extends CredentialState, Versioned {
   readonly principal: CredentialPrincipal
 }
 
@@ -68,7 +70,9 @@ export interface AuthenticatorDependencies {
   readonly sessions: Pick<SessionRepository, 'findForAuthentication'>
   readonly sessionTokens: SessionTokens
   readonly accessVersion: AccessVersion
-  readonly credentialCache: VerificationCache<CredentialEntry>
+  readonly credentialCache: VersionedCache<CredentialEntry>
+  /** Well-formed keys storage did not hold; without it, each one presented reads storage. */
+  readonly unknownKeys?: UnknownKeyCache
   readonly sessionCache: VerificationCache<SessionForAuthentication>
   readonly rateLimiter: RateLimiter
   readonly usage: UsageRecorder
@@ -104,6 +108,18 @@ export interface OAuthVerification {
 const CREDENTIAL_KINDS: readonly TokenKind[] = ['live', 'test']
 const OAUTH_KINDS: readonly TokenKind[] = ['at']
 const denied = (code: Denied['code']): Denied => ({ valid: false, code, principal: null, rateLimit: null })
+// Refusals carry nothing of the request: one object each, so a flood allocates none.
+const DENIED = {
+  MALFORMED: denied('MALFORMED'),
+  NOT_FOUND: denied('NOT_FOUND'),
+  EXPIRED: denied('EXPIRED'),
+  REVOKED: denied('REVOKED'),
+  IP_NOT_ALLOWED: denied('IP_NOT_ALLOWED'),
+} as const satisfies Record<Denied['code'], Denied>
+
+/** The cache's key for a token: a plain SHA-256 (see `findCredential`). */
+// Latin-1 keeps all 256 bits in a 32-character string: a third smaller than base64url.
+const cacheKeyOf = (token: string): string => hash('sha256', token, 'binary')
 
 /**
  * The request authentication pipeline of SPEC §7, top to bottom. It knows nothing of HTTP:
@@ -121,15 +137,72 @@ export class Authenticator {
 
   constructor(private readonly deps: AuthenticatorDependencies) {}
 
+  /** Whether requests checked together share one access-version read (`AccessVersion.perBatch`). */
+  get readsVersionPerBatch(): boolean {
+    return this.deps.accessVersion.perBatch === true
+  }
+
   /** From now on `{prefix}_at_…` tokens authenticate too (the OAuth module calls this once it is set up). */
   acceptOAuthTokens(oauth: OAuthVerification): void {
     this.oauth = oauth
   }
 
   async verify(token: string, options: VerifyOptions): Promise<Verification> {
-    const verification = await this.run(token, options)
+    const verification = this.warm(token, options) ?? (await this.run(token, options))
     this.deps.onOutcome?.(verification.code)
     return verification
+  }
+
+  /**
+   * The same verification when it needs no I/O, else undefined (then call `verify`): a
+   * malformed token, a warm credential or a known-unknown key, with the access version and
+   * the rate-limit counter in this process. The authentication hook uses it to answer
+   * without a promise; nothing is counted or recorded when it returns undefined.
+   */
+  verifyNow(token: string, options: VerifyOptions): Verification | undefined {
+    const verification = this.warm(token, options)
+    if (verification !== undefined) this.deps.onOutcome?.(verification.code)
+    return verification
+  }
+
+  /**
+   * SPEC §7 steps 1–6 for a credential this process can decide alone. Each step is the one
+   * `run` takes; what `run` would have to await makes this return undefined first.
+   */
+  private warm(token: string, options: VerifyOptions): Verification | undefined {
+    const { readNow } = this.deps.accessVersion
+    const { countNow } = this.deps.rateLimiter
+    if (readNow === undefined || SessionTokens.looksLikeJwt(token)) return undefined
+    const cacheKey = cacheKeyOf(token)
+    const entry = this.deps.credentialCache.peek(cacheKey)
+    if (entry === undefined) {
+      // OAuth access tokens have their own cache: `run` finds them.
+      if (this.oauth !== undefined && parseToken(token, this.deps.tokenPrefixes, OAUTH_KINDS).ok) return undefined
+      // The checksum is checked on a miss only: a warm entry was made by `run`, after this same check passed.
+      if (!parseToken(token, this.deps.tokenPrefixes, CREDENTIAL_KINDS).ok) return DENIED.MALFORMED
+      const version = readNow(options.arrival)
+      return version !== null && this.deps.unknownKeys?.has(cacheKey, version) === true ? DENIED.NOT_FOUND : undefined
+    }
+    // An entry read under an older version is `run`'s to replace.
+    if (entry.cachedUnder !== readNow(options.arrival)) return undefined
+
+    const now = this.deps.clock.now()
+    const decision = decideCredential(entry, { now, ip: options.ip, ...(options.organizationId !== undefined && { organizationId: options.organizationId }) })
+    if (!decision.usable) {
+      // Reporting a retired secret is a write: `run` does it.
+      if (options.detectReuse === true && decision.code !== 'NOT_FOUND' && entry.principal.credential.rotatedToId !== null) return undefined
+      return DENIED[decision.code]
+    }
+    if (countNow === undefined) return undefined
+    const { principal } = entry
+    const limit = principal.rateLimit
+    const rateLimit = decideRateLimit(limit.perMinute, countNow(limit.key))
+    if (!rateLimit.allowed) return { valid: false, code: 'RATE_LIMITED', principal, rateLimit }
+    for (const scope of options.requiredScopes) {
+      if (!principal.scopes.has(scope)) return { valid: false, code: 'INSUFFICIENT_SCOPE', principal, rateLimit }
+    }
+    this.deps.usage.record(principal.credential.id, now, options.ip)
+    return { valid: true, code: 'VALID', principal, rateLimit }
   }
 
   private async run(token: string, options: VerifyOptions): Promise<Verification> {
@@ -138,9 +211,9 @@ export class Authenticator {
     // 1–3: parse and checksum, find (cache under the current access version, else storage),
     // refuse what may no longer be used. The request is counted meanwhile (step 4).
     const found = SessionTokens.looksLikeJwt(token)
-      ? await this.findSession(token, now)
+      ? await this.findSession(token, now, options.arrival)
       : this.oauth !== undefined && options.organizationId === undefined && parseToken(token, this.deps.tokenPrefixes, OAUTH_KINDS).ok
-        ? await this.findOAuth(token, now, this.oauth)
+        ? await this.findOAuth(token, now, this.oauth, options.arrival)
         : await this.findCredential(token, now, options)
     if (!('principal' in found) || found.principal === null) return found
     const { principal, counted } = found
@@ -166,7 +239,7 @@ export class Authenticator {
    */
   async verifyCredential(token: string, options: VerifyOptions): Promise<Verification> {
     // Sessions and OAuth access tokens are not keys another service should accept.
-    if (SessionTokens.looksLikeJwt(token) || parseToken(token, this.deps.tokenPrefixes, OAUTH_KINDS).ok) return denied('MALFORMED')
+    if (SessionTokens.looksLikeJwt(token) || parseToken(token, this.deps.tokenPrefixes, OAUTH_KINDS).ok) return DENIED.MALFORMED
     return this.verify(token, options)
   }
 
@@ -175,30 +248,38 @@ export class Authenticator {
    * cached entry, a session's user), counts the request in the same breath: with a shared
    * store both go out together.
    */
-  private async versionAndCount(rateKey: string | undefined): Promise<{ version: Version | null; counted: Promise<RateLimitCount> | undefined }> {
+  private async versionAndCount(rateKey: string | undefined, arrival: number | undefined): Promise<{ version: Version | null; counted: Promise<RateLimitCount> | undefined }> {
     const counted = rateKey === undefined ? undefined : this.deps.rateLimiter.count(rateKey)
     counted?.catch(() => undefined) // awaited later; do not let an early failure go unhandled
-    return { version: await this.deps.accessVersion.read(), counted }
+    return { version: await this.deps.accessVersion.read(arrival), counted }
   }
 
-  private async findCredential(token: string, now: number, { ip, organizationId, detectReuse }: VerifyOptions): Promise<{ principal: CredentialPrincipal; counted: Promise<RateLimitCount> } | Denied> {
+  private async findCredential(token: string, now: number, { ip, organizationId, detectReuse, arrival }: VerifyOptions): Promise<{ principal: CredentialPrincipal; counted: Promise<RateLimitCount> } | Denied> {
     const parsed = parseToken(token, this.deps.tokenPrefixes, CREDENTIAL_KINDS)
-    if (!parsed.ok) return denied('MALFORMED')
+    if (!parsed.ok) return DENIED.MALFORMED
 
     // Warm entries are found by a plain SHA-256 of the token, a third of the HMAC's cost:
     // it never leaves this process's memory, which holds the HMAC key anyway. Storage is
     // searched by the keyed hash only (SPEC §2).
-    const cacheKey = hash('sha256', token, 'base64url')
+    const cacheKey = cacheKeyOf(token)
     const cache = this.deps.credentialCache
-    const candidate = cache.peek(cacheKey)
-    const { version, counted } = await this.versionAndCount(candidate?.principal.rateLimit.key)
+    const candidateKey = cache.peek(cacheKey)?.principal.rateLimit.key
+    const { version, counted } = await this.versionAndCount(candidateKey, arrival)
     let entry = cache.get(cacheKey, version)
     if (entry === undefined) {
+      const unknownKeys = this.deps.unknownKeys
+      // `counted` exists only for a key that was warm under an older version: it cannot be a known-unknown one.
+      if (counted === undefined && unknownKeys?.has(cacheKey, version) === true) return DENIED.NOT_FOUND
       this.deps.onStorageLookup?.('credential')
       const row = await this.deps.credentials.findForVerification(hashToken(this.deps.tokenHashKey, token))
-      if (row === undefined) return denied('NOT_FOUND')
+      if (row === undefined) {
+        if (candidateKey !== undefined) void counted?.then(() => this.deps.rateLimiter.refund(candidateKey)).catch(() => undefined)
+        unknownKeys?.add(cacheKey, version)
+        return DENIED.NOT_FOUND
+      }
       entry = this.credentialEntry(row)
       cache.set(cacheKey, entry, version)
+      unknownKeys?.delete(cacheKey)
     }
 
     // 3: refuse what may no longer be used here (core's one decision).
@@ -228,32 +309,20 @@ export class Authenticator {
     const isPat = credential.ownerKind === 'user'
     // An API key is bounded by what the organization can do; a PAT by its owner's role.
     const ownerScopes = isPat ? (ownerRole === null ? new Set<Scope>() : this.deps.catalog.roleScopes(ownerRole)) : this.deps.catalog.all
-    return {
-      principal: {
-        kind: 'credential',
-        type: isPat ? 'personal_access_token' : 'api_key',
-        credential,
-        organizationId: credential.organizationId,
-        userId: credential.ownerUserId,
-        userName: row.ownerName,
-        role: ownerRole,
-        scopes: effectiveScopes(credential.scopes, ownerScopes),
-        rateLimit: { key: `credential:${credential.id}`, perMinute: credential.rateLimitPerMinute ?? this.deps.defaultRateLimitPerMinute },
-      },
-      organizationId: credential.organizationId,
-      revoked: credential.revokedAt !== null,
-      expiresAtMs: credential.expiresAt === null ? null : Date.parse(credential.expiresAt),
-      ownerGone: isPat && ownerRole === null,
-      // Stored entries were validated and normalized on write; parse them once per read.
-      allowlist: parseAllowlist(credential.allowedIps),
-    }
+    return new WarmCredential({
+      record: credential,
+      ownerRole,
+      ownerName: row.ownerName,
+      scopes: effectiveScopes(credential.scopes, ownerScopes),
+      defaultRateLimitPerMinute: this.deps.defaultRateLimitPerMinute,
+    })
   }
 
   /** An OAuth access token: the same steps as a credential, under the same access version. */
-  private async findOAuth(token: string, now: number, oauth: OAuthVerification): Promise<{ principal: OAuthPrincipal; counted: Promise<RateLimitCount> } | Denied> {
+  private async findOAuth(token: string, now: number, oauth: OAuthVerification, arrival: number | undefined): Promise<{ principal: OAuthPrincipal; counted: Promise<RateLimitCount> } | Denied> {
     const cacheKey = hash('sha256', token, 'base64url')
     const candidate = oauth.cache.peek(cacheKey)
-    const { version, counted } = await this.versionAndCount(candidate?.principal?.rateLimit.key)
+    const { version, counted } = await this.versionAndCount(candidate?.principal?.rateLimit.key, arrival)
     let entry = oauth.cache.get(cacheKey, version)
     if (entry === undefined) {
       this.deps.onStorageLookup?.('credential')
@@ -271,13 +340,13 @@ export class Authenticator {
     return { principal, counted: counted ?? this.deps.rateLimiter.count(principal.rateLimit.key) }
   }
 
-  private async findSession(token: string, now: number): Promise<{ principal: SessionPrincipal; counted: Promise<RateLimitCount> } | Denied> {
+  private async findSession(token: string, now: number, arrival: number | undefined): Promise<{ principal: SessionPrincipal; counted: Promise<RateLimitCount> } | Denied> {
     const check = await this.deps.sessionTokens.verify(token, now)
     if (!check.ok) return denied(check.reason === 'expired' ? 'EXPIRED' : 'MALFORMED')
     const { claims } = check
 
     // A session is limited per user: the key is known from the token itself.
-    const { version, counted } = await this.versionAndCount(`user:${claims.userId}`)
+    const { version, counted } = await this.versionAndCount(`user:${claims.userId}`, arrival)
     const cache = this.deps.sessionCache
     let found = cache.get(claims.sessionId, version)
     if (found === undefined) {

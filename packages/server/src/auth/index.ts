@@ -12,7 +12,7 @@ import { Authenticator, type CredentialEntry } from './authenticator.js'
 import { requestRateLimiter } from './rate-limiter.js'
 import type { SessionTokens } from './session-tokens.js'
 import { UsageRecorder } from './usage-recorder.js'
-import { VerificationCache } from './verification-cache.js'
+import { UnknownKeyCache, VerificationCache, VersionedCache } from './verification-cache.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -46,11 +46,13 @@ export interface AuthenticationDependencies {
 export function createAuthentication(deps: AuthenticationDependencies): { authenticator: Authenticator; usage: UsageRecorder } {
   const { storage, shared, metrics } = deps
   const cacheOptions = { maxEntries: 100_000, ttlMs: Math.max(shared.cacheTtlMs, 1) }
-  const credentialCache = new VerificationCache<CredentialEntry>(cacheOptions)
+  const credentialCache = new VersionedCache<CredentialEntry>(cacheOptions)
+  const unknownKeys = new UnknownKeyCache(cacheOptions)
   const sessionCache = new VerificationCache<SessionForAuthentication>(cacheOptions)
   // A lost connection may have hidden a change: start cold when it returns.
   shared.onLost(() => {
     credentialCache.clear()
+    unknownKeys.clear()
     sessionCache.clear()
   })
   metrics.sources.cacheSizes = () => ({ credential: credentialCache.size, session: sessionCache.size })
@@ -69,13 +71,14 @@ export function createAuthentication(deps: AuthenticationDependencies): { authen
     sessionTokens: deps.sessionTokens,
     accessVersion: shared.accessVersion,
     credentialCache,
+    unknownKeys,
     sessionCache,
     rateLimiter: requestRateLimiter(shared.counters),
     usage,
     defaultRateLimitPerMinute: deps.config.defaultRateLimitPerMinute,
     clock: deps.clock,
     onStorageLookup: (kind) => metrics.storageLookups.inc({ kind }),
-    onOutcome: (code) => metrics.authentications.inc({ code }),
+    onOutcome: (code) => metrics.authentications.count(code),
     onRetiredSecret: async (credential, ip) => {
       try {
         await deps.onRetiredSecret(credential, ip)

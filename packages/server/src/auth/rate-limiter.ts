@@ -1,5 +1,6 @@
 import type { RateLimitCount } from '@brandwave/core'
-import { count, type CounterStoreFactory } from '../shared-state/counters.js'
+import { count, inMemoryCounters, type CounterStoreFactory } from '../shared-state/counters.js'
+import { MemoryRequestCounter } from './memory-request-counter.js'
 
 /**
  * Counts requests per key in one-minute windows; the caller decides against the key's own
@@ -9,9 +10,22 @@ export interface RateLimiter {
   count(key: string): Promise<RateLimitCount>
   /** Gives back a request that was counted before it was refused (a refused request is not use). */
   refund(key: string): Promise<void>
+  /** Counts without I/O, when the counter lives in this process: a warm request then never awaits. */
+  readonly countNow?: (key: string) => RateLimitCount
 }
 
 export function requestRateLimiter(counters: CounterStoreFactory): RateLimiter {
+  if (counters === inMemoryCounters) {
+    const memory = new MemoryRequestCounter(60_000)
+    return {
+      count: (key) => Promise.resolve(memory.count(key)),
+      refund: (key) => {
+        memory.refund(key)
+        return Promise.resolve()
+      },
+      countNow: (key) => memory.count(key),
+    }
+  }
   const store = counters({ name: 'requests', windowSeconds: 60 })
   return {
     count: (key) => count(store, key).then((result) => ({ consumed: result.consumedPoints, msBeforeReset: result.msBeforeNext })),

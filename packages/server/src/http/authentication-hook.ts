@@ -4,6 +4,7 @@ import type { Authenticator, Verification } from '../auth/authenticator.js'
 import type { RequestPrincipal } from '../auth/principal.js'
 import { presentedCredential } from './presented-credential.js'
 import { fromCode, type ErrorResponse } from './problems.js'
+import { atEndOfTurn } from './end-of-turn.js'
 import { setRateLimitHeaders } from './rate-limit-headers.js'
 import { sendError } from './responses.js'
 
@@ -91,23 +92,32 @@ export function authenticationHook(authenticator: Authenticator, operation: Oper
       case 'token':
         break
     }
-    authenticator.verify(presented.token, { ip: request.ip, ...options }).then(
-      (verification) => {
-        if (verification.rateLimit !== null) setRateLimitHeaders(reply, verification.rateLimit)
-        // An expired or ended session is no session: the handler may still act on the body.
-        if (optional && verification.principal === null) {
-          done()
-          return
-        }
-        const refused = verification.valid ? kindRefusal(operation.authentication, verification.principal) : refusal(verification, operation.scope)
-        if (refused !== null) {
-          sendError(reply, request.id, refused)
-          return
-        }
-        request.principal = verification.principal
+    const settle = (verification: Verification): void => {
+      if (verification.rateLimit !== null) setRateLimitHeaders(reply, verification.rateLimit)
+      // An expired or ended session is no session: the handler may still act on the body.
+      if (optional && verification.principal === null) {
         done()
-      },
-      (error: unknown) => done(error as Error),
-    )
+        return
+      }
+      const refused = verification.valid ? kindRefusal(operation.authentication, verification.principal) : refusal(verification, operation.scope)
+      if (refused !== null) {
+        sendError(reply, request.id, refused)
+        return
+      }
+      request.principal = verification.principal
+      done()
+    }
+    const check = (): void => {
+      const verifyOptions = { ip: request.ip, arrival: request.arrival, ...options }
+      // A warm credential is decided without I/O: answered now, without a promise.
+      const decided = authenticator.verifyNow(presented.token, verifyOptions)
+      if (decided !== undefined) {
+        settle(decided)
+        return
+      }
+      authenticator.verify(presented.token, verifyOptions).then(settle, (error: unknown) => done(error as Error))
+    }
+    if (authenticator.readsVersionPerBatch) atEndOfTurn(check)
+    else check()
   }
 }

@@ -1,4 +1,4 @@
-import { ApiError, tokenScanPattern } from '@brandwave/core'
+import { tokenScanPattern } from '@brandwave/core'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Config } from '../config.js'
 import { newRequestId } from '../ids.js'
@@ -7,10 +7,11 @@ import type { Metrics } from '../metrics.js'
 import { applyCorsPolicy } from './cors.js'
 import { acceptJsonBodiesOnly } from './json-body.js'
 import { MAX_PATH_PARAMETER_LENGTH, methodNotAllowed } from './method-not-allowed.js'
-import { credentialInQuery } from './presented-credential.js'
 import { fromCode, toErrorResponse } from './problems.js'
 import { OneLinePerRequest } from './request-log.js'
-import { sendError, sendRawError, STANDARD_HEADERS, writeSocketError } from './responses.js'
+import { lazyChildLoggerFactory } from './lazy-request-logger.js'
+import { registerRequestHooks } from './request-hooks.js'
+import { sendError, sendRawError, writeSocketError } from './responses.js'
 import { validatorCompiler } from './validation.js'
 
 export const BODY_LIMIT_BYTES = 64 * 1024
@@ -43,6 +44,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     genReqId: newRequestId,
     requestIdHeader: false,
     logController: new OneLinePerRequest(tokenScanPattern(tokenPrefixes), options.metrics),
+    childLoggerFactory: lazyChildLoggerFactory,
     trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: BODY_LIMIT_BYTES,
     // While draining for shutdown, requests on open connections are still served properly.
@@ -64,16 +66,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   app.setValidatorCompiler(validatorCompiler())
   acceptJsonBodiesOnly(app)
 
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-request-id', request.id)
-    reply.headers(STANDARD_HEADERS)
-    const parameter = credentialInQuery(request.url, tokenPrefixes)
-    if (parameter !== null) {
-      done(new ApiError('validation_failed', 'Credentials must be sent in a header, never in the URL.', { details: [{ field: parameter, message: 'looks like a credential' }] }))
-      return
-    }
-    done()
-  })
+  registerRequestHooks(app, tokenPrefixes)
 
   app.setErrorHandler((error, request, reply) => {
     const response = toErrorResponse(error)

@@ -27,6 +27,8 @@ export interface OperationContext<O extends Operation> {
   readonly request: RequestContext
   /** Ties an idempotent replay of this response to a session: never replayed once it ended. */
   readonly bindReplayToSession: (sessionId: string) => void
+  /** The request's number in arrival order, for verifications it makes (`VerifyOptions.arrival`). */
+  readonly arrival: number
 }
 
 type SuccessStatus<O extends Operation> = Extract<keyof O['responses'], number>
@@ -101,6 +103,7 @@ export function registerOperation<O extends Operation>(app: FastifyInstance, ope
         principal: request.principal,
         request: { requestId: request.id, ip: request.ip, userAgent: request.headers['user-agent'] ?? null },
         bindReplayToSession: (sessionId: string) => Idempotency.bindToSession(request, sessionId),
+        arrival: request.arrival,
       } as OperationContext<O>
       const result = await handler(context)
       reply.code(result.status)

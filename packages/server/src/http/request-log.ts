@@ -42,7 +42,7 @@ export class OneLinePerRequest extends LogController {
   override incomingRequest(): void {}
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    this.metrics.requests.inc({ method: request.method, route: request.routeOptions.url ?? 'unknown', status: reply.statusCode })
+    this.metrics.requests.count(request.method, request.routeOptions.url ?? 'unknown', reply.statusCode)
     if (!error && !INFO_ENABLED.has(reply.log.level)) return
     const line = { method: request.method, path: loggablePath(request.url, this.tokenPattern), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }
     if (error) reply.log.error({ ...line, err: error }, 'request failed')

@@ -56,7 +56,7 @@ export function createSharedState(deps: SharedStateDependencies, logger: Fastify
   const redisVersion = redis && config.revocation !== 'cached' ? new RedisAccessVersion(redis, `${config.redisPrefix}access-version`, logger) : null
   const choice = (): { accessVersion: AccessVersion; cacheTtlMs: number } => {
     // This instance still sees its own changes at once; the others within the entry lifetime.
-    if (config.revocation === 'cached') return { accessVersion: localAccessVersion(() => 0), cacheTtlMs: 10_000 }
+    if (config.revocation === 'cached') return { accessVersion: localAccessVersion(null), cacheTtlMs: 10_000 }
     if (redisVersion) return { accessVersion: redisVersion, cacheTtlMs: 60_000 }
     if (database.externalWriteVersion !== null) return { accessVersion: localAccessVersion(database.externalWriteVersion), cacheTtlMs: 5 * 60_000 }
     return { accessVersion: unknowableAccessVersion, cacheTtlMs: 0 }

@@ -7,7 +7,7 @@ import type { RouteRegistrar } from '../route-registrar.js'
 
 /** SPEC §5: another service of the customer's asks whether a key it was handed is good. */
 export function keysVerifyRoutes(route: RouteRegistrar, { authenticator, clock }: { authenticator: Authenticator; clock: Clock }): void {
-  route(verifyKey, async ({ principal, body }) => {
+  route(verifyKey, async ({ principal, body, arrival }) => {
     if (body.ip !== undefined && parseClientIp(body.ip) === null) {
       throw new ApiError('validation_failed', undefined, { details: [{ field: '/ip', message: 'must be an IPv4 or IPv6 address' }] })
     }
@@ -16,6 +16,7 @@ export function keysVerifyRoutes(route: RouteRegistrar, { authenticator, clock }
       // The schema admits only scope-shaped strings, so this narrows without dropping any.
       requiredScopes: (body.requiredScopes ?? []).filter(isScope),
       organizationId: principal.organizationId,
+      arrival,
     })
     const credential = verification.principal?.kind === 'credential' ? credentialResponse(verification.principal.credential, clock.now()) : null
     const rateLimit = verification.rateLimit === null ? null : { limit: verification.rateLimit.limit, remaining: verification.rateLimit.remaining, reset: verification.rateLimit.resetSeconds }
