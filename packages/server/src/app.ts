@@ -12,7 +12,6 @@ import { createMetrics } from './metrics.js'
 import { registerRoutes } from './routes/index.js'
 import type { DerivedKeys } from './secret.js'
 import { AuditLog } from './services/audit.js'
-import { EventOutbox } from './services/events.js'
 import { createServices } from './shared-services.js'
 import { createSharedState, type SharedStateDependencies } from './shared-state/index.js'
 import type { DatabaseHandle } from './storage/database.js'
@@ -42,7 +41,7 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
   const app = createHttpServer({ config, logger: deps.logger, tokenPrefixes, metrics })
   const shared = createSharedState(deps, app.log)
   const storage = createStorage(database)
-  const audit = new AuditLog(clock, new EventOutbox(clock))
+  const audit = new AuditLog(clock)
   const webhooks = deliverWebhooks(app, { config, storage, secretKey: keys.webhookSecretEncryption, clock, audit })
   const mail = createMail({ config, storage, sealKey: keys.mailEncryption, clock, log: app.log })
   const services = createServices({ config, storage, keys, clock, catalog, sessionTokens, tokenPrefixes, shared, audit, mail: mail.queue,
@@ -54,8 +53,7 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
     onRetiredSecret: async (credential, ip) => void (await services.credentials.revokeFamilyOnReuse(credential, { requestId: null, ip, userAgent: null })),
   })
   const idempotency = new Idempotency(storage, keys, clock, (sessionId) => services.sessions.isLive(sessionId))
-  const sweeper = idempotency.sweeper(10 * 60_000, (error) => app.log.error({ err: error }, 'idempotency sweep failed; will retry'))
-  runWhileOpen(app, [usage, sweeper, webhooks, { stop: () => services.passwordResets.drain() }, mail.worker, shared])
+  runWhileOpen(app, [usage, idempotency.sweeper(app.log), webhooks, { stop: () => services.passwordResets.drain() }, mail.worker, shared])
   await registerRoutes(app, { config, services, authenticator, usage, idempotency, shared, checkDatabase: () => database.ping(), metrics, version: deps.version ?? '0.1.0' })
   await registerOAuth(app, { config, database, storage, keys, catalog, clock, shared, oauthApps: services.oauthApps, authenticator, idempotency, tokenPrefixes })
   return app

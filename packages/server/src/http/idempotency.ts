@@ -1,6 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto'
 import { ApiError, open, seal } from '@brandwave/core'
-import type { FastifyReply, FastifyRequest, onSendHookHandler, preHandlerAsyncHookHandler } from 'fastify'
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest, onSendHookHandler, preHandlerAsyncHookHandler } from 'fastify'
 import type { RequestPrincipal } from '../auth/principal.js'
 import { isoAt, type Clock } from '../clock.js'
 import type { Storage } from '../storage/index.js'
@@ -19,6 +19,8 @@ export const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000
 const ANONYMOUS_IDEMPOTENCY_WINDOW_MS = 60 * 1000
 /** A claim older than this whose request never finished belonged to a process that died. */
 const ABANDONED_AFTER_MS = 60_000
+/** Expired entries (sealed responses, secrets included) are purged this often. */
+const SWEEP_INTERVAL_MS = 10 * 60_000
 const KEY_PATTERN = /^[\x20-\x7E]{1,255}$/
 
 declare module 'fastify' {
@@ -171,11 +173,12 @@ export class Idempotency {
     return this.storage.idempotency.deleteExpired(isoAt(this.clock.now()))
   }
 
-  /** Sweeps every `intervalMs` while the server runs (expired entries hold sealed secrets). */
-  sweeper(intervalMs: number, onError: (error: unknown) => void): BackgroundWork {
+  /** Sweeps every ten minutes while the server runs (expired entries hold sealed secrets). */
+  sweeper(log: Pick<FastifyBaseLogger, 'error'>): BackgroundWork {
+    const onError = (error: unknown) => log.error({ err: error }, 'idempotency sweep failed; will retry')
     return {
       start: () => {
-        this.timer ??= setInterval(() => void this.sweep().catch(onError), intervalMs)
+        this.timer ??= setInterval(() => void this.sweep().catch(onError), SWEEP_INTERVAL_MS)
         this.timer.unref()
       },
       stop: () => {
