@@ -4,8 +4,8 @@ import { QueryClient, QueryClientProvider, useQueryClient } from '@tanstack/reac
 import { act, cleanup, fireEvent, render, renderHook, screen, waitFor } from '@testing-library/react'
 import type { ReactNode } from 'react'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { loginAdmin } from '../../server/src/testing/actors.js'
-import { startTestServer, type TestServer } from '../../server/src/testing/server.js'
+import { loginAdmin, signUp } from '@brandwave/testing/actors'
+import { startTestServer, type TestServer } from '@brandwave/testing/server'
 import {
   BrandwaveProvider,
   brandwaveKeys,
@@ -51,7 +51,7 @@ function wrapper({ children }: { children: ReactNode }) {
   return <BrandwaveProvider client={client}>{children}</BrandwaveProvider>
 }
 
-/** Seed 001's samples, as written there, in one page. */
+/** The README's React samples, as written there, in one page. */
 function TokensPage() {
   const { mutate, isPending } = useCreatePersonalAccessToken()
   const { data, isLoading } = useListPersonalAccessTokens({})
@@ -78,7 +78,7 @@ function TokensPage() {
 }
 
 describe('@brandwave/react against a real server', () => {
-  it('seed 001: create → the list shows it → rotate → revoke → the list shows it revoked', async () => {
+  it('create → the list shows it → rotate → revoke → the list shows it revoked', async () => {
     render(<TokensPage />, { wrapper })
     expect(screen.getByText('loading')).toBeTruthy()
     await screen.findByText('count 0')
@@ -104,7 +104,7 @@ describe('@brandwave/react against a real server', () => {
     )
     await waitFor(() => expect(result.current.list.isSuccess).toBe(true))
     expect(result.current.list.data?.totalCount).toBe(0)
-    const cached = () => queryClient.getQueryData<ResponseOf<'listPersonalAccessTokens'>>(brandwaveKeys.personalAccessTokens.list({ search: 'settled' }))
+    const cached = () => queryClient.getQueryData<ResponseOf<'listPersonalAccessTokens'>>(brandwaveKeys.personalAccessTokens.list(client, { search: 'settled' }))
     let id = ''
     await act(async () => {
       id = (await result.current.create.mutateAsync({ name: 'settled before resolve' })).data.id
@@ -195,7 +195,7 @@ describe('@brandwave/react against a real server', () => {
       await result.current.remove.mutateAsync({ id })
     })
     await waitFor(() => expect(result.current.list.data?.items.map((e) => e.id)).not.toContain(id))
-    expect(queryClient.getQueryCache().findAll({ queryKey: brandwaveKeys.webhookEndpoints.allDeliveries(id) })).toEqual([])
+    expect(queryClient.getQueryCache().findAll({ queryKey: brandwaveKeys.webhookEndpoints.allDeliveries(client, id) })).toEqual([])
     expect(log.result.current.error).toBeNull()
   })
 
@@ -215,10 +215,41 @@ describe('@brandwave/react against a real server', () => {
     expect(seen[2]).not.toBe(appClient)
   })
 
-  it('exports a key factory whose keys carry every input and nest for invalidation', () => {
-    expect(brandwaveKeys.personalAccessTokens.list({ status: 'active' })).toEqual(['brandwave', 'personal-access-tokens', 'list', { status: 'active' }])
-    expect(brandwaveKeys.personalAccessTokens.list().slice(0, 3)).toEqual(brandwaveKeys.personalAccessTokens.lists())
-    expect(brandwaveKeys.apiKeys.detail('k1')).toEqual(['brandwave', 'api-keys', 'detail', 'k1'])
+  it('exports a key factory whose keys carry every input, the client first, and nest for invalidation', () => {
+    const id = brandwaveKeys.client(client)[1]
+    expect(brandwaveKeys.personalAccessTokens.list(client, { status: 'active' })).toEqual(['brandwave', id, 'personal-access-tokens', 'list', { status: 'active' }])
+    expect(brandwaveKeys.personalAccessTokens.list(client).slice(0, 4)).toEqual(brandwaveKeys.personalAccessTokens.lists(client))
+    expect(brandwaveKeys.apiKeys.detail(client, 'k1')).toEqual(['brandwave', id, 'api-keys', 'detail', 'k1'])
+    // Stable for one client, different for another; never its credential.
+    const another = new Brandwave({ token: 'bw_live_not_a_real_token_000000000000000000', baseUrl: server.url })
+    expect(brandwaveKeys.me(client)).toEqual(brandwaveKeys.me(client))
+    expect(brandwaveKeys.me(another)).not.toEqual(brandwaveKeys.me(client))
+    expect(JSON.stringify(brandwaveKeys.me(another))).not.toContain('bw_live_')
+  })
+
+  it('two providers with different clients never read each other’s entries, even on one QueryClient', async () => {
+    const other = await signUp(server, 'Other')
+    const otherPat = await server.request('POST', '/v1/personal-access-tokens', { token: other.accessToken, body: { name: 'other tests' } })
+    const otherClient = new Brandwave({ token: otherPat.body.data.token, baseUrl: server.url, maxRetries: 0 })
+    // Fresh forever: an entry the second provider found under a shared key would never be refetched.
+    const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false, staleTime: Infinity } } })
+    function Caller({ label }: { label: string }) {
+      const { data } = useMe()
+      return <p>{`${label}: ${data === undefined ? 'loading' : 'keyName' in data.data ? data.data.keyName : data.data.type}`}</p>
+    }
+    render(
+      <QueryClientProvider client={queryClient}>
+        <BrandwaveProvider client={client}>
+          <Caller label="first" />
+        </BrandwaveProvider>
+        <BrandwaveProvider client={otherClient}>
+          <Caller label="second" />
+        </BrandwaveProvider>
+      </QueryClientProvider>,
+    )
+    await screen.findByText('first: react tests')
+    await screen.findByText('second: other tests')
+    expect(queryClient.getQueryCache().findAll({ queryKey: brandwaveKeys.all })).toHaveLength(2)
   })
 
   it('a page on another origin is refused by the browser: the API grants no CORS', async () => {

@@ -1,5 +1,5 @@
-import type { Brandwave, BrandwaveError, QueryOf, ResponseOf } from '@brandwave/sdk'
-import { useMutation, useQuery, useQueryClient, type UseMutationResult, type UseQueryResult } from '@tanstack/react-query'
+import type { BodyOf, Brandwave, BrandwaveError, CredentialResource, PathParamsOf, QueryOf, ResponseOf } from '@brandwave/sdk'
+import { useMutation, useQuery, useQueryClient, type QueryKey, type UseMutationResult, type UseQueryResult } from '@tanstack/react-query'
 import { brandwaveKeys, type CredentialListParams } from './keys.js'
 import { useBrandwave } from './provider.js'
 import { brandwaveQueries } from './queries.js'
@@ -8,41 +8,46 @@ type Params<F extends (...args: never[]) => unknown> = Parameters<F>[0]
 type Result<F extends (...args: never[]) => unknown> = Awaited<ReturnType<F>>
 type Mutation<F extends (...args: never[]) => unknown> = UseMutationResult<Result<F>, BrandwaveError, Params<F>>
 
+/** The operation names behind `bw.personalAccessTokens` or `bw.apiKeys`. */
+type NamesOf<R> = R extends CredentialResource<infer N> ? N : never
+type CredentialNames = NamesOf<Brandwave['personalAccessTokens']> | NamesOf<Brandwave['apiKeys']>
+
+/** A mutation that waits for the queries it changes to be refetched before it settles. */
+function useInvalidatingMutation<P, R>(call: (client: Brandwave, params: P) => Promise<R>, invalidates: (client: Brandwave) => readonly QueryKey[]): UseMutationResult<R, BrandwaveError, P> {
+  const client = useBrandwave()
+  const queryClient = useQueryClient()
+  return useMutation<R, BrandwaveError, P>({
+    mutationFn: (params) => call(client, params),
+    onSuccess: async () => {
+      await Promise.all(invalidates(client).map((queryKey) => queryClient.invalidateQueries({ queryKey })))
+    },
+  })
+}
+
 /**
- * Every hook of one credential kind. Mutations wait for the lists (and the detail) they
- * change to be refetched before they settle, so the UI never shows the state before them.
+ * Every hook of one credential kind. Mutations wait for the lists and details of that kind
+ * to be refetched before they settle, so the UI never shows the state before them (a
+ * rotation changes two credentials; only the queries on screen refetch).
  */
-function credentialHooks<K extends 'personalAccessTokens' | 'apiKeys'>(kind: K) {
-  type R = Brandwave[K]
-
-  function useCredentialMutation<F extends (params: never) => Promise<unknown>>(call: (client: Brandwave) => F): Mutation<F> {
-    const client = useBrandwave()
-    const queryClient = useQueryClient()
-    return useMutation<Result<F>, BrandwaveError, Params<F>>({
-      mutationFn: (params) => call(client)(params) as Promise<Result<F>>,
-      onSuccess: async (_result, params) => {
-        const id = (params as { id?: unknown }).id
-        await Promise.all([
-          queryClient.invalidateQueries({ queryKey: brandwaveKeys[kind].lists() }),
-          typeof id === 'string' ? queryClient.invalidateQueries({ queryKey: brandwaveKeys[kind].detail(id) }) : undefined,
-        ])
-      },
-    })
-  }
-
+function credentialHooks<N extends CredentialNames>(kind: 'personalAccessTokens' | 'apiKeys', resourceOf: (client: Brandwave) => CredentialResource<N>) {
+  const changed = (client: Brandwave) => [brandwaveKeys[kind].lists(client), brandwaveKeys[kind].details(client)]
   return {
     useList: (params: CredentialListParams = {}): UseQueryResult<ResponseOf<'listPersonalAccessTokens'>, BrandwaveError> =>
       useQuery(brandwaveQueries[kind].list(useBrandwave(), params)),
     useGet: (id: string): UseQueryResult<ResponseOf<'getPersonalAccessToken'>, BrandwaveError> => useQuery(brandwaveQueries[kind].detail(useBrandwave(), id)),
-    useCreate: (): Mutation<R['create']> => useCredentialMutation((client) => client[kind].create as R['create']),
-    useUpdate: (): Mutation<R['update']> => useCredentialMutation((client) => client[kind].update as R['update']),
-    useRevoke: (): Mutation<R['revoke']> => useCredentialMutation((client) => client[kind].revoke as R['revoke']),
-    useRotate: (): Mutation<R['rotate']> => useCredentialMutation((client) => client[kind].rotate as R['rotate']),
+    useCreate: (): UseMutationResult<ResponseOf<N['create']>, BrandwaveError, BodyOf<N['create']>> =>
+      useInvalidatingMutation((client, params: BodyOf<N['create']>) => resourceOf(client).create(params), changed),
+    useUpdate: (): UseMutationResult<ResponseOf<N['update']>, BrandwaveError, PathParamsOf<N['update']> & BodyOf<N['update']>> =>
+      useInvalidatingMutation((client, params: PathParamsOf<N['update']> & BodyOf<N['update']>) => resourceOf(client).update(params), changed),
+    useRevoke: (): UseMutationResult<ResponseOf<N['revoke']>, BrandwaveError, PathParamsOf<N['revoke']>> =>
+      useInvalidatingMutation((client, params: PathParamsOf<N['revoke']>) => resourceOf(client).revoke(params), changed),
+    useRotate: (): UseMutationResult<ResponseOf<N['rotate']>, BrandwaveError, PathParamsOf<N['rotate']> & NonNullable<BodyOf<N['rotate']>>> =>
+      useInvalidatingMutation((client, params: PathParamsOf<N['rotate']> & NonNullable<BodyOf<N['rotate']>>) => resourceOf(client).rotate(params), changed),
   }
 }
 
-const pats = credentialHooks('personalAccessTokens')
-const apiKeys = credentialHooks('apiKeys')
+const pats = credentialHooks('personalAccessTokens', (client) => client.personalAccessTokens)
+const apiKeys = credentialHooks('apiKeys', (client) => client.apiKeys)
 
 /**
  * Creates a personal access token; `data.data.token` is its secret, shown only now.
@@ -118,31 +123,19 @@ export function useAuditLogs(params: QueryOf<'listAuditEvents'> = {}): UseQueryR
   return useQuery(brandwaveQueries.auditLogs(useBrandwave(), params))
 }
 
-/** A mutation that waits for the queries it changes to be refetched before it settles. */
-function useInvalidatingMutation<P, R>(call: (client: Brandwave, params: P) => Promise<R>, invalidates: readonly (readonly string[])[]): UseMutationResult<R, BrandwaveError, P> {
-  const client = useBrandwave()
-  const queryClient = useQueryClient()
-  return useMutation<R, BrandwaveError, P>({
-    mutationFn: (params) => call(client, params),
-    onSuccess: async () => {
-      await Promise.all(invalidates.map((queryKey) => queryClient.invalidateQueries({ queryKey })))
-    },
-  })
-}
-
 /** @example const { mutate } = useChangeMemberRole(); mutate({ userId, role: 'company_admin' }) */
 export function useChangeMemberRole(): Mutation<Brandwave['members']['changeRole']> {
-  return useInvalidatingMutation((client, params: Params<Brandwave['members']['changeRole']>) => client.members.changeRole(params), [brandwaveKeys.members.all()])
+  return useInvalidatingMutation((client, params: Params<Brandwave['members']['changeRole']>) => client.members.changeRole(params), (client) => [brandwaveKeys.members.all(client)])
 }
 
 /** Removes a member (their PATs and sessions here end too). @example const { mutate } = useRemoveMember(); mutate({ userId }) */
 export function useRemoveMember(): Mutation<Brandwave['members']['remove']> {
-  return useInvalidatingMutation((client, params: Params<Brandwave['members']['remove']>) => client.members.remove(params), [brandwaveKeys.members.all(), brandwaveKeys.auditLogs.all()])
+  return useInvalidatingMutation((client, params: Params<Brandwave['members']['remove']>) => client.members.remove(params), (client) => [brandwaveKeys.members.all(client), brandwaveKeys.auditLogs.all(client)])
 }
 
 /** Ends every other session of yours. @example const { mutate } = useChangePassword(); mutate({ currentPassword, newPassword }) */
 export function useChangePassword(): Mutation<Brandwave['auth']['changePassword']> {
-  return useInvalidatingMutation((client, params: Params<Brandwave['auth']['changePassword']>) => client.auth.changePassword(params), [])
+  return useInvalidatingMutation((client, params: Params<Brandwave['auth']['changePassword']>) => client.auth.changePassword(params), () => [])
 }
 
 /**
@@ -152,17 +145,17 @@ export function useChangePassword(): Mutation<Brandwave['auth']['changePassword'
  * @example const { mutate } = useSetUpTwoFactor(); mutate({ currentPassword })
  */
 export function useSetUpTwoFactor(): UseMutationResult<ResponseOf<'setUpTwoFactor'>, BrandwaveError, { currentPassword?: string }> {
-  return useInvalidatingMutation((client, params: { currentPassword?: string }) => client.auth.twoFactor.setup(params), [])
+  return useInvalidatingMutation((client, params: { currentPassword?: string }) => client.auth.twoFactor.setup(params), () => [])
 }
 
 /** Turns 2FA on; `data.data.recoveryCodes` are shown only now. @example const { mutate } = useEnableTwoFactor(); mutate({ code }) */
 export function useEnableTwoFactor(): Mutation<Brandwave['auth']['twoFactor']['enable']> {
-  return useInvalidatingMutation((client, params: Params<Brandwave['auth']['twoFactor']['enable']>) => client.auth.twoFactor.enable(params), [brandwaveKeys.me()])
+  return useInvalidatingMutation((client, params: Params<Brandwave['auth']['twoFactor']['enable']>) => client.auth.twoFactor.enable(params), (client) => [brandwaveKeys.me(client)])
 }
 
 /** @example const { mutate } = useDisableTwoFactor(); mutate({ code }) */
 export function useDisableTwoFactor(): Mutation<Brandwave['auth']['twoFactor']['disable']> {
-  return useInvalidatingMutation((client, params: Params<Brandwave['auth']['twoFactor']['disable']>) => client.auth.twoFactor.disable(params), [brandwaveKeys.me()])
+  return useInvalidatingMutation((client, params: Params<Brandwave['auth']['twoFactor']['disable']>) => client.auth.twoFactor.disable(params), (client) => [brandwaveKeys.me(client)])
 }
 
 /** Pending invitations, newest first. @example const { data } = useInvitations() */
@@ -178,12 +171,12 @@ export function useInvitations(params: QueryOf<'listInvitations'> = {}): UseQuer
  * mutate({ email: 'grace@example.com', role: 'member' })
  */
 export function useCreateInvitation(): Mutation<Brandwave['invitations']['create']> {
-  return useInvalidatingMutation((client, params: Params<Brandwave['invitations']['create']>) => client.invitations.create(params), [brandwaveKeys.invitations.all()])
+  return useInvalidatingMutation((client, params: Params<Brandwave['invitations']['create']>) => client.invitations.create(params), (client) => [brandwaveKeys.invitations.all(client)])
 }
 
 /** Its link stops working at once. @example const { mutate } = useWithdrawInvitation(); mutate({ id }) */
 export function useWithdrawInvitation(): Mutation<Brandwave['invitations']['withdraw']> {
-  return useInvalidatingMutation((client, params: Params<Brandwave['invitations']['withdraw']>) => client.invitations.withdraw(params), [brandwaveKeys.invitations.all()])
+  return useInvalidatingMutation((client, params: Params<Brandwave['invitations']['withdraw']>) => client.invitations.withdraw(params), (client) => [brandwaveKeys.invitations.all(client)])
 }
 
 /** Apps the signed-in user let act for them through OAuth. @example const { data } = useAuthorizedApps() */
@@ -193,7 +186,7 @@ export function useAuthorizedApps(): UseQueryResult<ResponseOf<'listAuthorizedAp
 
 /** Every token the app holds for the user stops working at once. @example const { mutate } = useRevokeAuthorizedApp(); mutate({ clientId }) */
 export function useRevokeAuthorizedApp(): Mutation<Brandwave['authorizedApps']['revoke']> {
-  return useInvalidatingMutation((client, params: Params<Brandwave['authorizedApps']['revoke']>) => client.authorizedApps.revoke(params), [brandwaveKeys.authorizedApps()])
+  return useInvalidatingMutation((client, params: Params<Brandwave['authorizedApps']['revoke']>) => client.authorizedApps.revoke(params), (client) => [brandwaveKeys.authorizedApps(client)])
 }
 
 /** The organization's webhook endpoints. @example const { data } = useWebhookEndpoints() */
@@ -214,12 +207,12 @@ export function useWebhookDeliveries(id: string, params: QueryOf<'listWebhookDel
  * mutate({ url: 'https://example.com/hooks', events: ['api_key.revoked'] })
  */
 export function useCreateWebhookEndpoint(): Mutation<Brandwave['webhookEndpoints']['create']> {
-  return useInvalidatingMutation((client, params: Params<Brandwave['webhookEndpoints']['create']>) => client.webhookEndpoints.create(params), [brandwaveKeys.webhookEndpoints.all()])
+  return useInvalidatingMutation((client, params: Params<Brandwave['webhookEndpoints']['create']>) => client.webhookEndpoints.create(params), (client) => [brandwaveKeys.webhookEndpoints.all(client)])
 }
 
 /** @example const { mutate } = useUpdateWebhookEndpoint(); mutate({ id, status: 'disabled' }) */
 export function useUpdateWebhookEndpoint(): Mutation<Brandwave['webhookEndpoints']['update']> {
-  return useInvalidatingMutation((client, params: Params<Brandwave['webhookEndpoints']['update']>) => client.webhookEndpoints.update(params), [brandwaveKeys.webhookEndpoints.all()])
+  return useInvalidatingMutation((client, params: Params<Brandwave['webhookEndpoints']['update']>) => client.webhookEndpoints.update(params), (client) => [brandwaveKeys.webhookEndpoints.all(client)])
 }
 
 /** @example const { mutate } = useDeleteWebhookEndpoint(); mutate({ id }) */
@@ -230,8 +223,8 @@ export function useDeleteWebhookEndpoint(): Mutation<Brandwave['webhookEndpoints
     mutationFn: (params) => client.webhookEndpoints.delete(params),
     onSuccess: async (_result, params) => {
       // Its delivery log is gone with it: dropped, not refetched into a 404.
-      queryClient.removeQueries({ queryKey: brandwaveKeys.webhookEndpoints.allDeliveries(params.id) })
-      await queryClient.invalidateQueries({ queryKey: brandwaveKeys.webhookEndpoints.lists() })
+      queryClient.removeQueries({ queryKey: brandwaveKeys.webhookEndpoints.allDeliveries(client, params.id) })
+      await queryClient.invalidateQueries({ queryKey: brandwaveKeys.webhookEndpoints.lists(client) })
     },
   })
 }
@@ -240,7 +233,7 @@ export function useDeleteWebhookEndpoint(): Mutation<Brandwave['webhookEndpoints
 export function useRotateWebhookSecret(): Mutation<Brandwave['webhookEndpoints']['rotateSecret']> {
   return useInvalidatingMutation(
     (client, params: Params<Brandwave['webhookEndpoints']['rotateSecret']>) => client.webhookEndpoints.rotateSecret(params),
-    [brandwaveKeys.webhookEndpoints.all()],
+    (client) => [brandwaveKeys.webhookEndpoints.all(client)],
   )
 }
 
@@ -248,6 +241,6 @@ export function useRotateWebhookSecret(): Mutation<Brandwave['webhookEndpoints']
 export function useRetryWebhookDelivery(): Mutation<Brandwave['webhookEndpoints']['retryDelivery']> {
   return useInvalidatingMutation(
     (client, params: Params<Brandwave['webhookEndpoints']['retryDelivery']>) => client.webhookEndpoints.retryDelivery(params),
-    [brandwaveKeys.webhookEndpoints.all()],
+    (client) => [brandwaveKeys.webhookEndpoints.all(client)],
   )
 }

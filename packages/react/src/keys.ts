@@ -1,51 +1,72 @@
-import type { QueryOf } from '@brandwave/sdk'
+import type { Brandwave, QueryOf } from '@brandwave/sdk'
 
 /** PATs and API keys take the same filters. */
 export type CredentialListParams = QueryOf<'listPersonalAccessTokens'>
 
+// Which client fetched an entry: an id each client gets the first time a key names it. Never
+// its credential (a key is stored and shown in devtools); a client built for another base URL
+// or credential is another client, so two providers never read each other's entries.
+const clientIds = new WeakMap<Brandwave, string>()
+let clientsSeen = 0
+
+function clientId(client: Brandwave): string {
+  let id = clientIds.get(client)
+  if (id === undefined) {
+    clientsSeen += 1
+    id = `client-${clientsSeen}`
+    clientIds.set(client, id)
+  }
+  return id
+}
+
+const root = (client: Brandwave) => ['brandwave', clientId(client)] as const
+
 /**
  * Query keys, one factory for every Brandwave query. Keys hold every input the fetch
- * depends on, and nest (`all` ⊃ `lists` ⊃ `list(params)`) so one invalidation can hit a
- * whole family.
+ * depends on, starting with the client that fetches (entries of two providers with
+ * different clients never mix), and nest (`all` ⊃ `lists` ⊃ `list(params)`) so one
+ * invalidation can hit a whole family. `brandwaveKeys.all` matches every client's entries.
  *
  * @example
- * await queryClient.invalidateQueries({ queryKey: brandwaveKeys.personalAccessTokens.lists() })
+ * const bw = useBrandwave()
+ * await queryClient.invalidateQueries({ queryKey: brandwaveKeys.personalAccessTokens.lists(bw) })
  */
 export const brandwaveKeys = {
   all: ['brandwave'] as const,
+  client: (client: Brandwave) => root(client),
   personalAccessTokens: credentialKeys('personal-access-tokens'),
   apiKeys: credentialKeys('api-keys'),
-  me: () => ['brandwave', 'me'] as const,
-  myOrganizations: () => ['brandwave', 'me', 'organizations'] as const,
-  scopes: () => ['brandwave', 'scopes'] as const,
+  me: (client: Brandwave) => [...root(client), 'me'] as const,
+  myOrganizations: (client: Brandwave) => [...root(client), 'me', 'organizations'] as const,
+  scopes: (client: Brandwave) => [...root(client), 'scopes'] as const,
   members: {
-    all: () => ['brandwave', 'members'] as const,
-    list: (params: QueryOf<'listMembers'> = {}) => ['brandwave', 'members', 'list', params] as const,
+    all: (client: Brandwave) => [...root(client), 'members'] as const,
+    list: (client: Brandwave, params: QueryOf<'listMembers'> = {}) => [...root(client), 'members', 'list', params] as const,
   },
   invitations: {
-    all: () => ['brandwave', 'invitations'] as const,
-    list: (params: QueryOf<'listInvitations'> = {}) => ['brandwave', 'invitations', 'list', params] as const,
+    all: (client: Brandwave) => [...root(client), 'invitations'] as const,
+    list: (client: Brandwave, params: QueryOf<'listInvitations'> = {}) => [...root(client), 'invitations', 'list', params] as const,
   },
-  authorizedApps: () => ['brandwave', 'authorized-apps'] as const,
+  authorizedApps: (client: Brandwave) => [...root(client), 'authorized-apps'] as const,
   webhookEndpoints: {
-    all: () => ['brandwave', 'webhook-endpoints'] as const,
-    lists: () => ['brandwave', 'webhook-endpoints', 'list'] as const,
-    list: (params: QueryOf<'listWebhookEndpoints'> = {}) => ['brandwave', 'webhook-endpoints', 'list', params] as const,
-    allDeliveries: (id: string) => ['brandwave', 'webhook-endpoints', 'deliveries', id] as const,
-    deliveries: (id: string, params: QueryOf<'listWebhookDeliveries'> = {}) => ['brandwave', 'webhook-endpoints', 'deliveries', id, params] as const,
+    all: (client: Brandwave) => [...root(client), 'webhook-endpoints'] as const,
+    lists: (client: Brandwave) => [...root(client), 'webhook-endpoints', 'list'] as const,
+    list: (client: Brandwave, params: QueryOf<'listWebhookEndpoints'> = {}) => [...root(client), 'webhook-endpoints', 'list', params] as const,
+    allDeliveries: (client: Brandwave, id: string) => [...root(client), 'webhook-endpoints', 'deliveries', id] as const,
+    deliveries: (client: Brandwave, id: string, params: QueryOf<'listWebhookDeliveries'> = {}) => [...root(client), 'webhook-endpoints', 'deliveries', id, params] as const,
   },
   auditLogs: {
-    all: () => ['brandwave', 'audit-logs'] as const,
-    list: (params: QueryOf<'listAuditEvents'> = {}) => ['brandwave', 'audit-logs', 'list', params] as const,
+    all: (client: Brandwave) => [...root(client), 'audit-logs'] as const,
+    list: (client: Brandwave, params: QueryOf<'listAuditEvents'> = {}) => [...root(client), 'audit-logs', 'list', params] as const,
   },
 }
 
 function credentialKeys<Name extends string>(name: Name) {
   return {
-    all: () => ['brandwave', name] as const,
-    lists: () => ['brandwave', name, 'list'] as const,
-    list: (params: CredentialListParams = {}) => ['brandwave', name, 'list', params] as const,
-    details: () => ['brandwave', name, 'detail'] as const,
-    detail: (id: string) => ['brandwave', name, 'detail', id] as const,
+    all: (client: Brandwave) => [...root(client), name] as const,
+    lists: (client: Brandwave) => [...root(client), name, 'list'] as const,
+    list: (client: Brandwave, params: CredentialListParams = {}) => [...root(client), name, 'list', params] as const,
+    details: (client: Brandwave) => [...root(client), name, 'detail'] as const,
+    detail: (client: Brandwave, id: string) => [...root(client), name, 'detail', id] as const,
   }
 }

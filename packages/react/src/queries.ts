@@ -13,13 +13,13 @@ function credentialQueries(kind: 'personalAccessTokens' | 'apiKeys') {
      */
     list: (client: Brandwave, params: CredentialListParams = {}) =>
       queryOptions<CredentialPage, BrandwaveError>({
-        queryKey: brandwaveKeys[kind].list(params),
+        queryKey: brandwaveKeys[kind].list(client, params),
         queryFn: ({ signal }) => client[kind].list(params, { signal }),
       }),
     /** Idle until there is an id (`''` while a route param loads). @example useQuery(brandwaveQueries.apiKeys.detail(bw, id)) */
     detail: (client: Brandwave, id: string) =>
       queryOptions<CredentialDetail, BrandwaveError>({
-        queryKey: brandwaveKeys[kind].detail(id),
+        queryKey: brandwaveKeys[kind].detail(client, id),
         queryFn: ({ signal }) => client[kind].get({ id }, { signal }),
         enabled: id !== '',
       }),
@@ -36,28 +36,28 @@ function credentialQueries(kind: 'personalAccessTokens' | 'apiKeys') {
 export const brandwaveQueries = {
   personalAccessTokens: credentialQueries('personalAccessTokens'),
   apiKeys: credentialQueries('apiKeys'),
-  me: (client: Brandwave) => queryOptions<ResponseOf<'getMe'>, BrandwaveError>({ queryKey: brandwaveKeys.me(), queryFn: ({ signal }) => client.me({ signal }) }),
+  me: (client: Brandwave) => queryOptions<ResponseOf<'getMe'>, BrandwaveError>({ queryKey: brandwaveKeys.me(client), queryFn: ({ signal }) => client.me({ signal }) }),
   myOrganizations: (client: Brandwave) =>
-    queryOptions<ResponseOf<'listMyOrganizations'>, BrandwaveError>({ queryKey: brandwaveKeys.myOrganizations(), queryFn: ({ signal }) => client.auth.organizations({ signal }) }),
+    queryOptions<ResponseOf<'listMyOrganizations'>, BrandwaveError>({ queryKey: brandwaveKeys.myOrganizations(client), queryFn: ({ signal }) => client.auth.organizations({ signal }) }),
   scopes: (client: Brandwave) =>
-    queryOptions<ResponseOf<'listScopes'>, BrandwaveError>({ queryKey: brandwaveKeys.scopes(), queryFn: ({ signal }) => client.scopes.list({ signal }), staleTime: Infinity }),
+    queryOptions<ResponseOf<'listScopes'>, BrandwaveError>({ queryKey: brandwaveKeys.scopes(client), queryFn: ({ signal }) => client.scopes.list({ signal }), staleTime: Infinity }),
   members: (client: Brandwave, params: QueryOf<'listMembers'> = {}) =>
-    queryOptions<ResponseOf<'listMembers'>, BrandwaveError>({ queryKey: brandwaveKeys.members.list(params), queryFn: ({ signal }) => client.members.list(params, { signal }) }),
+    queryOptions<ResponseOf<'listMembers'>, BrandwaveError>({ queryKey: brandwaveKeys.members.list(client, params), queryFn: ({ signal }) => client.members.list(params, { signal }) }),
   invitations: (client: Brandwave, params: QueryOf<'listInvitations'> = {}) =>
-    queryOptions<ResponseOf<'listInvitations'>, BrandwaveError>({ queryKey: brandwaveKeys.invitations.list(params), queryFn: ({ signal }) => client.invitations.list(params, { signal }) }),
+    queryOptions<ResponseOf<'listInvitations'>, BrandwaveError>({ queryKey: brandwaveKeys.invitations.list(client, params), queryFn: ({ signal }) => client.invitations.list(params, { signal }) }),
   authorizedApps: (client: Brandwave) =>
-    queryOptions<ResponseOf<'listAuthorizedApps'>, BrandwaveError>({ queryKey: brandwaveKeys.authorizedApps(), queryFn: ({ signal }) => client.authorizedApps.list({ signal }) }),
+    queryOptions<ResponseOf<'listAuthorizedApps'>, BrandwaveError>({ queryKey: brandwaveKeys.authorizedApps(client), queryFn: ({ signal }) => client.authorizedApps.list({ signal }) }),
   webhookEndpoints: (client: Brandwave, params: QueryOf<'listWebhookEndpoints'> = {}) =>
     queryOptions<ResponseOf<'listWebhookEndpoints'>, BrandwaveError>({
-      queryKey: brandwaveKeys.webhookEndpoints.list(params),
+      queryKey: brandwaveKeys.webhookEndpoints.list(client, params),
       queryFn: ({ signal }) => client.webhookEndpoints.list(params, { signal }),
     }),
   webhookDeliveries: (client: Brandwave, id: string, params: QueryOf<'listWebhookDeliveries'> = {}) =>
     queryOptions<ResponseOf<'listWebhookDeliveries'>, BrandwaveError>({
-      queryKey: brandwaveKeys.webhookEndpoints.deliveries(id, params),
+      queryKey: brandwaveKeys.webhookEndpoints.deliveries(client, id, params),
       queryFn: ({ signal }) => client.webhookEndpoints.listDeliveries({ id, ...params }, { signal }),
       enabled: id !== '',
     }),
   auditLogs: (client: Brandwave, params: QueryOf<'listAuditEvents'> = {}) =>
-    queryOptions<ResponseOf<'listAuditEvents'>, BrandwaveError>({ queryKey: brandwaveKeys.auditLogs.list(params), queryFn: ({ signal }) => client.auditLogs.list(params, { signal }) }),
+    queryOptions<ResponseOf<'listAuditEvents'>, BrandwaveError>({ queryKey: brandwaveKeys.auditLogs.list(client, params), queryFn: ({ signal }) => client.auditLogs.list(params, { signal }) }),
 }

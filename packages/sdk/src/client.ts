@@ -72,8 +72,8 @@ export interface CredentialResource<N extends CredentialOperationNames> {
 
 function credentialResource<N extends CredentialOperationNames>(transport: Transport, names: N): CredentialResource<N> {
   const resource: CredentialResource<N> = {
-    create: (params, options) => transport.call(names.create, { body: params }, options),
-    list: (params, options) => transport.call(names.list, { query: params }, options),
+    create: (params, options) => transport.call<N['create']>(names.create, { body: params }, options),
+    list: (params, options) => transport.call<N['list']>(names.list, { query: params }, options),
     async *listAll(filters, options) {
       let cursor: string | undefined
       do {
@@ -83,12 +83,238 @@ function credentialResource<N extends CredentialOperationNames>(transport: Trans
         cursor = page.nextCursor ?? undefined
       } while (cursor !== undefined)
     },
-    get: ({ id }, options) => transport.call(names.get, { params: { id } }, options),
-    update: ({ id, ...changes }, options) => transport.call(names.update, { params: { id }, body: changes }, options),
-    revoke: ({ id }, options) => transport.call(names.revoke, { params: { id } }, options),
-    rotate: ({ id, ...settings }, options) => transport.call(names.rotate, { params: { id }, body: settings }, options),
+    get: ({ id }, options) => transport.call<N['get']>(names.get, { params: { id } }, options),
+    update: ({ id, ...changes }, options) => transport.call<N['update']>(names.update, { params: { id }, body: changes }, options),
+    revoke: ({ id }, options) => transport.call<N['revoke']>(names.revoke, { params: { id } }, options),
+    rotate: ({ id, ...settings }, options) => transport.call<N['rotate']>(names.rotate, { params: { id }, body: settings }, options),
   }
   return resource
+}
+
+/*
+ * Each part of the client is written once: a function that builds it, whose methods carry
+ * their documentation and name the operation they call (`routes.ts` maps operations to
+ * HTTP). The class's fields take their types from these functions.
+ */
+
+const PERSONAL_ACCESS_TOKEN_OPERATIONS = {
+  create: 'createPersonalAccessToken',
+  list: 'listPersonalAccessTokens',
+  get: 'getPersonalAccessToken',
+  update: 'updatePersonalAccessToken',
+  revoke: 'revokePersonalAccessToken',
+  rotate: 'rotatePersonalAccessToken',
+} as const
+
+const API_KEY_OPERATIONS = { create: 'createApiKey', list: 'listApiKeys', get: 'getApiKey', update: 'updateApiKey', revoke: 'revokeApiKey', rotate: 'rotateApiKey' } as const
+
+function authApi(transport: Transport) {
+  return {
+    /**
+     * Signs in; the client then calls with the session (refreshing it when it expires).
+     *
+     * @example
+     * const bw = new Brandwave({ baseUrl, onTokens: (pair) => store.save(pair) })
+     * await bw.auth.login({ email, password, twoFactorCode })
+     */
+    async login(params: BodyOf<'login'>, options?: RequestOptions): Promise<ResponseOf<'login'>> {
+      const result = await transport.call('login', { body: params }, options)
+      await transport.adopt(result.data)
+      return result
+    },
+    /** @example await bw.auth.refresh({ refreshToken }) */
+    async refresh(params: BodyOf<'refreshSession'>, options?: RequestOptions): Promise<ResponseOf<'refreshSession'>> {
+      const result = await transport.call('refreshSession', { body: params }, options)
+      await transport.adopt(result.data)
+      return result
+    },
+    /** Ends the session at once; the client forgets its tokens. @example await bw.auth.logout() */
+    async logout(options?: RequestOptions): Promise<ResponseOf<'logout'>> {
+      // With the refresh token too, logging out works after the access token expired.
+      const refreshToken = transport.heldRefreshToken
+      const result = await transport.call('logout', { body: refreshToken === undefined ? {} : { refreshToken } }, options)
+      transport.forgetSession()
+      return result
+    },
+    /**
+     * Creates an account: with `organizationName` a new organization (when sign-up is open),
+     * with `invitationToken` (from the invitation link's `#token=`) a place in the inviting one.
+     *
+     * @example
+     * await bw.auth.signup({ email, password, name, invitationToken: new URLSearchParams(location.hash.slice(1)).get('token')! })
+     */
+    signup: (params: BodyOf<'signup'>, options?: RequestOptions) => transport.call('signup', { body: params }, options),
+    /** Ends every other session. @example await bw.auth.changePassword({ currentPassword, newPassword }) */
+    changePassword: (params: BodyOf<'changePassword'>, options?: RequestOptions) => transport.call('changePassword', { body: params }, options),
+    /**
+     * Emails a reset link if the address has an account; answers the same either way.
+     *
+     * @example
+     * await bw.auth.requestPasswordReset({ email: 'ada@example.com' })
+     */
+    requestPasswordReset: (params: BodyOf<'requestPasswordReset'>, options?: RequestOptions) => transport.call('requestPasswordReset', { body: params }, options),
+    /**
+     * Sets a new password with the token from the reset link; ends every session of the user.
+     *
+     * @example
+     * await bw.auth.confirmPasswordReset({ token: new URLSearchParams(location.hash.slice(1)).get('token')!, newPassword })
+     */
+    confirmPasswordReset: (params: BodyOf<'confirmPasswordReset'>, options?: RequestOptions) => transport.call('confirmPasswordReset', { body: params }, options),
+    /**
+     * Sessions of pages served by Brandwave (the dashboard): the refresh token stays in an
+     * HttpOnly cookie, the access token in this client's memory. Needs `sessionCookie: true`.
+     */
+    browserSession: {
+      /** @example await bw.auth.browserSession.start({ email, password }) */
+      async start(params: BodyOf<'startBrowserSession'>, options?: RequestOptions): Promise<ResponseOf<'startBrowserSession'>> {
+        const result = await transport.call('startBrowserSession', { body: params }, options)
+        transport.adoptAccessToken(result.data.accessToken)
+        return result
+      },
+      /** Resumes the session after a reload; 401 when there is none. @example await bw.auth.browserSession.resume() */
+      async resume(options?: RequestOptions): Promise<ResponseOf<'refreshBrowserSession'>> {
+        const result = await transport.call('refreshBrowserSession', {}, options)
+        transport.adoptAccessToken(result.data.accessToken)
+        return result
+      },
+      /** @example await bw.auth.browserSession.end() */
+      async end(options?: RequestOptions): Promise<ResponseOf<'endBrowserSession'>> {
+        const result = await transport.call('endBrowserSession', {}, options)
+        transport.forgetSession()
+        return result
+      },
+      /** Moves the session to another of your organizations. @example await bw.auth.browserSession.switchOrganization({ organizationId }) */
+      async switchOrganization(params: BodyOf<'switchBrowserSession'>, options?: RequestOptions): Promise<ResponseOf<'switchBrowserSession'>> {
+        const result = await transport.call('switchBrowserSession', { body: params }, options)
+        transport.adoptAccessToken(result.data.accessToken)
+        return result
+      },
+    },
+    /** The organizations the signed-in user belongs to, with their role in each. @example const { data } = await bw.auth.organizations() */
+    organizations: (options?: RequestOptions) => transport.call('listMyOrganizations', {}, options),
+    twoFactor: {
+      /**
+       * Starts enrolment; `currentPassword` is needed unless the session signed in within 10 minutes.
+       *
+       * @example const { data } = await bw.auth.twoFactor.setup({ currentPassword }); showQrCode(data.otpauthUrl)
+       */
+      setup: (params?: BodyOf<'setUpTwoFactor'>, options?: RequestOptions) => transport.call('setUpTwoFactor', { body: params ?? {} }, options),
+      /** @example const { data } = await bw.auth.twoFactor.enable({ code: '123456' }); show(data.recoveryCodes) */
+      enable: (params: BodyOf<'enableTwoFactor'>, options?: RequestOptions) => transport.call('enableTwoFactor', { body: params }, options),
+      /** @example await bw.auth.twoFactor.disable({ code: '123456' }) */
+      disable: (params: BodyOf<'disableTwoFactor'>, options?: RequestOptions) => transport.call('disableTwoFactor', { body: params }, options),
+    },
+  }
+}
+
+function membersApi(transport: Transport) {
+  return {
+    /** @example const { items } = await bw.members.list({ role: 'member' }) */
+    list: (params?: QueryOf<'listMembers'>, options?: RequestOptions) => transport.call('listMembers', { query: params }, options),
+    /** @example await bw.members.changeRole({ userId, role: 'company_admin' }) */
+    changeRole: ({ userId, ...body }: PathParamsOf<'changeMemberRole'> & BodyOf<'changeMemberRole'>, options?: RequestOptions) =>
+      transport.call('changeMemberRole', { params: { userId }, body }, options),
+    /** Also revokes their PATs and ends their sessions here. @example await bw.members.remove({ userId }) */
+    remove: ({ userId }: PathParamsOf<'removeMember'>, options?: RequestOptions) => transport.call('removeMember', { params: { userId } }, options),
+  }
+}
+
+function invitationsApi(transport: Transport) {
+  return {
+    /**
+     * Invites an address with a role; the response's `acceptUrl` is shown once.
+     *
+     * @example
+     * const { data } = await bw.invitations.create({ email: 'grace@example.com', role: 'member' })
+     */
+    create: (params: BodyOf<'createInvitation'>, options?: RequestOptions) => transport.call('createInvitation', { body: params }, options),
+    /** Pending invitations, newest first. @example const { items } = await bw.invitations.list() */
+    list: (params?: QueryOf<'listInvitations'>, options?: RequestOptions) => transport.call('listInvitations', { query: params }, options),
+    /** Its link stops working at once. @example await bw.invitations.withdraw({ id }) */
+    withdraw: ({ id }: PathParamsOf<'withdrawInvitation'>, options?: RequestOptions) => transport.call('withdrawInvitation', { params: { id } }, options),
+    /**
+     * Accepts as the signed-in user, whose email must be the invited address.
+     *
+     * @example
+     * await bw.invitations.accept({ token: new URLSearchParams(location.hash.slice(1)).get('token')! })
+     */
+    accept: (params: BodyOf<'acceptInvitation'>, options?: RequestOptions) => transport.call('acceptInvitation', { body: params }, options),
+  }
+}
+
+function scopesApi(transport: Transport) {
+  return {
+    /** @example const { items } = await bw.scopes.list() */
+    list: (options?: RequestOptions) => transport.call('listScopes', {}, options),
+  }
+}
+
+function keysApi(transport: Transport) {
+  return {
+    /**
+     * Checks a key one of your customers sent your service (needs `api_keys:workflow`).
+     *
+     * @example
+     * const { data } = await bw.keys.verify({ key: presented, requiredScopes: ['contacts:read'], ip: clientIp })
+     * if (!data.valid) return reply.code(401).send({ error: data.code })
+     */
+    verify: (params: BodyOf<'verifyKey'>, options?: RequestOptions) => transport.call('verifyKey', { body: params }, options),
+  }
+}
+
+function auditLogsApi(transport: Transport) {
+  return {
+    /** @example const { items } = await bw.auditLogs.list({ action: 'credential.revoked' }) */
+    list: (params?: QueryOf<'listAuditEvents'>, options?: RequestOptions) => transport.call('listAuditEvents', { query: params }, options),
+  }
+}
+
+function webhookEndpointsApi(transport: Transport) {
+  return {
+    /**
+     * Registers an endpoint; `data.secret` (`whsec_…`) is returned only now.
+     *
+     * @example
+     * const { data } = await bw.webhookEndpoints.create({ url: 'https://example.com/hooks', events: ['api_key.revoked'] })
+     * saveSecretSomewhereSafe(data.secret)
+     */
+    create: (params: BodyOf<'createWebhookEndpoint'>, options?: RequestOptions) => transport.call('createWebhookEndpoint', { body: params }, options),
+    /** @example const { items } = await bw.webhookEndpoints.list() */
+    list: (params?: QueryOf<'listWebhookEndpoints'>, options?: RequestOptions) => transport.call('listWebhookEndpoints', { query: params }, options),
+    /** @example const { data } = await bw.webhookEndpoints.get({ id }) */
+    get: ({ id }: PathParamsOf<'getWebhookEndpoint'>, options?: RequestOptions) => transport.call('getWebhookEndpoint', { params: { id } }, options),
+    /** Turns an endpoint back on after a 410 disabled it, among other changes. @example await bw.webhookEndpoints.update({ id, status: 'enabled' }) */
+    update: ({ id, ...body }: PathParamsOf<'updateWebhookEndpoint'> & BodyOf<'updateWebhookEndpoint'>, options?: RequestOptions) =>
+      transport.call('updateWebhookEndpoint', { params: { id }, body }, options),
+    /** @example await bw.webhookEndpoints.delete({ id }) */
+    delete: ({ id }: PathParamsOf<'deleteWebhookEndpoint'>, options?: RequestOptions) => transport.call('deleteWebhookEndpoint', { params: { id } }, options),
+    /** The old secret keeps signing alongside the new one for 24 hours. @example const { data } = await bw.webhookEndpoints.rotateSecret({ id }) */
+    rotateSecret: ({ id }: PathParamsOf<'rotateWebhookEndpointSecret'>, options?: RequestOptions) => transport.call('rotateWebhookEndpointSecret', { params: { id } }, options),
+    /** The delivery log, newest first. @example const { items } = await bw.webhookEndpoints.listDeliveries({ id }) */
+    listDeliveries: ({ id, ...query }: PathParamsOf<'listWebhookDeliveries'> & QueryOf<'listWebhookDeliveries'>, options?: RequestOptions) =>
+      transport.call('listWebhookDeliveries', { params: { id }, query }, options),
+    /** Sends a delivery again, with the same `webhook-id`. @example await bw.webhookEndpoints.retryDelivery({ id, deliveryId }) */
+    retryDelivery: ({ id, deliveryId }: PathParamsOf<'retryWebhookDelivery'>, options?: RequestOptions) => transport.call('retryWebhookDelivery', { params: { id, deliveryId } }, options),
+  }
+}
+
+function authorizedAppsApi(transport: Transport) {
+  return {
+    /** @example const { items } = await bw.authorizedApps.list() */
+    list: (options?: RequestOptions) => transport.call('listAuthorizedApps', {}, options),
+    /** Every token the app holds for the user here stops working at once. @example await bw.authorizedApps.revoke({ clientId }) */
+    revoke: ({ clientId }: PathParamsOf<'revokeAuthorizedApp'>, options?: RequestOptions) => transport.call('revokeAuthorizedApp', { params: { clientId } }, options),
+  }
+}
+
+function oauthInteractionsApi(transport: Transport) {
+  return {
+    /** @example const { data } = await bw.oauthInteractions.get({ uid }) */
+    get: ({ uid }: PathParamsOf<'getOAuthInteraction'>, options?: RequestOptions) => transport.call('getOAuthInteraction', { params: { uid } }, options),
+    /** @example location.assign((await bw.oauthInteractions.decide({ uid, decision: 'allow' })).data.redirectTo) */
+    decide: ({ uid, ...body }: PathParamsOf<'decideOAuthInteraction'> & BodyOf<'decideOAuthInteraction'>, options?: RequestOptions) =>
+      transport.call('decideOAuthInteraction', { params: { uid }, body }, options),
+  }
 }
 
 /**
@@ -104,284 +330,41 @@ function credentialResource<N extends CredentialOperationNames>(transport: Trans
  */
 export class Brandwave {
   private readonly transport: Transport
-
   /** The caller's own personal access tokens. */
-  readonly personalAccessTokens: CredentialResource<{
-    create: 'createPersonalAccessToken'
-    list: 'listPersonalAccessTokens'
-    get: 'getPersonalAccessToken'
-    update: 'updatePersonalAccessToken'
-    revoke: 'revokePersonalAccessToken'
-    rotate: 'rotatePersonalAccessToken'
-  }>
-
+  readonly personalAccessTokens: CredentialResource<typeof PERSONAL_ACCESS_TOKEN_OPERATIONS>
   /** The organization's API keys; managed by admins or keys with `api_keys:*`. */
-  readonly apiKeys: CredentialResource<{ create: 'createApiKey'; list: 'listApiKeys'; get: 'getApiKey'; update: 'updateApiKey'; revoke: 'revokeApiKey'; rotate: 'rotateApiKey' }>
-
+  readonly apiKeys: CredentialResource<typeof API_KEY_OPERATIONS>
   /** Sessions: sign in and out, refresh, sign up, passwords, two-factor authentication. */
-  readonly auth: {
-    /**
-     * Signs in; the client then calls with the session (refreshing it when it expires).
-     *
-     * @example
-     * const bw = new Brandwave({ baseUrl, onTokens: (pair) => store.save(pair) })
-     * await bw.auth.login({ email, password, twoFactorCode })
-     */
-    login(params: BodyOf<'login'>, options?: RequestOptions): Promise<ResponseOf<'login'>>
-    /** @example await bw.auth.refresh({ refreshToken }) */
-    refresh(params: BodyOf<'refreshSession'>, options?: RequestOptions): Promise<ResponseOf<'refreshSession'>>
-    /** Ends the session at once; the client forgets its tokens. @example await bw.auth.logout() */
-    logout(options?: RequestOptions): Promise<ResponseOf<'logout'>>
-    /**
-     * Creates an account: with `organizationName` a new organization (when sign-up is open),
-     * with `invitationToken` (from the invitation link's `#token=`) a place in the inviting one.
-     *
-     * @example
-     * await bw.auth.signup({ email, password, name, invitationToken: new URLSearchParams(location.hash.slice(1)).get('token')! })
-     */
-    signup(params: BodyOf<'signup'>, options?: RequestOptions): Promise<ResponseOf<'signup'>>
-    /** Ends every other session. @example await bw.auth.changePassword({ currentPassword, newPassword }) */
-    changePassword(params: BodyOf<'changePassword'>, options?: RequestOptions): Promise<ResponseOf<'changePassword'>>
-    /**
-     * Emails a reset link if the address has an account; answers the same either way.
-     *
-     * @example
-     * await bw.auth.requestPasswordReset({ email: 'ada@example.com' })
-     */
-    requestPasswordReset(params: BodyOf<'requestPasswordReset'>, options?: RequestOptions): Promise<ResponseOf<'requestPasswordReset'>>
-    /**
-     * Sets a new password with the token from the reset link; ends every session of the user.
-     *
-     * @example
-     * await bw.auth.confirmPasswordReset({ token: new URLSearchParams(location.hash.slice(1)).get('token')!, newPassword })
-     */
-    confirmPasswordReset(params: BodyOf<'confirmPasswordReset'>, options?: RequestOptions): Promise<ResponseOf<'confirmPasswordReset'>>
-    /**
-     * Sessions of pages served by Brandwave (the dashboard): the refresh token stays in an
-     * HttpOnly cookie, the access token in this client's memory. Needs `sessionCookie: true`.
-     */
-    readonly browserSession: {
-      /** @example await bw.auth.browserSession.start({ email, password }) */
-      start(params: BodyOf<'startBrowserSession'>, options?: RequestOptions): Promise<ResponseOf<'startBrowserSession'>>
-      /** Resumes the session after a reload; 401 when there is none. @example await bw.auth.browserSession.resume() */
-      resume(options?: RequestOptions): Promise<ResponseOf<'refreshBrowserSession'>>
-      /** @example await bw.auth.browserSession.end() */
-      end(options?: RequestOptions): Promise<ResponseOf<'endBrowserSession'>>
-      /** Moves the session to another of your organizations. @example await bw.auth.browserSession.switchOrganization({ organizationId }) */
-      switchOrganization(params: BodyOf<'switchBrowserSession'>, options?: RequestOptions): Promise<ResponseOf<'switchBrowserSession'>>
-    }
-    /** The organizations the signed-in user belongs to, with their role in each. @example const { data } = await bw.auth.organizations() */
-    organizations(options?: RequestOptions): Promise<ResponseOf<'listMyOrganizations'>>
-    readonly twoFactor: {
-      /**
-       * Starts enrolment; `currentPassword` is needed unless the session signed in within 10 minutes.
-       *
-       * @example const { data } = await bw.auth.twoFactor.setup({ currentPassword }); showQrCode(data.otpauthUrl)
-       */
-      setup(params?: BodyOf<'setUpTwoFactor'>, options?: RequestOptions): Promise<ResponseOf<'setUpTwoFactor'>>
-      /** @example const { data } = await bw.auth.twoFactor.enable({ code: '123456' }); show(data.recoveryCodes) */
-      enable(params: BodyOf<'enableTwoFactor'>, options?: RequestOptions): Promise<ResponseOf<'enableTwoFactor'>>
-      /** @example await bw.auth.twoFactor.disable({ code: '123456' }) */
-      disable(params: BodyOf<'disableTwoFactor'>, options?: RequestOptions): Promise<ResponseOf<'disableTwoFactor'>>
-    }
-  }
-
-  readonly members: {
-    /** @example const { items } = await bw.members.list({ role: 'member' }) */
-    list(params?: QueryOf<'listMembers'>, options?: RequestOptions): Promise<ResponseOf<'listMembers'>>
-    /** @example await bw.members.changeRole({ userId, role: 'company_admin' }) */
-    changeRole(params: PathParamsOf<'changeMemberRole'> & BodyOf<'changeMemberRole'>, options?: RequestOptions): Promise<ResponseOf<'changeMemberRole'>>
-    /** Also revokes their PATs and ends their sessions here. @example await bw.members.remove({ userId }) */
-    remove(params: PathParamsOf<'removeMember'>, options?: RequestOptions): Promise<ResponseOf<'removeMember'>>
-  }
-
+  readonly auth: ReturnType<typeof authApi>
+  readonly members: ReturnType<typeof membersApi>
   /** People join through invitations: an emailed, single-use link (`acceptUrl`). */
-  readonly invitations: {
-    /**
-     * Invites an address with a role; the response's `acceptUrl` is shown once.
-     *
-     * @example
-     * const { data } = await bw.invitations.create({ email: 'grace@example.com', role: 'member' })
-     */
-    create(params: BodyOf<'createInvitation'>, options?: RequestOptions): Promise<ResponseOf<'createInvitation'>>
-    /** Pending invitations, newest first. @example const { items } = await bw.invitations.list() */
-    list(params?: QueryOf<'listInvitations'>, options?: RequestOptions): Promise<ResponseOf<'listInvitations'>>
-    /** Its link stops working at once. @example await bw.invitations.withdraw({ id }) */
-    withdraw(params: PathParamsOf<'withdrawInvitation'>, options?: RequestOptions): Promise<ResponseOf<'withdrawInvitation'>>
-    /**
-     * Accepts as the signed-in user, whose email must be the invited address.
-     *
-     * @example
-     * await bw.invitations.accept({ token: new URLSearchParams(location.hash.slice(1)).get('token')! })
-     */
-    accept(params: BodyOf<'acceptInvitation'>, options?: RequestOptions): Promise<ResponseOf<'acceptInvitation'>>
-  }
-
-  readonly scopes: {
-    /** @example const { items } = await bw.scopes.list() */
-    list(options?: RequestOptions): Promise<ResponseOf<'listScopes'>>
-  }
-
-  readonly keys: {
-    /**
-     * Checks a key one of your customers sent your service (needs `api_keys:workflow`).
-     *
-     * @example
-     * const { data } = await bw.keys.verify({ key: presented, requiredScopes: ['contacts:read'], ip: clientIp })
-     * if (!data.valid) return reply.code(401).send({ error: data.code })
-     */
-    verify(params: BodyOf<'verifyKey'>, options?: RequestOptions): Promise<ResponseOf<'verifyKey'>>
-  }
-
-  readonly auditLogs: {
-    /** @example const { items } = await bw.auditLogs.list({ action: 'credential.revoked' }) */
-    list(params?: QueryOf<'listAuditEvents'>, options?: RequestOptions): Promise<ResponseOf<'listAuditEvents'>>
-  }
-
+  readonly invitations: ReturnType<typeof invitationsApi>
+  readonly scopes: ReturnType<typeof scopesApi>
+  readonly keys: ReturnType<typeof keysApi>
+  readonly auditLogs: ReturnType<typeof auditLogsApi>
   /** Where the organization's events go, as Standard Webhooks (needs `company_admin` or `webhooks:*`). */
-  readonly webhookEndpoints: {
-    /**
-     * Registers an endpoint; `data.secret` (`whsec_…`) is returned only now.
-     *
-     * @example
-     * const { data } = await bw.webhookEndpoints.create({ url: 'https://example.com/hooks', events: ['api_key.revoked'] })
-     * saveSecretSomewhereSafe(data.secret)
-     */
-    create(params: BodyOf<'createWebhookEndpoint'>, options?: RequestOptions): Promise<ResponseOf<'createWebhookEndpoint'>>
-    /** @example const { items } = await bw.webhookEndpoints.list() */
-    list(params?: QueryOf<'listWebhookEndpoints'>, options?: RequestOptions): Promise<ResponseOf<'listWebhookEndpoints'>>
-    /** @example const { data } = await bw.webhookEndpoints.get({ id }) */
-    get(params: PathParamsOf<'getWebhookEndpoint'>, options?: RequestOptions): Promise<ResponseOf<'getWebhookEndpoint'>>
-    /** Turns an endpoint back on after a 410 disabled it, among other changes. @example await bw.webhookEndpoints.update({ id, status: 'enabled' }) */
-    update(params: PathParamsOf<'updateWebhookEndpoint'> & BodyOf<'updateWebhookEndpoint'>, options?: RequestOptions): Promise<ResponseOf<'updateWebhookEndpoint'>>
-    /** @example await bw.webhookEndpoints.delete({ id }) */
-    delete(params: PathParamsOf<'deleteWebhookEndpoint'>, options?: RequestOptions): Promise<ResponseOf<'deleteWebhookEndpoint'>>
-    /** The old secret keeps signing alongside the new one for 24 hours. @example const { data } = await bw.webhookEndpoints.rotateSecret({ id }) */
-    rotateSecret(params: PathParamsOf<'rotateWebhookEndpointSecret'>, options?: RequestOptions): Promise<ResponseOf<'rotateWebhookEndpointSecret'>>
-    /** The delivery log, newest first. @example const { items } = await bw.webhookEndpoints.listDeliveries({ id }) */
-    listDeliveries(params: PathParamsOf<'listWebhookDeliveries'> & QueryOf<'listWebhookDeliveries'>, options?: RequestOptions): Promise<ResponseOf<'listWebhookDeliveries'>>
-    /** Sends a delivery again, with the same `webhook-id`. @example await bw.webhookEndpoints.retryDelivery({ id, deliveryId }) */
-    retryDelivery(params: PathParamsOf<'retryWebhookDelivery'>, options?: RequestOptions): Promise<ResponseOf<'retryWebhookDelivery'>>
-  }
+  readonly webhookEndpoints: ReturnType<typeof webhookEndpointsApi>
 
   /** Third-party apps the signed-in user let act for them through OAuth (needs a session). */
-  readonly authorizedApps: {
-    /** @example const { items } = await bw.authorizedApps.list() */
-    list(options?: RequestOptions): Promise<ResponseOf<'listAuthorizedApps'>>
-    /** Every token the app holds for the user here stops working at once. @example await bw.authorizedApps.revoke({ clientId }) */
-    revoke(params: PathParamsOf<'revokeAuthorizedApp'>, options?: RequestOptions): Promise<ResponseOf<'revokeAuthorizedApp'>>
-  }
+  readonly authorizedApps: ReturnType<typeof authorizedAppsApi>
 
   /** The OAuth consent page's calls, from the browser that started the authorization. */
-  readonly oauthInteractions: {
-    /** @example const { data } = await bw.oauthInteractions.get({ uid }) */
-    get(params: PathParamsOf<'getOAuthInteraction'>, options?: RequestOptions): Promise<ResponseOf<'getOAuthInteraction'>>
-    /** @example location.assign((await bw.oauthInteractions.decide({ uid, decision: 'allow' })).data.redirectTo) */
-    decide(params: PathParamsOf<'decideOAuthInteraction'> & BodyOf<'decideOAuthInteraction'>, options?: RequestOptions): Promise<ResponseOf<'decideOAuthInteraction'>>
-  }
+  readonly oauthInteractions: ReturnType<typeof oauthInteractionsApi>
 
   constructor(options: BrandwaveOptions = {}) {
     const transport = new Transport(options)
     this.transport = transport
-    this.personalAccessTokens = credentialResource(transport, {
-      create: 'createPersonalAccessToken',
-      list: 'listPersonalAccessTokens',
-      get: 'getPersonalAccessToken',
-      update: 'updatePersonalAccessToken',
-      revoke: 'revokePersonalAccessToken',
-      rotate: 'rotatePersonalAccessToken',
-    })
-    this.apiKeys = credentialResource(transport, {
-      create: 'createApiKey',
-      list: 'listApiKeys',
-      get: 'getApiKey',
-      update: 'updateApiKey',
-      revoke: 'revokeApiKey',
-      rotate: 'rotateApiKey',
-    })
-    this.auth = {
-      async login(params, options) {
-        const result = await transport.call<ResponseOf<'login'>>('login', { body: params }, options)
-        await transport.adopt(result.data)
-        return result
-      },
-      async refresh(params, options) {
-        const result = await transport.call<ResponseOf<'refreshSession'>>('refreshSession', { body: params }, options)
-        await transport.adopt(result.data)
-        return result
-      },
-      async logout(options) {
-        // With the refresh token too, logging out works after the access token expired.
-        const refreshToken = transport.heldRefreshToken
-        const result = await transport.call<ResponseOf<'logout'>>('logout', { body: refreshToken === undefined ? {} : { refreshToken } }, options)
-        transport.forgetSession()
-        return result
-      },
-      browserSession: {
-        async start(params, options) {
-          const result = await transport.call<ResponseOf<'startBrowserSession'>>('startBrowserSession', { body: params }, options)
-          transport.adoptAccessToken(result.data.accessToken)
-          return result
-        },
-        async resume(options) {
-          const result = await transport.call<ResponseOf<'refreshBrowserSession'>>('refreshBrowserSession', {}, options)
-          transport.adoptAccessToken(result.data.accessToken)
-          return result
-        },
-        async end(options) {
-          const result = await transport.call<ResponseOf<'endBrowserSession'>>('endBrowserSession', {}, options)
-          transport.forgetSession()
-          return result
-        },
-        async switchOrganization(params, options) {
-          const result = await transport.call<ResponseOf<'switchBrowserSession'>>('switchBrowserSession', { body: params }, options)
-          transport.adoptAccessToken(result.data.accessToken)
-          return result
-        },
-      },
-      organizations: (options) => transport.call('listMyOrganizations', {}, options),
-      signup: (params, options) => transport.call('signup', { body: params }, options),
-      changePassword: (params, options) => transport.call('changePassword', { body: params }, options),
-      requestPasswordReset: (params, options) => transport.call('requestPasswordReset', { body: params }, options),
-      confirmPasswordReset: (params, options) => transport.call('confirmPasswordReset', { body: params }, options),
-      twoFactor: {
-        setup: (params, options) => transport.call('setUpTwoFactor', { body: params ?? {} }, options),
-        enable: (params, options) => transport.call('enableTwoFactor', { body: params }, options),
-        disable: (params, options) => transport.call('disableTwoFactor', { body: params }, options),
-      },
-    }
-    this.members = {
-      list: (params, options) => transport.call('listMembers', { query: params }, options),
-      changeRole: ({ userId, ...body }, options) => transport.call('changeMemberRole', { params: { userId }, body }, options),
-      remove: ({ userId }, options) => transport.call('removeMember', { params: { userId } }, options),
-    }
-    this.invitations = {
-      create: (params, options) => transport.call('createInvitation', { body: params }, options),
-      list: (params, options) => transport.call('listInvitations', { query: params }, options),
-      withdraw: ({ id }, options) => transport.call('withdrawInvitation', { params: { id } }, options),
-      accept: (params, options) => transport.call('acceptInvitation', { body: params }, options),
-    }
-    this.scopes = { list: (options) => transport.call('listScopes', {}, options) }
-    this.keys = { verify: (params, options) => transport.call('verifyKey', { body: params }, options) }
-    this.auditLogs = { list: (params, options) => transport.call('listAuditEvents', { query: params }, options) }
-    this.webhookEndpoints = {
-      create: (params, options) => transport.call('createWebhookEndpoint', { body: params }, options),
-      list: (params, options) => transport.call('listWebhookEndpoints', { query: params }, options),
-      get: ({ id }, options) => transport.call('getWebhookEndpoint', { params: { id } }, options),
-      update: ({ id, ...body }, options) => transport.call('updateWebhookEndpoint', { params: { id }, body }, options),
-      delete: ({ id }, options) => transport.call('deleteWebhookEndpoint', { params: { id } }, options),
-      rotateSecret: ({ id }, options) => transport.call('rotateWebhookEndpointSecret', { params: { id } }, options),
-      listDeliveries: ({ id, ...query }, options) => transport.call('listWebhookDeliveries', { params: { id }, query }, options),
-      retryDelivery: ({ id, deliveryId }, options) => transport.call('retryWebhookDelivery', { params: { id, deliveryId } }, options),
-    }
-    this.authorizedApps = {
-      list: (options) => transport.call('listAuthorizedApps', {}, options),
-      revoke: ({ clientId }, options) => transport.call('revokeAuthorizedApp', { params: { clientId } }, options),
-    }
-    this.oauthInteractions = {
-      get: ({ uid }, options) => transport.call('getOAuthInteraction', { params: { uid } }, options),
-      decide: ({ uid, ...body }, options) => transport.call('decideOAuthInteraction', { params: { uid }, body }, options),
-    }
+    this.personalAccessTokens = credentialResource(transport, PERSONAL_ACCESS_TOKEN_OPERATIONS)
+    this.apiKeys = credentialResource(transport, API_KEY_OPERATIONS)
+    this.auth = authApi(transport)
+    this.members = membersApi(transport)
+    this.invitations = invitationsApi(transport)
+    this.scopes = scopesApi(transport)
+    this.keys = keysApi(transport)
+    this.auditLogs = auditLogsApi(transport)
+    this.webhookEndpoints = webhookEndpointsApi(transport)
+    this.authorizedApps = authorizedAppsApi(transport)
+    this.oauthInteractions = oauthInteractionsApi(transport)
   }
 
   /**

@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { build } from 'esbuild'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loginAdmin } from '../../server/src/testing/actors.js'
-import { startTestServer, type TestServer } from '../../server/src/testing/server.js'
+import { loginAdmin } from '@brandwave/testing/actors'
+import { startTestServer, type TestServer } from '@brandwave/testing/server'
 
 const run = promisify(execFile)
 const sdkDir = fileURLToPath(new URL('..', import.meta.url))
@@ -26,13 +26,13 @@ describe.skipIf(!built)('the built @brandwave/sdk package', () => {
   })
   afterAll(() => server?.close())
 
-  it('runs the seed 000 sample from a Node ESM script', async () => {
-    const { stdout } = await run(process.execPath, ['examples/seed-000.mjs'], { cwd: sdkDir, env })
+  it('runs the personal-access-token example from a Node ESM script', async () => {
+    const { stdout } = await run(process.execPath, ['examples/personal-access-tokens.mjs'], { cwd: sdkDir, env })
     expect(JSON.parse(stdout)).toMatchObject({ format: 'esm', created: 'My Campaign', rotated: true, revoked: 'revoked' })
   })
 
-  it('runs the seed 000 sample from a CommonJS script', async () => {
-    const { stdout } = await run(process.execPath, ['examples/seed-000.cjs'], { cwd: sdkDir, env })
+  it('runs the personal-access-token example from a CommonJS script', async () => {
+    const { stdout } = await run(process.execPath, ['examples/personal-access-tokens.cjs'], { cwd: sdkDir, env })
     expect(JSON.parse(stdout)).toMatchObject({ format: 'cjs', created: 'My Campaign', rotated: true, revoked: 'revoked', notFound: true })
   })
 

@@ -1,7 +1,7 @@
 import { generate } from 'otplib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loginAdmin, signUp, type TestUser } from '../../server/src/testing/actors.js'
-import { ADMIN_EMAIL, ADMIN_PASSWORD, startTestServer, type TestServer } from '../../server/src/testing/server.js'
+import { loginAdmin, signUp, type TestUser } from '@brandwave/testing/actors'
+import { ADMIN_EMAIL, ADMIN_PASSWORD, startTestServer, type TestServer } from '@brandwave/testing/server'
 import {
   Brandwave,
   BrandwaveAuthenticationError,
@@ -15,7 +15,7 @@ import {
   BrandwaveValidationError,
   type TokenPair,
 } from './index.js'
-import { TestProxy } from './testing/proxy.js'
+import { TestProxy } from '@brandwave/testing/proxy'
 
 describe('@brandwave/sdk against a real server', () => {
   let server: TestServer
@@ -30,7 +30,7 @@ describe('@brandwave/sdk against a real server', () => {
   })
   afterAll(() => server?.close())
 
-  it('personal access tokens: the seed 000 operations and the rest, resolving to the documented bodies', async () => {
+  it('personal access tokens: create, list, rotate, revoke and the rest, resolving to the documented bodies', async () => {
     const { data } = await bw.personalAccessTokens.create({ name: 'My Campaign' })
     expect(data).toMatchObject({ name: 'My Campaign', type: 'personal_access_token', status: 'active' })
     expect(data.token).toMatch(/^bw_live_/)

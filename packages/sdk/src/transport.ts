@@ -1,6 +1,6 @@
 import { BrandwaveConnectionError, BrandwaveRateLimitError, errorClassFor, type BrandwaveError, type ErrorCode, type ErrorDetail } from './errors.js'
 import { routes, type RoutedOperation } from './routes.js'
-import type { TokenPair } from './types.js'
+import type { ResponseOf, TokenPair } from './types.js'
 
 /**
  * How a {@link Brandwave} client reaches the API, and as whom.
@@ -148,7 +148,7 @@ export class Transport {
     return `${this.baseUrl}${path}${search === '' ? '' : `?${search}`}`
   }
 
-  async call<T>(name: RoutedOperation, input: CallInput = {}, options: RequestOptions = {}): Promise<T> {
+  async call<N extends RoutedOperation>(name: N, input: CallInput = {}, options: RequestOptions = {}): Promise<ResponseOf<N>> {
     const { method } = routes[name]
     const idempotencyKey = method === 'GET' ? undefined : (options.idempotencyKey ?? newIdempotencyKey())
     const maxRetries = options.maxRetries ?? this.options.maxRetries ?? 2
@@ -178,7 +178,7 @@ export class Transport {
       }
 
       const body = parseJson(await response.text())
-      if (response.ok) return body as T
+      if (response.ok) return body as ResponseOf<N>
 
       const error = this.errorFrom(response, body as ErrorEnvelope | undefined)
       if (response.status === 401 && !refreshed && (this.refreshToken !== undefined || this.options.sessionCookie === true) && !SESSION_CALLS.has(name)) {
@@ -212,13 +212,13 @@ export class Transport {
     this.refreshing ??= (async () => {
       try {
         if (this.options.sessionCookie === true) {
-          const result = await this.call<{ data: { accessToken: string } }>('refreshBrowserSession', {}, { maxRetries: 0 })
+          const result = await this.call('refreshBrowserSession', {}, { maxRetries: 0 })
           this.adoptAccessToken(result.data.accessToken)
           return true
         }
         const refreshToken = this.refreshToken
         if (refreshToken === undefined) return false
-        const result = await this.call<{ data: TokenPair }>('refreshSession', { body: { refreshToken } }, { maxRetries: 0 })
+        const result = await this.call('refreshSession', { body: { refreshToken } }, { maxRetries: 0 })
         await this.adopt(result.data)
         return true
       } catch {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPat, loginAdmin, withBrokenChecksum, type TestUser } from './testing/actors.js'
-import { testDatabaseKinds } from './testing/databases.js'
-import { rawRequest } from './testing/http.js'
-import { ADMIN_PASSWORD, startTestServer, TEST_SECRET, type TestServer } from './testing/server.js'
+import { createPat, loginAdmin, withBrokenChecksum, type TestUser } from '@brandwave/testing/actors'
+import { testDatabaseKinds } from '@brandwave/testing/databases'
+import { rawRequest } from '@brandwave/testing/http'
+import { ADMIN_PASSWORD, startTestServer, TEST_SECRET, type TestServer } from '@brandwave/testing/server'
 
 describe.each(testDatabaseKinds)('HTTP conventions (%s)', (kind) => {
   let server: TestServer
@@ -33,7 +33,9 @@ describe.each(testDatabaseKinds)('HTTP conventions (%s)', (kind) => {
 
     const broken = await server.request('POST', path, { token: admin.accessToken, body: '{\n  "name": "x",\n}', headers: { 'content-type': 'application/json' } })
     expect(broken.status).toBe(400)
-    expect(broken.body.error).toMatchObject({ code: 'validation_failed', details: [{ field: 'body', message: 'is not valid JSON at line 3, column 1 (character 17)' }] })
+    expect(broken.body.error).toMatchObject({ code: 'validation_failed', details: [{ field: 'body' }] })
+    // Where the JSON breaks is data the caller needs, whatever the sentence around it.
+    expect(broken.body.error.details[0].message).toMatch(/\bline 3\b.*\bcolumn 1\b/)
     const secretInside = await server.request('POST', path, { token: admin.accessToken, body: '{"name": bw_live_not_really_a_secret}', headers: { 'content-type': 'application/json' } })
     expect(secretInside.status).toBe(400)
     expect(secretInside.text).not.toContain('live_not_really')
@@ -184,7 +186,7 @@ describe.each(testDatabaseKinds)('durability across a restart (%s)', (kind) => {
   it('refuses to start with a different secret than the database was set up with', async () => {
     const server = await startTestServer(kind, { env: { BRANDWAVE_SECRET: TEST_SECRET } })
     try {
-      await expect(server.restartWith({ BRANDWAVE_SECRET: `${TEST_SECRET}-rotated-by-mistake` })).rejects.toThrow(/not the secret this database was set up with/)
+      await expect(server.restartWith({ BRANDWAVE_SECRET: `${TEST_SECRET}-rotated-by-mistake` })).rejects.toMatchObject({ name: 'SecretMismatchError' })
       await server.restartWith({ BRANDWAVE_SECRET: TEST_SECRET })
       expect((await server.request('GET', '/healthz')).status).toBe(200)
     } finally {

@@ -61,6 +61,6 @@ describe('config', () => {
   })
 
   it('requires a shared secret with PostgreSQL', () => {
-    expect(() => loadConfig({ DATABASE_URL: 'postgres://db/x' })).toThrow(/BRANDWAVE_SECRET is required/)
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://db/x' })).toThrow(expect.objectContaining({ name: 'ConfigError', problems: [expect.stringContaining('BRANDWAVE_SECRET')] }))
   })
 })

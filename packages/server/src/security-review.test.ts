@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import { generate } from 'otplib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createApiKey, createPat, joinOrganization, login, loginAdmin, signUp, type TestUser } from './testing/actors.js'
-import { testDatabaseKinds } from './testing/databases.js'
-import { startTestServer, type TestServer } from './testing/server.js'
+import { createApiKey, createPat, joinOrganization, login, loginAdmin, signUp, type TestUser } from '@brandwave/testing/actors'
+import { testDatabaseKinds } from '@brandwave/testing/databases'
+import { startTestServer, type TestServer } from '@brandwave/testing/server'
 
 /*
  * Regression tests for holes found by trying the product as an attacker would, over real

@@ -130,7 +130,6 @@ const cacheKeyOf = (token: string): string => hash('sha256', token, 'binary')
  * cache cannot vouch for the credential under the current access version.
  */
 export class Authenticator {
-  private lookups = 0
   /** Families this process already answered a retired secret for: a flood of one retired key costs one write. */
   private readonly reportedFamilies = new LRUCache<string, true>({ max: 10_000 })
 
@@ -146,11 +145,6 @@ export class Authenticator {
   /** From now on `{prefix}_at_…` tokens authenticate too (the OAuth module calls this once it is set up). */
   acceptOAuthTokens(oauth: OAuthVerification): void {
     this.oauth = oauth
-  }
-
-  /** Storage reads made by the pipeline so far; malformed tokens must never cause one. */
-  get storageLookups(): number {
-    return this.lookups
   }
 
   async verify(token: string, options: VerifyOptions): Promise<Verification> {
@@ -276,7 +270,6 @@ export class Authenticator {
       const unknownKeys = this.deps.unknownKeys
       // `counted` exists only for a key that was warm under an older version: it cannot be a known-unknown one.
       if (counted === undefined && unknownKeys?.has(cacheKey, version) === true) return DENIED.NOT_FOUND
-      this.lookups += 1
       this.deps.onStorageLookup?.('credential')
       const row = await this.deps.credentials.findForVerification(hashToken(this.deps.tokenHashKey, token))
       if (row === undefined) {
@@ -332,7 +325,6 @@ export class Authenticator {
     const { version, counted } = await this.versionAndCount(candidate?.principal?.rateLimit.key, arrival)
     let entry = oauth.cache.get(cacheKey, version)
     if (entry === undefined) {
-      this.lookups += 1
       this.deps.onStorageLookup?.('credential')
       entry = await oauth.verifier.lookup(token)
       if (entry === undefined) return denied('NOT_FOUND')
@@ -358,7 +350,6 @@ export class Authenticator {
     const cache = this.deps.sessionCache
     let found = cache.get(claims.sessionId, version)
     if (found === undefined) {
-      this.lookups += 1
       this.deps.onStorageLookup?.('session')
       found = await this.deps.sessions.findForAuthentication(claims.sessionId)
       if (found === undefined) return denied('NOT_FOUND')

@@ -16,7 +16,7 @@ import { UnknownKeyCache, VerificationCache, VersionedCache } from './verificati
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** The verification pipeline, exposed for tests and benchmarks that count storage lookups. */
+    /** The verification pipeline, exposed for benchmarks that call it without HTTP. */
     authenticator: Authenticator
     /** Pending `lastUsedAt` writes; `flush()` writes them now. */
     usage: UsageRecorder

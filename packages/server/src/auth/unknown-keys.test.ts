@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import { generateToken } from '@brandwave/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createApiKey, loginAdmin, type TestUser } from '../testing/actors.js'
-import { testDatabaseKinds } from '../testing/databases.js'
-import { startTestServer, type TestServer } from '../testing/server.js'
+import { createApiKey, loginAdmin, type TestUser } from '@brandwave/testing/actors'
+import { testDatabaseKinds } from '@brandwave/testing/databases'
+import { storageLookups } from '@brandwave/testing/metrics'
+import { startTestServer, type TestServer } from '@brandwave/testing/server'
 
 /*
  * A flood of well-formed keys nobody issued (SPEC §7, docs/architecture.md "Unknown keys"):
@@ -21,14 +22,14 @@ describe.each(testDatabaseKinds)('unknown keys (%s)', (kind) => {
   afterAll(() => server?.close())
 
   const prefix = () => 'bw'
-  const lookups = () => server.running.app.authenticator.storageLookups
+  const lookups = () => storageLookups(server)
   const present = (token: string, path = '/v1/me') => server.request('GET', path, { token })
   // PostgreSQL without Redis has no access version it could trust: every check reads it (by design).
   const versioned = kind !== 'postgres'
 
   it('a flood of repeated unknown keys reads storage at most once per distinct key', async () => {
     const keys = Array.from({ length: 25 }, () => generateToken(prefix(), 'live', randomBytes))
-    const before = lookups()
+    const before = await lookups()
     const rounds = 8
     for (let round = 0; round < rounds; round++) {
       const answers = await Promise.all(keys.map((key, index) => present(key, index % 2 === 0 ? '/v1/me' : '/api/v1/me')))
@@ -38,7 +39,7 @@ describe.each(testDatabaseKinds)('unknown keys (%s)', (kind) => {
         expect(answer.body.error.details[0].reason).toBe('NOT_FOUND')
       }
     }
-    const reads = lookups() - before
+    const reads = (await lookups()) - before
     if (versioned) {
       expect(reads).toBeGreaterThanOrEqual(1)
       expect(reads).toBeLessThanOrEqual(keys.length)
@@ -54,9 +55,9 @@ describe.each(testDatabaseKinds)('unknown keys (%s)', (kind) => {
     const first = await verify()
     expect(first.status, first.text).toBe(200)
     expect(first.body.data).toMatchObject({ valid: false, code: 'NOT_FOUND', credential: null })
-    const before = lookups()
+    const before = await lookups()
     for (let i = 0; i < 5; i++) expect((await verify()).body.data.code).toBe('NOT_FOUND')
-    if (versioned) expect(lookups() - before).toBe(0)
+    if (versioned) expect((await lookups()) - before).toBe(0)
   })
 
   it('a key issued after a flood works at once, and a change that can deny access makes unknown keys be read again', async () => {
@@ -69,10 +70,10 @@ describe.each(testDatabaseKinds)('unknown keys (%s)', (kind) => {
     // A revocation moves the access version: what was known to be unknown is read again, once.
     const other = await createApiKey(server, admin.accessToken, { name: 'to revoke' })
     expect((await server.request('DELETE', `/v1/api-keys/${other.id}`, { token: admin.accessToken })).status).toBeLessThan(300)
-    const before = lookups()
+    const before = await lookups()
     for (const key of flood) expect((await present(key)).status).toBe(401)
     for (const key of flood) expect((await present(key)).status).toBe(401)
-    const reads = lookups() - before
+    const reads = (await lookups()) - before
     if (versioned) expect(reads).toBe(flood.length)
     else expect(reads).toBe(flood.length * 2)
     expect((await present(issued.token)).status).toBe(200)

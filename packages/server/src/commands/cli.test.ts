@@ -6,12 +6,13 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { generateToken } from '@brandwave/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPostgresDatabase, testDatabaseKinds, type TestDatabaseKind } from '../testing/databases.js'
-import { request } from '../testing/http.js'
-import { built, distDir, startInstance, type Instance } from '../testing/processes.js'
-import { TEST_SECRET } from '../testing/server.js'
+import { loginAdmin } from '@brandwave/testing/actors'
+import { createPostgresDatabase, testDatabaseKinds, type TestDatabaseKind } from '@brandwave/testing/databases'
+import { request } from '@brandwave/testing/http'
+import { deleteRedisPrefix, testRedisPrefix } from '@brandwave/testing/redis'
+import { built, distDir, startInstance, type Instance } from '@brandwave/testing/processes'
+import { ADMIN_ENV, TEST_SECRET } from '@brandwave/testing/server'
 
-const ADMIN = { email: 'admin@example.com', password: 'correct horse battery staple' }
 const repositoryRoot = fileURLToPath(new URL('../../../../', import.meta.url))
 const NO_SUCH_ID = '0190b7a2-6c1e-7cc4-9d52-6b1f3f0c2a11'
 
@@ -45,7 +46,7 @@ const occurrences = (text: string, secret: string) => text.split(secret).length 
  * on one data directory), PostgreSQL alone, and PostgreSQL with Redis.
  */
 async function startDeployment(kind: TestDatabaseKind): Promise<{ env: Record<string, string>; a: Instance; b: Instance; stop: () => Promise<void> }> {
-  const base = { BRANDWAVE_ADMIN_EMAIL: ADMIN.email, BRANDWAVE_ADMIN_PASSWORD: ADMIN.password }
+  const base = ADMIN_ENV
   if (kind === 'sqlite') {
     const dataDir = mkdtempSync(join(tmpdir(), 'brandwave-cli-'))
     const env = { ...base, BRANDWAVE_DATA_DIR: dataDir }
@@ -63,10 +64,11 @@ async function startDeployment(kind: TestDatabaseKind): Promise<{ env: Record<st
     }
   }
   const database = await createPostgresDatabase()
+  const redis = kind === 'postgres+redis' ? { url: process.env.TEST_REDIS_URL!, prefix: testRedisPrefix('cli') } : null
   const shared = {
     DATABASE_URL: database.url,
     BRANDWAVE_SECRET: TEST_SECRET,
-    ...(kind === 'postgres+redis' && { REDIS_URL: process.env.TEST_REDIS_URL!, BRANDWAVE_REDIS_PREFIX: `bwcli:${randomBytes(6).toString('hex')}:` }),
+    ...(redis !== null && { REDIS_URL: redis.url, BRANDWAVE_REDIS_PREFIX: redis.prefix }),
   }
   const [a, b] = await Promise.all([startInstance({ ...base, ...shared }), startInstance({ ...base, ...shared })])
   return {
@@ -76,6 +78,7 @@ async function startDeployment(kind: TestDatabaseKind): Promise<{ env: Record<st
     stop: async () => {
       await Promise.all([a.stop(), b.stop()])
       await database.drop()
+      if (redis !== null) await deleteRedisPrefix(redis.url, redis.prefix)
     },
   }
 }
@@ -88,9 +91,7 @@ describe.runIf(built).each(testDatabaseKinds)('brandwave admin and keys against 
   beforeAll(async () => {
     deployment = await startDeployment(kind)
     env = deployment.env
-    const login = await request(deployment.a.url, 'POST', '/v1/auth/login', { body: ADMIN })
-    expect(login.status, login.text).toBe(200)
-    session = login.body.data.accessToken
+    session = (await loginAdmin(deployment.a.url)).accessToken
   })
   afterAll(async () => {
     await deployment?.stop()

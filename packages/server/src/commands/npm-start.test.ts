@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
-import { request } from '../testing/http.js'
+import { request } from '@brandwave/testing/http'
 
 const repositoryRoot = fileURLToPath(new URL('../../../../', import.meta.url))
 

@@ -5,8 +5,8 @@ import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { request } from '../testing/http.js'
-import { built, distDir as dist, startInstance } from '../testing/processes.js'
+import { request } from '@brandwave/testing/http'
+import { built, distDir as dist, startInstance } from '@brandwave/testing/processes'
 
 describe.skipIf(!built)('npm start (the built entry point)', () => {
   const dirs: string[] = []

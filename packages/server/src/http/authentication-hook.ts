@@ -29,6 +29,7 @@ const UNAUTHORIZED: Record<Refused, ErrorResponse> = {
   REVOKED: invalidToken('REVOKED', 'The credential has been revoked.'),
   IP_NOT_ALLOWED: invalidToken('IP_NOT_ALLOWED', 'The credential may not be used from this IP address.'),
 }
+const RATE_LIMITED = fromCode('rate_limited')
 const NO_CREDENTIAL = fromCode('unauthorized', { message: 'Send a credential: Authorization: Bearer <token>, X-API-Key or Api-Token.', headers: { 'www-authenticate': CHALLENGE.missing } })
 const WRONG_SCHEME = fromCode('unauthorized', { message: 'Use the Bearer scheme: Authorization: Bearer <token>.', headers: { 'www-authenticate': CHALLENGE.missing } })
 const SEVERAL_CREDENTIALS = fromCode('validation_failed', { message: 'Send one credential, in one header.', details: [{ field: 'authorization', message: 'different credentials in several headers' }] })
@@ -40,7 +41,8 @@ function refusal(verification: Verification, scope: string | undefined): ErrorRe
     case 'VALID':
       throw new TypeError('a valid verification is not a refusal')
     case 'RATE_LIMITED':
-      return fromCode('rate_limited', { headers: { 'retry-after': String(verification.rateLimit.retryAfterSeconds) } })
+      // Retry-After goes out with the RateLimit-* headers, set for every verdict that counted.
+      return RATE_LIMITED
     case 'INSUFFICIENT_SCOPE': {
       const details = scope === undefined ? [] : [{ field: 'scope', message: `this needs "${scope}"` }]
       // A session's permissions come from its role; a token's from its scopes.

@@ -1,12 +1,12 @@
 import { createHmac } from 'node:crypto'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createApiKey, loginAdmin, signUp } from '../testing/actors.js'
-import { CHROMIUM, chromiumPresent, expectAccessible, expectNoConsoleErrors, launchChromium, openWatchedPage, type WatchedPage } from '../testing/browser.js'
-import { ensureDashboardBuilt } from '../testing/dashboard.js'
-import { ADMIN_EMAIL, ADMIN_PASSWORD, startTestServer, type TestServer } from '../testing/server.js'
-import { mailEnv, startMailServer, tokenInMail, type TestMailServer } from '../testing/smtp.js'
-import { WebhookReceiver, type ReceivedWebhook } from '../testing/webhook-receiver.js'
+import { createApiKey, loginAdmin, signUp } from '@brandwave/testing/actors'
+import { CHROMIUM, chromiumPresent, expectAccessible, expectNoConsoleErrors, launchChromium, openWatchedPage, type WatchedPage } from '@brandwave/testing/browser'
+import { ensureDashboardBuilt } from '@brandwave/testing/dashboard'
+import { ADMIN_EMAIL, ADMIN_PASSWORD, startTestServer, type TestServer } from '@brandwave/testing/server'
+import { mailEnv, startMailServer, tokenInMail, type TestMailServer } from '@brandwave/testing/smtp'
+import { WebhookReceiver, type ReceivedWebhook } from '@brandwave/testing/webhook-receiver'
 
 // Resuming without a session answers 401; Chromium logs it as a console error.
 

@@ -1,10 +1,10 @@
 import { generate } from 'otplib'
 import type { Browser, BrowserContext, Locator } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { joinOrganization, loginAdmin, signUp, type TestUser } from '../testing/actors.js'
-import { CHROMIUM, chromiumPresent, expectAccessible, expectNoConsoleErrors, launchChromium, openWatchedPage, type WatchedPage } from '../testing/browser.js'
-import { ensureDashboardBuilt } from '../testing/dashboard.js'
-import { ADMIN_EMAIL, ADMIN_PASSWORD, startTestServer, type TestServer } from '../testing/server.js'
+import { joinOrganization, loginAdmin, signUp, type TestUser } from '@brandwave/testing/actors'
+import { CHROMIUM, chromiumPresent, expectAccessible, expectNoConsoleErrors, launchChromium, openWatchedPage, type WatchedPage } from '@brandwave/testing/browser'
+import { ensureDashboardBuilt } from '@brandwave/testing/dashboard'
+import { ADMIN_EMAIL, ADMIN_PASSWORD, startTestServer, type TestServer } from '@brandwave/testing/server'
 
 const API_KEYS = '/settings/developer/api-keys'
 
@@ -76,7 +76,7 @@ describe.skipIf(!chromiumPresent)('the dashboard in Chromium (sqlite)', { timeou
     expectNoConsoleErrors(watched)
   })
 
-  it('seed 002 steps 1–6: New Key → name → scopes → allowed IPs → Create → the key shown once; then Revoke, refused on the next request', async () => {
+  it('New Key → name → scopes → allowed IPs → Create → the key shown once; then Revoke, refused on the next request', async () => {
     const watched = await open()
     const { page } = watched
     await signIn(watched, ADMIN_EMAIL, ADMIN_PASSWORD)

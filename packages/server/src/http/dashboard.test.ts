@@ -1,9 +1,9 @@
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ensureDashboardBuilt } from '../testing/dashboard.js'
-import { testDatabaseKinds } from '../testing/databases.js'
-import { startTestServer, type TestServer } from '../testing/server.js'
+import { ensureDashboardBuilt } from '@brandwave/testing/dashboard'
+import { testDatabaseKinds } from '@brandwave/testing/databases'
+import { startTestServer, type TestServer } from '@brandwave/testing/server'
 import { DEFAULT_DASHBOARD_DIR } from './dashboard.js'
 import { HTML_CSP } from './openapi.js'
 

@@ -2,10 +2,10 @@ import { ERROR_CODES } from '@brandwave/core'
 import { operations, type Operation, type OperationName } from '@brandwave/contract'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPat, loginAdmin, type TestUser } from '../testing/actors.js'
-import { testDatabaseKinds } from '../testing/databases.js'
-import { request } from '../testing/http.js'
-import { startTestServer, type TestServer } from '../testing/server.js'
+import { createPat, loginAdmin, type TestUser } from '@brandwave/testing/actors'
+import { testDatabaseKinds } from '@brandwave/testing/databases'
+import { request } from '@brandwave/testing/http'
+import { startTestServer, type TestServer } from '@brandwave/testing/server'
 
 /*
  * Throws generated hostile input at every operation of the contract and asserts the

@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createHash } from 'node:crypto'
 import { deriveKey } from '@brandwave/core'
 import { isoAt } from '../clock.js'
-import { createPat, loginAdmin, signUp, type TestUser } from '../testing/actors.js'
-import { testDatabaseKinds } from '../testing/databases.js'
-import { rawRequest } from '../testing/http.js'
-import { startTestServer, TEST_SECRET, type TestServer } from '../testing/server.js'
+import { createPat, loginAdmin, signUp, type TestUser } from '@brandwave/testing/actors'
+import { testDatabaseKinds } from '@brandwave/testing/databases'
+import { rawRequest } from '@brandwave/testing/http'
+import { startTestServer, TEST_SECRET, type TestServer } from '@brandwave/testing/server'
 import { requestFingerprint } from './idempotency.js'
 
 const PATH = '/v1/personal-access-tokens'
@@ -152,14 +152,14 @@ describe.each(testDatabaseKinds)('Idempotency-Key (%s)', (kind) => {
   })
 
   it('without a credential, a retry of the same request replays: a lost refresh response does not end the session', async () => {
-    const session = await server.request('POST', '/v1/auth/login', { body: { email: 'admin@example.com', password: 'correct horse battery staple' } })
+    const session = await loginAdmin(server)
     const refresh = (key: string, refreshToken: string) =>
       server.request('POST', '/v1/auth/refresh', { body: { refreshToken }, headers: { 'idempotency-key': key } })
     const key = randomUUID()
-    const first = await refresh(key, session.body.data.refreshToken)
+    const first = await refresh(key, session.refreshToken)
     expect(first.status).toBe(200)
     // The response was lost; the client retries with the same key and the same, now used, token.
-    const retry = await refresh(key, session.body.data.refreshToken)
+    const retry = await refresh(key, session.refreshToken)
     expect(retry.status).toBe(200)
     expect(retry.headers.get('idempotent-replayed')).toBe('true')
     expect(retry.body).toEqual(first.body)
@@ -167,7 +167,7 @@ describe.each(testDatabaseKinds)('Idempotency-Key (%s)', (kind) => {
     expect((await refresh(randomUUID(), retry.body.data.refreshToken)).status).toBe(200)
 
     // Without the key, presenting the used token is reuse, and ends the session.
-    const reuse = await server.request('POST', '/v1/auth/refresh', { body: { refreshToken: session.body.data.refreshToken } })
+    const reuse = await server.request('POST', '/v1/auth/refresh', { body: { refreshToken: session.refreshToken } })
     expect(reuse.status).toBe(401)
   })
 
@@ -189,7 +189,7 @@ describe.each(testDatabaseKinds)('Idempotency-Key (%s)', (kind) => {
     expect((await signup('retry@example.com')).status).toBe(409)
   })
 
-  it('replays revocations, rotations and the seed-004 delete (204)', async () => {
+  it('replays revocations, rotations and the Account API tokens delete (204)', async () => {
     const pat = await createPat(server, admin.accessToken)
     const key = randomUUID()
     const rotate = () => server.request('POST', `${PATH}/${pat.id}/rotate`, { token: admin.accessToken, headers: { 'idempotency-key': key } })
@@ -199,8 +199,8 @@ describe.each(testDatabaseKinds)('Idempotency-Key (%s)', (kind) => {
     expect(second.headers.get('idempotent-replayed')).toBe('true')
     expect(second.body.data.token).toBe(first.body.data.token)
 
-    const apiKey = await server.request('POST', '/v1/api-keys', { token: admin.accessToken, body: { name: 'seed 4', scopes: ['api_keys:read'] } })
-    const seq = (await server.request('GET', '/api/accounts/1/api_tokens', { token: admin.accessToken })).body.find((t: { name: string }) => t.name === 'seed 4').id
+    const apiKey = await server.request('POST', '/v1/api-keys', { token: admin.accessToken, body: { name: 'account token', scopes: ['api_keys:read'] } })
+    const seq = (await server.request('GET', '/api/accounts/1/api_tokens', { token: admin.accessToken })).body.find((t: { name: string }) => t.name === 'account token').id
     const deleteKey = randomUUID()
     const remove = () => server.request('DELETE', `/api/accounts/1/api_tokens/${seq}`, { token: admin.accessToken, headers: { 'idempotency-key': deleteKey } })
     expect((await remove()).status).toBe(204)

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startTestServer, type TestServer } from '../testing/server.js'
+import { startTestServer, type TestServer } from '@brandwave/testing/server'
 
 const repositoryRoot = fileURLToPath(new URL('../../../../', import.meta.url))
 

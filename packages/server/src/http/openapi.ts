@@ -3,10 +3,6 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 
-/**
- * `/openapi.json` and the `/docs` page, generated from the routes' own schemas: what
- * validates a request is what the document describes.
- */
 /** The Content-Security-Policy of HTML pages. */
 export const HTML_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; " +
@@ -14,6 +10,10 @@ export const HTML_CSP =
 
 const optionalBodies = new Set<string>(Object.values<Operation>(operations).filter((operation) => operation.bodyOptional === true).map((operation) => operation.operationId))
 
+/**
+ * `/openapi.json` and the `/docs` page, generated from the routes' own schemas: what
+ * validates a request is what the document describes.
+ */
 export async function registerOpenApi(app: FastifyInstance, info: { version: string }): Promise<void> {
   app.addSchema({ ...ErrorBody, $id: 'ErrorBody' })
   await app.register(swagger, {

@@ -28,7 +28,11 @@ function createAjv(options: Options): Ajv {
  * "5"); query strings and path parameters are text, so numbers in them are converted.
  */
 export function validatorCompiler(): FastifySchemaCompiler<unknown> {
-  const strict = createAjv({ coerceTypes: false })
-  const coercing = createAjv({ coerceTypes: 'array' })
+  compilers ??= { strict: createAjv({ coerceTypes: false }), coercing: createAjv({ coerceTypes: 'array' }) }
+  const { strict, coercing } = compilers
   return ({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema as object)
 }
+
+// One pair per process: Ajv keeps what it compiled by schema object, and every app in the
+// process validates with the contract's same schema objects (a test run starts dozens of apps).
+let compilers: { readonly strict: Ajv; readonly coercing: Ajv } | undefined

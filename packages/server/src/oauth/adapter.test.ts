@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { oauthModelRepository } from '../storage/oauth.js'
 import type { Database } from '../storage/schema.js'
 import type { Kysely } from 'kysely'
-import { withBrokenChecksum } from '../testing/actors.js'
+import { withBrokenChecksum } from '@brandwave/testing/actors'
 import { oauthAdapterFactory } from './adapter.js'
 
 /** A database that fails the test if it is asked anything. */

@@ -4,11 +4,11 @@ import { generate } from 'otplib'
 import * as client from 'openid-client'
 import type { Browser, BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { signUp, type TestUser } from '../testing/actors.js'
-import { CHROMIUM, chromiumPresent, expectAccessible, expectNoConsoleErrors, launchChromium, openWatchedPage, type WatchedPage } from '../testing/browser.js'
-import { ensureDashboardBuilt } from '../testing/dashboard.js'
-import { registerClient, startAuthorization, startOAuthServer } from '../testing/oauth.js'
-import type { TestServer } from '../testing/server.js'
+import { signUp, type TestUser } from '@brandwave/testing/actors'
+import { CHROMIUM, chromiumPresent, expectAccessible, expectNoConsoleErrors, launchChromium, openWatchedPage, type WatchedPage } from '@brandwave/testing/browser'
+import { ensureDashboardBuilt } from '@brandwave/testing/dashboard'
+import { registerClient, startAuthorization, startOAuthServer } from '@brandwave/testing/oauth'
+import type { TestServer } from '@brandwave/testing/server'
 
 if (!chromiumPresent) {
   console.warn(`\n!!! SKIPPED: the OAuth sign-in, consent and Authorized apps browser tests need Chromium at ${CHROMIUM}. Nothing in the browser was tested. !!!\n`)

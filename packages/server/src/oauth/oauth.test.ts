@@ -2,10 +2,10 @@ import { createPublicKey, verify } from 'node:crypto'
 import { parseToken } from '@brandwave/core'
 import * as client from 'openid-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createApiKey, createPat, invitationTokenOf, joinOrganization, login, loginAdmin, type TestUser } from '../testing/actors.js'
-import { testDatabaseKinds } from '../testing/databases.js'
-import { authorizeAndExchange, CookieJar, decide, openConsentPage, REDIRECT_URI, registerClient, startAuthorization, startOAuthServer } from '../testing/oauth.js'
-import type { TestServer } from '../testing/server.js'
+import { createApiKey, createPat, invitationTokenOf, joinOrganization, login, loginAdmin, type TestUser } from '@brandwave/testing/actors'
+import { testDatabaseKinds } from '@brandwave/testing/databases'
+import { authorizeAndExchange, CookieJar, decide, openConsentPage, REDIRECT_URI, registerClient, startAuthorization, startOAuthServer } from '@brandwave/testing/oauth'
+import type { TestServer } from '@brandwave/testing/server'
 
 /** The OAuth error openid-client reports for a refused request. */
 async function oauthError(promise: Promise<unknown>): Promise<string | undefined> {

@@ -1,18 +1,13 @@
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPostgresDatabase } from '../testing/databases.js'
-import { request } from '../testing/http.js'
-import { built, PrivateRedis, startInstance, TcpProxy, type Instance } from '../testing/processes.js'
-import { TEST_SECRET } from '../testing/server.js'
+import { loginAdmin } from '@brandwave/testing/actors'
+import { createPostgresDatabase } from '@brandwave/testing/databases'
+import { request } from '@brandwave/testing/http'
+import { storageLookups } from '@brandwave/testing/metrics'
+import { built, PrivateRedis, startInstance, TcpProxy, type Instance } from '@brandwave/testing/processes'
+import { ADMIN_ENV, TEST_SECRET } from '@brandwave/testing/server'
 
-const ADMIN = { BRANDWAVE_ADMIN_EMAIL: 'admin@example.com', BRANDWAVE_ADMIN_PASSWORD: 'correct horse battery staple' }
 const postgres = Boolean(process.env.TEST_DATABASE_URL)
-
-async function adminToken(url: string): Promise<string> {
-  const response = await request(url, 'POST', '/v1/auth/login', { body: { email: ADMIN.BRANDWAVE_ADMIN_EMAIL, password: ADMIN.BRANDWAVE_ADMIN_PASSWORD } })
-  expect(response.status, response.text).toBe(200)
-  return response.body.data.accessToken
-}
 
 async function until(condition: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
@@ -20,11 +15,6 @@ async function until(condition: () => Promise<boolean>, timeoutMs = 15_000): Pro
     if (Date.now() > deadline) throw new Error('condition not met in time')
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
-}
-
-async function storageLookups(url: string): Promise<number> {
-  const text = (await request(url, 'GET', '/metrics')).text
-  return [...text.matchAll(/^brandwave_credential_storage_lookups_total\{[^}]*\} (\d+)/gm)].reduce((sum, match) => sum + Number(match[1]), 0)
 }
 
 describe.runIf(postgres && built)('Redis goes away and comes back', () => {
@@ -37,9 +27,9 @@ describe.runIf(postgres && built)('Redis goes away and comes back', () => {
   beforeAll(async () => {
     const redisUrl = await redis.start()
     database = await createPostgresDatabase()
-    const env = { DATABASE_URL: database.url, REDIS_URL: redisUrl, BRANDWAVE_REDIS_PREFIX: `bwfault:${randomBytes(4).toString('hex')}:`, BRANDWAVE_SECRET: TEST_SECRET, ...ADMIN }
+    const env = { DATABASE_URL: database.url, REDIS_URL: redisUrl, BRANDWAVE_REDIS_PREFIX: `bwfault:${randomBytes(4).toString('hex')}:`, BRANDWAVE_SECRET: TEST_SECRET, ...ADMIN_ENV }
     ;[a, b] = await Promise.all([startInstance(env), startInstance(env)])
-    token = await adminToken(a.url)
+    token = (await loginAdmin(a.url)).accessToken
   })
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()])
@@ -100,9 +90,9 @@ describe.runIf(postgres && built)('PostgreSQL goes away and comes back', () => {
     const proxy = new TcpProxy({ host: url.hostname, port: Number(url.port || 5432) })
     const port = await proxy.start()
     url.host = `127.0.0.1:${port}`
-    const instance = await startInstance({ DATABASE_URL: url.toString(), BRANDWAVE_SECRET: TEST_SECRET, ...ADMIN })
+    const instance = await startInstance({ DATABASE_URL: url.toString(), BRANDWAVE_SECRET: TEST_SECRET, ...ADMIN_ENV })
     try {
-      const token = await adminToken(instance.url)
+      const token = (await loginAdmin(instance.url)).accessToken
       const pat = (await request(instance.url, 'POST', '/v1/personal-access-tokens', { token, body: { name: 'outage' } })).body.data
       expect((await request(instance.url, 'GET', '/v1/me', { token: pat.token })).status).toBe(200)
 

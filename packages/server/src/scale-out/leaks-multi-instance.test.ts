@@ -1,10 +1,11 @@
-import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPostgresDatabase } from '../testing/databases.js'
-import { request } from '../testing/http.js'
-import { built, startInstance, type Instance } from '../testing/processes.js'
-import { scannerKey, ScannerKeyEndpoint, signAlert } from '../testing/scanner-keys.js'
-import { ADMIN_EMAIL, ADMIN_PASSWORD, TEST_SECRET } from '../testing/server.js'
+import { loginAdmin } from '@brandwave/testing/actors'
+import { createPostgresDatabase } from '@brandwave/testing/databases'
+import { request } from '@brandwave/testing/http'
+import { deleteRedisPrefix, testRedisPrefix } from '@brandwave/testing/redis'
+import { built, startInstance, type Instance } from '@brandwave/testing/processes'
+import { scannerKey, ScannerKeyEndpoint, signAlert } from '@brandwave/testing/scanner-keys'
+import { ADMIN_ENV, TEST_SECRET } from '@brandwave/testing/server'
 
 const scaleOut = Boolean(process.env.TEST_DATABASE_URL && process.env.TEST_REDIS_URL)
 
@@ -16,6 +17,7 @@ describe.runIf(scaleOut && built)('leaked credentials across two instances on Po
   let adminToken: string
   const keys = new ScannerKeyEndpoint()
   const key = scannerKey('gh-multi')
+  const prefix = testRedisPrefix('leaks')
 
   beforeAll(async () => {
     database = await createPostgresDatabase()
@@ -23,22 +25,20 @@ describe.runIf(scaleOut && built)('leaked credentials across two instances on Po
     const env = {
       DATABASE_URL: database.url,
       REDIS_URL: process.env.TEST_REDIS_URL!,
-      BRANDWAVE_REDIS_PREFIX: `bwleaks:${randomBytes(6).toString('hex')}:`,
+      BRANDWAVE_REDIS_PREFIX: prefix,
       BRANDWAVE_SECRET: TEST_SECRET,
-      BRANDWAVE_ADMIN_EMAIL: ADMIN_EMAIL,
-      BRANDWAVE_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      ...ADMIN_ENV,
       BRANDWAVE_GITHUB_KEYS_URL: await keys.start(),
     }
     a = await startInstance(env)
     b = await startInstance(env)
-    const login = await request(a.url, 'POST', '/v1/auth/login', { body: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD } })
-    expect(login.status, login.text).toBe(200)
-    adminToken = login.body.data.accessToken
+    adminToken = (await loginAdmin(a.url)).accessToken
   })
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()])
     await database?.drop()
     await keys.close()
+    await deleteRedisPrefix(process.env.TEST_REDIS_URL!, prefix)
   })
 
   const me = (url: string, token: string) => request(url, 'GET', '/v1/me', { token })

@@ -4,20 +4,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPostgresDatabase } from '../testing/databases.js'
-import { request } from '../testing/http.js'
-import { built, startInstance, type Instance } from '../testing/processes.js'
-import { TEST_SECRET } from '../testing/server.js'
+import { login, loginAdmin, type TestUser } from '@brandwave/testing/actors'
+import { createPostgresDatabase } from '@brandwave/testing/databases'
+import { request } from '@brandwave/testing/http'
+import { deleteRedisPrefix, testRedisPrefix } from '@brandwave/testing/redis'
+import { built, startInstance, type Instance } from '@brandwave/testing/processes'
+import { ADMIN_ENV, TEST_SECRET } from '@brandwave/testing/server'
 import { MIGRATION_NAMES } from '../storage/migrations/index.js'
 
-const ADMIN = { email: 'admin@example.com', password: 'correct horse battery staple' }
 const scaleOut = Boolean(process.env.TEST_DATABASE_URL && process.env.TEST_REDIS_URL)
-
-async function signIn(url: string, credentials: { email: string; password: string }, organizationId?: string): Promise<{ accessToken: string; refreshToken: string }> {
-  const response = await request(url, 'POST', '/v1/auth/login', { body: { ...credentials, ...(organizationId !== undefined && { organizationId }) } })
-  expect(response.status, response.text).toBe(200)
-  return response.body.data
-}
 
 /**
  * Two Brandwave processes on one PostgreSQL and one Redis: what one instance changes, the
@@ -27,26 +22,27 @@ describe.runIf(scaleOut && built)('several instances on PostgreSQL and Redis', (
   let database: Awaited<ReturnType<typeof createPostgresDatabase>>
   let a: Instance
   let b: Instance
-  let admin: { accessToken: string; refreshToken: string }
+  let admin: TestUser
 
   beforeAll(async () => {
     database = await createPostgresDatabase()
     const env = {
       DATABASE_URL: database.url,
       REDIS_URL: process.env.TEST_REDIS_URL!,
-      BRANDWAVE_REDIS_PREFIX: `bwmulti:${randomBytes(6).toString('hex')}:`,
+      BRANDWAVE_REDIS_PREFIX: prefix,
       BRANDWAVE_SECRET: TEST_SECRET,
-      BRANDWAVE_ADMIN_EMAIL: ADMIN.email,
-      BRANDWAVE_ADMIN_PASSWORD: ADMIN.password,
+      ...ADMIN_ENV,
       BRANDWAVE_SIGNUP: 'open',
       BRANDWAVE_SIGNUPS_PER_IP: '100000',
     }
     ;[a, b] = await Promise.all([startInstance(env), startInstance(env)])
-    admin = await signIn(a.url, ADMIN)
+    admin = await loginAdmin(a.url)
   })
+  const prefix = testRedisPrefix('multi')
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()])
     await database?.drop()
+    await deleteRedisPrefix(process.env.TEST_REDIS_URL!, prefix)
   })
 
   const me = (url: string, token: string) => request(url, 'GET', '/v1/me', { token })
@@ -69,7 +65,7 @@ describe.runIf(scaleOut && built)('several instances on PostgreSQL and Redis', (
   })
 
   it('logout on A ends the session on B at once', async () => {
-    const session = await signIn(b.url, ADMIN)
+    const session = await loginAdmin(b.url)
     expect((await me(b.url, session.accessToken)).status).toBe(200)
     expect((await request(a.url, 'POST', '/v1/auth/logout', { token: session.accessToken })).status).toBe(200)
     expect((await me(b.url, session.accessToken)).status).toBe(401)
@@ -84,7 +80,7 @@ describe.runIf(scaleOut && built)('several instances on PostgreSQL and Redis', (
     const joined = await request(b.url, 'POST', '/v1/auth/signup', { body: { email, password, name: 'Member', invitationToken } })
     expect(joined.status, joined.text).toBe(201)
     const added = { body: { data: { userId: joined.body.data.user.id } } }
-    const session = await signIn(b.url, { email, password }, organizationId)
+    const session = await login(b.url, email, password, organizationId)
     const pat = (await request(b.url, 'POST', '/v1/personal-access-tokens', { token: session.accessToken, body: { name: 'member pat' } })).body.data
     expect((await request(b.url, 'GET', '/v1/api-keys', { token: pat.token })).status).toBe(200)
 
@@ -109,18 +105,18 @@ describe.runIf(scaleOut && built)('several instances on PostgreSQL and Redis', (
 describe.runIf(scaleOut && built)('BRANDWAVE_REVOCATION=cached, the documented weaker mode', () => {
   it('the revoking instance refuses at once; another may serve its warm entry until it expires', async () => {
     const database = await createPostgresDatabase()
+    const prefix = testRedisPrefix('cached')
     const env = {
       DATABASE_URL: database.url,
       REDIS_URL: process.env.TEST_REDIS_URL!,
-      BRANDWAVE_REDIS_PREFIX: `bwcached:${randomBytes(6).toString('hex')}:`,
+      BRANDWAVE_REDIS_PREFIX: prefix,
       BRANDWAVE_SECRET: TEST_SECRET,
-      BRANDWAVE_ADMIN_EMAIL: ADMIN.email,
-      BRANDWAVE_ADMIN_PASSWORD: ADMIN.password,
+      ...ADMIN_ENV,
       BRANDWAVE_REVOCATION: 'cached',
     }
     const [a, b] = await Promise.all([startInstance(env), startInstance(env)])
     try {
-      const admin = await signIn(a.url, ADMIN)
+      const admin = await loginAdmin(a.url)
       const pat = (await request(a.url, 'POST', '/v1/personal-access-tokens', { token: admin.accessToken, body: { name: 'cached' } })).body.data
       expect((await request(a.url, 'GET', '/v1/me', { token: pat.token })).status).toBe(200)
       expect((await request(b.url, 'GET', '/v1/me', { token: pat.token })).status).toBe(200)
@@ -131,6 +127,7 @@ describe.runIf(scaleOut && built)('BRANDWAVE_REVOCATION=cached, the documented w
     } finally {
       await Promise.all([a.stop(), b.stop()])
       await database.drop()
+      await deleteRedisPrefix(process.env.TEST_REDIS_URL!, prefix)
     }
   })
 })
@@ -138,7 +135,7 @@ describe.runIf(scaleOut && built)('BRANDWAVE_REVOCATION=cached, the documented w
 describe.runIf(Boolean(process.env.TEST_DATABASE_URL) && built)('concurrent first boot', () => {
   it('three instances starting at once on an empty database create one organization and one admin', async () => {
     const database = await createPostgresDatabase()
-    const env = { DATABASE_URL: database.url, BRANDWAVE_SECRET: TEST_SECRET, BRANDWAVE_ADMIN_EMAIL: ADMIN.email, BRANDWAVE_ADMIN_PASSWORD: ADMIN.password }
+    const env = { DATABASE_URL: database.url, BRANDWAVE_SECRET: TEST_SECRET, ...ADMIN_ENV }
     const instances = await Promise.all([startInstance(env), startInstance(env), startInstance(env)])
     try {
       const client = new pg.Client({ connectionString: database.url })
@@ -159,12 +156,12 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL) && built)('concurrent firs
 describe.runIf(built)('workers on one machine (npm start -- --workers 2, embedded database)', () => {
   it('share revocation and rate limits like one process', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'brandwave-workers-'))
-    const cluster = await startInstance({ BRANDWAVE_DATA_DIR: dataDir, BRANDWAVE_ADMIN_EMAIL: ADMIN.email, BRANDWAVE_ADMIN_PASSWORD: ADMIN.password }, { args: ['--workers', '2'] })
+    const cluster = await startInstance({ BRANDWAVE_DATA_DIR: dataDir, ...ADMIN_ENV }, { args: ['--workers', '2'] })
     expect(cluster.output()).toContain('2 workers')
     // A new connection per request, so the primary spreads them over both workers.
     const fresh = { headers: { connection: 'close' } }
     try {
-      const session = await signIn(cluster.url, ADMIN)
+      const session = await loginAdmin(cluster.url)
       for (let i = 0; i < 10; i++) {
         const pat = (await request(cluster.url, 'POST', '/v1/personal-access-tokens', { token: session.accessToken, body: { name: `worker ${i}` }, ...fresh })).body.data
         for (let warm = 0; warm < 4; warm++) expect((await request(cluster.url, 'GET', '/v1/me', { token: pat.token, ...fresh })).status).toBe(200)

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import * as client from 'openid-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPostgresDatabase } from '../testing/databases.js'
-import { request } from '../testing/http.js'
-import { authorizeAndExchange, registerClient } from '../testing/oauth.js'
-import { built, freePort, startInstance, type Instance } from '../testing/processes.js'
-import { ADMIN_EMAIL, ADMIN_PASSWORD, TEST_SECRET } from '../testing/server.js'
+import { createPostgresDatabase } from '@brandwave/testing/databases'
+import { request } from '@brandwave/testing/http'
+import { authorizeAndExchange, registerClient } from '@brandwave/testing/oauth'
+import { built, freePort, startInstance, type Instance } from '@brandwave/testing/processes'
+import { ADMIN_EMAIL, ADMIN_PASSWORD, TEST_SECRET } from '@brandwave/testing/server'
 
 const scaleOut = Boolean(process.env.TEST_DATABASE_URL && process.env.TEST_REDIS_URL)
 

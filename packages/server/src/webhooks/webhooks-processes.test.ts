@@ -1,38 +1,34 @@
-import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPostgresDatabase, testDatabaseKinds, type TestDatabaseKind } from '../testing/databases.js'
-import { request } from '../testing/http.js'
-import { built, startInstance, type Instance } from '../testing/processes.js'
-import { ADMIN_EMAIL, ADMIN_PASSWORD, TEST_SECRET } from '../testing/server.js'
-import { WebhookReceiver } from '../testing/webhook-receiver.js'
+import { loginAdmin } from '@brandwave/testing/actors'
+import { createPostgresDatabase, testDatabaseKinds, type TestDatabaseKind } from '@brandwave/testing/databases'
+import { request } from '@brandwave/testing/http'
+import { built, startInstance, type Instance } from '@brandwave/testing/processes'
+import { deleteRedisPrefix, testRedisPrefix } from '@brandwave/testing/redis'
+import { ADMIN_ENV, TEST_SECRET } from '@brandwave/testing/server'
+import { WebhookReceiver } from '@brandwave/testing/webhook-receiver'
 
 /** The environment of a real deployment of `kind`, with its own database and Redis prefix. */
 async function deployment(kind: TestDatabaseKind): Promise<{ env: Record<string, string>; drop: () => Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'brandwave-webhooks-'))
   const postgres = kind === 'sqlite' ? null : await createPostgresDatabase()
+  const redis = kind === 'postgres+redis' ? { url: process.env.TEST_REDIS_URL!, prefix: testRedisPrefix('hooks') } : null
   return {
     env: {
       BRANDWAVE_DATA_DIR: dataDir,
-      BRANDWAVE_ADMIN_EMAIL: ADMIN_EMAIL,
-      BRANDWAVE_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      ...ADMIN_ENV,
       BRANDWAVE_WEBHOOK_ALLOW_PRIVATE: 'true',
       ...(postgres !== null && { DATABASE_URL: postgres.url, BRANDWAVE_SECRET: TEST_SECRET }),
-      ...(kind === 'postgres+redis' && { REDIS_URL: process.env.TEST_REDIS_URL!, BRANDWAVE_REDIS_PREFIX: `bwhooks:${randomBytes(6).toString('hex')}:` }),
+      ...(redis !== null && { REDIS_URL: redis.url, BRANDWAVE_REDIS_PREFIX: redis.prefix }),
     },
     async drop() {
       await postgres?.drop()
+      if (redis !== null) await deleteRedisPrefix(redis.url, redis.prefix)
       rmSync(dataDir, { recursive: true, force: true })
     },
   }
-}
-
-async function signIn(url: string): Promise<string> {
-  const response = await request(url, 'POST', '/v1/auth/login', { body: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD } })
-  expect(response.status, response.text).toBe(200)
-  return response.body.data.accessToken
 }
 
 async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
@@ -65,7 +61,7 @@ describe.runIf(built).each(testDatabaseKinds)('webhook durability across a crash
     receiver.respond = () => 503
     const first = await startInstance(env)
     instance = first
-    const token = await signIn(first.url)
+    const token = (await loginAdmin(first.url)).accessToken
     const endpoint = await request(first.url, 'POST', '/v1/webhook-endpoints', { token, body: { url: receiver.url, events: ['api_key.created'] } })
     expect(endpoint.status, endpoint.text).toBe(201)
     const created = await request(first.url, 'POST', '/v1/api-keys', { token, body: { name: 'just before the crash', scopes: ['api_keys:read'] } })
@@ -103,7 +99,7 @@ describe.runIf(built && scaleOut)('two instances on PostgreSQL + Redis', () => {
 
   it('deliver each event of a burst of 200 changes exactly once', async () => {
     const [a, b] = instances as [Instance, Instance]
-    const token = await signIn(a.url)
+    const token = (await loginAdmin(a.url)).accessToken
     const endpoint = await request(a.url, 'POST', '/v1/webhook-endpoints', { token, body: { url: receiver.url } })
     expect(endpoint.status).toBe(201)
 

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createApiKey, loginAdmin, signUp, type TestUser } from '../../testing/actors.js'
-import { testDatabaseKinds } from '../../testing/databases.js'
-import { startTestServer, type TestServer } from '../../testing/server.js'
+import { createApiKey, loginAdmin, signUp, type TestUser } from '@brandwave/testing/actors'
+import { testDatabaseKinds } from '@brandwave/testing/databases'
+import { startTestServer, type TestServer } from '@brandwave/testing/server'
 
-describe.each(testDatabaseKinds)('seed 004: /api/accounts/:accountId/api_tokens (%s)', (kind) => {
+describe.each(testDatabaseKinds)('Account API tokens: /api/accounts/:accountId/api_tokens (%s)', (kind) => {
   let server: TestServer
   let admin: TestUser
   let base: string

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createApiKey, createPat, joinOrganization, loginAdmin, signUp, type TestUser } from '../../testing/actors.js'
-import { testDatabaseKinds } from '../../testing/databases.js'
-import { startTestServer, type TestServer } from '../../testing/server.js'
+import { createApiKey, createPat, joinOrganization, loginAdmin, signUp, type TestUser } from '@brandwave/testing/actors'
+import { testDatabaseKinds } from '@brandwave/testing/databases'
+import { startTestServer, type TestServer } from '@brandwave/testing/server'
 
 const PATH = '/v1/api-keys'
 
@@ -82,7 +82,9 @@ describe.each(testDatabaseKinds)('organization API keys (%s)', (kind) => {
 
     const denied = await server.request('DELETE', `${PATH}/${within.body.data.id}`, { token: reader.token })
     expect(denied.status).toBe(403)
-    expect(denied.body.error).toMatchObject({ code: 'insufficient_scope', details: [{ field: 'scope', message: 'this needs "api_keys:delete"' }] })
+    expect(denied.body.error).toMatchObject({ code: 'insufficient_scope', details: [{ field: 'scope' }] })
+    // The scope it lacks is named (data, not wording): the caller knows what to ask for.
+    expect(denied.body.error.details[0].message).toContain('api_keys:delete')
   })
 
   it('a key survives its creator: removing the admin who made it leaves it working', async () => {

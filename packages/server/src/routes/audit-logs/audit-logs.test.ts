@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createApiKey, createPat, joinOrganization, loginAdmin, signUp, type TestUser } from '../../testing/actors.js'
-import { testDatabaseKinds } from '../../testing/databases.js'
-import { ADMIN_PASSWORD, startTestServer, type TestServer } from '../../testing/server.js'
+import { createApiKey, createPat, joinOrganization, loginAdmin, signUp, type TestUser } from '@brandwave/testing/actors'
+import { testDatabaseKinds } from '@brandwave/testing/databases'
+import { ADMIN_PASSWORD, startTestServer, type TestServer } from '@brandwave/testing/server'
 
 describe.each(testDatabaseKinds)('GET /v1/audit-logs (%s)', (kind) => {
   let server: TestServer

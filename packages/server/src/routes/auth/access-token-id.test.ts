@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loginAdmin } from '../../testing/actors.js'
-import { testDatabaseKinds } from '../../testing/databases.js'
-import { startTestServer, type TestServer } from '../../testing/server.js'
+import { loginAdmin } from '@brandwave/testing/actors'
+import { testDatabaseKinds } from '@brandwave/testing/databases'
+import { startTestServer, type TestServer } from '@brandwave/testing/server'
 
 function claimsOf(jwt: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPat, login, loginAdmin, signUp, withBrokenChecksum } from '../../testing/actors.js'
-import { testDatabaseKinds } from '../../testing/databases.js'
-import { ADMIN_EMAIL, ADMIN_PASSWORD, startTestServer, type TestServer } from '../../testing/server.js'
+import { createPat, login, loginAdmin, signUp, withBrokenChecksum } from '@brandwave/testing/actors'
+import { testDatabaseKinds } from '@brandwave/testing/databases'
+import { ADMIN_EMAIL, ADMIN_PASSWORD, startTestServer, type TestServer } from '@brandwave/testing/server'
 
 describe.each(testDatabaseKinds)('authentication (%s)', (kind) => {
   let server: TestServer
@@ -36,8 +36,10 @@ describe.each(testDatabaseKinds)('authentication (%s)', (kind) => {
       const wrong = await server.request('POST', '/v1/auth/login', { body: { email: ADMIN_EMAIL, password: 'not the password' } })
       for (const response of [unknown, wrong]) {
         expect(response.status).toBe(401)
-        expect(response.body.error).toEqual({ code: 'invalid_credentials', message: 'The email or password is incorrect.', details: [] })
+        expect(response.body.error).toMatchObject({ code: 'invalid_credentials', details: [] })
       }
+      // Word for word: nothing in the answer tells which of the two it was.
+      expect(unknown.body.error).toEqual(wrong.body.error)
     })
 
     it('400: missing fields or control characters; 403: an organization the user is not a member of', async () => {
@@ -190,7 +192,8 @@ describe.each(testDatabaseKinds)('authentication (%s)', (kind) => {
       const user = await signUp(server, 'Careful')
       const wrong = await server.request('POST', '/v1/auth/password', { token: user.accessToken, body: { currentPassword: 'nope', newPassword: 'a brand new passphrase' } })
       expect(wrong.status).toBe(400)
-      expect(wrong.body.error.details).toEqual([{ field: '/currentPassword', message: 'is incorrect' }])
+      expect(wrong.body.error.code).toBe('validation_failed')
+      expect(wrong.body.error.details).toMatchObject([{ field: '/currentPassword' }])
       const weak = await server.request('POST', '/v1/auth/password', { token: user.accessToken, body: { currentPassword: user.password, newPassword: 'short' } })
       expect(weak.status).toBe(400)
       const same = await server.request('POST', '/v1/auth/password', { token: user.accessToken, body: { currentPassword: user.password, newPassword: user.password } })

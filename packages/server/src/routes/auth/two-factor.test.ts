@@ -1,9 +1,9 @@
 import { deriveKey, open } from '@brandwave/core'
 import { generate } from 'otplib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { login, signUp, type TestUser } from '../../testing/actors.js'
-import { testDatabaseKinds } from '../../testing/databases.js'
-import { startTestServer, TEST_SECRET, type TestServer } from '../../testing/server.js'
+import { login, signUp, type TestUser } from '@brandwave/testing/actors'
+import { testDatabaseKinds } from '@brandwave/testing/databases'
+import { startTestServer, TEST_SECRET, type TestServer } from '@brandwave/testing/server'
 
 describe.each(testDatabaseKinds)('two-factor authentication (%s)', (kind) => {
   let server: TestServer

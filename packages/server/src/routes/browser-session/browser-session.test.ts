@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPat, joinOrganization, loginAdmin, signUp } from '../../testing/actors.js'
-import { testDatabaseKinds } from '../../testing/databases.js'
-import { ADMIN_EMAIL, ADMIN_PASSWORD, startTestServer, type TestServer } from '../../testing/server.js'
+import { createPat, joinOrganization, loginAdmin, signUp } from '@brandwave/testing/actors'
+import { testDatabaseKinds } from '@brandwave/testing/databases'
+import { ADMIN_EMAIL, ADMIN_PASSWORD, startTestServer, type TestServer } from '@brandwave/testing/server'
 
 const PATH = '/v1/auth/browser-session'
 

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import { generateToken } from '@brandwave/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createApiKey, createPat, loginAdmin, signUp, withBrokenChecksum, type TestUser } from '../../testing/actors.js'
-import { testDatabaseKinds } from '../../testing/databases.js'
-import { startTestServer, type TestServer } from '../../testing/server.js'
+import { createApiKey, createPat, loginAdmin, signUp, withBrokenChecksum, type TestUser } from '@brandwave/testing/actors'
+import { testDatabaseKinds } from '@brandwave/testing/databases'
+import { storageLookups } from '@brandwave/testing/metrics'
+import { startTestServer, type TestServer } from '@brandwave/testing/server'
 
 const REQUESTS_PER_MINUTE = 12
 
@@ -23,10 +24,6 @@ describe.each(testDatabaseKinds)('POST /v1/credentials/revoke (%s)', (kind) => {
 
   const revoke = (credentials: unknown) => server.request('POST', '/v1/credentials/revoke', { body: { credentials } })
   const works = async (token: string) => (await server.request('GET', '/v1/me', { token })).status === 200
-  const storageLookups = async () => {
-    const text = (await server.request('GET', '/metrics')).text
-    return [...text.matchAll(/^brandwave_credential_storage_lookups_total\{[^}]*\} (\d+)/gm)].reduce((sum, match) => sum + Number(match[1]), 0)
-  }
 
   it('answers 202 with the same body for a known, an unknown and a malformed token; the known one is revoked as exposed', async () => {
     const pat = await createPat(server, user.accessToken, { name: 'pasted in a forum' })
@@ -58,10 +55,10 @@ describe.each(testDatabaseKinds)('POST /v1/credentials/revoke (%s)', (kind) => {
   it('1000 lookalikes cost no storage lookup; more than 1000 is a 400', async () => {
     const real = await createPat(server, user.accessToken, { name: 'model for lookalikes' })
     const lookalikes = Array.from({ length: 1000 }, (_, i) => (i % 2 === 0 ? withBrokenChecksum(generateToken(real.token.split('_')[0], 'live', randomBytes)) : `${real.token}x${i}`))
-    const before = await storageLookups()
+    const before = await storageLookups(server)
     const response = await revoke(lookalikes)
     expect(response.status, response.text).toBe(202)
-    expect(await storageLookups()).toBe(before)
+    expect(await storageLookups(server)).toBe(before)
     expect(await works(real.token)).toBe(true)
 
     const tooMany = await revoke([...lookalikes, 'one more'])

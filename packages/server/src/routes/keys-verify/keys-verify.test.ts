@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createApiKey, createPat, loginAdmin, signUp, withBrokenChecksum, type TestUser } from '../../testing/actors.js'
-import { testDatabaseKinds } from '../../testing/databases.js'
-import { startTestServer, type TestServer } from '../../testing/server.js'
+import { createApiKey, createPat, loginAdmin, signUp, withBrokenChecksum, type TestUser } from '@brandwave/testing/actors'
+import { testDatabaseKinds } from '@brandwave/testing/databases'
+import { startTestServer, type TestServer } from '@brandwave/testing/server'
 
 describe.each(testDatabaseKinds)('POST /v1/keys/verify (%s)', (kind) => {
   let server: TestServer

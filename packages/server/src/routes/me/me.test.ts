@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPat, loginAdmin, type TestUser } from '../../testing/actors.js'
-import { testDatabaseKinds } from '../../testing/databases.js'
-import { startTestServer, type TestServer } from '../../testing/server.js'
+import { createPat, loginAdmin, type TestUser } from '@brandwave/testing/actors'
+import { testDatabaseKinds } from '@brandwave/testing/databases'
+import { startTestServer, type TestServer } from '@brandwave/testing/server'
 
 describe.each(testDatabaseKinds)('GET /v1/me (%s)', (kind) => {
   let server: TestServer
@@ -13,7 +13,7 @@ describe.each(testDatabaseKinds)('GET /v1/me (%s)', (kind) => {
   })
   afterAll(() => server?.close())
 
-  it('200 for a PAT in each of the three headers, under /v1 and /api/v1, in seed 002’s shape', async () => {
+  it('200 for a PAT in each of the three headers, under /v1 and /api/v1', async () => {
     const pat = await createPat(server, admin.accessToken, { name: 'Internal sync script', scopes: ['personal_access_tokens:read'] })
     for (const via of ['authorization', 'x-api-key', 'api-token'] as const) {
       for (const prefix of ['/v1', '/api/v1']) {

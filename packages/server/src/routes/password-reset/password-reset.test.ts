@@ -1,9 +1,9 @@
 import { generate } from 'otplib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { login, signUp, type TestUser } from '../../testing/actors.js'
-import { testDatabaseKinds } from '../../testing/databases.js'
-import { startTestServer, type TestServer } from '../../testing/server.js'
-import { mailEnv, startMailServer, tokenInMail, type ReceivedMail, type TestMailServer } from '../../testing/smtp.js'
+import { login, signUp, type TestUser } from '@brandwave/testing/actors'
+import { testDatabaseKinds } from '@brandwave/testing/databases'
+import { startTestServer, type TestServer } from '@brandwave/testing/server'
+import { mailEnv, startMailServer, tokenInMail, type ReceivedMail, type TestMailServer } from '@brandwave/testing/smtp'
 
 const NEW_PASSWORD = 'a fresh and long passphrase'
 

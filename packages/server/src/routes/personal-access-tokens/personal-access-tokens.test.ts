@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import { generateToken, parseToken, TOKEN_KINDS } from '@brandwave/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPat, loginAdmin, signUp, withBrokenChecksum, type TestUser } from '../../testing/actors.js'
-import { testDatabaseKinds } from '../../testing/databases.js'
-import { startTestServer, type TestServer } from '../../testing/server.js'
+import { createPat, loginAdmin, signUp, withBrokenChecksum, type TestUser } from '@brandwave/testing/actors'
+import { testDatabaseKinds } from '@brandwave/testing/databases'
+import { storageLookups } from '@brandwave/testing/metrics'
+import { startTestServer, type TestServer } from '@brandwave/testing/server'
 
 const PATH = '/v1/personal-access-tokens'
 
@@ -425,7 +426,7 @@ describe.each(testDatabaseKinds)('personal access tokens (%s)', (kind) => {
 
     it('401: forged tokens, tokens of another prefix, and well-formed unknown tokens; none of the malformed ones reaches storage', async () => {
       const pat = await createPat(server, admin.accessToken)
-      const before = server.running.app.authenticator.storageLookups
+      const before = await storageLookups(server)
       const malformed = [
         withBrokenChecksum(pat.token),
         pat.token.replace('bw_', 'xx_'),
@@ -438,7 +439,7 @@ describe.each(testDatabaseKinds)('personal access tokens (%s)', (kind) => {
         expect(response.status, token).toBe(401)
         expect(response.text).not.toContain(token)
       }
-      expect(server.running.app.authenticator.storageLookups).toBe(before)
+      expect(await storageLookups(server)).toBe(before)
 
       const unknown = generateToken('bw', 'live', randomBytes)
       expect((await server.request('GET', '/v1/me', { token: unknown })).status).toBe(401)

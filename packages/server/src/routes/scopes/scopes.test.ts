@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createApiKey, loginAdmin, type TestUser } from '../../testing/actors.js'
-import { startTestServer, type TestServer } from '../../testing/server.js'
+import { createApiKey, loginAdmin, type TestUser } from '@brandwave/testing/actors'
+import { startTestServer, type TestServer } from '@brandwave/testing/server'
 
 describe('GET /v1/scopes', () => {
   let server: TestServer

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import { generateToken } from '@brandwave/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createApiKey, createPat, loginAdmin, signUp, withBrokenChecksum, type TestUser } from '../../testing/actors.js'
-import { testDatabaseKinds } from '../../testing/databases.js'
-import { scannerKey, ScannerKeyEndpoint, signAlert, type ScannerKey } from '../../testing/scanner-keys.js'
-import { startTestServer, type TestServer } from '../../testing/server.js'
-import { mailEnv, startMailServer, type TestMailServer } from '../../testing/smtp.js'
+import { createApiKey, createPat, loginAdmin, signUp, withBrokenChecksum, type TestUser } from '@brandwave/testing/actors'
+import { testDatabaseKinds } from '@brandwave/testing/databases'
+import { scannerKey, ScannerKeyEndpoint, signAlert, type ScannerKey } from '@brandwave/testing/scanner-keys'
+import { startTestServer, type TestServer } from '@brandwave/testing/server'
+import { mailEnv, startMailServer, type TestMailServer } from '@brandwave/testing/smtp'
 
 const FOUND_AT = 'https://github.com/acme/app/blob/4f2a9c1/config/settings.py#L12'
 

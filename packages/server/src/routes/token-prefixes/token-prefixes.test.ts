@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createApiKey, createPat, loginAdmin, type TestUser } from '../../testing/actors.js'
-import { testDatabaseKinds } from '../../testing/databases.js'
-import { startTestServer, type TestServer } from '../../testing/server.js'
+import { createApiKey, createPat, loginAdmin, type TestUser } from '@brandwave/testing/actors'
+import { testDatabaseKinds } from '@brandwave/testing/databases'
+import { startTestServer, type TestServer } from '@brandwave/testing/server'
 import { up as backfillTokenPrefixes } from '../../storage/migrations/0008_token_prefixes.js'
 import { describeTokenPrefixes } from '../../server.js'
 

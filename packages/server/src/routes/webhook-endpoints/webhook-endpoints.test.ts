@@ -1,9 +1,9 @@
 import { Webhook } from 'standardwebhooks'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { createApiKey, joinOrganization, login, loginAdmin, signUp, type TestUser } from '../../testing/actors.js'
-import { testDatabaseKinds } from '../../testing/databases.js'
-import { startTestServer, type TestServer } from '../../testing/server.js'
-import { WebhookReceiver, type ReceivedWebhook } from '../../testing/webhook-receiver.js'
+import { createApiKey, joinOrganization, login, loginAdmin, signUp, type TestUser } from '@brandwave/testing/actors'
+import { testDatabaseKinds } from '@brandwave/testing/databases'
+import { startTestServer, type TestServer } from '@brandwave/testing/server'
+import { WebhookReceiver, type ReceivedWebhook } from '@brandwave/testing/webhook-receiver'
 
 const DAY = 86_400_000
 

@@ -1,5 +1,5 @@
-// Seed 000's operations, as a CommonJS user writes them. Run against a server:
-//   BRANDWAVE_BASE_URL=http://localhost:3000 BRANDWAVE_TOKEN=bw_live_… node examples/seed-000.cjs
+// A personal access token's life (create, list, rotate, revoke), as a CommonJS user writes it. Run against a server:
+//   BRANDWAVE_BASE_URL=http://localhost:3000 BRANDWAVE_TOKEN=bw_live_… node examples/personal-access-tokens.cjs
 const { Brandwave, BrandwaveNotFoundError } = require('@brandwave/sdk')
 
 async function main() {

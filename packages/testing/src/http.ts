@@ -1,3 +1,11 @@
+/**
+ * A running Brandwave to talk to: a test server of this process (anything with its `url`),
+ * or the base URL of one started elsewhere (a process from the build, one of several).
+ */
+export type ServerTarget = string | { readonly url: string }
+
+export const baseUrlOf = (target: ServerTarget): string => (typeof target === 'string' ? target : target.url)
+
 /** A response as the tests look at it. */
 export interface TestResponse<T = any> {
   readonly status: number

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { expect } from 'vitest'
+import { baseUrlOf, request, type ServerTarget } from './http.js'
 import { ADMIN_EMAIL, ADMIN_PASSWORD, type TestServer } from './server.js'
 
 /** A signed-in user, as the tests drive one. */
@@ -14,10 +15,12 @@ export interface TestUser {
   readonly homeOrganizationId?: string
 }
 
-export async function login(server: TestServer, email: string, password: string): Promise<TestUser> {
-  const response = await server.request('POST', '/v1/auth/login', { body: { email, password } })
+/** Signs in (into `organizationId`, or the user's default one) and reads who that made them. */
+export async function login(target: ServerTarget, email: string, password: string, organizationId?: string): Promise<TestUser> {
+  const url = baseUrlOf(target)
+  const response = await request(url, 'POST', '/v1/auth/login', { body: { email, password, ...(organizationId !== undefined && { organizationId }) } })
   expect(response.status, response.text).toBe(200)
-  const me = await server.request('GET', '/v1/me', { token: response.body.data.accessToken })
+  const me = await request(url, 'GET', '/v1/me', { token: response.body.data.accessToken })
   expect(me.status, me.text).toBe(200)
   return {
     email,
@@ -29,9 +32,9 @@ export async function login(server: TestServer, email: string, password: string)
   }
 }
 
-/** The administrator the server created on first start. */
-export function loginAdmin(server: TestServer): Promise<TestUser> {
-  return login(server, ADMIN_EMAIL, ADMIN_PASSWORD)
+/** The administrator the server created on first start (from `ADMIN_ENV`). */
+export function loginAdmin(target: ServerTarget): Promise<TestUser> {
+  return login(target, ADMIN_EMAIL, ADMIN_PASSWORD)
 }
 
 /** A new user in a new organization of their own (signup is open on test servers). */

@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js'
+import type { Clock } from '@brandwave/server'
 
 /** A clock tests move by hand, instead of sleeping. */
 export class ManualClock implements Clock {

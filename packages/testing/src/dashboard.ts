@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { DEFAULT_DASHBOARD_DIR } from '../http/dashboard.js'
+import { DEFAULT_DASHBOARD_DIR } from '@brandwave/server'
 
 /**
  * Tests that load the dashboard need it built; `npm test` builds it (typecheck runs the

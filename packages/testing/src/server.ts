@@ -1,24 +1,27 @@
-import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pino from 'pino'
-import { loadConfig } from '../config.js'
-import { loggerOptions } from '../logger.js'
-import { startServer, type RunningServer } from '../server.js'
+import { loadConfig, loggerOptions, startServer, type CounterStoreFactory, type RunningServer } from '@brandwave/server'
 import { ManualClock } from './clock.js'
 import { createPostgresDatabase, type TestDatabaseKind } from './databases.js'
 import { request, type RequestOptions, type TestResponse } from './http.js'
+import { deleteRedisPrefix, testRedisPrefix } from './redis.js'
 
 export const ADMIN_EMAIL = 'admin@example.com'
 export const ADMIN_PASSWORD = 'correct horse battery staple'
 export const TEST_SECRET = 'test-secret-0123456789-0123456789-0123456789'
+
+/** The settings that create the first administrator, for any server a test starts. */
+export const ADMIN_ENV = { BRANDWAVE_ADMIN_EMAIL: ADMIN_EMAIL, BRANDWAVE_ADMIN_PASSWORD: ADMIN_PASSWORD } as const
 
 /** A real Brandwave server on a free port, with its own database, for one suite. */
 export interface TestServer {
   readonly url: string
   readonly clock: ManualClock
   readonly kind: TestDatabaseKind
+  /** Its Redis and key prefix (postgres+redis only); `close` deletes every key under it. */
+  readonly redis: { readonly url: string; readonly prefix: string } | null
   readonly running: RunningServer
   request<T = any>(method: string, path: string, options?: RequestOptions): Promise<TestResponse<T>>
   /** Stops the server and starts a new one on the same database (durability tests). */
@@ -30,6 +33,13 @@ export interface TestServer {
 
 export interface TestServerOptions {
   readonly env?: Record<string, string>
+  /** The server's time, when the test needs it before the server starts (default: a new one). */
+  readonly clock?: ManualClock
+  /**
+   * Where rate-limit and sign-in counters live (the server's `counters` dependency), e.g.
+   * `clockedCounters(clock)`; a server with Redis keeps its counters in Redis regardless.
+   */
+  readonly counters?: CounterStoreFactory
   /** Receives the server's JSON log lines (for tests that check what is logged). */
   readonly logLines?: string[]
 }
@@ -42,28 +52,27 @@ export async function startTestServer(kind: TestDatabaseKind, options: TestServe
   const dataDir = mkdtempSync(join(tmpdir(), 'brandwave-test-'))
   const postgres = kind === 'sqlite' ? null : await createPostgresDatabase()
   // Each server gets its own key prefix in the shared Redis: suites never see each other.
-  const redis = kind === 'postgres+redis' ? { REDIS_URL: process.env.TEST_REDIS_URL!, BRANDWAVE_REDIS_PREFIX: `bwtest:${randomBytes(6).toString('hex')}:` } : {}
+  const redis = kind === 'postgres+redis' ? { url: process.env.TEST_REDIS_URL!, prefix: testRedisPrefix() } : null
   const env = {
     PORT: '0',
     HOST: '127.0.0.1',
     BRANDWAVE_DATA_DIR: dataDir,
-    BRANDWAVE_ADMIN_EMAIL: ADMIN_EMAIL,
-    BRANDWAVE_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    ...ADMIN_ENV,
     BRANDWAVE_SIGNUP: 'open',
     // Suites sign many users up from one address; the sign-up throttle is tested with its own limit.
     BRANDWAVE_SIGNUPS_PER_IP: '100000',
     BRANDWAVE_USAGE_FLUSH_MS: '100',
     ...(postgres !== null && { DATABASE_URL: postgres.url, BRANDWAVE_SECRET: TEST_SECRET }),
-    ...redis,
+    ...(redis !== null && { REDIS_URL: redis.url, BRANDWAVE_REDIS_PREFIX: redis.prefix }),
     ...options.env,
   }
-  const clock = new ManualClock()
+  const clock = options.clock ?? new ManualClock()
   const logLines = options.logLines
   const logger =
     logLines === undefined
       ? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
       : pino({ ...loggerOptions('info') }, { write: (line: string) => void logLines.push(line) })
-  const start = (overrides: Record<string, string> = {}) => startServer(loadConfig({ ...env, ...overrides }), { clock, logger })
+  const start = (overrides: Record<string, string> = {}) => startServer(loadConfig({ ...env, ...overrides }), { clock, logger, ...(options.counters !== undefined && { counters: options.counters }) })
   let running = await start()
   let stopped = false
 
@@ -73,6 +82,7 @@ export async function startTestServer(kind: TestDatabaseKind, options: TestServe
     },
     clock,
     kind,
+    redis,
     get running() {
       return running
     },
@@ -89,6 +99,7 @@ export async function startTestServer(kind: TestDatabaseKind, options: TestServe
     async close() {
       if (!stopped) await running.close()
       await postgres?.drop()
+      if (redis !== null) await deleteRedisPrefix(redis.url, redis.prefix)
       rmSync(dataDir, { recursive: true, force: true })
     },
   }

@@ -1,5 +1,5 @@
-// Seed 000's operations, as a Node ESM user writes them. Run against a server:
-//   BRANDWAVE_BASE_URL=http://localhost:3000 BRANDWAVE_TOKEN=bw_live_… node examples/seed-000.mjs
+// A personal access token's life (create, list, rotate, revoke), as a Node ESM user writes it. Run against a server:
+//   BRANDWAVE_BASE_URL=http://localhost:3000 BRANDWAVE_TOKEN=bw_live_… node examples/personal-access-tokens.mjs
 import { Brandwave } from '@brandwave/sdk'
 
 const bw = new Brandwave({ token: process.env.BRANDWAVE_TOKEN, baseUrl: process.env.BRANDWAVE_BASE_URL })

@@ -4,7 +4,8 @@ import { connect, createServer, Socket, type Server } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-export const distDir = fileURLToPath(new URL('../../dist/', import.meta.url))
+/** The server's build output, as `npm run build` leaves it. */
+export const distDir = fileURLToPath(new URL('../../server/dist/', import.meta.url))
 export const built = existsSync(join(distDir, 'main.js'))
 
 /** A Brandwave process started from the built entry point, as `npm start` runs it. */
