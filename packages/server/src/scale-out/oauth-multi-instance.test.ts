@@ -1,11 +1,12 @@
-import { randomBytes } from 'node:crypto'
 import * as client from 'openid-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loginAdmin } from '@brandwave/testing/actors'
 import { createPostgresDatabase } from '@brandwave/testing/databases'
 import { request } from '@brandwave/testing/http'
 import { authorizeAndExchange, registerClient } from '@brandwave/testing/oauth'
 import { built, freePort, startInstance, type Instance } from '@brandwave/testing/processes'
-import { ADMIN_EMAIL, ADMIN_PASSWORD, TEST_SECRET } from '@brandwave/testing/server'
+import { deleteRedisPrefix, testRedisPrefix } from '@brandwave/testing/redis'
+import { ADMIN_ENV, TEST_SECRET } from '@brandwave/testing/server'
 
 const scaleOut = Boolean(process.env.TEST_DATABASE_URL && process.env.TEST_REDIS_URL)
 
@@ -19,6 +20,7 @@ describe.runIf(scaleOut && built)('OAuth across instances on PostgreSQL and Redi
   let b: Instance
   let session: string
   let config: client.Configuration
+  const prefix = testRedisPrefix('oauth')
 
   beforeAll(async () => {
     database = await createPostgresDatabase()
@@ -26,21 +28,20 @@ describe.runIf(scaleOut && built)('OAuth across instances on PostgreSQL and Redi
     const env = {
       DATABASE_URL: database.url,
       REDIS_URL: process.env.TEST_REDIS_URL!,
-      BRANDWAVE_REDIS_PREFIX: `bwoauth:${randomBytes(6).toString('hex')}:`,
+      BRANDWAVE_REDIS_PREFIX: prefix,
       BRANDWAVE_SECRET: TEST_SECRET,
-      BRANDWAVE_ADMIN_EMAIL: ADMIN_EMAIL,
-      BRANDWAVE_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      ...ADMIN_ENV,
       BRANDWAVE_PUBLIC_URL: `http://127.0.0.1:${portA}`,
     }
     a = await startInstance({ ...env, PORT: String(portA) })
     b = await startInstance(env)
-    const login = await request(a.url, 'POST', '/v1/auth/login', { body: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD } })
-    session = login.body.data.accessToken
+    session = (await loginAdmin(a.url)).accessToken
     config = await registerClient(a)
   })
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()])
     await database?.drop()
+    await deleteRedisPrefix(process.env.TEST_REDIS_URL!, prefix)
   })
 
   const me = (url: string, token: string) => request(url, 'GET', '/v1/me', { token })
