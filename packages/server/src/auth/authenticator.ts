@@ -361,20 +361,20 @@ export class Authenticator {
       void counted?.then(() => this.deps.rateLimiter.refund(`user:${claims.userId}`)).catch(() => undefined)
       return denied(code)
     }
-    if (session.user_id !== claims.userId || session.organization_id !== claims.organizationId) return refused('NOT_FOUND')
-    if (session.ended_at !== null || role === null) return refused('REVOKED')
-    if (Date.parse(session.expires_at) <= now) return refused('EXPIRED')
+    if (session.userId !== claims.userId || session.organizationId !== claims.organizationId) return refused('NOT_FOUND')
+    if (session.endedAt !== null || role === null) return refused('REVOKED')
+    if (Date.parse(session.expiresAt) <= now) return refused('EXPIRED')
     return {
       principal: {
         kind: 'session',
         sessionId: session.id,
-        sessionCreatedAt: session.created_at,
+        sessionCreatedAt: session.createdAt,
         userId: user.id,
         email: user.email,
         name: user.name,
         role,
         twoFactorEnabled: user.twoFactorEnabled,
-        organizationId: session.organization_id,
+        organizationId: session.organizationId,
         scopes: this.deps.catalog.roleScopes(role),
         rateLimit: { key: `user:${user.id}`, perMinute: this.deps.defaultRateLimitPerMinute },
       },

@@ -128,8 +128,8 @@ export class Idempotency {
       // Replayed once: the entry leaves the ledger as it is replayed, and the next identical
       // request runs for real (a used refresh token is then reuse, a used code refused).
       const entry = await ledger.consume(principalKey, key, hash, isoAt(now))
-      if (entry !== undefined && entry.status !== null && entry.response !== null && (entry.session_id === null || (await this.sessionLive(entry.session_id)))) {
-        return this.replay(reply, entry.status, open(this.keys.idempotencyEncryption, entry.response, `${principalKey}\n${key}`))
+      if (entry !== undefined && entry.status !== null && entry.sealedResponse !== null && (entry.sessionId === null || (await this.sessionLive(entry.sessionId)))) {
+        return this.replay(reply, entry.status, open(this.keys.idempotencyEncryption, entry.sealedResponse, `${principalKey}\n${key}`))
       }
       if (await claimed()) return
       throw new ApiError('idempotency_in_progress')
@@ -139,9 +139,9 @@ export class Idempotency {
       // Swept between our claim and our read: rare enough to ask for a retry.
       throw new ApiError('idempotency_in_progress', 'This Idempotency-Key is changing hands; retry the request.')
     }
-    if (existing.request_hash !== hash) throw new ApiError('idempotency_key_reused')
-    if (existing.state !== 'completed' || existing.status === null || existing.response === null) throw new ApiError('idempotency_in_progress')
-    return this.replay(reply, existing.status, open(this.keys.idempotencyEncryption, existing.response, `${principalKey}\n${key}`))
+    if (existing.requestHash !== hash) throw new ApiError('idempotency_key_reused')
+    if (existing.state !== 'completed' || existing.status === null || existing.sealedResponse === null) throw new ApiError('idempotency_in_progress')
+    return this.replay(reply, existing.status, open(this.keys.idempotencyEncryption, existing.sealedResponse, `${principalKey}\n${key}`))
   }
 
   private replay(reply: FastifyReply, status: number, body: string): FastifyReply {

@@ -67,7 +67,7 @@ export class PasswordResetService {
       const resets = repos.passwordResets
       const latest = await resets.latestCreatedAt(user.id)
       if (latest !== undefined && Date.parse(latest) > now - RESEND_INTERVAL_MS) return false
-      await resets.create({ id: newId(), user_id: user.id, token_hash: this.tokenHash(token), created_at: isoAt(now), expires_at: expiresAt })
+      await resets.create({ id: newId(), userId: user.id, tokenHash: this.tokenHash(token), createdAt: isoAt(now), expiresAt })
       await this.deps.mail.enqueue(repos, {
         to: user.email,
         template: 'password_reset',
@@ -89,8 +89,8 @@ export class PasswordResetService {
     const passwordHash = await hashPassword(input.newPassword)
     const result = await this.deps.storage.transaction(async (repos) => {
       // Spends this token and every other open one of the user; of two concurrent uses, one wins.
-      if ((await repos.passwordResets.useAllOfUser(reset.user_id, changedAt)) === 0) throw invalid
-      const user = await repos.users.find(reset.user_id)
+      if ((await repos.passwordResets.useAllOfUser(reset.userId, changedAt)) === 0) throw invalid
+      const user = await repos.users.find(reset.userId)
       if (user === undefined) throw invalid
       await repos.users.setPassword(user.id, passwordHash, changedAt)
       // Whoever enrolled 2FA on an account whose address was never proven (registered ahead of

@@ -15,6 +15,7 @@ import { ANONYMOUS, type AuditActor } from '../services/audit-record.js'
 import { type RequestContext } from '../services/request-context.js'
 import type { TwoFactorService } from './two-factor.js'
 import type { Repositories, Storage } from '../storage/index.js'
+import type { Session } from '../storage/sessions.js'
 
 export const REFRESH_TTL_SECONDS = 7 * 24 * 3600
 /** An address a user signed in from this recently passes the account guard (see `countAttempt`). */
@@ -185,20 +186,20 @@ export class SessionService {
     if (found === undefined) throw unauthorized
     const { token, session } = found
 
-    if (token.used_at !== null) {
+    if (token.usedAt !== null) {
       await this.endReusedSession(session, context)
       throw unauthorized
     }
-    if (session.ended_at !== null || Date.parse(token.expires_at) <= now || Date.parse(session.expires_at) <= now) throw unauthorized
+    if (session.endedAt !== null || Date.parse(token.expiresAt) <= now || Date.parse(session.expiresAt) <= now) throw unauthorized
 
-    const membership = await this.deps.storage.memberships.find(session.organization_id, session.user_id)
+    const membership = await this.deps.storage.memberships.find(session.organizationId, session.userId)
     if (membership === undefined) throw unauthorized
 
     const pair = await this.deps.storage.transaction(async (repos) => {
       // Conditional: of two concurrent refreshes with one token, exactly one wins.
       if (!(await repos.sessions.useRefreshToken(token.id, isoAt(now)))) return null
       await repos.sessions.extend(session.id, isoAt(now + REFRESH_TTL_SECONDS * 1000))
-      return this.issuePair(session.id, session.user_id, session.organization_id, now, repos)
+      return this.issuePair(session.id, session.userId, session.organizationId, now, repos)
     })
     if (pair === null) {
       await this.endReusedSession(session, context)
@@ -208,17 +209,17 @@ export class SessionService {
   }
 
   /** A refresh token came back after it was used: someone else holds it. End the session. */
-  private async endReusedSession(session: { id: string; user_id: string; organization_id: string }, context: RequestContext): Promise<void> {
+  private async endReusedSession(session: Pick<Session, 'id' | 'userId' | 'organizationId'>, context: RequestContext): Promise<void> {
     await this.deps.storage.transaction(async (repos) => {
       const ended = await repos.sessions.end(session.id, isoAt(this.deps.clock.now()), 'refresh_token_reused')
       await this.deps.audit.record(
         repos,
         {
-          organizationId: session.organization_id,
+          organizationId: session.organizationId,
           action: 'auth.refresh_reuse_detected',
           actor: ANONYMOUS,
           target: { type: 'session', id: session.id, name: null },
-          details: { userId: session.user_id, sessionEnded: ended },
+          details: { userId: session.userId, sessionEnded: ended },
         },
         context,
       )
@@ -229,7 +230,7 @@ export class SessionService {
   /** Whether a session has neither ended nor run out (idempotent replays of its sign-in are tied to it). */
   async isLive(sessionId: string): Promise<boolean> {
     const found = await this.deps.storage.sessions.findForAuthentication(sessionId)
-    return found !== undefined && found.session.ended_at === null && Date.parse(found.session.expires_at) > this.deps.clock.now()
+    return found !== undefined && found.session.endedAt === null && Date.parse(found.session.expiresAt) > this.deps.clock.now()
   }
 
   /**
@@ -270,18 +271,18 @@ export class SessionService {
     const found = await this.deps.storage.sessions.findRefreshToken(hashToken(this.deps.tokenHashKey, refreshToken))
     if (found === undefined) throw unauthorized
     const { token, session } = found
-    if (token.used_at !== null) {
+    if (token.usedAt !== null) {
       await this.endReusedSession(session, context)
       throw unauthorized
     }
-    if (session.ended_at !== null) return { sessionId: session.id, endedAt: session.ended_at }
-    if (Date.parse(token.expires_at) <= this.deps.clock.now()) throw unauthorized
+    if (session.endedAt !== null) return { sessionId: session.id, endedAt: session.endedAt }
+    if (Date.parse(token.expiresAt) <= this.deps.clock.now()) throw unauthorized
     const endedAt = isoAt(this.deps.clock.now())
     await this.deps.storage.transaction(async (repos) => {
       await repos.sessions.end(session.id, endedAt, 'logout')
       await this.deps.audit.record(
         repos,
-        { organizationId: session.organization_id, action: 'auth.logout', actor: { type: 'user', id: session.user_id, name: null }, target: { type: 'session', id: session.id, name: null } },
+        { organizationId: session.organizationId, action: 'auth.logout', actor: { type: 'user', id: session.userId, name: null }, target: { type: 'session', id: session.id, name: null } },
         context,
       )
     })

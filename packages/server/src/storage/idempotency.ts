@@ -1,7 +1,20 @@
 import type { Kysely, Selectable } from 'kysely'
 import type { Database, IdempotencyKeysTable } from './schema.js'
 
-export type IdempotencyRow = Selectable<IdempotencyKeysTable>
+/** A ledger entry: the request it answers (by fingerprint) and, once completed, its sealed response. */
+export interface IdempotencyEntry {
+  readonly requestHash: string
+  readonly state: 'in_progress' | 'completed'
+  readonly status: number | null
+  /** Sealed: it may hold a secret issued by the request. */
+  readonly sealedResponse: string | null
+  /** The session a replay is bound to (sign-in and refresh responses); null otherwise. */
+  readonly sessionId: string | null
+}
+
+function toEntry(row: Selectable<IdempotencyKeysTable>): IdempotencyEntry {
+  return { requestHash: row.request_hash, state: row.state, status: row.status, sealedResponse: row.response, sessionId: row.session_id }
+}
 
 /** The idempotency ledger: atomic claims, completions, and the sweep of expired entries. */
 export function idempotencyRepository(db: Kysely<Database>) {
@@ -32,8 +45,9 @@ export function idempotencyRepository(db: Kysely<Database>) {
       return inserted !== undefined
     },
 
-    async find(principalKey: string, key: string): Promise<IdempotencyRow | undefined> {
-      return db.selectFrom('idempotency_keys').selectAll().where('principal_key', '=', principalKey).where('key', '=', key).executeTakeFirst()
+    async find(principalKey: string, key: string): Promise<IdempotencyEntry | undefined> {
+      const row = await db.selectFrom('idempotency_keys').selectAll().where('principal_key', '=', principalKey).where('key', '=', key).executeTakeFirst()
+      return row && toEntry(row)
     },
 
     /**
@@ -66,8 +80,8 @@ export function idempotencyRepository(db: Kysely<Database>) {
      * Takes a completed entry out of the ledger as it is replayed: of concurrent replays
      * exactly one gets it (for responses that may be replayed only once).
      */
-    async consume(principalKey: string, key: string, requestHash: string, now: string): Promise<IdempotencyRow | undefined> {
-      return db
+    async consume(principalKey: string, key: string, requestHash: string, now: string): Promise<IdempotencyEntry | undefined> {
+      const row = await db
         .deleteFrom('idempotency_keys')
         .where('principal_key', '=', principalKey)
         .where('key', '=', key)
@@ -76,6 +90,7 @@ export function idempotencyRepository(db: Kysely<Database>) {
         .where('expires_at', '>', now)
         .returningAll()
         .executeTakeFirst()
+      return row && toEntry(row)
     },
 
     /** Forgets a claim whose request failed on our side, so the client can retry it. */

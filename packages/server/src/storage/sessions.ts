@@ -1,14 +1,34 @@
 import type { Role } from '@brandwave/core'
 import type { Kysely, Selectable } from 'kysely'
 import { compiledOnce } from './compiled-once.js'
-import type { Database, RefreshTokensTable, SessionsTable } from './schema.js'
+import type { Database, SessionsTable } from './schema.js'
 
-export type SessionRow = Selectable<SessionsTable>
-export type RefreshTokenRow = Selectable<RefreshTokensTable>
+/** A signed-in session of one user in one organization. */
+export interface Session {
+  readonly id: string
+  readonly userId: string
+  readonly organizationId: string
+  readonly createdAt: string
+  /** Refresh horizon: slides forward on each refresh. */
+  readonly expiresAt: string
+  readonly endedAt: string | null
+}
+
+/** A single-use refresh token of a session; only its keyed hash is kept. */
+export interface RefreshToken {
+  readonly id: string
+  readonly sessionId: string
+  readonly expiresAt: string
+  readonly usedAt: string | null
+}
+
+function toSession(row: Selectable<SessionsTable>): Session {
+  return { id: row.id, userId: row.user_id, organizationId: row.organization_id, createdAt: row.created_at, expiresAt: row.expires_at, endedAt: row.ended_at }
+}
 
 /** What authenticating a session's access token needs, in one read. */
 export interface SessionForAuthentication {
-  readonly session: SessionRow
+  readonly session: Session
   readonly user: { readonly id: string; readonly email: string; readonly name: string; readonly twoFactorEnabled: boolean }
   /** The user's current role in the session's organization; null once removed from it. */
   readonly role: Role | null
@@ -48,8 +68,7 @@ export function sessionRepository(db: Kysely<Database>) {
     async findForAuthentication(sessionId: string): Promise<SessionForAuthentication | undefined> {
       const [row] = (await db.executeQuery(authenticationLookup(sessionId))).rows
       if (row === undefined) return undefined
-      const { email, name, totp_enabled_at: totpEnabledAt, role, ...session } = row
-      return { session, user: { id: session.user_id, email, name, twoFactorEnabled: totpEnabledAt !== null }, role }
+      return { session: toSession(row), user: { id: row.user_id, email: row.email, name: row.name, twoFactorEnabled: row.totp_enabled_at !== null }, role: row.role }
     },
 
     async addRefreshToken(row: { id: string; sessionId: string; tokenHash: string; createdAt: string; expiresAt: string }): Promise<void> {
@@ -59,14 +78,12 @@ export function sessionRepository(db: Kysely<Database>) {
         .execute()
     },
 
-    async findRefreshToken(tokenHash: string): Promise<{ token: RefreshTokenRow; session: SessionRow } | undefined> {
+    async findRefreshToken(tokenHash: string): Promise<{ token: RefreshToken; session: Session } | undefined> {
       const row = await db
         .selectFrom('refresh_tokens')
         .innerJoin('sessions', 'sessions.id', 'refresh_tokens.session_id')
         .select([
           'refresh_tokens.id as token_id',
-          'refresh_tokens.token_hash',
-          'refresh_tokens.created_at as token_created_at',
           'refresh_tokens.expires_at as token_expires_at',
           'refresh_tokens.used_at',
         ])
@@ -74,8 +91,7 @@ export function sessionRepository(db: Kysely<Database>) {
         .where('refresh_tokens.token_hash', '=', tokenHash)
         .executeTakeFirst()
       if (row === undefined) return undefined
-      const { token_id: tokenId, token_hash: hash, token_created_at: createdAt, token_expires_at: expiresAt, used_at: usedAt, ...session } = row
-      return { token: { id: tokenId, session_id: session.id, token_hash: hash, created_at: createdAt, expires_at: expiresAt, used_at: usedAt }, session }
+      return { token: { id: row.token_id, sessionId: row.id, expiresAt: row.token_expires_at, usedAt: row.used_at }, session: toSession(row) }
     },
 
     /** Marks a refresh token used unless it already was; true when this call did it. */
