@@ -9,7 +9,7 @@ import { createHttpServer } from './http/http-server.js'
 import { Idempotency } from './http/idempotency.js'
 import { createMail } from './mail/index.js'
 import { createMetrics } from './metrics.js'
-import { registerRoutes } from './routes/index.js'
+import { routesPlugin } from './routes/index.js'
 import type { DerivedKeys } from './secret.js'
 import { AuditLog } from './services/audit.js'
 import { createServices } from './shared-services.js'
@@ -17,7 +17,7 @@ import { createSharedState, type SharedStateDependencies } from './shared-state/
 import type { DatabaseHandle } from './storage/database.js'
 import { createStorage } from './storage/index.js'
 import { deliverWebhooks } from './webhooks/index.js'
-import { registerOAuth } from './oauth/index.js'
+import { oauthPlugin } from './oauth/index.js'
 
 export interface AppDependencies extends SharedStateDependencies {
   readonly config: Config
@@ -54,7 +54,7 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
   })
   const idempotency = new Idempotency(storage, keys, clock, (sessionId) => services.sessions.isLive(sessionId))
   runWhileOpen(app, [usage, idempotency.sweeper(app.log), webhooks, { stop: () => services.passwordResets.drain() }, mail.worker, shared])
-  await registerRoutes(app, { config, services, authenticator, usage, idempotency, shared, checkDatabase: () => database.ping(), metrics, version: deps.version ?? '0.1.0' })
-  await registerOAuth(app, { config, database, storage, keys, catalog, clock, shared, oauthApps: services.oauthApps, authenticator, idempotency, tokenPrefixes })
+  await app.register(routesPlugin, { config, services, authenticator, usage, idempotency, shared, checkDatabase: () => database.ping(), metrics, version: deps.version ?? '0.1.0' })
+  await app.register(oauthPlugin, { config, storage, keys, catalog, clock, shared, oauthApps: services.oauthApps, authenticator, idempotency, tokenPrefixes })
   return app
 }

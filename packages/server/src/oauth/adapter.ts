@@ -21,7 +21,7 @@ export interface OAuthStorageOptions {
 }
 
 /**
- * oidc-provider's storage on Kysely (SQLite and PostgreSQL alike). Each row is keyed by the
+ * oidc-provider's storage through the OAuth repositories (SQLite and PostgreSQL alike). Each row is keyed by the
  * HMAC of its id, so a token, code or session id is never stored in plaintext and a stolen
  * table cannot be replayed; the payload (which names the id again, and holds confidential
  * clients' secrets) is sealed with AES-256-GCM, bound to its row.

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { ApiError, type ScopeCatalog } from '@brandwave/core'
 import { decideOAuthInteraction, getOAuthInteraction } from '@brandwave/contract'
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fastifyPlugin from 'fastify-plugin'
 import type Provider from 'oidc-provider'
 import type { Authenticator, OAuthEntry } from '../auth/authenticator.js'
 import type { SessionPrincipal } from '../auth/principal.js'
@@ -20,7 +21,6 @@ import type { DerivedKeys } from '../secret.js'
 import type { RequestContext } from '../services/request-context.js'
 import { AddressThrottle } from '../shared-state/counters.js'
 import type { SharedState } from '../shared-state/index.js'
-import type { DatabaseHandle } from '../storage/database.js'
 import type { Storage } from '../storage/index.js'
 import { createProvider, IDENTITY_SCOPES, OAUTH_ROUTES } from './provider.js'
 import type { OAuthAppService, GrantEndReason } from '../services/oauth-apps.js'
@@ -29,7 +29,6 @@ import { OAuthTokenVerifier } from './verification.js'
 
 export interface OAuthDependencies {
   readonly config: Config
-  readonly database: DatabaseHandle
   readonly storage: Storage
   readonly keys: DerivedKeys
   readonly catalog: ScopeCatalog
@@ -60,9 +59,8 @@ const IDENTITY_SCOPE_WORDS: Readonly<Record<(typeof IDENTITY_SCOPES)[number], st
  * RFC 6749 says, to browser clients of any origin.
  */
 export async function registerOAuth(app: FastifyInstance, deps: OAuthDependencies): Promise<void> {
-  const { config, database, keys, catalog, authenticator, idempotency, shared } = deps
+  const { config, keys, catalog, authenticator, idempotency, shared } = deps
   const accessVersion = shared.accessVersion
-  const db = database.db
   const { storage } = deps
   const oauth = deps.oauthApps
   const provider = createProvider({
@@ -74,7 +72,7 @@ export async function registerOAuth(app: FastifyInstance, deps: OAuthDependencie
     tokenHashKey: keys.tokenHash,
     sealKey: keys.oauthEncryption,
     cookieKey: keys.oauthCookies,
-    signingKey: await loadSigningKey(db, keys.oauthEncryption),
+    signingKey: await loadSigningKey(storage, keys.oauthEncryption),
     accessVersion,
     onGrantRevoked: (grantId) => oauth.markGrantRevoked(grantId),
     stylesheet: dashboardStylesheet(),
@@ -336,3 +334,14 @@ function dashboardStylesheet(): string | null {
     return null
   }
 }
+
+/**
+ * OAuth as a named plugin: its catch-all provider routes must come after the API's routes,
+ * and it reuses the pipeline the routes plugin decorates the instance with.
+ */
+export const oauthPlugin = fastifyPlugin(registerOAuth, {
+  name: 'brandwave-oauth',
+  fastify: '5.x',
+  dependencies: ['brandwave-routes'],
+  decorators: { fastify: ['authenticator', 'idempotency'] },
+})

@@ -28,7 +28,7 @@ export class OAuthTokenVerifier {
     const stored = JSON.parse(open(this.deps.sealKey, row.payload, `oauth:AccessToken:${idHash}`)) as StoredAccessToken
     const { authorization, role } = row
     // A token only ever acts for the user and client its consent names.
-    if (stored.grantId !== authorization.grant_id || stored.accountId !== authorization.user_id || stored.clientId !== authorization.client_id) return undefined
+    if (stored.grantId !== authorization.grantId || stored.accountId !== authorization.userId || stored.clientId !== authorization.clientId) return undefined
     const expiresAtMs = (stored.exp ?? 0) * 1000
     if (role === null) return { principal: null, revoked: true, expiresAtMs }
     const granted = (stored.scope ?? '').split(' ').filter((scope) => scope !== '')
@@ -36,19 +36,19 @@ export class OAuthTokenVerifier {
     return {
       principal: {
         kind: 'oauth',
-        clientId: authorization.client_id,
-        clientName: authorization.client_name,
-        grantId: authorization.grant_id,
-        userId: authorization.user_id,
+        clientId: authorization.clientId,
+        clientName: authorization.clientName,
+        grantId: authorization.grantId,
+        userId: authorization.userId,
         userName: row.userName,
         email: row.userEmail,
         role,
-        organizationId: authorization.organization_id,
+        organizationId: authorization.organizationId,
         grantedScopes: granted,
         scopes: new Set(granted.filter((scope): scope is Scope => this.deps.catalog.has(scope) && held.has(scope))),
-        rateLimit: { key: `oauth:${authorization.grant_id}`, perMinute: this.deps.defaultRateLimitPerMinute },
+        rateLimit: { key: `oauth:${authorization.grantId}`, perMinute: this.deps.defaultRateLimitPerMinute },
       },
-      revoked: authorization.revoked_at !== null,
+      revoked: authorization.revokedAt !== null,
       expiresAtMs,
     }
   }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import fastifyPlugin from 'fastify-plugin'
 import type { Authenticator } from '../auth/authenticator.js'
 import type { UsageRecorder } from '../auth/usage-recorder.js'
 import type { Config } from '../config.js'
@@ -96,3 +97,9 @@ export async function registerRoutes(app: FastifyInstance, deps: RouteDependenci
   browserSessionRoutes(app, { sessions: services.sessions, authenticator })
   if (!registerDashboard(app)) app.log.warn('The dashboard is not built (npm run build): / answers 404.')
 }
+
+/**
+ * The routes as a named plugin, so later plugins can say they need them (OAuth mounts after
+ * them) and Fastify checks it at start. It decorates the instance, so it is not encapsulated.
+ */
+export const routesPlugin = fastifyPlugin(registerRoutes, { name: 'brandwave-routes', fastify: '5.x' })

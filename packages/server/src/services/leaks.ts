@@ -103,11 +103,11 @@ export class LeakResponse {
       await this.deps.audit.record(
         repos,
         {
-          organizationId: authorization.organization_id,
+          organizationId: authorization.organizationId,
           action: revoke ? 'oauth_app.grant_ended' : 'oauth_app.token_exposed',
           actor: ANONYMOUS,
-          target: { type: 'oauth_app', id: authorization.client_id, name: authorization.client_name },
-          details: { reason: 'exposed', userId: authorization.user_id, grantId, url: bounded(report.url), source: bounded(report.source), reportedVia: channel, leakAction: this.deps.action },
+          target: { type: 'oauth_app', id: authorization.clientId, name: authorization.clientName },
+          details: { reason: 'exposed', userId: authorization.userId, grantId, url: bounded(report.url), source: bounded(report.source), reportedVia: channel, leakAction: this.deps.action },
         },
         context,
       )

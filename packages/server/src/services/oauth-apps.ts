@@ -5,7 +5,7 @@ import { isoAt, type Clock } from '../clock.js'
 import type { AuditLog } from './audit.js'
 import type { RequestContext } from './request-context.js'
 import type { Storage } from '../storage/index.js'
-import type { OAuthAuthorizationRow } from '../storage/oauth.js'
+import type { OAuthAuthorization } from '../storage/oauth.js'
 
 export interface AuthorizedAppView {
   readonly clientId: string
@@ -34,15 +34,15 @@ export class OAuthAppService {
   async recordConsent(principal: SessionPrincipal, consent: { grantId: string; clientId: string; clientName: string | null; scopes: readonly string[] }, context: RequestContext): Promise<void> {
     await this.deps.storage.transaction(async (repos) => {
       await repos.oauthAuthorizations.insert({
-        grant_id: consent.grantId,
-        client_id: consent.clientId,
-        client_name: consent.clientName,
-        user_id: principal.userId,
-        organization_id: principal.organizationId,
-        scopes: JSON.stringify(consent.scopes),
-        created_at: this.now(),
-        last_used_at: null,
-        revoked_at: null,
+        grantId: consent.grantId,
+        clientId: consent.clientId,
+        clientName: consent.clientName,
+        userId: principal.userId,
+        organizationId: principal.organizationId,
+        scopes: consent.scopes,
+        createdAt: this.now(),
+        lastUsedAt: null,
+        revokedAt: null,
       })
       await this.deps.audit.record(
         repos,
@@ -63,15 +63,15 @@ export class OAuthAppService {
     const rows = await this.deps.storage.oauthAuthorizations.listActive(principal.userId, principal.organizationId)
     const byClient = new Map<string, { view: AuthorizedAppView; scopes: Set<string> }>()
     for (const row of rows) {
-      const scopes = JSON.parse(row.scopes) as string[]
-      const seen = byClient.get(row.client_id)
+      const { scopes } = row
+      const seen = byClient.get(row.clientId)
       if (seen === undefined) {
-        byClient.set(row.client_id, { view: viewOf(row, scopes), scopes: new Set(scopes) })
+        byClient.set(row.clientId, { view: viewOf(row, scopes), scopes: new Set(scopes) })
         continue
       }
       for (const scope of scopes) seen.scopes.add(scope)
-      const lastUsedAt = [seen.view.lastUsedAt, row.last_used_at].filter((at): at is string => at !== null).sort().at(-1) ?? null
-      seen.view = { ...seen.view, clientName: row.client_name ?? seen.view.clientName, lastUsedAt }
+      const lastUsedAt = [seen.view.lastUsedAt, row.lastUsedAt].filter((at): at is string => at !== null).sort().at(-1) ?? null
+      seen.view = { ...seen.view, clientName: row.clientName ?? seen.view.clientName, lastUsedAt }
     }
     return [...byClient.values()].map(({ view, scopes }) => ({ ...view, scopes: [...scopes].sort() }))
   }
@@ -79,7 +79,7 @@ export class OAuthAppService {
   /** Ends every consent of the user to the client here, and every token they carry. */
   async revoke(principal: SessionPrincipal, clientId: string, context: RequestContext): Promise<{ clientId: string; revokedGrants: number }> {
     const revokedGrants = await this.deps.storage.transaction(async (repos) => {
-      const standing = (await repos.oauthAuthorizations.listActive(principal.userId, principal.organizationId)).filter((row) => row.client_id === clientId)
+      const standing = (await repos.oauthAuthorizations.listActive(principal.userId, principal.organizationId)).filter((row) => row.clientId === clientId)
       if (standing.length === 0) throw new ApiError('not_found', 'You have not authorized this app here.')
       const grantIds = await repos.oauthAuthorizations.revokeClient(principal.userId, principal.organizationId, clientId, this.now())
       await repos.oauthModels.destroyGrants(grantIds)
@@ -89,7 +89,7 @@ export class OAuthAppService {
           organizationId: principal.organizationId,
           action: 'oauth_app.revoked',
           actor: { type: 'user', id: principal.userId, name: principal.name },
-          target: { type: 'oauth_app', id: clientId, name: standing[0]?.client_name ?? null },
+          target: { type: 'oauth_app', id: clientId, name: standing[0]?.clientName ?? null },
           details: { userId: principal.userId, revokedGrants: grantIds.length },
         },
         context,
@@ -112,11 +112,11 @@ export class OAuthAppService {
     await this.deps.audit.record(
       this.deps.storage,
       {
-        organizationId: row.organization_id,
+        organizationId: row.organizationId,
         action: 'oauth_app.grant_ended',
-        actor: { type: 'user', id: row.user_id, name: null },
-        target: { type: 'oauth_app', id: row.client_id, name: row.client_name },
-        details: { reason, userId: row.user_id, grantId },
+        actor: { type: 'user', id: row.userId, name: null },
+        target: { type: 'oauth_app', id: row.clientId, name: row.clientName },
+        details: { reason, userId: row.userId, grantId },
       },
       context,
     )
@@ -129,17 +129,17 @@ export class OAuthAppService {
     await this.deps.audit.record(
       this.deps.storage,
       {
-        organizationId: row.organization_id,
+        organizationId: row.organizationId,
         action: 'oauth_app.token_issued',
-        actor: { type: 'user', id: row.user_id, name: null },
-        target: { type: 'oauth_app', id: row.client_id, name: row.client_name },
-        details: { grantType, scopes: scope.split(' ').filter((s) => s !== ''), userId: row.user_id, grantId },
+        actor: { type: 'user', id: row.userId, name: null },
+        target: { type: 'oauth_app', id: row.clientId, name: row.clientName },
+        details: { grantType, scopes: scope.split(' ').filter((s) => s !== ''), userId: row.userId, grantId },
       },
       context,
     )
   }
 }
 
-function viewOf(row: OAuthAuthorizationRow, scopes: string[]): AuthorizedAppView {
-  return { clientId: row.client_id, clientName: row.client_name, scopes, createdAt: row.created_at, lastUsedAt: row.last_used_at }
+function viewOf(row: OAuthAuthorization, scopes: readonly string[]): AuthorizedAppView {
+  return { clientId: row.clientId, clientName: row.clientName, scopes: [...scopes], createdAt: row.createdAt, lastUsedAt: row.lastUsedAt }
 }

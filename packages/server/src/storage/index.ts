@@ -12,6 +12,7 @@ import { oauthAuthorizationRepository, oauthModelRepository, type OAuthAuthoriza
 import { organizationRepository, type OrganizationRepository } from './organizations.js'
 import { passwordResetRepository, type PasswordResetRepository } from './password-resets.js'
 import type { Database } from './schema.js'
+import { settingsRepository, type SettingsRepository } from './settings.js'
 import { sessionRepository, type SessionRepository } from './sessions.js'
 import { userRepository, type UserRepository } from './users.js'
 import { webhookRepository, type WebhookRepository } from './webhooks.js'
@@ -33,6 +34,7 @@ export interface Repositories {
   readonly idempotency: IdempotencyRepository
   readonly oauthModels: OAuthModelRepository
   readonly oauthAuthorizations: OAuthAuthorizationRepository
+  readonly settings: SettingsRepository
 }
 
 /**
@@ -67,6 +69,7 @@ function repositoriesOf(db: Kysely<Database>, dialect: Dialect): Repositories {
     get idempotency() { return once('idempotency', () => idempotencyRepository(db)) },
     get oauthModels() { return once('oauthModels', () => oauthModelRepository(db)) },
     get oauthAuthorizations() { return once('oauthAuthorizations', () => oauthAuthorizationRepository(db)) },
+    get settings() { return once('settings', () => settingsRepository(db)) },
   }
 }
 

@@ -3,12 +3,37 @@ import type { Kysely, Selectable } from 'kysely'
 import type { Database, OAuthAuthorizationsTable, OAuthModelsTable } from './schema.js'
 
 export type OAuthModelRow = Selectable<OAuthModelsTable>
-export type OAuthAuthorizationRow = Selectable<OAuthAuthorizationsTable>
+/** A user's consent to an app in one organization: Brandwave's record beside oidc-provider's grant. */
+export interface OAuthAuthorization {
+  readonly grantId: string
+  readonly clientId: string
+  readonly clientName: string | null
+  readonly userId: string
+  readonly organizationId: string
+  readonly scopes: readonly string[]
+  readonly createdAt: string
+  readonly lastUsedAt: string | null
+  readonly revokedAt: string | null
+}
+
+function toAuthorization(row: Selectable<OAuthAuthorizationsTable>): OAuthAuthorization {
+  return {
+    grantId: row.grant_id,
+    clientId: row.client_id,
+    clientName: row.client_name,
+    userId: row.user_id,
+    organizationId: row.organization_id,
+    scopes: JSON.parse(row.scopes) as string[],
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+    revokedAt: row.revoked_at,
+  }
+}
 
 /** An access token as the verification path needs it: its sealed payload, its consent, and the user now. */
 export interface OAuthAccessTokenForVerification {
   readonly payload: string
-  readonly authorization: OAuthAuthorizationRow
+  readonly authorization: OAuthAuthorization
   readonly userName: string
   readonly userEmail: string
   /** The user's role in the consent's organization now; null once they left it. */
@@ -84,7 +109,7 @@ export function oauthModelRepository(db: Kysely<Database>) {
         .executeTakeFirst()
       if (row === undefined) return undefined
       const { payload, user_name, user_email, role, ...authorization } = row
-      return { payload, authorization, userName: user_name, userEmail: user_email, role: role ?? null }
+      return { payload, authorization: toAuthorization(authorization), userName: user_name, userEmail: user_email, role: role ?? null }
     },
   }
 }
@@ -92,17 +117,31 @@ export function oauthModelRepository(db: Kysely<Database>) {
 /** Brandwave's record of each consent (`oauth_authorizations`). */
 export function oauthAuthorizationRepository(db: Kysely<Database>) {
   return {
-    async insert(row: OAuthAuthorizationRow): Promise<void> {
-      await db.insertInto('oauth_authorizations').values(row).execute()
+    async insert(authorization: OAuthAuthorization): Promise<void> {
+      await db
+        .insertInto('oauth_authorizations')
+        .values({
+          grant_id: authorization.grantId,
+          client_id: authorization.clientId,
+          client_name: authorization.clientName,
+          user_id: authorization.userId,
+          organization_id: authorization.organizationId,
+          scopes: JSON.stringify(authorization.scopes),
+          created_at: authorization.createdAt,
+          last_used_at: authorization.lastUsedAt,
+          revoked_at: authorization.revokedAt,
+        })
+        .execute()
     },
 
-    findByGrant(grantId: string): Promise<OAuthAuthorizationRow | undefined> {
-      return db.selectFrom('oauth_authorizations').selectAll().where('grant_id', '=', grantId).executeTakeFirst()
+    async findByGrant(grantId: string): Promise<OAuthAuthorization | undefined> {
+      const row = await db.selectFrom('oauth_authorizations').selectAll().where('grant_id', '=', grantId).executeTakeFirst()
+      return row && toAuthorization(row)
     },
 
     /** The user's standing consents in one organization, oldest first. */
-    listActive(userId: string, organizationId: string): Promise<OAuthAuthorizationRow[]> {
-      return db
+    async listActive(userId: string, organizationId: string): Promise<OAuthAuthorization[]> {
+      const rows = await db
         .selectFrom('oauth_authorizations')
         .selectAll()
         .where('user_id', '=', userId)
@@ -111,6 +150,7 @@ export function oauthAuthorizationRepository(db: Kysely<Database>) {
         .orderBy('created_at', 'asc')
         .orderBy('grant_id', 'asc')
         .execute()
+      return rows.map(toAuthorization)
     },
 
     /** Marks every standing consent of the user to this client revoked; returns their grant ids. */
@@ -149,18 +189,6 @@ export function oauthAuthorizationRepository(db: Kysely<Database>) {
       for (const entry of entries) {
         await db.updateTable('oauth_authorizations').set({ last_used_at: entry.at }).where('grant_id', '=', entry.credentialId).execute()
       }
-    },
-  }
-}
-
-/** One sealed value in `settings` (the ID-token signing key): the first writer wins, every instance reads it. */
-export function oauthSettingStore(db: Kysely<Database>, key: string) {
-  return {
-    async read(): Promise<string | undefined> {
-      return (await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst())?.value
-    },
-    async insertIfAbsent(value: string): Promise<void> {
-      await db.insertInto('settings').values({ key, value }).onConflict((conflict) => conflict.column('key').doNothing()).execute()
     },
   }
 }
