@@ -48,6 +48,12 @@ export interface Operation {
    */
   readonly detectsReuse?: true
   /**
+   * A POST that changes nothing a retry could do twice (it may count toward a rate limit):
+   * it is a POST only so that what it reads travels in the body, not the URL. It takes no
+   * Idempotency-Key, so its answer is never replayed: a retry reads afresh.
+   */
+  readonly readOnly?: true
+  /**
    * False for the account-token compatibility surface, whose documented bodies are bare objects
    * and arrays; everything else is wrapped in `{ data, meta }` or the list envelope.
    */

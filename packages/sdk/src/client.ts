@@ -320,7 +320,8 @@ function oauthInteractionsApi(transport: Transport) {
 /**
  * The Brandwave API client. Every method resolves to the documented response body (`{ data }`
  * or the list envelope) and throws a {@link BrandwaveError} on failure. State-changing calls
- * carry an Idempotency-Key of their own and are retried safely on network errors, 429 and 5xx.
+ * carry an Idempotency-Key of their own and are retried safely on network errors, 429 and 5xx;
+ * reads (`keys.verify` included) are retried as they are and never replayed.
  *
  * @example
  * import { Brandwave } from '@brandwave/sdk'

@@ -39,7 +39,7 @@ export const routes = {
   changeMemberRole: { method: 'PATCH', path: '/v1/members/:userId' },
   removeMember: { method: 'DELETE', path: '/v1/members/:userId' },
   listScopes: { method: 'GET', path: '/v1/scopes' },
-  verifyKey: { method: 'POST', path: '/v1/keys/verify' },
+  verifyKey: { method: 'POST', path: '/v1/keys/verify', readOnly: true },
   listAuditEvents: { method: 'GET', path: '/v1/audit-logs' },
   createInvitation: { method: 'POST', path: '/v1/invitations' },
   listInvitations: { method: 'GET', path: '/v1/invitations' },
@@ -60,7 +60,12 @@ export const routes = {
   revokeAuthorizedApp: { method: 'DELETE', path: '/v1/authorized-apps/:clientId' },
   getOAuthInteraction: { method: 'GET', path: '/oauth/interaction/:uid/details' },
   decideOAuthInteraction: { method: 'POST', path: '/oauth/interaction/:uid/decision' },
-} as const satisfies { readonly [N in Exclude<OperationName, AccountTokenOperation>]: { readonly method: Operations[N]['method']; readonly path: Operations[N]['path'] } }
+} as const satisfies {
+  readonly [N in Exclude<OperationName, AccountTokenOperation>]: { readonly method: Operations[N]['method']; readonly path: Operations[N]['path'] } & ReadOnlyAs<Operations[N]>
+}
+
+/** A read-only POST (the contract's `readOnly`) says so here too, and nothing else does. */
+type ReadOnlyAs<O> = O extends { readonly readOnly: true } ? { readonly readOnly: true } : { readonly readOnly?: never }
 
 /** The account-token surface stays server-side: the client speaks `/v1` (the same keys, as `apiKeys`). */
 type AccountTokenOperation = 'listAccountTokens' | 'createAccountToken' | 'getAccountToken' | 'deleteAccountToken' | 'resetAccountToken'

@@ -230,6 +230,29 @@ describe('@brandwave/sdk against a real server', () => {
       }
     })
 
+    it('a verification is a read: retried without an Idempotency-Key, it checks the key again', async () => {
+      const { data: gatewayKey } = await bw.apiKeys.create({ name: 'gateway for retries', scopes: ['api_keys:workflow'] })
+      const { data: key } = await bw.apiKeys.create({ name: 'verified on retry', scopes: ['api_keys:read'] })
+      let dropped = false
+      const proxy = new TestProxy(server.url, (request) => {
+        if (request.method === 'POST' && !dropped) {
+          dropped = true
+          return 'drop-response'
+        }
+        return 'pass'
+      })
+      const url = await proxy.start()
+      try {
+        const gateway = new Brandwave({ token: gatewayKey.token, baseUrl: url })
+        const { data } = await gateway.keys.verify({ key: key.token })
+        expect(data).toMatchObject({ valid: true, code: 'VALID' })
+        expect(proxy.seen).toHaveLength(2)
+        expect(proxy.seen.map((request) => request.idempotencyKey)).toEqual([undefined, undefined])
+      } finally {
+        await proxy.stop()
+      }
+    })
+
     it('honours Retry-After on 429 and backs off on 5xx, a bounded number of times', async () => {
       const proxy = new TestProxy(server.url, (_request, index) => {
         if (index === 0) return { status: 429, headers: { 'retry-after': '1' }, body: '{"error":{"code":"rate_limited","message":"slow","details":[]},"meta":{"request_id":"req_x"}}' }

@@ -149,8 +149,10 @@ export class Transport {
   }
 
   async call<N extends RoutedOperation>(name: N, input: CallInput = {}, options: RequestOptions = {}): Promise<ResponseOf<N>> {
-    const { method } = routes[name]
-    const idempotencyKey = method === 'GET' ? undefined : (options.idempotencyKey ?? newIdempotencyKey())
+    const route: { readonly method: string; readonly readOnly?: true } = routes[name]
+    const { method } = route
+    // Reads (GETs, and read-only POSTs such as verifying a key) are retried as they are: the server never replays them.
+    const idempotencyKey = method === 'GET' || route.readOnly === true ? undefined : (options.idempotencyKey ?? newIdempotencyKey())
     const maxRetries = options.maxRetries ?? this.options.maxRetries ?? 2
     let refreshed = false
 

@@ -93,8 +93,8 @@ export function registerOperation<O extends Operation>(app: FastifyInstance, ope
     },
     ...(operation.authentication !== 'none' && { onRequest: authenticationHook(options.authenticator, operation) }),
     ...(operation.bodyOptional === true && { preValidation: setEmptyBody }),
-    // Idempotency-Key on every state-changing operation (SPEC §3).
-    ...(operation.method !== 'GET' && { preHandler: options.idempotency.preHandler, onSend: options.idempotency.onSend }),
+    // Idempotency-Key on every state-changing operation (SPEC §3); a read-only POST's answer is never replayed.
+    ...(operation.method !== 'GET' && operation.readOnly !== true && { preHandler: options.idempotency.preHandler, onSend: options.idempotency.onSend }),
     handler: async (request, reply) => {
       const context = {
         body: request.body,

@@ -67,6 +67,21 @@ describe.each(testDatabaseKinds)('POST /v1/keys/verify (%s)', (kind) => {
     }
   })
 
+  it('a verdict is never replayed: Idempotency-Key is ignored, so a retried verification sees a revocation', async () => {
+    const key = await createApiKey(server, admin.accessToken)
+    const headers = { 'idempotency-key': `verify-${key.id}` }
+    const first = await server.request('POST', '/v1/keys/verify', { token: verifier.token, body: { key: key.token }, headers })
+    expect(first.body.data).toMatchObject({ valid: true, code: 'VALID' })
+    await server.request('DELETE', `/v1/api-keys/${key.id}`, { token: admin.accessToken })
+    const retried = await server.request('POST', '/v1/keys/verify', { token: verifier.token, body: { key: key.token }, headers })
+    expect(retried.headers.get('idempotent-replayed')).toBeNull()
+    expect(retried.body.data).toMatchObject({ valid: false, code: 'REVOKED' })
+    // Nothing was kept under the key either: another body with it is no conflict.
+    const other = await server.request('POST', '/v1/keys/verify', { token: verifier.token, body: { key: verifier.token }, headers })
+    expect(other.status).toBe(200)
+    expect(other.body.data.code).toBe('VALID')
+  })
+
   it('403 without api_keys:workflow; 400 for a malformed ip', async () => {
     const reader = await createApiKey(server, admin.accessToken, { scopes: ['api_keys:read'] })
     expect((await verify({ key: reader.token }, reader.token)).status).toBe(403)
