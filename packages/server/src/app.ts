@@ -50,7 +50,7 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
     onCredentialLookup: () => metrics.storageLookups.inc({ kind: 'credential' }),
   })
   const { authenticator, usage } = createAuthentication({ config, keys, storage, shared, tokenPrefixes, catalog, sessionTokens, clock, metrics, logger: app.log,
-    onRetiredSecret: async (credential, ip) => void (await services.credentials.revokeFamilyOnReuse(credential, { requestId: null, ip, userAgent: null })),
+    onRetiredSecret: async (credential, context) => void (await services.credentials.revokeFamilyOnReuse(credential, context)),
   })
   const idempotency = new Idempotency(storage, keys, clock, (sessionId) => services.sessions.isLive(sessionId))
   runWhileOpen(app, [usage, idempotency.sweeper(app.log), webhooks, { stop: () => services.passwordResets.drain() }, mail.worker, shared])

@@ -19,6 +19,7 @@ import type { Clock } from '../clock.js'
 import type { CredentialRecord, CredentialRepository } from '../storage/credentials.js'
 import type { SessionForAuthentication, SessionRepository } from '../storage/sessions.js'
 import type { AccessVersion, Version } from '../shared-state/access-version.js'
+import type { RequestContext } from '../services/request-context.js'
 import type { RateLimiter } from './rate-limiter.js'
 // The verification pipeline only ever yields callers of the API, never the operator.
 import type { CredentialPrincipal, OAuthPrincipal, RequestPrincipal as Principal, SessionPrincipal } from './principal.js'
@@ -51,6 +52,9 @@ export interface VerifyOptions {
   readonly detectReuse?: boolean
   /** The number the request got when it arrived (`arrive()`); absent for calls from inside the process. */
   readonly arrival?: number
+  /** The request's id and user agent, kept with what reporting a retired secret writes and logs. */
+  readonly requestId?: string
+  readonly userAgent?: string | null
 }
 
 /**
@@ -85,9 +89,10 @@ export interface AuthenticatorDependencies {
   /**
    * A retired secret (rotated, then revoked or past its grace period) was presented where
    * that means reuse (`VerifyOptions.detectReuse`). Awaited before the refusal is answered,
-   * so the family is revoked by the time the caller hears back.
+   * so the family is revoked by the time the caller hears back; if it fails, the request
+   * fails with it rather than answer a refusal that claims a revocation that did not happen.
    */
-  readonly onRetiredSecret?: (credential: CredentialRecord, ip: string | null) => Promise<void>
+  readonly onRetiredSecret?: (credential: CredentialRecord, context: RequestContext) => Promise<void>
 }
 
 /** An OAuth access token as the pipeline keeps it warm; `principal` is null once its user left. */
@@ -130,8 +135,11 @@ const cacheKeyOf = (token: string): string => hash('sha256', token, 'binary')
  * cache cannot vouch for the credential under the current access version.
  */
 export class Authenticator {
-  /** Families this process already answered a retired secret for: a flood of one retired key costs one write. */
-  private readonly reportedFamilies = new LRUCache<string, true>({ max: 10_000 })
+  /**
+   * Families this process reported a retired secret for, or is reporting: a flood of one
+   * retired key costs one write, and every presentation waits for that write to commit.
+   */
+  private readonly reportedFamilies = new LRUCache<string, Promise<void>>({ max: 10_000 })
 
   private oauth: OAuthVerification | undefined
 
@@ -254,7 +262,7 @@ export class Authenticator {
     return { version: await this.deps.accessVersion.read(arrival), counted }
   }
 
-  private async findCredential(token: string, now: number, { ip, organizationId, detectReuse, arrival }: VerifyOptions): Promise<{ principal: CredentialPrincipal; counted: Promise<RateLimitCount> } | Denied> {
+  private async findCredential(token: string, now: number, { ip, organizationId, detectReuse, arrival, requestId, userAgent }: VerifyOptions): Promise<{ principal: CredentialPrincipal; counted: Promise<RateLimitCount> } | Denied> {
     const parsed = parseToken(token, this.deps.tokenPrefixes, CREDENTIAL_KINDS)
     if (!parsed.ok) return DENIED.MALFORMED
 
@@ -288,7 +296,7 @@ export class Authenticator {
       // A warm entry's request was counted before it was decided: a refusal gives it back.
       void counted?.then(() => this.deps.rateLimiter.refund(entry.principal.rateLimit.key)).catch(() => undefined)
       if (detectReuse === true && decision.code !== 'NOT_FOUND' && entry.principal.credential.rotatedToId !== null) {
-        await this.retiredSecretPresented(entry.principal.credential, ip)
+        await this.retiredSecretPresented(entry.principal.credential, { requestId: requestId ?? null, ip, userAgent: userAgent ?? null })
       }
       return denied(decision.code)
     }
@@ -296,12 +304,22 @@ export class Authenticator {
     return { principal: entry.principal, counted: counted ?? this.deps.rateLimiter.count(entry.principal.rateLimit.key) }
   }
 
-  private async retiredSecretPresented(credential: CredentialRecord, ip: string | null): Promise<void> {
+  private retiredSecretPresented(credential: CredentialRecord, context: RequestContext): Promise<void> {
     const report = this.deps.onRetiredSecret
-    if (report === undefined || this.reportedFamilies.has(credential.familyId)) return
-    this.reportedFamilies.set(credential.familyId, true)
-    // The presented secret is refused either way; a failed report is tried again next time.
-    await report(credential, ip).catch(() => this.reportedFamilies.delete(credential.familyId))
+    if (report === undefined) return Promise.resolve()
+    const { familyId } = credential
+    // A concurrent presentation of the family waits for the same write: answering it
+    // before that commits would let the family's live members through afterwards.
+    const pending = this.reportedFamilies.get(familyId)
+    if (pending !== undefined) return pending
+    const reporting: Promise<void> = report(credential, context).catch((error: unknown) => {
+      // Forgotten, so the next presentation tries again; the error fails this request, since
+      // a refusal now would tell the caller the family is revoked when it is not.
+      if (this.reportedFamilies.get(familyId) === reporting) this.reportedFamilies.delete(familyId)
+      throw error
+    })
+    this.reportedFamilies.set(familyId, reporting)
+    return reporting
   }
 
   private credentialEntry(row: { credential: CredentialRecord; ownerRole: Role | null; ownerName: string | null }): CredentialEntry {

@@ -6,6 +6,7 @@ import type { DerivedKeys } from '../secret.js'
 import type { Metrics } from '../metrics.js'
 import type { SharedState } from '../shared-state/index.js'
 import type { CredentialRecord } from '../storage/credentials.js'
+import type { RequestContext } from '../services/request-context.js'
 import type { Storage } from '../storage/index.js'
 import type { SessionForAuthentication } from '../storage/sessions.js'
 import { Authenticator, type CredentialEntry } from './authenticator.js'
@@ -35,7 +36,7 @@ export interface AuthenticationDependencies {
   readonly metrics: Metrics
   readonly logger: FastifyBaseLogger
   /** A retired secret authenticated an operation that detects reuse: revoke its family. */
-  readonly onRetiredSecret: (credential: CredentialRecord, ip: string | null) => Promise<void>
+  readonly onRetiredSecret: (credential: CredentialRecord, context: RequestContext) => Promise<void>
 }
 
 /**
@@ -79,11 +80,14 @@ export function createAuthentication(deps: AuthenticationDependencies): { authen
     clock: deps.clock,
     onStorageLookup: (kind) => metrics.storageLookups.inc({ kind }),
     onOutcome: (code) => metrics.authentications.count(code),
-    onRetiredSecret: async (credential, ip) => {
+    onRetiredSecret: async (credential, context) => {
       try {
-        await deps.onRetiredSecret(credential, ip)
+        await deps.onRetiredSecret(credential, context)
       } catch (error) {
-        deps.logger.error({ err: error, credentialId: credential.id }, 'could not revoke the family of a retired credential that was presented')
+        deps.logger.error(
+          { err: error, reqId: context.requestId, ip: context.ip, credentialId: credential.id, familyId: credential.familyId },
+          'could not revoke the family of a retired credential that was presented; the next presentation tries again',
+        )
         throw error
       }
     },

@@ -108,7 +108,7 @@ export function authenticationHook(authenticator: Authenticator, operation: Oper
       done()
     }
     const check = (): void => {
-      const verifyOptions = { ip: request.ip, arrival: request.arrival, ...options }
+      const verifyOptions = { ip: request.ip, arrival: request.arrival, requestId: request.id, userAgent: request.headers['user-agent'] ?? null, ...options }
       // A warm credential is decided without I/O: answered now, without a promise.
       const decided = authenticator.verifyNow(presented.token, verifyOptions)
       if (decided !== undefined) {

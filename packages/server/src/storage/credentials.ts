@@ -1,6 +1,7 @@
 import type { CredentialStatus, Role, Scope } from '@brandwave/core'
-import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysely'
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool } from 'kysely'
 import { compiledOnce } from './compiled-once.js'
+import type { Dialect } from './database.js'
 import { containsIgnoringCase } from './like.js'
 import type { ActorType, CredentialsTable, Database, OwnerKind } from './schema.js'
 
@@ -129,8 +130,24 @@ function statusCondition(eb: CredentialExpression, status: CredentialStatus, now
   }
 }
 
+/**
+ * PostgreSQL locks the rows an UPDATE changes in whatever order it scans them. Two
+ * transactions that change several of the same credentials in different orders deadlock,
+ * and one of them is aborted: the batched usage write did this to a family revocation,
+ * which was lost. So every write to several credentials takes its row locks in one order,
+ * byte order of the id (the `C` collation, the order `recordUsage` sorts its batch in).
+ */
+const byIdInByteOrder = (a: { credentialId: string }, b: { credentialId: string }): number => (a.credentialId < b.credentialId ? -1 : a.credentialId > b.credentialId ? 1 : 0)
+
 /** The credential table: PATs and API keys alike. */
-export function credentialRepository(db: Kysely<Database>) {
+export function credentialRepository(db: Kysely<Database>, dialect: Dialect) {
+  /** Locks the credentials `filter` selects in id order, before a statement changes them all (see `byIdInByteOrder`). */
+  async function lockInIdOrder(filter: (eb: CredentialExpression) => Expression<SqlBool>): Promise<void> {
+    // SQLite has one writer at a time: nothing to order.
+    if (dialect !== 'postgres') return
+    await db.selectFrom('credentials').select('id').where(filter).orderBy(sql`id collate "C"`).forUpdate().execute()
+  }
+
   function ownedBy(owner: CredentialOwner) {
     return (eb: CredentialExpression) =>
       eb.and([
@@ -276,24 +293,25 @@ export function credentialRepository(db: Kysely<Database>) {
 
     /** Revokes every live PAT a user holds in an organization (removal from it); returns how many. */
     async revokeAllOfUser(organizationId: string, userId: string, now: string, reason: string): Promise<number> {
+      const live = (eb: CredentialExpression) =>
+        eb.and([eb('organization_id', '=', organizationId), eb('owner_kind', '=', 'user'), eb('owner_user_id', '=', userId), eb('revoked_at', 'is', null)])
+      await lockInIdOrder(live)
       const result = await db
         .updateTable('credentials')
         .set({ revoked_at: now, revoked_reason: reason, updated_at: now })
-        .where('organization_id', '=', organizationId)
-        .where('owner_kind', '=', 'user')
-        .where('owner_user_id', '=', userId)
-        .where('revoked_at', 'is', null)
+        .where(live)
         .executeTakeFirst()
       return Number(result.numUpdatedRows)
     },
 
     /** Revokes every live member of a rotation family; returns how many. */
     async revokeFamily(familyId: string, now: string, reason: string): Promise<number> {
+      const live = (eb: CredentialExpression) => eb.and([eb('family_id', '=', familyId), eb('revoked_at', 'is', null)])
+      await lockInIdOrder(live)
       const result = await db
         .updateTable('credentials')
         .set({ revoked_at: now, revoked_reason: reason, updated_at: now })
-        .where('family_id', '=', familyId)
-        .where('revoked_at', 'is', null)
+        .where(live)
         .executeTakeFirst()
       return Number(result.numUpdatedRows)
     },
@@ -324,8 +342,9 @@ export function credentialRepository(db: Kysely<Database>) {
     /** Writes batched usage; never moves `lastUsedAt` backwards. */
     async recordUsage(entries: readonly UsageEntry[]): Promise<void> {
       // One transaction per batch: one commit (and one fsync on SQLite) however many keys.
+      const ordered = [...entries].sort(byIdInByteOrder)
       await db.transaction().execute(async (trx) => {
-        for (const entry of entries) {
+        for (const entry of ordered) {
           await trx
             .updateTable('credentials')
             .set({ last_used_at: entry.at, last_used_ip: entry.ip })

@@ -57,7 +57,7 @@ function repositoriesOf(db: Kysely<Database>, dialect: Dialect): Repositories {
     get organizations() { return once('organizations', () => organizationRepository(db, dialect)) },
     get users() { return once('users', () => userRepository(db)) },
     get memberships() { return once('memberships', () => membershipRepository(db, dialect)) },
-    get credentials() { return once('credentials', () => credentialRepository(db)) },
+    get credentials() { return once('credentials', () => credentialRepository(db, dialect)) },
     get sessions() { return once('sessions', () => sessionRepository(db)) },
     get invitations() { return once('invitations', () => invitationRepository(db)) },
     get passwordResets() { return once('passwordResets', () => passwordResetRepository(db)) },
