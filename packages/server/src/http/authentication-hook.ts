@@ -108,7 +108,10 @@ export function authenticationHook(authenticator: Authenticator, operation: Oper
       done()
     }
     const check = (): void => {
-      const verifyOptions = { ip: request.ip, arrival: request.arrival, requestId: request.id, userAgent: request.headers['user-agent'] ?? null, ...options }
+      // Only an operation that detects reuse may write (and audit) on a refusal: only it needs who asked.
+      const verifyOptions = options.detectReuse
+        ? { ip: request.ip, arrival: request.arrival, requestId: request.id, userAgent: request.headers['user-agent'] ?? null, ...options }
+        : { ip: request.ip, arrival: request.arrival, ...options }
       // A warm credential is decided without I/O: answered now, without a promise.
       const decided = authenticator.verifyNow(presented.token, verifyOptions)
       if (decided !== undefined) {
