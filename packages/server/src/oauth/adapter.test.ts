@@ -16,7 +16,7 @@ const untouchable = new Proxy({}, {
 
 describe('the oidc-provider storage adapter', () => {
   const adapterFor = oauthAdapterFactory({
-    repository: oauthModelRepository(untouchable),
+    repository: oauthModelRepository(untouchable, 'sqlite'),
     tokenPrefixes: ['bw'],
     tokenHashKey: randomBytes(32),
     sealKey: randomBytes(32),

@@ -3,6 +3,7 @@ import { sql, type Expression, type ExpressionBuilder, type Kysely, type Selecta
 import { compiledOnce } from './compiled-once.js'
 import type { Dialect } from './database.js'
 import { containsIgnoringCase } from './like.js'
+import { byteOrder, lockingInKeyOrder } from './lock-order.js'
 import type { ActorType, CredentialsTable, Database, OwnerKind } from './schema.js'
 
 export type CredentialRow = Selectable<CredentialsTable>
@@ -130,22 +131,11 @@ function statusCondition(eb: CredentialExpression, status: CredentialStatus, now
   }
 }
 
-/**
- * PostgreSQL locks the rows an UPDATE changes in whatever order it scans them. Two
- * transactions that change several of the same credentials in different orders deadlock,
- * and one of them is aborted: the batched usage write did this to a family revocation,
- * which was lost. So every write to several credentials takes its row locks in one order,
- * byte order of the id (the `C` collation, the order `recordUsage` sorts its batch in).
- */
-const byIdInByteOrder = (a: { credentialId: string }, b: { credentialId: string }): number => (a.credentialId < b.credentialId ? -1 : a.credentialId > b.credentialId ? 1 : 0)
-
 /** The credential table: PATs and API keys alike. */
 export function credentialRepository(db: Kysely<Database>, dialect: Dialect) {
-  /** Locks the credentials `filter` selects in id order, before a statement changes them all (see `byIdInByteOrder`). */
+  /** Locks the credentials `filter` selects in id order, before a statement changes them all (see lock-order.ts). */
   async function lockInIdOrder(filter: (eb: CredentialExpression) => Expression<SqlBool>): Promise<void> {
-    // SQLite has one writer at a time: nothing to order.
-    if (dialect !== 'postgres') return
-    await db.selectFrom('credentials').select('id').where(filter).orderBy(sql`id collate "C"`).forUpdate().execute()
+    if (dialect === 'postgres') await lockingInKeyOrder(db.selectFrom('credentials').select('id').where(filter), 'id').execute()
   }
 
   function ownedBy(owner: CredentialOwner) {
@@ -341,8 +331,9 @@ export function credentialRepository(db: Kysely<Database>, dialect: Dialect) {
 
     /** Writes batched usage; never moves `lastUsedAt` backwards. */
     async recordUsage(entries: readonly UsageEntry[]): Promise<void> {
-      // One transaction per batch: one commit (and one fsync on SQLite) however many keys.
-      const ordered = [...entries].sort(byIdInByteOrder)
+      // One transaction per batch: one commit (and one fsync on SQLite) however many keys;
+      // its row locks in id order, like every writer of several credentials (lock-order.ts).
+      const ordered = [...entries].sort((a, b) => byteOrder(a.credentialId, b.credentialId))
       await db.transaction().execute(async (trx) => {
         for (const entry of ordered) {
           await trx

@@ -58,7 +58,7 @@ function repositoriesOf(db: Kysely<Database>, dialect: Dialect): Repositories {
     get users() { return once('users', () => userRepository(db)) },
     get memberships() { return once('memberships', () => membershipRepository(db, dialect)) },
     get credentials() { return once('credentials', () => credentialRepository(db, dialect)) },
-    get sessions() { return once('sessions', () => sessionRepository(db)) },
+    get sessions() { return once('sessions', () => sessionRepository(db, dialect)) },
     get invitations() { return once('invitations', () => invitationRepository(db)) },
     get passwordResets() { return once('passwordResets', () => passwordResetRepository(db)) },
     get audit() { return once('audit', () => auditRepository(db)) },
@@ -67,8 +67,8 @@ function repositoriesOf(db: Kysely<Database>, dialect: Dialect): Repositories {
     get leaks() { return once('leaks', () => leakRepository(db)) },
     get mail() { return once('mail', () => mailRepository(db, dialect)) },
     get idempotency() { return once('idempotency', () => idempotencyRepository(db)) },
-    get oauthModels() { return once('oauthModels', () => oauthModelRepository(db)) },
-    get oauthAuthorizations() { return once('oauthAuthorizations', () => oauthAuthorizationRepository(db)) },
+    get oauthModels() { return once('oauthModels', () => oauthModelRepository(db, dialect)) },
+    get oauthAuthorizations() { return once('oauthAuthorizations', () => oauthAuthorizationRepository(db, dialect)) },
     get settings() { return once('settings', () => settingsRepository(db)) },
   }
 }

@@ -1,5 +1,7 @@
 import type { Role } from '@brandwave/core'
-import type { Kysely, Selectable } from 'kysely'
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool } from 'kysely'
+import type { Dialect } from './database.js'
+import { lockingInKeyOrder } from './lock-order.js'
 import type { Database, OAuthAuthorizationsTable, OAuthModelsTable } from './schema.js'
 
 export type OAuthModelRow = Selectable<OAuthModelsTable>
@@ -41,7 +43,16 @@ export interface OAuthAccessTokenForVerification {
 }
 
 /** oidc-provider's storage (`oauth_models`), by keyed hash only: no plaintext id is ever a key. */
-export function oauthModelRepository(db: Kysely<Database>) {
+export function oauthModelRepository(db: Kysely<Database>, dialect: Dialect) {
+  /**
+   * The models `filter` selects, for a statement that deletes several: on PostgreSQL it
+   * locks them in key order itself, since it may run outside a transaction (lock-order.ts).
+   */
+  const inKeyOrder = (filter: (eb: ExpressionBuilder<Database, 'oauth_models'>) => Expression<SqlBool>) => (eb: ExpressionBuilder<Database, 'oauth_models'>) =>
+    dialect === 'postgres'
+      ? sql<SqlBool>`(model, id_hash) in (${lockingInKeyOrder(db.selectFrom('oauth_models').select(['model', 'id_hash']).where(filter), 'model', 'id_hash')})`
+      : filter(eb)
+
   return {
     async upsert(row: OAuthModelRow): Promise<void> {
       await db
@@ -73,13 +84,13 @@ export function oauthModelRepository(db: Kysely<Database>) {
     /** Every code and token of the grants (and the grants themselves, whose model keys them by their own id). */
     async destroyGrants(grantIds: readonly string[]): Promise<number> {
       if (grantIds.length === 0) return 0
-      const result = await db.deleteFrom('oauth_models').where('grant_id', 'in', grantIds).executeTakeFirst()
+      const result = await db.deleteFrom('oauth_models').where(inKeyOrder((eb) => eb('grant_id', 'in', grantIds))).executeTakeFirst()
       return Number(result.numDeletedRows)
     },
 
-    /** Drops what has expired; oidc-provider never reads it again. */
+    /** Drops what has expired; oidc-provider never reads it again. Its rows may be a grant's that is being destroyed. */
     async purgeExpired(now: string): Promise<void> {
-      await db.deleteFrom('oauth_models').where('expires_at', '<=', now).execute()
+      await db.deleteFrom('oauth_models').where(inKeyOrder((eb) => eb('expires_at', '<=', now))).execute()
     },
 
     /** One read for `/v1`: the token, its consent (still standing) and its user's role now. */
@@ -115,7 +126,20 @@ export function oauthModelRepository(db: Kysely<Database>) {
 }
 
 /** Brandwave's record of each consent (`oauth_authorizations`). */
-export function oauthAuthorizationRepository(db: Kysely<Database>) {
+export function oauthAuthorizationRepository(db: Kysely<Database>, dialect: Dialect) {
+  type Filter = (eb: ExpressionBuilder<Database, 'oauth_authorizations'>) => Expression<SqlBool>
+  /**
+   * Revokes the standing consents `filter` selects; returns their grant ids. A user revoking
+   * an app and an admin removing them may revoke the same consents at once: row locks in
+   * grant id order, taken first in the caller's transaction (lock-order.ts).
+   */
+  async function revokeWhere(filter: Filter, now: string): Promise<string[]> {
+    const standing: Filter = (eb) => eb.and([filter(eb), eb('revoked_at', 'is', null)])
+    if (dialect === 'postgres') await lockingInKeyOrder(db.selectFrom('oauth_authorizations').select('grant_id').where(standing), 'grant_id').execute()
+    const rows = await db.updateTable('oauth_authorizations').set({ revoked_at: now }).where(standing).returning('grant_id').execute()
+    return rows.map((row) => row.grant_id)
+  }
+
   return {
     async insert(authorization: OAuthAuthorization): Promise<void> {
       await db
@@ -154,30 +178,13 @@ export function oauthAuthorizationRepository(db: Kysely<Database>) {
     },
 
     /** Marks every standing consent of the user to this client revoked; returns their grant ids. */
-    async revokeClient(userId: string, organizationId: string, clientId: string, now: string): Promise<string[]> {
-      const rows = await db
-        .updateTable('oauth_authorizations')
-        .set({ revoked_at: now })
-        .where('user_id', '=', userId)
-        .where('organization_id', '=', organizationId)
-        .where('client_id', '=', clientId)
-        .where('revoked_at', 'is', null)
-        .returning('grant_id')
-        .execute()
-      return rows.map((row) => row.grant_id)
+    revokeClient(userId: string, organizationId: string, clientId: string, now: string): Promise<string[]> {
+      return revokeWhere((eb) => eb.and([eb('user_id', '=', userId), eb('organization_id', '=', organizationId), eb('client_id', '=', clientId)]), now)
     },
 
     /** Someone left the organization: every app they authorized there ends for good; returns the grant ids. */
-    async revokeAllOfUser(organizationId: string, userId: string, now: string): Promise<string[]> {
-      const rows = await db
-        .updateTable('oauth_authorizations')
-        .set({ revoked_at: now })
-        .where('user_id', '=', userId)
-        .where('organization_id', '=', organizationId)
-        .where('revoked_at', 'is', null)
-        .returning('grant_id')
-        .execute()
-      return rows.map((row) => row.grant_id)
+    revokeAllOfUser(organizationId: string, userId: string, now: string): Promise<string[]> {
+      return revokeWhere((eb) => eb.and([eb('user_id', '=', userId), eb('organization_id', '=', organizationId)]), now)
     },
 
     async markRevoked(grantId: string, now: string): Promise<boolean> {

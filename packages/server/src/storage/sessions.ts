@@ -1,6 +1,8 @@
 import type { Role } from '@brandwave/core'
-import type { Kysely, Selectable } from 'kysely'
+import type { ExpressionBuilder, Kysely, Selectable } from 'kysely'
 import { compiledOnce } from './compiled-once.js'
+import type { Dialect } from './database.js'
+import { lockingInKeyOrder } from './lock-order.js'
 import type { Database, SessionsTable } from './schema.js'
 
 /** A signed-in session of one user in one organization. */
@@ -35,7 +37,7 @@ export interface SessionForAuthentication {
 }
 
 /** Sessions and their single-use refresh tokens. */
-export function sessionRepository(db: Kysely<Database>) {
+export function sessionRepository(db: Kysely<Database>, dialect: Dialect) {
   /** A session with what the verification path needs of its user and membership. */
   const authenticationLookup = compiledOnce((sessionId) =>
     db
@@ -121,12 +123,22 @@ export function sessionRepository(db: Kysely<Database>) {
       return row !== undefined
     },
 
-    /** Ends every live session of a user (optionally in one organization, optionally but one). */
+    /**
+     * Ends every live session of a user (optionally in one organization, optionally but one).
+     * Removing a member and changing or resetting a password may end the same sessions at
+     * once: their row locks go in id order (lock-order.ts).
+     */
     async endAllOfUser(userId: string, now: string, reason: string, options: { organizationId?: string; exceptSessionId?: string } = {}): Promise<number> {
-      let query = db.updateTable('sessions').set({ ended_at: now, end_reason: reason }).where('user_id', '=', userId).where('ended_at', 'is', null)
-      if (options.organizationId !== undefined) query = query.where('organization_id', '=', options.organizationId)
-      if (options.exceptSessionId !== undefined) query = query.where('id', '!=', options.exceptSessionId)
-      const result = await query.executeTakeFirst()
+      const { organizationId, exceptSessionId } = options
+      const live = (eb: ExpressionBuilder<Database, 'sessions'>) =>
+        eb.and([
+          eb('user_id', '=', userId),
+          eb('ended_at', 'is', null),
+          ...(organizationId === undefined ? [] : [eb('organization_id', '=', organizationId)]),
+          ...(exceptSessionId === undefined ? [] : [eb('id', '!=', exceptSessionId)]),
+        ])
+      if (dialect === 'postgres') await lockingInKeyOrder(db.selectFrom('sessions').select('id').where(live), 'id').execute()
+      const result = await db.updateTable('sessions').set({ ended_at: now, end_reason: reason }).where(live).executeTakeFirst()
       return Number(result.numUpdatedRows)
     },
   }

@@ -1,6 +1,7 @@
 import type { WebhookEventType } from '@brandwave/contract'
 import type { Kysely, Selectable } from 'kysely'
 import type { Dialect } from './database.js'
+import { lockingInKeyOrder } from './lock-order.js'
 import type { Database, WebhookDeliveriesTable, WebhookEndpointsTable } from './schema.js'
 
 /** Where an organization's events go, with its signing secret sealed (it must be read back to sign). */
@@ -155,6 +156,8 @@ export function webhookRepository(db: Kysely<Database>, dialect: Dialect) {
     },
 
     async deleteEndpoint(id: string): Promise<void> {
+      // The dispatcher may be recording attempts on these deliveries: both lock them in id order (lock-order.ts).
+      if (dialect === 'postgres') await lockingInKeyOrder(db.selectFrom('webhook_deliveries').select('id').where('endpoint_id', '=', id), 'id').execute()
       await db.deleteFrom('webhook_deliveries').where('endpoint_id', '=', id).execute()
       await db.deleteFrom('webhook_endpoints').where('id', '=', id).execute()
     },

@@ -1,0 +1,139 @@
+import { sql } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loginAdmin, type TestUser } from '@brandwave/testing/actors'
+import { testDatabaseKinds } from '@brandwave/testing/databases'
+import { startTestServer, type TestServer } from '@brandwave/testing/server'
+import { createStorage, type Repositories, type Storage } from './index.js'
+
+async function until(condition: () => Promise<boolean> | boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+/**
+ * Writers that change several rows of a table take their row locks in key order on
+ * PostgreSQL (lock-order.ts), or two of them on the same rows can deadlock. Each check
+ * stores two rows with the higher key first, so a writer going in scan order would lock it
+ * first; holds the lower one; and checks the writer is not sitting on the higher one while
+ * it waits.
+ */
+describe.each(testDatabaseKinds.filter((kind) => kind !== 'sqlite'))('row locks of writers to several rows are taken in key order (%s)', (kind) => {
+  let server: TestServer
+  let admin: TestUser
+  let storage: Storage
+  const now = new Date().toISOString()
+  const later = new Date(Date.now() + 3_600_000).toISOString()
+  const past = new Date(Date.now() - 3_600_000).toISOString()
+  let counter = 0
+  /** Two keys, lower first, unlike any other test's. */
+  const keys = (prefix: string): [string, string] => {
+    counter++
+    return [`${prefix}-${counter}-a`, `${prefix}-${counter}-b`]
+  }
+
+  beforeAll(async () => {
+    server = await startTestServer(kind)
+    admin = await loginAdmin(server)
+    storage = createStorage(server.running.database)
+  })
+  afterAll(() => server?.close())
+
+  const db = () => server.running.database.db
+
+  async function waitingOnALock(...statements: string[]): Promise<boolean> {
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like any (${statements.map((s) => `${s}%`)})`.execute(db())
+    return rows[0]!.n > 0
+  }
+
+  async function lockedElsewhere(table: string, where: Record<string, string>): Promise<boolean> {
+    return db().transaction().execute(async (trx) => {
+      const conditions = sql.join(Object.entries(where).map(([column, value]) => sql`${sql.ref(column)} = ${value}`), sql` and `)
+      const { rows } = await sql`select 1 from ${sql.table(table)} where ${conditions} for update skip locked`.execute(trx)
+      return rows.length === 0
+    })
+  }
+
+  /** Starts `writer` while another transaction holds the row `where` selects; checks it never holds `higher` meanwhile. */
+  async function checkOrder(table: string, lower: Record<string, string>, higher: Record<string, string>, waitingIn: string[], writer: () => Promise<unknown>): Promise<void> {
+    let writing: Promise<unknown> | undefined
+    await db().transaction().execute(async (trx) => {
+      const conditions = sql.join(Object.entries(lower).map(([column, value]) => sql`${sql.ref(column)} = ${value}`), sql` and `)
+      await sql`select 1 from ${sql.table(table)} where ${conditions} for update`.execute(trx)
+      writing = writer()
+      await until(() => waitingOnALock(...waitingIn), `the writer to wait for the held row of ${table}`)
+      expect(await lockedElsewhere(table, higher)).toBe(false)
+    })
+    await writing
+  }
+
+  it('ending all sessions of a user (member removal, password change or reset, enabling 2FA)', async () => {
+    const [low, high] = keys('session')
+    for (const id of [high, low]) {
+      await db().insertInto('sessions').values({ id, user_id: admin.userId, organization_id: admin.organizationId, created_at: now, expires_at: later, ended_at: null, end_reason: null, ip: null, user_agent: null }).execute()
+    }
+    await checkOrder('sessions', { id: low }, { id: high }, ['select "id" from "sessions"', 'update "sessions"'], () =>
+      storage.transaction((repos) => repos.sessions.endAllOfUser(admin.userId, now, 'password_changed', { exceptSessionId: '-' })),
+    )
+    const rows = await db().selectFrom('sessions').select('ended_at').where('id', 'in', [low, high]).execute()
+    expect(rows.every((row) => row.ended_at !== null)).toBe(true)
+  })
+
+  describe.each([
+    ['revoking an app for a user', (repos: Repositories, clientId: string) => repos.oauthAuthorizations.revokeClient(admin.userId, admin.organizationId, clientId, now)],
+    ['removing a member', (repos: Repositories) => repos.oauthAuthorizations.revokeAllOfUser(admin.organizationId, admin.userId, now)],
+  ] as const)('consents: %s', (_, revoke) => {
+    it('locks them in grant id order', async () => {
+      const [low, high] = keys('grant')
+      const clientId = `client-${counter}`
+      for (const grantId of [high, low]) {
+        await db()
+          .insertInto('oauth_authorizations')
+          .values({ grant_id: grantId, client_id: clientId, client_name: null, user_id: admin.userId, organization_id: admin.organizationId, scopes: '[]', created_at: now, last_used_at: null, revoked_at: null })
+          .execute()
+      }
+      let revoked: string[] = []
+      await checkOrder('oauth_authorizations', { grant_id: low }, { grant_id: high }, ['select "grant_id" from "oauth_authorizations"', 'update "oauth_authorizations"'], async () => {
+        revoked = await storage.transaction((repos) => revoke(repos, clientId))
+      })
+      expect(revoked).toEqual(expect.arrayContaining([low, high]))
+    })
+  })
+
+  describe.each([
+    ["destroying a grant's tokens", (grantId: string) => storage.oauthModels.destroyGrants([grantId])],
+    ['purging expired tokens', () => storage.oauthModels.purgeExpired(now)],
+  ] as const)('oidc-provider models: %s', (_, destroy) => {
+    it('locks them in key order, outside a transaction too', async () => {
+      const [low, high] = keys('model')
+      const grantId = `grant-${counter}`
+      for (const idHash of [high, low]) {
+        await db().insertInto('oauth_models').values({ model: 'AccessToken', id_hash: idHash, grant_id: grantId, uid_hash: null, payload: '{}', expires_at: past, consumed_at: null }).execute()
+      }
+      await checkOrder('oauth_models', { model: 'AccessToken', id_hash: low }, { model: 'AccessToken', id_hash: high }, ['delete from "oauth_models"'], () => destroy(grantId))
+      expect(await db().selectFrom('oauth_models').select('id_hash').where('id_hash', 'in', [low, high]).execute()).toEqual([])
+    })
+  })
+
+  it("deleting a webhook endpoint with its deliveries (the dispatcher records a batch's attempts in id order)", async () => {
+    const [low, high] = keys('delivery')
+    const endpointId = `endpoint-${counter}`
+    await db()
+      .insertInto('webhook_endpoints')
+      .values({ id: endpointId, organization_id: admin.organizationId, url: 'https://example.com/hook', description: null, event_types: null, secret: 'sealed', previous_secret: null, previous_secret_expires_at: null, status: 'disabled', disabled_reason: 'test', created_at: now, updated_at: now })
+      .execute()
+    for (const id of [high, low]) {
+      await db().insertInto('events').values({ id: `event-${id}`, organization_id: admin.organizationId, type: 'test', payload: '{}', created_at: now }).execute()
+      await db()
+        .insertInto('webhook_deliveries')
+        .values({ id, endpoint_id: endpointId, event_id: `event-${id}`, status: 'failed', attempts: 1, last_status: 500, last_error: null, last_attempt_at: now, next_attempt_at: null, locked_until: null, created_at: now })
+        .execute()
+    }
+    await checkOrder('webhook_deliveries', { id: low }, { id: high }, ['select "id" from "webhook_deliveries"', 'delete from "webhook_deliveries"'], () =>
+      storage.transaction((repos) => repos.webhooks.deleteEndpoint(endpointId)),
+    )
+    expect(await db().selectFrom('webhook_endpoints').select('id').where('id', '=', endpointId).execute()).toEqual([])
+  })
+})
