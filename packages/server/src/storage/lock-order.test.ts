@@ -1,8 +1,17 @@
+import { randomBytes } from 'node:crypto'
+import { seal } from '@brandwave/core'
+import type { FastifyBaseLogger } from 'fastify'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loginAdmin, type TestUser } from '@brandwave/testing/actors'
 import { testDatabaseKinds } from '@brandwave/testing/databases'
 import { startTestServer, type TestServer } from '@brandwave/testing/server'
+import type { Clock } from '../clock.js'
+import type { AuditLog } from '../services/audit.js'
+import type { ExpiryReminders } from '../services/expiry-reminders.js'
+import { WebhookDispatcher, webhookSecretBinding } from '../webhooks/dispatcher.js'
+import type { WebhookSender } from '../webhooks/sender.js'
+import { openDatabase } from './database.js'
 import { createStorage, type Repositories, type Storage } from './index.js'
 
 async function until(condition: () => Promise<boolean> | boolean, what: string, timeoutMs = 10_000): Promise<void> {
@@ -117,23 +126,67 @@ describe.each(testDatabaseKinds.filter((kind) => kind !== 'sqlite'))('row locks 
     })
   })
 
-  it("deleting a webhook endpoint with its deliveries (the dispatcher records a batch's attempts in id order)", async () => {
+  const webhookKey = randomBytes(32)
+  /** An endpoint with two pending deliveries, stored (and due) in the order given. */
+  async function endpointWithDeliveries(status: 'enabled' | 'disabled', first: 'low' | 'high'): Promise<{ endpointId: string; low: string; high: string }> {
     const [low, high] = keys('delivery')
     const endpointId = `endpoint-${counter}`
     await db()
       .insertInto('webhook_endpoints')
-      .values({ id: endpointId, organization_id: admin.organizationId, url: 'https://example.com/hook', description: null, event_types: null, secret: 'sealed', previous_secret: null, previous_secret_expires_at: null, status: 'disabled', disabled_reason: 'test', created_at: now, updated_at: now })
+      .values({ id: endpointId, organization_id: admin.organizationId, url: 'https://example.invalid/hook', description: null, event_types: null, secret: seal(webhookKey, 'whsec_test', webhookSecretBinding(endpointId)), previous_secret: null, previous_secret_expires_at: null, status, disabled_reason: null, created_at: now, updated_at: now })
       .execute()
-    for (const id of [high, low]) {
+    for (const [id, due] of first === 'high' ? [[high, past], [low, now]] : [[low, past], [high, now]]) {
       await db().insertInto('events').values({ id: `event-${id}`, organization_id: admin.organizationId, type: 'test', payload: '{}', created_at: now }).execute()
       await db()
         .insertInto('webhook_deliveries')
-        .values({ id, endpoint_id: endpointId, event_id: `event-${id}`, status: 'failed', attempts: 1, last_status: 500, last_error: null, last_attempt_at: now, next_attempt_at: null, locked_until: null, created_at: now })
+        .values({ id, endpoint_id: endpointId, event_id: `event-${id}`, status: 'pending', attempts: 0, last_status: null, last_error: null, last_attempt_at: null, next_attempt_at: due, locked_until: null, created_at: now })
         .execute()
     }
+    return { endpointId, low, high }
+  }
+
+  it('deleting a webhook endpoint with its deliveries', async () => {
+    const { endpointId, low, high } = await endpointWithDeliveries('disabled', 'high')
     await checkOrder('webhook_deliveries', { id: low }, { id: high }, ['select "id" from "webhook_deliveries"', 'delete from "webhook_deliveries"'], () =>
       storage.transaction((repos) => repos.webhooks.deleteEndpoint(endpointId)),
     )
     expect(await db().selectFrom('webhook_endpoints').select('id').where('id', '=', endpointId).execute()).toEqual([])
+  })
+
+  it("the dispatcher recording a batch's attempts", async () => {
+    const { low, high } = await endpointWithDeliveries('enabled', 'low')
+    let sent = 0
+    let answer: () => void = () => undefined
+    const answered = new Promise<void>((resolve) => (answer = resolve))
+    // Answers once the test holds a row: the batch is claimed by then, its record not yet written.
+    const sender = { send: async () => (sent++, await answered, { status: 200, error: null }), close: () => Promise.resolve() } as unknown as WebhookSender
+    // Without index scans (PostgreSQL may choose a bitmap scan for a large batch) the claimed
+    // batch comes back in an order of the plan's making, not by id: here, high id first.
+    const { rows: current } = await sql<{ name: string }>`select current_database() as name`.execute(db())
+    const url = new URL(process.env.TEST_DATABASE_URL!)
+    url.pathname = `/${current[0]!.name}`
+    url.searchParams.set('options', '-c enable_indexscan=off -c enable_indexonlyscan=off')
+    const database = openDatabase({ databaseUrl: url.toString(), dataDir: '', poolSize: 2 })
+    const dispatcher = new WebhookDispatcher({
+      storage: createStorage(database),
+      clock: { now: () => Date.now() } as Clock,
+      secretKey: webhookKey,
+      retrySeconds: [60],
+      sender,
+      reminders: { run: () => Promise.resolve(0) } as unknown as ExpiryReminders,
+      audit: {} as AuditLog,
+      logger: { error: () => undefined } as unknown as FastifyBaseLogger,
+    })
+    try {
+      const pass = dispatcher.wake()
+      await until(() => sent === 2, 'the batch to be sent')
+      await checkOrder('webhook_deliveries', { id: low }, { id: high }, ['update "webhook_deliveries"'], async () => answer())
+      await pass
+    } finally {
+      await dispatcher.stop()
+      await database.close()
+    }
+    const rows = await db().selectFrom('webhook_deliveries').select('status').where('id', 'in', [low, high]).execute()
+    expect(rows.map((row) => row.status)).toEqual(['succeeded', 'succeeded'])
   })
 })

@@ -5,6 +5,7 @@ import { type AuditLog } from '../services/audit.js'
 import { NO_REQUEST } from '../services/request-context.js'
 import type { ExpiryReminders } from '../services/expiry-reminders.js'
 import type { Repositories, Storage } from '../storage/index.js'
+import { byteOrder } from '../storage/lock-order.js'
 import type { ClaimedDelivery } from '../storage/webhooks.js'
 import { DELIVERY_TIMEOUT_MS, type SendResult, type WebhookSender } from './sender.js'
 
@@ -103,6 +104,8 @@ export class WebhookDispatcher {
         if (batch.length === 0) break
         const attempts = await Promise.all(batch.map((delivery) => this.send(delivery)))
         // One transaction for the batch: one disk sync on SQLite rather than one per delivery.
+        // In delivery id order, as deleting an endpoint locks its deliveries (lock-order.ts).
+        attempts.sort((a, b) => byteOrder(a.delivery.id, b.delivery.id))
         await this.deps.storage.transaction(async (repos) => {
           for (const attempt of attempts) await this.record(repos, attempt)
         })
