@@ -96,8 +96,10 @@ export class LeakResponse {
     await this.deps.storage.transaction(async (repos) => {
       const authorization = await repos.oauthAuthorizations.findByGrant(grantId)
       if (revoke) {
-        await repos.oauthModels.destroyGrants([grantId])
+        // The consent before its tokens, as revoking an app or removing a member goes: the
+        // other order deadlocks with them on PostgreSQL.
         await repos.oauthAuthorizations.markRevoked(grantId, isoAt(this.deps.clock.now()))
+        await repos.oauthModels.destroyGrants([grantId])
       }
       if (authorization === undefined) return
       await this.deps.audit.record(

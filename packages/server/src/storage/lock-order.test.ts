@@ -5,6 +5,7 @@ import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loginAdmin, type TestUser } from '@brandwave/testing/actors'
 import { testDatabaseKinds } from '@brandwave/testing/databases'
+import { authorizeAndExchange, registerClient, startOAuthServer } from '@brandwave/testing/oauth'
 import { startTestServer, type TestServer } from '@brandwave/testing/server'
 import type { Clock } from '../clock.js'
 import type { AuditLog } from '../services/audit.js'
@@ -135,7 +136,8 @@ describe.each(testDatabaseKinds.filter((kind) => kind !== 'sqlite'))('row locks 
       .insertInto('webhook_endpoints')
       .values({ id: endpointId, organization_id: admin.organizationId, url: 'https://example.invalid/hook', description: null, event_types: null, secret: seal(webhookKey, 'whsec_test', webhookSecretBinding(endpointId)), previous_secret: null, previous_secret_expires_at: null, status, disabled_reason: null, created_at: now, updated_at: now })
       .execute()
-    for (const [id, due] of first === 'high' ? [[high, past], [low, now]] : [[low, past], [high, now]]) {
+    const stored: [string, string][] = first === 'high' ? [[high, past], [low, now]] : [[low, past], [high, now]]
+    for (const [id, due] of stored) {
       await db().insertInto('events').values({ id: `event-${id}`, organization_id: admin.organizationId, type: 'test', payload: '{}', created_at: now }).execute()
       await db()
         .insertInto('webhook_deliveries')
@@ -188,5 +190,41 @@ describe.each(testDatabaseKinds.filter((kind) => kind !== 'sqlite'))('row locks 
     }
     const rows = await db().selectFrom('webhook_deliveries').select('status').where('id', 'in', [low, high]).execute()
     expect(rows.map((row) => row.status)).toEqual(['succeeded', 'succeeded'])
+  })
+})
+
+/**
+ * Revoking an app and removing a member lock a consent, then its tokens; a leak report of
+ * one of its tokens must go in the same order, or it deadlocks with them.
+ */
+describe.each(testDatabaseKinds.filter((kind) => kind !== 'sqlite'))('a leaked OAuth token ends its grant consent first (%s)', (kind) => {
+  let server: TestServer
+  let admin: TestUser
+
+  beforeAll(async () => {
+    server = await startOAuthServer(kind)
+    admin = await loginAdmin(server)
+  })
+  afterAll(() => server?.close())
+
+  it('does not hold the tokens while it waits for the consent', async () => {
+    const db = server.running.database.db
+    const { tokens } = await authorizeAndExchange(server, await registerClient(server), admin, 'api_keys:read')
+    const { grant_id: grantId } = await db.selectFrom('oauth_authorizations').select('grant_id').where('user_id', '=', admin.userId).executeTakeFirstOrThrow()
+    const models = await db.selectFrom('oauth_models').select('id_hash').where('grant_id', '=', grantId).execute()
+    expect(models.length).toBeGreaterThan(1)
+    let reported: Promise<{ status: number }> | undefined
+    await db.transaction().execute(async (trx) => {
+      await sql`select 1 from oauth_authorizations where grant_id = ${grantId} for update`.execute(trx)
+      reported = server.request('POST', '/v1/credentials/revoke', { body: { credentials: [tokens.access_token] } })
+      await until(async () => {
+        const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like 'update "oauth_authorizations"%'`.execute(db)
+        return rows[0]!.n > 0
+      }, 'the leak report to wait for the held consent')
+      const free = await db.transaction().execute((other) => sql`select 1 from oauth_models where grant_id = ${grantId} for update skip locked`.execute(other))
+      expect(free.rows).toHaveLength(models.length)
+    })
+    expect((await reported!).status).toBe(202)
+    expect(await db.selectFrom('oauth_models').select('id_hash').where('grant_id', '=', grantId).execute()).toEqual([])
   })
 })
