@@ -98,9 +98,11 @@ export function eventRepository(db: Kysely<Database>) {
         .executeTakeFirst()
       if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return false
       if (alsoCovers.length > 0) {
+        // Ascending, like every claim's keys (each covers only reminders before its own): two
+        // instances a moment apart claiming one credential's reminders cannot deadlock.
         await db
           .insertInto('expiry_reminders')
-          .values(alsoCovers.map((days) => ({ credential_id: credentialId, days_before: days, sent_at: now })))
+          .values([...alsoCovers].sort((a, b) => a - b).map((days) => ({ credential_id: credentialId, days_before: days, sent_at: now })))
           .onConflict((oc) => oc.doNothing())
           .execute()
       }

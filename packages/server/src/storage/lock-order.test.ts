@@ -3,7 +3,7 @@ import { seal } from '@brandwave/core'
 import type { FastifyBaseLogger } from 'fastify'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loginAdmin, type TestUser } from '@brandwave/testing/actors'
+import { createApiKey, loginAdmin, type TestUser } from '@brandwave/testing/actors'
 import { testDatabaseKinds } from '@brandwave/testing/databases'
 import { authorizeAndExchange, registerClient, startOAuthServer } from '@brandwave/testing/oauth'
 import { startTestServer, type TestServer } from '@brandwave/testing/server'
@@ -153,6 +153,33 @@ describe.each(testDatabaseKinds)('row locks of writers to several rows are taken
       storage.transaction((repos) => repos.webhooks.deleteEndpoint(endpointId)),
     )
     expect(await db().selectFrom('webhook_endpoints').select('id').where('id', '=', endpointId).execute()).toEqual([])
+  })
+
+  /** Whether inserting this reminder would wait for another transaction's (given up after a moment). */
+  async function reminderInsertWaits(credentialId: string, days: number): Promise<boolean> {
+    const probe = db().transaction().execute(async (trx) => {
+      await sql`set local lock_timeout = '300ms'`.execute(trx)
+      await trx.insertInto('expiry_reminders').values({ credential_id: credentialId, days_before: days, sent_at: now }).onConflict((oc) => oc.doNothing()).execute()
+      throw new Error('rolled back')
+    })
+    const error: unknown = await probe.catch((caught: unknown) => caught)
+    return (error as { code?: string }).code === '55P03'
+  }
+
+  it('claiming an expiry reminder that covers earlier ones', async () => {
+    const { id } = await createApiKey(server, admin.accessToken)
+    // This instance claims the 1-day reminder (covering 30 and 7); another, a moment behind,
+    // the 7-day one (covering 30). Both insert their keys going up.
+    const claim = () => storage.transaction((repos) => repos.events.claimReminder(id, 1, [30, 7], now))
+    if (kind === 'sqlite') return void expect(await claim()).toBe(true)
+    let claiming: Promise<boolean> | undefined
+    await db().transaction().execute(async (trx) => {
+      await trx.insertInto('expiry_reminders').values({ credential_id: id, days_before: 7, sent_at: now }).execute()
+      claiming = claim()
+      await until(() => waitingOnALock('insert into "expiry_reminders"'), 'the claim to wait for the other instance')
+      expect(await reminderInsertWaits(id, 30)).toBe(false)
+    })
+    expect(await claiming).toBe(true)
   })
 
   async function withoutIndexScans(): Promise<DatabaseHandle> {
