@@ -1,4 +1,6 @@
-import type { Kysely, Selectable } from 'kysely'
+import { sql, type Kysely, type Selectable, type SqlBool } from 'kysely'
+import type { Dialect } from './database.js'
+import { lockingInKeyOrder } from './lock-order.js'
 import type { Database, IdempotencyKeysTable } from './schema.js'
 
 /** A ledger entry: the request it answers (by fingerprint) and, once completed, its sealed response. */
@@ -17,7 +19,7 @@ function toEntry(row: Selectable<IdempotencyKeysTable>): IdempotencyEntry {
 }
 
 /** The idempotency ledger: atomic claims, completions, and the sweep of expired entries. */
-export function idempotencyRepository(db: Kysely<Database>) {
+export function idempotencyRepository(db: Kysely<Database>, dialect: Dialect) {
   return {
     /**
      * Claims (principal, key) for a request; true when this call got it. The primary key
@@ -104,8 +106,13 @@ export function idempotencyRepository(db: Kysely<Database>) {
         .execute()
     },
 
+    /** Every instance sweeps: the sweeps lock what they delete in key order (lock-order.ts). */
     async deleteExpired(now: string): Promise<number> {
-      const result = await db.deleteFrom('idempotency_keys').where('expires_at', '<=', now).executeTakeFirst()
+      const expired = db.selectFrom('idempotency_keys').select(['principal_key', 'key']).where('expires_at', '<=', now)
+      const result = await db
+        .deleteFrom('idempotency_keys')
+        .where((eb) => (dialect === 'postgres' ? sql<SqlBool>`("principal_key", "key") in (${lockingInKeyOrder(expired, 'principal_key', 'key')})` : eb('expires_at', '<=', now)))
+        .executeTakeFirst()
       return Number(result.numDeletedRows)
     },
   }

@@ -66,7 +66,7 @@ function repositoriesOf(db: Kysely<Database>, dialect: Dialect): Repositories {
     get webhooks() { return once('webhooks', () => webhookRepository(db, dialect)) },
     get leaks() { return once('leaks', () => leakRepository(db)) },
     get mail() { return once('mail', () => mailRepository(db, dialect)) },
-    get idempotency() { return once('idempotency', () => idempotencyRepository(db)) },
+    get idempotency() { return once('idempotency', () => idempotencyRepository(db, dialect)) },
     get oauthModels() { return once('oauthModels', () => oauthModelRepository(db, dialect)) },
     get oauthAuthorizations() { return once('oauthAuthorizations', () => oauthAuthorizationRepository(db, dialect)) },
     get settings() { return once('settings', () => settingsRepository(db)) },

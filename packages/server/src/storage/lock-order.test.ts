@@ -155,6 +155,18 @@ describe.each(testDatabaseKinds)('row locks of writers to several rows are taken
     expect(await db().selectFrom('webhook_endpoints').select('id').where('id', '=', endpointId).execute()).toEqual([])
   })
 
+  it('sweeping expired idempotency keys (every instance sweeps)', async () => {
+    const [low, high] = keys('idempotency')
+    for (const key of [high, low]) {
+      await db()
+        .insertInto('idempotency_keys')
+        .values({ principal_key: 'sweep', key, request_hash: 'h', state: 'completed', owner: 'o', status: 200, response: null, created_at: past, locked_at: past, expires_at: past, session_id: null })
+        .execute()
+    }
+    await checkOrder('idempotency_keys', { principal_key: 'sweep', key: low }, { principal_key: 'sweep', key: high }, ['delete from "idempotency_keys"'], () => storage.idempotency.deleteExpired(now))
+    expect(await db().selectFrom('idempotency_keys').select('key').where('key', 'in', [low, high]).execute()).toEqual([])
+  })
+
   /** Whether inserting this reminder would wait for another transaction's (given up after a moment). */
   async function reminderInsertWaits(credentialId: string, days: number): Promise<boolean> {
     const probe = db().transaction().execute(async (trx) => {
