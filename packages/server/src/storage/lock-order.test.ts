@@ -3,7 +3,7 @@ import { seal } from '@brandwave/core'
 import type { FastifyBaseLogger } from 'fastify'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createApiKey, loginAdmin, type TestUser } from '@brandwave/testing/actors'
+import { createApiKey, loginAdmin, signUp, type TestUser } from '@brandwave/testing/actors'
 import { testDatabaseKinds } from '@brandwave/testing/databases'
 import { authorizeAndExchange, registerClient, startOAuthServer } from '@brandwave/testing/oauth'
 import { startTestServer, type TestServer } from '@brandwave/testing/server'
@@ -80,12 +80,14 @@ describe.each(testDatabaseKinds)('row locks of writers to several rows are taken
   }
 
   it('ending all sessions of a user (member removal, password change or reset, enabling 2FA)', async () => {
+    // Someone else: every session of theirs ends, the test's own sign-in with them.
+    const user = await signUp(server)
     const [low, high] = keys('session')
     for (const id of [high, low]) {
-      await db().insertInto('sessions').values({ id, user_id: admin.userId, organization_id: admin.organizationId, created_at: now, expires_at: later, ended_at: null, end_reason: null, ip: null, user_agent: null }).execute()
+      await db().insertInto('sessions').values({ id, user_id: user.userId, organization_id: user.organizationId, created_at: now, expires_at: later, ended_at: null, end_reason: null, ip: null, user_agent: null }).execute()
     }
     await checkOrder('sessions', { id: low }, { id: high }, ['select "id" from "sessions"', 'update "sessions"'], () =>
-      storage.transaction((repos) => repos.sessions.endAllOfUser(admin.userId, now, 'password_changed', { exceptSessionId: '-' })),
+      storage.transaction((repos) => repos.sessions.endAllOfUser(user.userId, now, 'password_reset')),
     )
     const rows = await db().selectFrom('sessions').select('ended_at').where('id', 'in', [low, high]).execute()
     expect(rows.every((row) => row.ended_at !== null)).toBe(true)
