@@ -19,7 +19,7 @@ import type { Clock } from '../clock.js'
 import type { CredentialRecord, CredentialRepository } from '../storage/credentials.js'
 import type { SessionForAuthentication, SessionRepository } from '../storage/sessions.js'
 import type { AccessVersion, Version } from '../shared-state/access-version.js'
-import type { RequestContext } from '../services/request-context.js'
+import type { RequestContext } from '../request-context.js'
 import type { RateLimiter } from './rate-limiter.js'
 // The verification pipeline only ever yields callers of the API, never the operator.
 import type { CredentialPrincipal, OAuthPrincipal, RequestPrincipal as Principal, SessionPrincipal } from './principal.js'

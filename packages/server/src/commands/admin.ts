@@ -2,7 +2,7 @@ import { text } from 'node:stream/consumers'
 import { Option, type Command } from 'commander'
 import { loadCliConfig } from './config.js'
 import { colours, printJson } from './output.js'
-import { NO_REQUEST } from '../services/request-context.js'
+import { NO_REQUEST } from '../request-context.js'
 
 /** Loaded only when the command runs: `--help` and usage errors stay quick. */
 const operator = () => import('./operator.js')

@@ -4,7 +4,7 @@ import { loadCliConfig } from './config.js'
 import { checkBody, integerIn, uuidArgument } from './input.js'
 import { colours, printJson, printTable } from './output.js'
 import { credentialResponse, issuedCredentialResponse } from '../routes/credential-response.js'
-import { NO_REQUEST } from '../services/request-context.js'
+import { NO_REQUEST } from '../request-context.js'
 import type { IssuedCredential } from '../services/credentials.js'
 
 const CREATE_FLAGS = {

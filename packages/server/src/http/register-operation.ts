@@ -4,7 +4,7 @@ import type { FastifyInstance, preValidationHookHandler } from 'fastify'
 import type { Static, TSchema } from 'typebox'
 import type { Authenticator } from '../auth/authenticator.js'
 import type { RequestPrincipal, SessionPrincipal } from '../auth/principal.js'
-import type { RequestContext } from '../services/request-context.js'
+import type { RequestContext } from '../request-context.js'
 import { authenticationHook } from './authentication-hook.js'
 import { Idempotency } from './idempotency.js'
 

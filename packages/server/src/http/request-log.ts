@@ -1,5 +1,5 @@
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify'
-import type { Metrics } from '../metrics.js'
+import type { Metrics } from '../metrics/index.js'
 
 /*
  * Both patterns may only start where a token could start (not inside a run of word

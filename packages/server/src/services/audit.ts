@@ -4,7 +4,7 @@ import type { AuditEntry, AuditFilter } from '../storage/audit.js'
 import type { Repositories, Storage } from '../storage/index.js'
 import type { AuditRecord } from './audit-record.js'
 import { EventOutbox } from './events.js'
-import type { RequestContext } from './request-context.js'
+import type { RequestContext } from '../request-context.js'
 
 /** Writes and reads the append-only audit log. */
 export class AuditLog {

@@ -21,7 +21,7 @@ import { newId } from '../ids.js'
 import type { CredentialOwner, CredentialPage, CredentialRecord } from '../storage/credentials.js'
 import { type AuditLog } from './audit.js'
 import { ANONYMOUS, auditActorOf, type AuditTarget } from './audit-record.js'
-import { type RequestContext } from './request-context.js'
+import { type RequestContext } from '../request-context.js'
 import { checkGrantableScopes, normalizeAllowedIps, parseExpiry } from './credential-input.js'
 import type { Repositories, Storage } from '../storage/index.js'
 

@@ -4,7 +4,7 @@ import { newId } from '../ids.js'
 import type { CredentialRecord } from '../storage/credentials.js'
 import type { EventRepository } from '../storage/events.js'
 import type { AuditActor, AuditRecord } from './audit-record.js'
-import type { RequestContext } from './request-context.js'
+import type { RequestContext } from '../request-context.js'
 
 /**
  * Which audited changes are events, and which. `*` stands for the credential's type

@@ -6,7 +6,7 @@ import { mailTemplates } from '../mail/templates.js'
 import type { CredentialRecord } from '../storage/credentials.js'
 import { type AuditLog } from './audit.js'
 import { ANONYMOUS } from './audit-record.js'
-import { type RequestContext } from './request-context.js'
+import { type RequestContext } from '../request-context.js'
 import type { Repositories, Storage } from '../storage/index.js'
 
 /** One token someone found, and where, as a scanner or a person reports it. */

@@ -7,7 +7,7 @@ import type { Member } from '../storage/memberships.js'
 export type { Member }
 import { type AuditLog } from './audit.js'
 import { auditActorOf } from './audit-record.js'
-import { type RequestContext } from './request-context.js'
+import { type RequestContext } from '../request-context.js'
 import type { Repositories, Storage } from '../storage/index.js'
 
 export interface MemberServiceDependencies {

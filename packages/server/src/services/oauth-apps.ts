@@ -3,7 +3,7 @@ import type { AccessVersion } from '../shared-state/access-version.js'
 import type { SessionPrincipal } from '../auth/principal.js'
 import { isoAt, type Clock } from '../clock.js'
 import type { AuditLog } from './audit.js'
-import type { RequestContext } from './request-context.js'
+import type { RequestContext } from '../request-context.js'
 import type { Storage } from '../storage/index.js'
 import type { OAuthAuthorization } from '../storage/oauth.js'
 

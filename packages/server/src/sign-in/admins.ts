@@ -7,7 +7,7 @@ import { isoAt, type Clock } from '../clock.js'
 import { newId } from '../ids.js'
 import { type AuditLog } from '../services/audit.js'
 import { auditActorOf } from '../services/audit-record.js'
-import { type RequestContext } from '../services/request-context.js'
+import { type RequestContext } from '../request-context.js'
 import { checkNewPassword } from './sessions.js'
 import type { Storage } from '../storage/index.js'
 

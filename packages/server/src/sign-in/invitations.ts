@@ -14,7 +14,7 @@ import type { User } from '../storage/users.js'
 import type { AddressThrottle } from '../shared-state/counters.js'
 import { type AuditLog } from '../services/audit.js'
 import { auditActorOf, type AuditActor } from '../services/audit-record.js'
-import { type RequestContext } from '../services/request-context.js'
+import { type RequestContext } from '../request-context.js'
 import { checkNewPassword } from './sessions.js'
 import type { Repositories, Storage } from '../storage/index.js'
 

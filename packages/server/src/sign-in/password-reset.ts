@@ -9,7 +9,7 @@ import type { MailQueue } from '../mail/queue.js'
 import { mailTemplates } from '../mail/templates.js'
 import { type AuditLog } from '../services/audit.js'
 import { ANONYMOUS } from '../services/audit-record.js'
-import { type RequestContext } from '../services/request-context.js'
+import { type RequestContext } from '../request-context.js'
 import { checkNewPassword } from './sessions.js'
 import type { Storage } from '../storage/index.js'
 

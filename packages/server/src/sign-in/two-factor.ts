@@ -9,7 +9,7 @@ import { newId } from '../ids.js'
 import type { User } from '../storage/users.js'
 import type { LoginThrottle } from './throttle.js'
 import type { AuditLog } from '../services/audit.js'
-import type { RequestContext } from '../services/request-context.js'
+import type { RequestContext } from '../request-context.js'
 import type { Storage } from '../storage/index.js'
 
 /** RFC 6238 defaults every authenticator app understands: SHA-1, 6 digits, 30 s. */

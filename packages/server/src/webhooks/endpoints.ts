@@ -11,7 +11,7 @@ import { webhookSecretBinding } from './dispatcher.js'
 import { targetRefusal } from './target.js'
 import { type AuditLog } from '../services/audit.js'
 import { auditActorOf } from '../services/audit-record.js'
-import { type RequestContext } from '../services/request-context.js'
+import { type RequestContext } from '../request-context.js'
 import type { Repositories, Storage } from '../storage/index.js'
 
 /** How long the secret before a rotation keeps signing alongside the new one. */

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandle
 import type { Authenticator } from '../../auth/authenticator.js'
 import type { SessionPrincipal } from '../../auth/principal.js'
 import { authenticationHook } from '../../http/authentication-hook.js'
-import type { RequestContext } from '../../services/request-context.js'
+import type { RequestContext } from '../../request-context.js'
 import type { SessionService, TokenPair } from '../../sign-in/sessions.js'
 
 export const REFRESH_COOKIE = 'brandwave_refresh'

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
-import { OneLabelCounter, RequestCounter } from './http/request-counter.js'
+import { OneLabelCounter, RequestCounter } from './request-counter.js'
 
 /**
  * Prometheus metrics of one process (`GET /metrics`). Never a secret or a token in a label:
