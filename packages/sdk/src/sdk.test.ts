@@ -206,15 +206,20 @@ describe('@brandwave/sdk against a real server', () => {
   })
 
   describe('retries', () => {
-    it('a create whose response was lost is retried with the same Idempotency-Key: one token, the same secret', async () => {
+    /** A proxy that forwards the first POST but drops its response, as a flaky network would. */
+    const losingFirstPostResponse = (): TestProxy => {
       let dropped = false
-      const proxy = new TestProxy(server.url, (request) => {
+      return new TestProxy(server.url, (request) => {
         if (request.method === 'POST' && !dropped) {
           dropped = true
           return 'drop-response'
         }
         return 'pass'
       })
+    }
+
+    it('a create whose response was lost is retried with the same Idempotency-Key: one token, the same secret', async () => {
+      const proxy = losingFirstPostResponse()
       const url = await proxy.start()
       try {
         const client = new Brandwave({ token: admin.accessToken, baseUrl: url })
@@ -233,14 +238,7 @@ describe('@brandwave/sdk against a real server', () => {
     it('a verification is a read: retried without an Idempotency-Key, it checks the key again', async () => {
       const { data: gatewayKey } = await bw.apiKeys.create({ name: 'gateway for retries', scopes: ['api_keys:workflow'] })
       const { data: key } = await bw.apiKeys.create({ name: 'verified on retry', scopes: ['api_keys:read'] })
-      let dropped = false
-      const proxy = new TestProxy(server.url, (request) => {
-        if (request.method === 'POST' && !dropped) {
-          dropped = true
-          return 'drop-response'
-        }
-        return 'pass'
-      })
+      const proxy = losingFirstPostResponse()
       const url = await proxy.start()
       try {
         const gateway = new Brandwave({ token: gatewayKey.token, baseUrl: url })

@@ -8,35 +8,17 @@ import type { CredentialRecord } from '../storage/credentials.js'
 import { Authenticator, type CredentialEntry } from './authenticator.js'
 import { requestRateLimiter } from './rate-limiter.js'
 import { SessionTokens } from './session-tokens.js'
+import { storedCredential } from './stored-credential.fixture.js'
 import { UsageRecorder } from './usage-recorder.js'
 import { VerificationCache, VersionedCache } from './verification-cache.js'
 
 /** A secret that was rotated away and revoked: presenting it where reuse is detected reports its family. */
 const retired: CredentialRecord = {
+  ...storedCredential,
   seq: 7,
-  id: '0194a7c2-7d7e-7000-8000-000000000001',
-  organizationId: '0194a7c2-7d7e-7000-8000-0000000000aa',
-  ownerKind: 'organization',
-  ownerUserId: null,
-  name: 'Billing sync',
-  environment: 'live',
-  start: 'bw_live_n1Dq',
-  last4: 'x9Zk',
-  scopes: ['api_keys:read'],
-  allowedIps: null,
-  rateLimitPerMinute: null,
-  createdBy: { type: 'user', id: '0194a7c2-7d7e-7000-8000-0000000000bb', name: 'Ada' },
-  createdAt: '2026-11-20T10:00:00.000Z',
   updatedAt: '2026-11-20T10:05:00.000Z',
-  expiresAt: null,
   revokedAt: '2026-11-20T10:05:00.000Z',
   revokedReason: 'rotated',
-  exposedAt: null,
-  exposedUrl: null,
-  lastUsedAt: null,
-  lastUsedIp: null,
-  familyId: '0194a7c2-7d7e-7000-8000-000000000001',
-  rotatedFromId: null,
   rotatedToId: '0194a7c2-7d7e-7000-8000-000000000002',
 }
 

@@ -1,0 +1,30 @@
+import type { CredentialRecord } from '../storage/credentials.js'
+
+/** A live API key as storage returns it, for tests of the pipeline that build their own variants. */
+export const storedCredential: CredentialRecord = {
+  seq: 41,
+  id: '0194a7c2-7d7e-7000-8000-000000000001',
+  organizationId: '0194a7c2-7d7e-7000-8000-0000000000aa',
+  ownerKind: 'organization',
+  ownerUserId: null,
+  name: 'Billing sync',
+  environment: 'live',
+  start: 'bw_live_n1Dq',
+  last4: 'x9Zk',
+  scopes: ['api_keys:read'],
+  allowedIps: null,
+  rateLimitPerMinute: null,
+  createdBy: { type: 'user', id: '0194a7c2-7d7e-7000-8000-0000000000bb', name: 'Ada' },
+  createdAt: '2026-11-20T10:00:00.000Z',
+  updatedAt: '2026-11-20T10:00:00.000Z',
+  expiresAt: null,
+  revokedAt: null,
+  revokedReason: null,
+  exposedAt: null,
+  exposedUrl: null,
+  lastUsedAt: null,
+  lastUsedIp: null,
+  familyId: '0194a7c2-7d7e-7000-8000-000000000001',
+  rotatedFromId: null,
+  rotatedToId: null,
+}
