@@ -32,15 +32,17 @@ const piece = fc.constantFrom('eyJ', 'eyJ.', '.', 'a', '-', '_', 'bw_', 'bw_live
 const TOKENS = tokenScanPattern('bw')
 
 describe('token patterns on hostile URLs', () => {
-  it('cost grows linearly: 64 times the input costs about 64 times the time, not 4,000', () => {
+  it('cost grows linearly: 8 times the input costs about 8 times the time, not 64', () => {
     fc.assert(
       fc.property(fc.array(piece, { minLength: 1, maxLength: 6 }), (pieces) => {
         const unit = pieces.join('')
         const sized = (bytes: number) => unit.repeat(Math.ceil(bytes / unit.length)).slice(0, bytes)
-        const [small, large] = [sized(1024), sized(64 * 1024)]
+        // Both sides long enough that a call is not lost in timer noise or a collection: from
+        // 1 KiB, one outlier of ten times the usual ratio was seen on a busy machine.
+        const [small, large] = [sized(8 * 1024), sized(64 * 1024)]
         for (const check of [(text: string) => credentialInQuery(`/healthz?q=${text}`, ['bw']), (text: string) => loggablePath(`/v1/${text}`, TOKENS)]) {
-          // Linear is about 64; the quadratic patterns this replaced measured over 3,000 here.
-          expect(costRatio(check, small, large), unit).toBeLessThan(640)
+          // Linear is about 8; the quadratic patterns this replaced measured 64 here (and 4,000 from 1 KiB).
+          expect(costRatio(check, small, large), unit).toBeLessThan(24)
         }
       }),
       { numRuns: 8, seed: 20261129 },
