@@ -44,7 +44,9 @@ export interface Operation {
    * this operation is reuse: a client rotating with a secret it already rotated means two
    * parties hold it, so its whole rotation family is revoked (GitLab's reuse detection).
    * Elsewhere a retired secret is a plain 401, so a client lagging behind a rotation cannot
-   * take the new key down with it.
+   * take the new key down with it. The one exception is the client's own retry: a key that
+   * rotated itself, presenting the Idempotency-Key of that rotation within 10 minutes, gets its
+   * response replayed (the operation must take Idempotency-Key).
    */
   readonly detectsReuse?: true
   /**

@@ -235,6 +235,21 @@ describe('@brandwave/sdk against a real server', () => {
       }
     })
 
+    it('a key that rotates itself and loses the response gets its successor on the retry, not a revoked family', async () => {
+      const { data: key } = await bw.apiKeys.create({ name: 'rotates itself', scopes: ['api_keys:read', 'api_keys:workflow'] })
+      const proxy = losingFirstPostResponse()
+      const url = await proxy.start()
+      try {
+        const { data: successor } = await new Brandwave({ token: key.token, baseUrl: url }).apiKeys.rotate({ id: key.id })
+        expect(proxy.seen).toHaveLength(2)
+        const { data: me } = await new Brandwave({ token: successor.token, baseUrl: server.url }).me()
+        expect(me).toMatchObject({ type: 'api_key', keyId: successor.id })
+        await expect(new Brandwave({ token: key.token, baseUrl: server.url }).me()).rejects.toMatchObject({ status: 401 })
+      } finally {
+        await proxy.stop()
+      }
+    })
+
     it('a verification is a read: retried without an Idempotency-Key, it checks the key again', async () => {
       const { data: gatewayKey } = await bw.apiKeys.create({ name: 'gateway for retries', scopes: ['api_keys:workflow'] })
       const { data: key } = await bw.apiKeys.create({ name: 'verified on retry', scopes: ['api_keys:read'] })

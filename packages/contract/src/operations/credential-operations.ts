@@ -114,7 +114,8 @@ export function credentialOperations<const Resource extends string, const Path e
       summary: `Rotate ${noun}`,
       description:
         'Creates a successor with the same name, scopes, IP allowlist, rate limit, environment and expiry, and revokes the old one at once or when `gracePeriodSeconds` ends (never later than its own expiry). ' +
-        'Rotating one that was already rotated, revoked or has expired is 409. Authenticating a rotation with a secret that was already rotated away revokes its whole rotation family, since that secret is evidently still in circulation.',
+        'Rotating one that was already rotated, revoked or has expired is 409. Authenticating a rotation with a secret that was already rotated away revokes its whole rotation family, since that secret is evidently still in circulation; ' +
+        'the exception is a key that rotated itself retrying with the same `Idempotency-Key` within 10 minutes, which gets the response replayed.',
       tag,
       authentication,
       scope: `${resource}:workflow` as const,

@@ -34,7 +34,11 @@ export type { VerificationCode }
 type Allowed = Extract<RateLimitDecision, { allowed: true }>
 
 export type Verification =
-  | { readonly valid: true; readonly code: 'VALID'; readonly principal: Principal; readonly rateLimit: Allowed }
+  /**
+   * `retry`: the principal is a retired credential retrying a request it made with this
+   * Idempotency-Key; the request may only replay that request's response (see `findCredential`).
+   */
+  | { readonly valid: true; readonly code: 'VALID'; readonly principal: Principal; readonly rateLimit: Allowed; readonly retry?: true }
   | { readonly valid: false; readonly code: 'INSUFFICIENT_SCOPE'; readonly principal: Principal; readonly rateLimit: Allowed }
   | { readonly valid: false; readonly code: 'RATE_LIMITED'; readonly principal: Principal; readonly rateLimit: Extract<RateLimitDecision, { allowed: false }> }
   | { readonly valid: false; readonly code: 'MALFORMED' | 'NOT_FOUND' | 'EXPIRED' | 'REVOKED' | 'IP_NOT_ALLOWED'; readonly principal: null; readonly rateLimit: null }
@@ -55,6 +59,8 @@ export interface VerifyOptions {
   /** The request's id and user agent, kept with what reporting a retired secret writes and logs. */
   readonly requestId?: string
   readonly userAgent?: string | null
+  /** The request's Idempotency-Key header, read only where `detectReuse` is set. */
+  readonly idempotencyKey?: string
 }
 
 /**
@@ -93,6 +99,8 @@ export interface AuthenticatorDependencies {
    * fails with it rather than answer a refusal that claims a revocation that did not happen.
    */
   readonly onRetiredSecret?: (credential: CredentialRecord, context: RequestContext) => Promise<void>
+  /** Whether this credential made a request with this Idempotency-Key whose response is kept. */
+  readonly madeRequest?: (credentialId: string, idempotencyKey: string) => Promise<boolean>
 }
 
 /** An OAuth access token as the pipeline keeps it warm; `principal` is null once its user left. */
@@ -109,6 +117,16 @@ export interface OAuthVerification {
   readonly cache: VerificationCache<OAuthEntry>
   readonly usage: UsageRecorder
 }
+
+/**
+ * How long after a credential retired it may still replay a request it made: long enough
+ * for a client's retries of a rotation whose response it lost, short enough that a copy of
+ * the request (which also needs its Idempotency-Key) is soon worth nothing.
+ */
+export const RETRY_AFTER_RETIREMENT_MS = 10 * 60_000
+
+/** Refusals that mean a rotated secret is retired; a refusal for the address is not one. */
+const RETIRED: ReadonlySet<VerificationCode> = new Set(['REVOKED', 'EXPIRED'])
 
 const CREDENTIAL_KINDS: readonly TokenKind[] = ['live', 'test']
 const OAUTH_KINDS: readonly TokenKind[] = ['at']
@@ -198,7 +216,7 @@ export class Authenticator {
     const decision = decideCredential(entry, { now, ip: options.ip, ...(options.organizationId !== undefined && { organizationId: options.organizationId }) })
     if (!decision.usable) {
       // Reporting a retired secret is a write: `run` does it.
-      if (options.detectReuse === true && decision.code !== 'NOT_FOUND' && entry.principal.credential.rotatedToId !== null) return undefined
+      if (options.detectReuse === true && RETIRED.has(decision.code) && entry.principal.credential.rotatedToId !== null) return undefined
       return DENIED[decision.code]
     }
     if (countNow === undefined) return undefined
@@ -225,6 +243,10 @@ export class Authenticator {
         : await this.findCredential(token, now, options)
     if (!('principal' in found) || found.principal === null) return found
     const { principal, counted } = found
+    if ('retry' in found) {
+      const rateLimit = decideRateLimit(principal.rateLimit.perMinute, await counted)
+      return rateLimit.allowed ? { valid: true, code: 'VALID', principal, rateLimit, retry: true } : { valid: false, code: 'RATE_LIMITED', principal, rateLimit }
+    }
 
     // 4: the rate limit, shared by every request of this principal (and every instance).
     const rateLimit = decideRateLimit(principal.rateLimit.perMinute, await counted)
@@ -262,7 +284,11 @@ export class Authenticator {
     return { version: await this.deps.accessVersion.read(arrival), counted }
   }
 
-  private async findCredential(token: string, now: number, { ip, organizationId, detectReuse, arrival, requestId, userAgent }: VerifyOptions): Promise<{ principal: CredentialPrincipal; counted: Promise<RateLimitCount> } | Denied> {
+  private async findCredential(
+    token: string,
+    now: number,
+    { ip, organizationId, detectReuse, arrival, requestId, userAgent, idempotencyKey }: VerifyOptions,
+  ): Promise<{ principal: CredentialPrincipal; counted: Promise<RateLimitCount>; retry?: true } | Denied> {
     const parsed = parseToken(token, this.deps.tokenPrefixes, CREDENTIAL_KINDS)
     if (!parsed.ok) return DENIED.MALFORMED
 
@@ -293,15 +319,30 @@ export class Authenticator {
     // 3: refuse what may no longer be used here (core's one decision).
     const decision = decideCredential(entry, { now, ip, ...(organizationId !== undefined && { organizationId }) })
     if (!decision.usable) {
-      // A warm entry's request was counted before it was decided: a refusal gives it back.
-      void counted?.then(() => this.deps.rateLimiter.refund(entry.principal.rateLimit.key)).catch(() => undefined)
-      if (detectReuse === true && decision.code !== 'NOT_FOUND' && entry.principal.credential.rotatedToId !== null) {
-        await this.retiredSecretPresented(entry.principal.credential, { requestId: requestId ?? null, ip, userAgent: userAgent ?? null })
+      const { credential, rateLimit } = entry.principal
+      if (detectReuse === true && RETIRED.has(decision.code) && credential.rotatedToId !== null) {
+        // A client retrying a rotation whose response it lost presents the secret that
+        // rotation retired, with the same Idempotency-Key: that is one party, not two.
+        if (idempotencyKey !== undefined && (await this.retrying(credential, idempotencyKey, now))) {
+          return { principal: entry.principal, counted: counted ?? this.deps.rateLimiter.count(rateLimit.key), retry: true }
+        }
+        void counted?.then(() => this.deps.rateLimiter.refund(rateLimit.key)).catch(() => undefined)
+        await this.retiredSecretPresented(credential, { requestId: requestId ?? null, ip, userAgent: userAgent ?? null })
+        return denied(decision.code)
       }
+      // A warm entry's request was counted before it was decided: a refusal gives it back.
+      void counted?.then(() => this.deps.rateLimiter.refund(rateLimit.key)).catch(() => undefined)
       return denied(decision.code)
     }
     // Counted under the credential's id: the same whether the candidate was current or not.
     return { principal: entry.principal, counted: counted ?? this.deps.rateLimiter.count(entry.principal.rateLimit.key) }
+  }
+
+  /** Whether `credential` retired recently and made a request with this Idempotency-Key. */
+  private async retrying(credential: CredentialRecord, idempotencyKey: string, now: number): Promise<boolean> {
+    const retiredAt = Date.parse(credential.revokedAt ?? credential.expiresAt ?? '')
+    if (!(now - retiredAt <= RETRY_AFTER_RETIREMENT_MS)) return false
+    return (await this.deps.madeRequest?.(credential.id, idempotencyKey)) === true
   }
 
   private retiredSecretPresented(credential: CredentialRecord, context: RequestContext): Promise<void> {

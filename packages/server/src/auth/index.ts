@@ -37,6 +37,8 @@ export interface AuthenticationDependencies {
   readonly logger: FastifyBaseLogger
   /** A retired secret authenticated an operation that detects reuse: revoke its family. */
   readonly onRetiredSecret: (credential: CredentialRecord, context: RequestContext) => Promise<void>
+  /** Whether this credential made a request with this Idempotency-Key whose response is kept. */
+  readonly madeRequest: (credentialId: string, idempotencyKey: string) => Promise<boolean>
 }
 
 /**
@@ -80,6 +82,7 @@ export function createAuthentication(deps: AuthenticationDependencies): { authen
     clock: deps.clock,
     onStorageLookup: (kind) => metrics.storageLookups.inc({ kind }),
     onOutcome: (code) => metrics.authentications.count(code),
+    madeRequest: deps.madeRequest,
     onRetiredSecret: async (credential, context) => {
       try {
         await deps.onRetiredSecret(credential, context)

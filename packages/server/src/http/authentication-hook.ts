@@ -55,6 +55,8 @@ function refusal(verification: Verification, scope: string | undefined): ErrorRe
   }
 }
 
+const singleHeader = (value: string | string[] | undefined): string | undefined => (typeof value === 'string' ? value : undefined)
+
 function kindRefusal(mode: Authentication, principal: RequestPrincipal): ErrorResponse | null {
   if ((mode === 'session' || mode === 'optional-session') && principal.kind !== 'session') return SESSION_ONLY
   if (mode === 'user' && principal.kind === 'credential' && principal.userId === null) {
@@ -105,12 +107,13 @@ export function authenticationHook(authenticator: Authenticator, operation: Oper
         return
       }
       request.principal = verification.principal
+      if (verification.valid && verification.retry === true) request.retryOnly = true
       done()
     }
     const check = (): void => {
       // Only an operation that detects reuse may write (and audit) on a refusal: only it needs who asked.
       const verifyOptions = options.detectReuse
-        ? { ip: request.ip, arrival: request.arrival, requestId: request.id, userAgent: request.headers['user-agent'] ?? null, ...options }
+        ? { ip: request.ip, arrival: request.arrival, requestId: request.id, userAgent: request.headers['user-agent'] ?? null, idempotencyKey: singleHeader(request.headers['idempotency-key']), ...options }
         : { ip: request.ip, arrival: request.arrival, ...options }
       // A warm credential is decided without I/O: answered now, without a promise.
       const decided = authenticator.verifyNow(presented.token, verifyOptions)

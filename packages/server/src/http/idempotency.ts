@@ -22,6 +22,12 @@ const ABANDONED_AFTER_MS = 60_000
 /** Expired entries (sealed responses, secrets included) are purged this often. */
 const SWEEP_INTERVAL_MS = 10 * 60_000
 const KEY_PATTERN = /^[\x20-\x7E]{1,255}$/
+/** A retired credential asking for anything but the replay of a request it made. */
+const retired = () =>
+  new ApiError('unauthorized', 'The credential has been revoked.', {
+    details: [{ field: 'credential', message: 'The credential has been revoked.', reason: 'REVOKED' }],
+    headers: { 'www-authenticate': 'Bearer realm="brandwave", error="invalid_token"' },
+  })
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -31,6 +37,11 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set when this request holds an Idempotency-Key claim its response must complete. */
     idempotencyClaim: { principalKey: string; key: string; owner: string; sessionId: string | null } | null
+    /**
+     * Set by authentication when the caller is a retired credential retrying a request it
+     * made (`Verification.retry`): that request's response is replayed, and nothing runs.
+     */
+    retryOnly: boolean
   }
 }
 
@@ -41,8 +52,10 @@ declare module 'fastify' {
  */
 function principalKeyOf(principal: RequestPrincipal): string {
   if (principal.kind === 'oauth') return `oauth:${principal.grantId}`
-  return principal.kind === 'session' ? `session:${principal.sessionId}` : `credential:${principal.credential.id}`
+  return principal.kind === 'session' ? `session:${principal.sessionId}` : credentialKey(principal.credential.id)
 }
+
+const credentialKey = (credentialId: string) => `credential:${credentialId}`
 
 /** JSON with object keys sorted, so `{"a":1,"b":2}` and `{"b":2,"a":1}` are one request. */
 function canonicalJson(value: unknown): string {
@@ -108,8 +121,9 @@ export class Idempotency {
   /** Runs after authentication and validation, before the handler. */
   readonly preHandler: preHandlerAsyncHookHandler = async (request, reply) => {
     const key = idempotencyKeyOf(request)
-    if (key === null) return
     const principal = request.principal
+    if (request.retryOnly) return this.replayRetry(request, reply, key)
+    if (key === null) return
     const hash = fingerprintOf(this.keys.idempotencyFingerprint, request)
     const [principalKey, window] = principal === null ? [`request:${hash}`, ANONYMOUS_IDEMPOTENCY_WINDOW_MS] : [principalKeyOf(principal), IDEMPOTENCY_WINDOW_MS]
     const now = this.clock.now()
@@ -142,6 +156,23 @@ export class Idempotency {
     if (existing.requestHash !== hash) throw new ApiError('idempotency_key_reused')
     if (existing.state !== 'completed' || existing.status === null || existing.sealedResponse === null) throw new ApiError('idempotency_in_progress')
     return this.replay(reply, existing.status, open(this.keys.idempotencyEncryption, existing.sealedResponse, `${principalKey}\n${key}`))
+  }
+
+  /** A retired credential's retry: the response of the very request it made, or 401. Nothing runs. */
+  private async replayRetry(request: FastifyRequest, reply: FastifyReply, key: string | null): Promise<FastifyReply> {
+    const principal = request.principal
+    if (key === null || principal === null) throw retired()
+    const principalKey = principalKeyOf(principal)
+    const made = await this.storage.idempotency.find(principalKey, key)
+    const hash = fingerprintOf(this.keys.idempotencyFingerprint, request)
+    if (made === undefined || made.requestHash !== hash || made.state !== 'completed' || made.status === null || made.sealedResponse === null) throw retired()
+    return this.replay(reply, made.status, open(this.keys.idempotencyEncryption, made.sealedResponse, `${principalKey}\n${key}`))
+  }
+
+  /** Whether this credential made a request with this Idempotency-Key whose response is kept. */
+  async madeRequest(credentialId: string, key: string): Promise<boolean> {
+    const made = await this.storage.idempotency.find(credentialKey(credentialId), key)
+    return made !== undefined && made.state === 'completed'
   }
 
   private replay(reply: FastifyReply, status: number, body: string): FastifyReply {

@@ -96,6 +96,8 @@ export function registerOperation<O extends Operation>(app: FastifyInstance, ope
     // Idempotency-Key on every state-changing operation (SPEC §3); a read-only POST's answer is never replayed.
     ...(operation.method !== 'GET' && operation.readOnly !== true && { preHandler: options.idempotency.preHandler, onSend: options.idempotency.onSend }),
     handler: async (request, reply) => {
+      // Only the Idempotency-Key replay may answer a retired credential's retry (`Verification.retry`).
+      if (request.retryOnly) throw new Error('a retired credential reached a handler')
       const context = {
         body: request.body,
         params: request.params,

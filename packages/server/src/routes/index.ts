@@ -50,6 +50,7 @@ export async function registerRoutes(app: FastifyInstance, deps: RouteDependenci
   app.decorate('authenticator', authenticator).decorate('usage', deps.usage).decorate('idempotency', idempotency)
   app.decorateRequest('principal', null)
   app.decorateRequest('idempotencyClaim', null)
+  app.decorateRequest('retryOnly', false)
   metrics.sources.redisUp = shared.redisUp
   await registerOpenApi(app, { version: deps.version })
   healthRoutes(app, {

@@ -182,6 +182,59 @@ describe.each(testDatabaseKinds)('organization API keys (%s)', (kind) => {
     expect((await server.request('GET', '/v1/me', { token: second.token })).status).toBe(401)
   })
 
+  it('rotation families: a key still in its grace period, refused for its address, is not retired; its family lives', async () => {
+    // The allowlist excludes this test client's address (127.0.0.1).
+    const first = await createApiKey(server, admin.accessToken, { name: 'fenced', scopes: ['api_keys:read', 'api_keys:workflow'], allowedIps: ['203.0.113.0/24'] })
+    const second = (await server.request('POST', `${PATH}/${first.id}/rotate`, { token: admin.accessToken, body: { gracePeriodSeconds: 600 } })).body.data
+    const outside = await server.request('POST', `${PATH}/${second.id}/rotate`, { token: first.token })
+    expect(outside.status).toBe(401)
+    expect(outside.body.error.details[0].reason).toBe('IP_NOT_ALLOWED')
+    expect((await server.request('GET', `${PATH}/${second.id}`, { token: admin.accessToken })).body.data).toMatchObject({ status: 'active', revocationReason: null })
+    const audit = await server.request('GET', `/v1/audit-logs?action=credential.family_revoked&targetId=${first.id}`, { token: admin.accessToken })
+    expect(audit.body.items).toHaveLength(0)
+  })
+
+  it('rotation families: a key that rotated itself and lost the response gets it replayed for the same Idempotency-Key, and nothing else', async () => {
+    const family = async (name: string) => {
+      const key = await createApiKey(server, admin.accessToken, { name, scopes: ['api_keys:read', 'api_keys:workflow'] })
+      const rotate = (idempotencyKey: string, body: object = {}) =>
+        server.request('POST', `${PATH}/${key.id}/rotate`, { token: key.token, body, headers: { 'idempotency-key': idempotencyKey } })
+      const rotated = await rotate(`rotation of ${name}`)
+      expect(rotated.status).toBe(201)
+      return { key, rotate, successor: rotated.body.data }
+    }
+    const familyRevoked = async (id: string) =>
+      (await server.request('GET', `/v1/audit-logs?action=credential.family_revoked&targetId=${id}`, { token: admin.accessToken })).body.items.length === 1
+
+    // The client never heard back, and retries: the old secret is retired, but the request is its own.
+    const lost = await family('lost response')
+    const retried = await lost.rotate('rotation of lost response')
+    expect(retried.status).toBe(201)
+    expect(retried.headers.get('idempotent-replayed')).toBe('true')
+    expect(retried.body.data).toMatchObject({ id: lost.successor.id, token: lost.successor.token })
+    expect((await server.request('GET', '/v1/me', { token: lost.successor.token })).status).toBe(200)
+    expect((await server.request('GET', '/v1/me', { token: lost.key.token })).status).toBe(401)
+    // The key replays; it does nothing new, and other requests it makes are still refused.
+    const otherBody = await lost.rotate('rotation of lost response', { gracePeriodSeconds: 60 })
+    expect(otherBody.status).toBe(401)
+    expect(otherBody.body.error.details[0].reason).toBe('REVOKED')
+    expect(await familyRevoked(lost.key.id)).toBe(false)
+    expect((await server.request('GET', `${PATH}/${lost.successor.id}`, { token: lost.key.token })).status).toBe(401)
+    expect((await server.request('GET', '/v1/me', { token: lost.successor.token })).status).toBe(200)
+
+    // Another Idempotency-Key is another request: two parties hold the secret.
+    const stolen = await family('stolen')
+    expect((await stolen.rotate('a request of its own')).status).toBe(401)
+    expect(await familyRevoked(stolen.key.id)).toBe(true)
+    expect((await server.request('GET', '/v1/me', { token: stolen.successor.token })).status).toBe(401)
+
+    // Ten minutes after the rotation, even the same request is reuse.
+    const late = await family('late')
+    server.clock.advance(10 * 60_000 + 1_000)
+    expect((await late.rotate('rotation of late')).status).toBe(401)
+    expect(await familyRevoked(late.key.id)).toBe(true)
+  })
+
   it('rotation families: naming a rotated key by id is a plain 409 (a retried rotate), and revokes nothing', async () => {
     const first = await createApiKey(server, admin.accessToken, { name: 'retried' })
     const second = (await server.request('POST', `${PATH}/${first.id}/rotate`, { token: admin.accessToken })).body.data
