@@ -10,10 +10,12 @@ import { Idempotency } from './http/idempotency.js'
 import { createMail } from './mail/index.js'
 import { createMetrics } from './metrics/index.js'
 import { routesPlugin } from './routes/index.js'
+import type { RequestContext } from './request-context.js'
 import type { DerivedKeys } from './secret.js'
 import { AuditLog } from './services/audit.js'
 import { createServices } from './shared-services.js'
 import { createSharedState, type SharedStateDependencies } from './shared-state/index.js'
+import type { CredentialRecord } from './storage/credentials.js'
 import type { DatabaseHandle } from './storage/database.js'
 import { createStorage } from './storage/index.js'
 import { deliverWebhooks } from './webhooks/index.js'
@@ -49,9 +51,11 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
     onBackgroundError: (error) => app.log.error({ err: error }, 'password reset request failed'),
     onCredentialLookup: () => metrics.storageLookups.inc({ kind: 'credential' }),
   })
-  const idempotency = new Idempotency(storage, keys, clock, (sessionId) => services.sessions.isLive(sessionId))
+  // A retired secret presented to rotate: at authentication, or as a retry that is not one.
+  const revokeFamilyOnReuse = async (credential: CredentialRecord, context: RequestContext) => void (await services.credentials.revokeFamilyOnReuse(credential, context))
+  const idempotency = new Idempotency(storage, keys, clock, (sessionId) => services.sessions.isLive(sessionId), revokeFamilyOnReuse)
   const { authenticator, usage } = createAuthentication({ config, keys, storage, shared, tokenPrefixes, catalog, sessionTokens, clock, metrics, logger: app.log,
-    onRetiredSecret: async (credential, context) => void (await services.credentials.revokeFamilyOnReuse(credential, context)),
+    onRetiredSecret: revokeFamilyOnReuse,
     madeRequest: (credentialId, idempotencyKey) => idempotency.madeRequest(credentialId, idempotencyKey),
   })
   runWhileOpen(app, [usage, idempotency.sweeper(app.log), webhooks, { stop: () => services.passwordResets.drain() }, mail.worker, shared])

@@ -99,7 +99,7 @@ export interface AuthenticatorDependencies {
    * fails with it rather than answer a refusal that claims a revocation that did not happen.
    */
   readonly onRetiredSecret?: (credential: CredentialRecord, context: RequestContext) => Promise<void>
-  /** Whether this credential made a request with this Idempotency-Key whose response is kept. */
+  /** Whether this credential sent a request with this Idempotency-Key (finished or not). */
   readonly madeRequest?: (credentialId: string, idempotencyKey: string) => Promise<boolean>
 }
 
@@ -119,11 +119,11 @@ export interface OAuthVerification {
 }
 
 /**
- * How long after a credential retired it may still replay a request it made: long enough
- * for a client's retries of a rotation whose response it lost, short enough that a copy of
- * the request (which also needs its Idempotency-Key) is soon worth nothing.
+ * How long after a credential rotated itself away it may still replay that request: long
+ * enough for a client's retries of a rotation whose response it lost, short enough that a
+ * copy of the request (which also needs its Idempotency-Key) is soon worth nothing.
  */
-export const RETRY_AFTER_RETIREMENT_MS = 10 * 60_000
+export const RETRY_AFTER_ROTATION_MS = 10 * 60_000
 
 /** Refusals that mean a rotated secret is retired; a refusal for the address is not one. */
 const RETIRED: ReadonlySet<VerificationCode> = new Set(['REVOKED', 'EXPIRED'])
@@ -322,7 +322,8 @@ export class Authenticator {
       const { credential, rateLimit } = entry.principal
       if (detectReuse === true && RETIRED.has(decision.code) && credential.rotatedToId !== null) {
         // A client retrying a rotation whose response it lost presents the secret that
-        // rotation retired, with the same Idempotency-Key: that is one party, not two.
+        // rotation retired, with the same Idempotency-Key: that is one party, not two. The
+        // idempotency hook replays the rotation's response, or reports reuse after all.
         if (idempotencyKey !== undefined && (await this.retrying(credential, idempotencyKey, now))) {
           return { principal: entry.principal, counted: counted ?? this.deps.rateLimiter.count(rateLimit.key), retry: true }
         }
@@ -338,10 +339,13 @@ export class Authenticator {
     return { principal: entry.principal, counted: counted ?? this.deps.rateLimiter.count(entry.principal.rateLimit.key) }
   }
 
-  /** Whether `credential` retired recently and made a request with this Idempotency-Key. */
+  /**
+   * Whether `credential` was revoked by a rotation (not by anyone's revocation, which is final)
+   * in the last ten minutes, and sent a request with this Idempotency-Key.
+   */
   private async retrying(credential: CredentialRecord, idempotencyKey: string, now: number): Promise<boolean> {
-    const retiredAt = Date.parse(credential.revokedAt ?? credential.expiresAt ?? '')
-    if (!(now - retiredAt <= RETRY_AFTER_RETIREMENT_MS)) return false
+    if (credential.revokedReason !== 'rotated' || credential.revokedAt === null) return false
+    if (!(now - Date.parse(credential.revokedAt) <= RETRY_AFTER_ROTATION_MS)) return false
     return (await this.deps.madeRequest?.(credential.id, idempotencyKey)) === true
   }
 

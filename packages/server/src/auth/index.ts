@@ -37,7 +37,7 @@ export interface AuthenticationDependencies {
   readonly logger: FastifyBaseLogger
   /** A retired secret authenticated an operation that detects reuse: revoke its family. */
   readonly onRetiredSecret: (credential: CredentialRecord, context: RequestContext) => Promise<void>
-  /** Whether this credential made a request with this Idempotency-Key whose response is kept. */
+  /** Whether this credential sent a request with this Idempotency-Key (finished or not). */
   readonly madeRequest: (credentialId: string, idempotencyKey: string) => Promise<boolean>
 }
 

@@ -2,6 +2,8 @@ import { createHmac, randomUUID } from 'node:crypto'
 import { ApiError, open, seal } from '@brandwave/core'
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest, onSendHookHandler, preHandlerAsyncHookHandler } from 'fastify'
 import type { RequestPrincipal } from '../auth/principal.js'
+import type { CredentialRecord } from '../storage/credentials.js'
+import type { RequestContext } from '../request-context.js'
 import { isoAt, type Clock } from '../clock.js'
 import type { Storage } from '../storage/index.js'
 import type { DerivedKeys } from '../secret.js'
@@ -111,6 +113,8 @@ export class Idempotency {
     private readonly clock: Clock,
     /** Whether a session is still live: a response bound to one that ended is not replayed. */
     private readonly sessionLive: (sessionId: string) => Promise<boolean>,
+    /** A retired secret asked for something other than the replay of its own request: reuse. */
+    private readonly reuse: (credential: CredentialRecord, context: RequestContext) => Promise<void>,
   ) {}
 
   /** Ties the response of the request holding `claim` to a session (sign-in, refresh). */
@@ -158,21 +162,27 @@ export class Idempotency {
     return this.replay(reply, existing.status, open(this.keys.idempotencyEncryption, existing.sealedResponse, `${principalKey}\n${key}`))
   }
 
-  /** A retired credential's retry: the response of the very request it made, or 401. Nothing runs. */
+  /**
+   * A rotated-away credential's retry (`Verification.retry`): the response of the very
+   * request it made, or 409 while that request still runs. Any other request under that
+   * Idempotency-Key is reuse after all. Nothing else runs.
+   */
   private async replayRetry(request: FastifyRequest, reply: FastifyReply, key: string | null): Promise<FastifyReply> {
     const principal = request.principal
-    if (key === null || principal === null) throw retired()
+    if (key === null || principal?.kind !== 'credential') throw retired()
     const principalKey = principalKeyOf(principal)
     const made = await this.storage.idempotency.find(principalKey, key)
-    const hash = fingerprintOf(this.keys.idempotencyFingerprint, request)
-    if (made === undefined || made.requestHash !== hash || made.state !== 'completed' || made.status === null || made.sealedResponse === null) throw retired()
+    if (made === undefined || made.requestHash !== fingerprintOf(this.keys.idempotencyFingerprint, request)) {
+      await this.reuse(principal.credential, { requestId: request.id, ip: request.ip, userAgent: request.headers['user-agent'] ?? null })
+      throw retired()
+    }
+    if (made.state !== 'completed' || made.status === null || made.sealedResponse === null) throw new ApiError('idempotency_in_progress')
     return this.replay(reply, made.status, open(this.keys.idempotencyEncryption, made.sealedResponse, `${principalKey}\n${key}`))
   }
 
-  /** Whether this credential made a request with this Idempotency-Key whose response is kept. */
+  /** Whether this credential sent a request with this Idempotency-Key, finished or still running. */
   async madeRequest(credentialId: string, key: string): Promise<boolean> {
-    const made = await this.storage.idempotency.find(credentialKey(credentialId), key)
-    return made !== undefined && made.state === 'completed'
+    return (await this.storage.idempotency.find(credentialKey(credentialId), key)) !== undefined
   }
 
   private replay(reply: FastifyReply, status: number, body: string): FastifyReply {

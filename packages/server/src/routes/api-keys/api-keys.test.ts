@@ -194,17 +194,18 @@ describe.each(testDatabaseKinds)('organization API keys (%s)', (kind) => {
     expect(audit.body.items).toHaveLength(0)
   })
 
-  it('rotation families: a key that rotated itself and lost the response gets it replayed for the same Idempotency-Key, and nothing else', async () => {
-    const family = async (name: string) => {
+  it('rotation families: a key that rotated itself and lost the response gets it replayed for the same request, and nothing else', async () => {
+    const family = async (name: string, body: object = {}) => {
       const key = await createApiKey(server, admin.accessToken, { name, scopes: ['api_keys:read', 'api_keys:workflow'] })
-      const rotate = (idempotencyKey: string, body: object = {}) =>
-        server.request('POST', `${PATH}/${key.id}/rotate`, { token: key.token, body, headers: { 'idempotency-key': idempotencyKey } })
+      const rotate = (idempotencyKey: string, rotateBody: object = body) =>
+        server.request('POST', `${PATH}/${key.id}/rotate`, { token: key.token, body: rotateBody, headers: { 'idempotency-key': idempotencyKey } })
       const rotated = await rotate(`rotation of ${name}`)
       expect(rotated.status).toBe(201)
       return { key, rotate, successor: rotated.body.data }
     }
     const familyRevoked = async (id: string) =>
       (await server.request('GET', `/v1/audit-logs?action=credential.family_revoked&targetId=${id}`, { token: admin.accessToken })).body.items.length === 1
+    const works = async (token: string) => (await server.request('GET', '/v1/me', { token })).status === 200
 
     // The client never heard back, and retries: the old secret is retired, but the request is its own.
     const lost = await family('lost response')
@@ -212,21 +213,40 @@ describe.each(testDatabaseKinds)('organization API keys (%s)', (kind) => {
     expect(retried.status).toBe(201)
     expect(retried.headers.get('idempotent-replayed')).toBe('true')
     expect(retried.body.data).toMatchObject({ id: lost.successor.id, token: lost.successor.token })
-    expect((await server.request('GET', '/v1/me', { token: lost.successor.token })).status).toBe(200)
-    expect((await server.request('GET', '/v1/me', { token: lost.key.token })).status).toBe(401)
-    // The key replays; it does nothing new, and other requests it makes are still refused.
+    expect(await works(lost.successor.token)).toBe(true)
+    expect(await works(lost.key.token)).toBe(false)
+    expect((await server.request('GET', `${PATH}/${lost.successor.id}`, { token: lost.key.token })).status).toBe(401)
+    expect(await familyRevoked(lost.key.id)).toBe(false)
+    // Under that Idempotency-Key, another request is not a retry: two parties hold the secret.
     const otherBody = await lost.rotate('rotation of lost response', { gracePeriodSeconds: 60 })
     expect(otherBody.status).toBe(401)
     expect(otherBody.body.error.details[0].reason).toBe('REVOKED')
-    expect(await familyRevoked(lost.key.id)).toBe(false)
-    expect((await server.request('GET', `${PATH}/${lost.successor.id}`, { token: lost.key.token })).status).toBe(401)
-    expect((await server.request('GET', '/v1/me', { token: lost.successor.token })).status).toBe(200)
+    expect(await familyRevoked(lost.key.id)).toBe(true)
+    expect(await works(lost.successor.token)).toBe(false)
 
-    // Another Idempotency-Key is another request: two parties hold the secret.
+    // A retry that arrives while the rotation has committed but not yet answered waits (409, which the SDK retries).
+    const racing = await family('racing')
+    const ledger = () => server.running.database.db.updateTable('idempotency_keys').where('principal_key', '=', `credential:${racing.key.id}`)
+    await ledger().set({ state: 'in_progress' }).execute()
+    const early = await racing.rotate('rotation of racing')
+    expect(early.status).toBe(409)
+    expect(early.body.error.code).toBe('idempotency_in_progress')
+    await ledger().set({ state: 'completed' }).execute()
+    expect((await racing.rotate('rotation of racing')).body.data.token).toBe(racing.successor.token)
+    expect(await works(racing.successor.token)).toBe(true)
+
+    // Another Idempotency-Key is another request.
     const stolen = await family('stolen')
     expect((await stolen.rotate('a request of its own')).status).toBe(401)
     expect(await familyRevoked(stolen.key.id)).toBe(true)
-    expect((await server.request('GET', '/v1/me', { token: stolen.successor.token })).status).toBe(401)
+    expect(await works(stolen.successor.token)).toBe(false)
+
+    // Revoked by someone (not by its rotation's end), the key replays nothing: that is final.
+    const leaked = await family('leaked', { gracePeriodSeconds: 600 })
+    expect((await server.request('DELETE', `${PATH}/${leaked.key.id}`, { token: admin.accessToken })).status).toBe(200)
+    expect((await leaked.rotate('rotation of leaked')).status).toBe(401)
+    expect(await familyRevoked(leaked.key.id)).toBe(true)
+    expect(await works(leaked.successor.token)).toBe(false)
 
     // Ten minutes after the rotation, even the same request is reuse.
     const late = await family('late')
