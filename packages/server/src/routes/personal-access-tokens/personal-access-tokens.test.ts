@@ -311,6 +311,22 @@ describe.each(testDatabaseKinds)('personal access tokens (%s)', (kind) => {
       expect(rotated.body.data.expiresAt).toBe(expiringSoon.expiresAt)
     })
 
+    it('a token that rotated itself and lost the response gets it replayed on the retry; another request with it is reuse', async () => {
+      const pat = await createPat(server, admin.accessToken, { scopes: ['personal_access_tokens:read', 'personal_access_tokens:workflow'] })
+      const rotate = (body: object) => server.request('POST', `${PATH}/${pat.id}/rotate`, { token: pat.token, body, headers: { 'idempotency-key': 'self-rotation' } })
+      const first = await rotate({})
+      expect(first.status).toBe(201)
+      const retried = await rotate({})
+      expect(retried.status).toBe(201)
+      expect(retried.headers.get('idempotent-replayed')).toBe('true')
+      expect(retried.body.data.token).toBe(first.body.data.token)
+      expect((await server.request('GET', '/v1/me', { token: first.body.data.token })).status).toBe(200)
+
+      expect((await rotate({ gracePeriodSeconds: 60 })).status).toBe(401)
+      expect((await server.request('GET', '/v1/me', { token: first.body.data.token })).status).toBe(401)
+      expect((await server.request('GET', `${PATH}/${first.body.data.id}`, { token: admin.accessToken })).body.data).toMatchObject({ status: 'revoked', revocationReason: 'reuse_detected' })
+    })
+
     it('201 with a new expiry; 400 for a grace period out of range; 409 for revoked or expired tokens', async () => {
       const pat = await createPat(server, admin.accessToken)
       const expiresAt = new Date(server.clock.now() + 30 * 86_400_000).toISOString()
