@@ -243,14 +243,12 @@ export class Authenticator {
         : await this.findCredential(token, now, options)
     if (!('principal' in found) || found.principal === null) return found
     const { principal, counted } = found
-    if ('retry' in found) {
-      const rateLimit = decideRateLimit(principal.rateLimit.perMinute, await counted)
-      return rateLimit.allowed ? { valid: true, code: 'VALID', principal, rateLimit, retry: true } : { valid: false, code: 'RATE_LIMITED', principal, rateLimit }
-    }
 
     // 4: the rate limit, shared by every request of this principal (and every instance).
     const rateLimit = decideRateLimit(principal.rateLimit.perMinute, await counted)
     if (!rateLimit.allowed) return { valid: false, code: 'RATE_LIMITED', principal, rateLimit }
+    // A retry may only replay what the request it repeats did: no scope to check, no use to record.
+    if ('retry' in found) return { valid: true, code: 'VALID', principal, rateLimit, retry: true }
 
     // 5: scopes.
     for (const scope of options.requiredScopes) {
@@ -320,19 +318,16 @@ export class Authenticator {
     const decision = decideCredential(entry, { now, ip, ...(organizationId !== undefined && { organizationId }) })
     if (!decision.usable) {
       const { credential, rateLimit } = entry.principal
-      if (detectReuse === true && RETIRED.has(decision.code) && credential.rotatedToId !== null) {
-        // A client retrying a rotation whose response it lost presents the secret that
-        // rotation retired, with the same Idempotency-Key: that is one party, not two. The
-        // idempotency hook replays the rotation's response, or reports reuse after all.
-        if (idempotencyKey !== undefined && (await this.retrying(credential, idempotencyKey, now))) {
-          return { principal: entry.principal, counted: counted ?? this.deps.rateLimiter.count(rateLimit.key), retry: true }
-        }
-        void counted?.then(() => this.deps.rateLimiter.refund(rateLimit.key)).catch(() => undefined)
-        await this.retiredSecretPresented(credential, { requestId: requestId ?? null, ip, userAgent: userAgent ?? null })
-        return denied(decision.code)
+      const reused = detectReuse === true && RETIRED.has(decision.code) && credential.rotatedToId !== null
+      // A client retrying a rotation whose response it lost presents the secret that rotation
+      // retired, with the same Idempotency-Key: that is one party, not two. The idempotency
+      // hook replays the rotation's response, or reports reuse after all.
+      if (reused && idempotencyKey !== undefined && (await this.retrying(credential, idempotencyKey, now))) {
+        return { principal: entry.principal, counted: counted ?? this.deps.rateLimiter.count(rateLimit.key), retry: true }
       }
       // A warm entry's request was counted before it was decided: a refusal gives it back.
       void counted?.then(() => this.deps.rateLimiter.refund(rateLimit.key)).catch(() => undefined)
+      if (reused) await this.retiredSecretPresented(credential, { requestId: requestId ?? null, ip, userAgent: userAgent ?? null })
       return denied(decision.code)
     }
     // Counted under the credential's id: the same whether the candidate was current or not.

@@ -22,7 +22,8 @@ const CHALLENGE = { missing: 'Bearer realm="brandwave"', invalid: 'Bearer realm=
 type Refused = Exclude<Verification['code'], 'VALID' | 'INSUFFICIENT_SCOPE' | 'RATE_LIMITED'>
 const invalidToken = (reason: Refused, message: string) =>
   fromCode('unauthorized', { message, details: [{ field: 'credential', message, reason }], headers: { 'www-authenticate': CHALLENGE.invalid } })
-const UNAUTHORIZED: Record<Refused, ErrorResponse> = {
+/** The 401 for each refused credential; the idempotency hook answers a retired key's non-retry with REVOKED. */
+export const UNAUTHORIZED: Record<Refused, ErrorResponse> = {
   MALFORMED: invalidToken('MALFORMED', 'The credential is not valid.'),
   NOT_FOUND: invalidToken('NOT_FOUND', 'The credential is not valid.'),
   EXPIRED: invalidToken('EXPIRED', 'The credential has expired.'),

@@ -8,6 +8,8 @@ import { isoAt, type Clock } from '../clock.js'
 import type { Storage } from '../storage/index.js'
 import type { DerivedKeys } from '../secret.js'
 import type { BackgroundWork } from '../background.js'
+import { UNAUTHORIZED } from './authentication-hook.js'
+import { sendError } from './responses.js'
 
 /** Stripe's window: a retry within 24 hours replays; after that the key is forgotten. */
 export const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000
@@ -24,12 +26,6 @@ const ABANDONED_AFTER_MS = 60_000
 /** Expired entries (sealed responses, secrets included) are purged this often. */
 const SWEEP_INTERVAL_MS = 10 * 60_000
 const KEY_PATTERN = /^[\x20-\x7E]{1,255}$/
-/** A retired credential asking for anything but the replay of a request it made. */
-const retired = () =>
-  new ApiError('unauthorized', 'The credential has been revoked.', {
-    details: [{ field: 'credential', message: 'The credential has been revoked.', reason: 'REVOKED' }],
-    headers: { 'www-authenticate': 'Bearer realm="brandwave", error="invalid_token"' },
-  })
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -169,12 +165,12 @@ export class Idempotency {
    */
   private async replayRetry(request: FastifyRequest, reply: FastifyReply, key: string | null): Promise<FastifyReply> {
     const principal = request.principal
-    if (key === null || principal?.kind !== 'credential') throw retired()
+    if (key === null || principal?.kind !== 'credential') return sendError(reply, request.id, UNAUTHORIZED.REVOKED)
     const principalKey = principalKeyOf(principal)
     const made = await this.storage.idempotency.find(principalKey, key)
     if (made === undefined || made.requestHash !== fingerprintOf(this.keys.idempotencyFingerprint, request)) {
       await this.reuse(principal.credential, { requestId: request.id, ip: request.ip, userAgent: request.headers['user-agent'] ?? null })
-      throw retired()
+      return sendError(reply, request.id, UNAUTHORIZED.REVOKED)
     }
     if (made.state !== 'completed' || made.status === null || made.sealedResponse === null) throw new ApiError('idempotency_in_progress')
     return this.replay(reply, made.status, open(this.keys.idempotencyEncryption, made.sealedResponse, `${principalKey}\n${key}`))
