@@ -204,7 +204,8 @@ async function patCreation(url, session) {
   const sample = await load(url, '/v1/personal-access-tokens', {
     method: 'POST',
     headers: { authorization: `Bearer ${session}` },
-    body: { name: 'bench' },
+    // A token without admin scopes: one with them needs the password in the request (step-up).
+    body: { name: 'bench', scopes: ['personal_access_tokens:read'] },
     status: 201,
     connections: 1,
     amount: settings.patCreations,

@@ -73,11 +73,52 @@ export const Organization = Type.Object(
 
 export const SignupResult = Type.Object({ user: User, organization: Organization, role: Role }, { additionalProperties: false })
 
+/**
+ * Proof, in the request itself, that the caller is the account's owner and not only the
+ * holder of its access token (which a leaked log line or a script on a page can give away):
+ * the current password, or with 2FA on, the code the authenticator shows now (or an unused
+ * recovery code). Changes that could take an account over need it, however recent the sign-in.
+ */
+export const StepUpProof = {
+  currentPassword: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 1024, description: 'Your current password. Required unless `twoFactorCode` is sent.' }),
+  ),
+  twoFactorCode: Type.Optional(
+    Type.String({
+      minLength: 6,
+      maxLength: 64,
+      pattern: '^[^\\u0000-\\u001F\\u007F]+$',
+      description: 'With 2FA on: the code your authenticator shows now, or an unused recovery code, instead of `currentPassword`.',
+    }),
+  ),
+} as const
+
 export const PasswordChangeBody = Type.Object(
-  { currentPassword: PresentedPassword, newPassword: NewPassword },
-  { additionalProperties: false },
+  { ...StepUpProof, newPassword: NewPassword },
+  { additionalProperties: false, description: 'Confirm with `currentPassword` (or, with 2FA on, `twoFactorCode`).' },
 )
 export type PasswordChangeBody = Static<typeof PasswordChangeBody>
+
+export const EmailChangeBody = Type.Object(
+  { ...StepUpProof, email: Email },
+  { additionalProperties: false, description: 'Confirm with `currentPassword` (or, with 2FA on, `twoFactorCode`).' },
+)
+export type EmailChangeBody = Static<typeof EmailChangeBody>
+
+export const EmailChangeRequested = Type.Object(
+  {
+    email: Type.String({ description: 'The new address: it becomes the account’s once the link sent there is opened.' }),
+    expiresAt: Timestamp,
+  },
+  { additionalProperties: false },
+)
+
+export const EmailChangeConfirmBody = Type.Object(
+  { token: Type.String({ minLength: 1, maxLength: 256, description: 'The token from the confirmation link (after `#token=`).' }) },
+  { additionalProperties: false },
+)
+
+export const EmailChanged = Type.Object({ email: Type.String(), changedAt: Timestamp }, { additionalProperties: false })
 
 export const TwoFactorSetup = Type.Object(
   {
@@ -89,13 +130,20 @@ export const TwoFactorSetup = Type.Object(
 
 export const TotpCode = Type.String({ pattern: '^[0-9]{6}$', description: 'The 6-digit code the authenticator app shows now.' })
 
-const ConfirmingPassword = Type.Optional(
-  Type.String({ minLength: 1, maxLength: 1024, description: 'Your current password: required unless you signed in within the last 10 minutes.' }),
+export const SetUpTwoFactorBody = Type.Object(
+  { currentPassword: StepUpProof.currentPassword },
+  { additionalProperties: false, description: 'Confirm with `currentPassword`: required, however recent the sign-in.' },
 )
 
-export const SetUpTwoFactorBody = Type.Object({ currentPassword: ConfirmingPassword }, { additionalProperties: false })
+export const EnableTwoFactorBody = Type.Object(
+  { code: TotpCode, currentPassword: StepUpProof.currentPassword },
+  { additionalProperties: false, description: '`code` from the new authenticator, and `currentPassword`: required, however recent the sign-in.' },
+)
 
-export const EnableTwoFactorBody = Type.Object({ code: TotpCode, currentPassword: ConfirmingPassword }, { additionalProperties: false })
+export const RegenerateRecoveryCodesBody = Type.Object(StepUpProof, {
+  additionalProperties: false,
+  description: 'Confirm with `currentPassword` or `twoFactorCode`.',
+})
 
 export const RecoveryCodes = Type.Object(
   {

@@ -1,6 +1,7 @@
 import { CREDENTIAL_STATUSES, SCOPE_PATTERN } from '@brandwave/core'
 import Type, { type Static } from 'typebox'
 import { Cursor, DisplayName, Limit, Nullable, PlainText, Timestamp, Uuid } from './common.js'
+import { StepUpProof } from './auth.js'
 
 export const Environment = Type.Enum(['live', 'test'], {
   description: '`live` keys start with `{prefix}_live_`, `test` keys with `{prefix}_test_`. Both behave the same today; the environment is recorded, filterable and shown.',
@@ -104,8 +105,13 @@ export const CreatePersonalAccessTokenBody = Type.Object(
     environment: Type.Optional(Environment),
     allowedIps: Type.Optional(AllowedIps),
     rateLimit: Type.Optional(RateLimit),
+    ...StepUpProof,
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    description:
+      'A token that would carry scopes only a `company_admin` holds (every token of an admin created without `scopes` does) needs, from a signed-in user, `currentPassword` or `twoFactorCode` in the request.',
+  },
 )
 export type CreatePersonalAccessTokenBody = Static<typeof CreatePersonalAccessTokenBody>
 
@@ -141,8 +147,13 @@ export const RotateCredentialBody = Type.Object(
       description: 'How long the old credential keeps working (up to 7 days); 0 revokes it at once.',
     })),
     expiresAt: Type.Optional(Nullable(Type.String({ format: 'date-time', description: 'Expiry of the new credential; by default it keeps the old one’s.' }))),
+    ...StepUpProof,
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    description:
+      'A signed-in user rotating a personal access token with scopes only a `company_admin` holds confirms with `currentPassword` or `twoFactorCode`: a new secret is as good as a new token.',
+  },
 )
 export type RotateCredentialBody = Static<typeof RotateCredentialBody>
 

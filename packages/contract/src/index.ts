@@ -25,6 +25,10 @@ export {
 export {
   DisableTwoFactorBody,
   Email,
+  EmailChangeBody,
+  EmailChangeConfirmBody,
+  EmailChanged,
+  EmailChangeRequested,
   EnableTwoFactorBody,
   LoginBody,
   LogoutBody,
@@ -34,10 +38,12 @@ export {
   PasswordChangeBody,
   RecoveryCodes,
   RefreshBody,
+  RegenerateRecoveryCodesBody,
   Role,
   SetUpTwoFactorBody,
   SignupBody,
   SignupResult,
+  StepUpProof,
   TokenPair,
   TotpCode,
   TwoFactorSetup,
@@ -53,7 +59,19 @@ export {
   rotatePersonalAccessToken,
   updatePersonalAccessToken,
 } from './operations/personal-access-tokens.js'
-export { changePassword, disableTwoFactor, enableTwoFactor, login, logout, refreshSession, setUpTwoFactor, signup } from './operations/auth.js'
+export {
+  changePassword,
+  confirmEmailChange,
+  disableTwoFactor,
+  enableTwoFactor,
+  login,
+  logout,
+  refreshSession,
+  regenerateRecoveryCodes,
+  requestEmailChange,
+  setUpTwoFactor,
+  signup,
+} from './operations/auth.js'
 export { getMe } from './operations/me.js'
 export { BrowserAccessToken } from './auth.js'
 export { endBrowserSession, listMyOrganizations, refreshBrowserSession, startBrowserSession, switchBrowserSession } from './operations/browser-session.js'

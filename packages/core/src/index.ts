@@ -15,6 +15,7 @@ export {
 export { constantTimeEqual, deriveKey, hashToken, MIN_SECRET_BYTES, open, seal, type KeyPurpose } from './secrets.js'
 export {
   BUILT_IN_RESOURCES,
+  adminOnlyScopes,
   createScopeCatalog,
   effectiveScopes,
   missingScopes,

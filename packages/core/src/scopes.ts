@@ -120,3 +120,15 @@ export function effectiveScopes(granted: readonly Scope[] | null, ownerScopes: R
 export function missingScopes(requested: readonly Scope[], holder: ReadonlySet<Scope>): Scope[] {
   return requested.filter((scope) => !holder.has(scope))
 }
+
+/**
+ * The scopes among `carried` that only a `company_admin` holds: a credential carrying any
+ * of them can manage the organization, so minting one takes proof of the owner (step-up).
+ *
+ * @example
+ * adminOnlyScopes(catalog, ['contacts:read', 'members:write']) // ['members:write']
+ */
+export function adminOnlyScopes(catalog: ScopeCatalog, carried: Iterable<Scope>): Scope[] {
+  const member = catalog.roleScopes('member')
+  return [...carried].filter((scope) => !member.has(scope))
+}

@@ -9,6 +9,7 @@ import { ConsentPage } from './pages/consent.js'
 import { CredentialsPage } from './pages/credentials.js'
 import { MembersPage } from './pages/members.js'
 import { ForgotPasswordPage, ResetPasswordPage } from './pages/reset-password.js'
+import { ConfirmEmailPage } from './pages/confirm-email.js'
 import { SecurityPage } from './pages/security.js'
 import { SignInPage } from './pages/sign-in.js'
 import { WebhooksPage } from './pages/webhooks.js'
@@ -22,6 +23,7 @@ const router = createBrowserRouter([
   { path: '/invitations/accept', element: <AcceptInvitationPage /> },
   { path: '/forgot-password', element: <ForgotPasswordPage /> },
   { path: '/reset-password', element: <ResetPasswordPage /> },
+  { path: '/confirm-email', element: <ConfirmEmailPage /> },
   { path: '/oauth/interaction/:uid', element: <ConsentPage /> },
   {
     element: <SignedIn />,

@@ -41,7 +41,7 @@ beforeAll(async () => {
   // refusal of cross-origin callers does not apply. (A page elsewhere would be refused.)
   ;(window as unknown as { happyDOM: { setURL(url: string): void } }).happyDOM.setURL(`${server.url}/`)
   const admin = await loginAdmin(server)
-  const pat = await server.request('POST', '/v1/personal-access-tokens', { token: admin.accessToken, body: { name: 'react tests' } })
+  const pat = await server.request('POST', '/v1/personal-access-tokens', { token: admin.accessToken, body: { currentPassword: admin.password, name: 'react tests' } })
   client = new Brandwave({ token: pat.body.data.token, baseUrl: server.url, maxRetries: 0 })
 })
 afterAll(() => server?.close())
@@ -229,7 +229,7 @@ describe('@brandwave/react against a real server', () => {
 
   it('two providers with different clients never read each other’s entries, even on one QueryClient', async () => {
     const other = await signUp(server, 'Other')
-    const otherPat = await server.request('POST', '/v1/personal-access-tokens', { token: other.accessToken, body: { name: 'other tests' } })
+    const otherPat = await server.request('POST', '/v1/personal-access-tokens', { token: other.accessToken, body: { currentPassword: other.password, name: 'other tests' } })
     const otherClient = new Brandwave({ token: otherPat.body.data.token, baseUrl: server.url, maxRetries: 0 })
     // Fresh forever: an entry the second provider found under a shared key would never be refetched.
     const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false, staleTime: Infinity } } })

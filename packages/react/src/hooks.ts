@@ -133,29 +133,54 @@ export function useRemoveMember(): Mutation<Brandwave['members']['remove']> {
   return useInvalidatingMutation((client, params: Params<Brandwave['members']['remove']>) => client.members.remove(params), (client) => [brandwaveKeys.members.all(client), brandwaveKeys.auditLogs.all(client)])
 }
 
-/** Ends every other session of yours. @example const { mutate } = useChangePassword(); mutate({ currentPassword, newPassword }) */
+/**
+ * Ends every other session of yours. Needs `currentPassword` (or, with 2FA on, `twoFactorCode`):
+ * without it `error.details[0].reason` is `STEP_UP_REQUIRED`, wrong `WRONG_PASSWORD` or `WRONG_CODE`.
+ *
+ * @example const { mutate } = useChangePassword(); mutate({ currentPassword, newPassword })
+ */
 export function useChangePassword(): Mutation<Brandwave['auth']['changePassword']> {
   return useInvalidatingMutation((client, params: Params<Brandwave['auth']['changePassword']>) => client.auth.changePassword(params), () => [])
 }
 
 /**
- * Starts 2FA enrolment: `data.data.otpauthUrl` for a QR code, `secret` to type. `currentPassword`
- * is needed unless the user signed in within the last 10 minutes.
+ * Sends a confirmation link to a new address; it becomes yours when the link is opened. Needs
+ * `currentPassword` (or, with 2FA on, `twoFactorCode`).
+ *
+ * @example const { mutate } = useRequestEmailChange(); mutate({ email, currentPassword })
+ */
+export function useRequestEmailChange(): Mutation<Brandwave['auth']['requestEmailChange']> {
+  return useInvalidatingMutation((client, params: Params<Brandwave['auth']['requestEmailChange']>) => client.auth.requestEmailChange(params), () => [])
+}
+
+/** Confirms a new address with the link's token. @example const { mutate } = useConfirmEmailChange(); mutate({ token }) */
+export function useConfirmEmailChange(): Mutation<Brandwave['auth']['confirmEmailChange']> {
+  return useInvalidatingMutation((client, params: Params<Brandwave['auth']['confirmEmailChange']>) => client.auth.confirmEmailChange(params), (client) => [brandwaveKeys.me(client)])
+}
+
+/**
+ * Starts 2FA enrolment: `data.data.otpauthUrl` for a QR code, `secret` to type. Needs
+ * `currentPassword`, however recent the sign-in.
  *
  * @example const { mutate } = useSetUpTwoFactor(); mutate({ currentPassword })
  */
-export function useSetUpTwoFactor(): UseMutationResult<ResponseOf<'setUpTwoFactor'>, BrandwaveError, { currentPassword?: string }> {
-  return useInvalidatingMutation((client, params: { currentPassword?: string }) => client.auth.twoFactor.setup(params), () => [])
+export function useSetUpTwoFactor(): Mutation<Brandwave['auth']['twoFactor']['setup']> {
+  return useInvalidatingMutation((client, params: Params<Brandwave['auth']['twoFactor']['setup']>) => client.auth.twoFactor.setup(params), () => [])
 }
 
-/** Turns 2FA on; `data.data.recoveryCodes` are shown only now. @example const { mutate } = useEnableTwoFactor(); mutate({ code }) */
+/** Turns 2FA on; `data.data.recoveryCodes` are shown only now. Needs `currentPassword` too. @example const { mutate } = useEnableTwoFactor(); mutate({ code, currentPassword }) */
 export function useEnableTwoFactor(): Mutation<Brandwave['auth']['twoFactor']['enable']> {
   return useInvalidatingMutation((client, params: Params<Brandwave['auth']['twoFactor']['enable']>) => client.auth.twoFactor.enable(params), (client) => [brandwaveKeys.me(client)])
 }
 
-/** @example const { mutate } = useDisableTwoFactor(); mutate({ code }) */
+/** The code (or an unused recovery code) is the proof this needs. @example const { mutate } = useDisableTwoFactor(); mutate({ code }) */
 export function useDisableTwoFactor(): Mutation<Brandwave['auth']['twoFactor']['disable']> {
   return useInvalidatingMutation((client, params: Params<Brandwave['auth']['twoFactor']['disable']>) => client.auth.twoFactor.disable(params), (client) => [brandwaveKeys.me(client)])
+}
+
+/** Ten new recovery codes; the old ones stop working. @example const { mutate } = useRegenerateRecoveryCodes(); mutate({ currentPassword }) */
+export function useRegenerateRecoveryCodes(): Mutation<Brandwave['auth']['twoFactor']['regenerateRecoveryCodes']> {
+  return useInvalidatingMutation((client, params: Params<Brandwave['auth']['twoFactor']['regenerateRecoveryCodes']>) => client.auth.twoFactor.regenerateRecoveryCodes(params), () => [])
 }
 
 /** Pending invitations, newest first. @example const { data } = useInvitations() */

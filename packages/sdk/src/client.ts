@@ -144,8 +144,28 @@ function authApi(transport: Transport) {
      * await bw.auth.signup({ email, password, name, invitationToken: new URLSearchParams(location.hash.slice(1)).get('token')! })
      */
     signup: (params: BodyOf<'signup'>, options?: RequestOptions) => transport.call('signup', { body: params }, options),
-    /** Ends every other session. @example await bw.auth.changePassword({ currentPassword, newPassword }) */
+    /**
+     * Ends every other session. Needs `currentPassword` (or, with 2FA on, `twoFactorCode`) however
+     * recent the sign-in: without it a `BrandwaveError` with status 403 and `details[0].reason`
+     * `STEP_UP_REQUIRED`; wrong, 401 `invalid_credentials` (`WRONG_PASSWORD`, `WRONG_CODE`).
+     *
+     * @example await bw.auth.changePassword({ currentPassword, newPassword })
+     */
     changePassword: (params: BodyOf<'changePassword'>, options?: RequestOptions) => transport.call('changePassword', { body: params }, options),
+    /**
+     * Emails a confirmation link to the new address; the address changes when it is opened.
+     * Needs `currentPassword` (or, with 2FA on, `twoFactorCode`).
+     *
+     * @example await bw.auth.requestEmailChange({ email: 'ada@new.example', currentPassword })
+     */
+    requestEmailChange: (params: BodyOf<'requestEmailChange'>, options?: RequestOptions) => transport.call('requestEmailChange', { body: params }, options),
+    /**
+     * Makes the new address the account's, with the token from the confirmation link.
+     *
+     * @example
+     * await bw.auth.confirmEmailChange({ token: new URLSearchParams(location.hash.slice(1)).get('token')! })
+     */
+    confirmEmailChange: (params: BodyOf<'confirmEmailChange'>, options?: RequestOptions) => transport.call('confirmEmailChange', { body: params }, options),
     /**
      * Emails a reset link if the address has an account; answers the same either way.
      *
@@ -194,15 +214,21 @@ function authApi(transport: Transport) {
     organizations: (options?: RequestOptions) => transport.call('listMyOrganizations', {}, options),
     twoFactor: {
       /**
-       * Starts enrolment; `currentPassword` is needed unless the session signed in within 10 minutes.
+       * Starts enrolment; needs `currentPassword`, however recent the sign-in.
        *
        * @example const { data } = await bw.auth.twoFactor.setup({ currentPassword }); showQrCode(data.otpauthUrl)
        */
-      setup: (params?: BodyOf<'setUpTwoFactor'>, options?: RequestOptions) => transport.call('setUpTwoFactor', { body: params ?? {} }, options),
-      /** @example const { data } = await bw.auth.twoFactor.enable({ code: '123456' }); show(data.recoveryCodes) */
+      setup: (params: BodyOf<'setUpTwoFactor'>, options?: RequestOptions) => transport.call('setUpTwoFactor', { body: params }, options),
+      /** Needs `currentPassword` too. @example const { data } = await bw.auth.twoFactor.enable({ code: '123456', currentPassword }); show(data.recoveryCodes) */
       enable: (params: BodyOf<'enableTwoFactor'>, options?: RequestOptions) => transport.call('enableTwoFactor', { body: params }, options),
-      /** @example await bw.auth.twoFactor.disable({ code: '123456' }) */
+      /** The code (or an unused recovery code) is the proof this needs. @example await bw.auth.twoFactor.disable({ code: '123456' }) */
       disable: (params: BodyOf<'disableTwoFactor'>, options?: RequestOptions) => transport.call('disableTwoFactor', { body: params }, options),
+      /**
+       * Ten new recovery codes; the old ones stop working. Needs `currentPassword` or `twoFactorCode`.
+       *
+       * @example const { data } = await bw.auth.twoFactor.regenerateRecoveryCodes({ twoFactorCode: '123456' }); show(data.recoveryCodes)
+       */
+      regenerateRecoveryCodes: (params: BodyOf<'regenerateRecoveryCodes'>, options?: RequestOptions) => transport.call('regenerateRecoveryCodes', { body: params }, options),
     },
   }
 }

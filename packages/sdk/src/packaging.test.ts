@@ -21,7 +21,7 @@ describe.skipIf(!built)('the built @brandwave/sdk package', () => {
   beforeAll(async () => {
     server = await startTestServer('sqlite')
     const admin = await loginAdmin(server)
-    const pat = await server.request('POST', '/v1/personal-access-tokens', { token: admin.accessToken, body: { name: 'examples' } })
+    const pat = await server.request('POST', '/v1/personal-access-tokens', { token: admin.accessToken, body: { currentPassword: admin.password, name: 'examples' } })
     env = { PATH: process.env.PATH, BRANDWAVE_BASE_URL: server.url, BRANDWAVE_TOKEN: pat.body.data.token }
   })
   afterAll(() => server?.close())

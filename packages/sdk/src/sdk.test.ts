@@ -25,7 +25,7 @@ describe('@brandwave/sdk against a real server', () => {
   beforeAll(async () => {
     server = await startTestServer('sqlite', { env: { BRANDWAVE_RESOURCES: 'contacts', BRANDWAVE_LOGIN_FAILURES_PER_IP: '1000' } })
     admin = await loginAdmin(server)
-    const pat = await server.request('POST', '/v1/personal-access-tokens', { token: admin.accessToken, body: { name: 'sdk' } })
+    const pat = await server.request('POST', '/v1/personal-access-tokens', { token: admin.accessToken, body: { currentPassword: admin.password, name: 'sdk' } })
     bw = new Brandwave({ token: pat.body.data.token, baseUrl: server.url })
   })
   afterAll(() => server?.close())
@@ -49,7 +49,7 @@ describe('@brandwave/sdk against a real server', () => {
   it('listAll walks every page', async () => {
     const user = await signUp(server, 'Pager')
     const client = new Brandwave({ token: user.accessToken, baseUrl: server.url })
-    for (let i = 0; i < 23; i++) await client.personalAccessTokens.create({ name: `page ${i}`, environment: i % 2 === 0 ? 'live' : 'test' })
+    for (let i = 0; i < 23; i++) await client.personalAccessTokens.create({ name: `page ${i}`, environment: i % 2 === 0 ? 'live' : 'test', currentPassword: user.password })
     const names: string[] = []
     for await (const token of client.personalAccessTokens.listAll({ limit: 5 })) names.push(token.name)
     expect(names).toHaveLength(23)
@@ -112,9 +112,20 @@ describe('@brandwave/sdk against a real server', () => {
     expect(created.data.role).toBe('company_admin')
     await fresh.auth.login({ email: 'sdk-user@example.com', password: 'a long enough passphrase' })
     expect((await fresh.auth.changePassword({ currentPassword: 'a long enough passphrase', newPassword: 'another long passphrase' })).data.endedSessions).toBe(0)
-    const { data: setup } = await fresh.auth.twoFactor.setup()
+    // Step-up: the proof goes in the request; a wrong one is the caller's to fix, not a lost session.
+    const missing = await fresh.auth.twoFactor.setup({}).catch((error: unknown) => error)
+    expect(missing).toBeInstanceOf(BrandwaveError)
+    expect(missing).toMatchObject({ status: 403, code: 'forbidden', details: [{ reason: 'STEP_UP_REQUIRED' }] })
+    const wrong = await fresh.auth.twoFactor.setup({ currentPassword: 'not the password' }).catch((error: unknown) => error)
+    expect(wrong).toMatchObject({ status: 401, code: 'invalid_credentials', details: [{ reason: 'WRONG_PASSWORD' }] })
+    expect((await fresh.me()).data.type).toBe('session')
+    const { data: setup } = await fresh.auth.twoFactor.setup({ currentPassword: 'another long passphrase' })
     const code = await generate({ secret: setup.secret, epoch: Math.floor(server.clock.now() / 1000) })
-    expect((await fresh.auth.twoFactor.enable({ code })).data.recoveryCodes).toHaveLength(10)
+    const { data: enabled } = await fresh.auth.twoFactor.enable({ code, currentPassword: 'another long passphrase' })
+    expect(enabled.recoveryCodes).toHaveLength(10)
+    const { data: renewed } = await fresh.auth.twoFactor.regenerateRecoveryCodes({ twoFactorCode: enabled.recoveryCodes[0]! })
+    expect(renewed.recoveryCodes).toHaveLength(10)
+    expect(renewed.recoveryCodes).not.toContain(enabled.recoveryCodes[1])
   })
 
   it('browser sessions: the refresh token stays in the cookie; an expired access token is renewed through it', async () => {
@@ -223,7 +234,7 @@ describe('@brandwave/sdk against a real server', () => {
       const url = await proxy.start()
       try {
         const client = new Brandwave({ token: admin.accessToken, baseUrl: url })
-        const { data } = await client.personalAccessTokens.create({ name: 'survived a dropped response' })
+        const { data } = await client.personalAccessTokens.create({ name: 'survived a dropped response', currentPassword: admin.password })
         expect(proxy.seen).toHaveLength(2)
         expect(proxy.seen[0]!.idempotencyKey).toBeDefined()
         expect(proxy.seen[1]!.idempotencyKey).toBe(proxy.seen[0]!.idempotencyKey)

@@ -183,7 +183,9 @@ export class Transport {
       if (response.ok) return body as ResponseOf<N>
 
       const error = this.errorFrom(response, body as ErrorEnvelope | undefined)
-      if (response.status === 401 && !refreshed && (this.refreshToken !== undefined || this.options.sessionCookie === true) && !SESSION_CALLS.has(name)) {
+      // Only a refused access token is worth a refresh: a wrong current password (401
+      // `invalid_credentials`, step-up) is the caller's to correct, not the session's.
+      if (response.status === 401 && error.code === 'unauthorized' && !refreshed && (this.refreshToken !== undefined || this.options.sessionCookie === true) && !SESSION_CALLS.has(name)) {
         refreshed = true
         if (await this.refreshOnce()) {
           attempt -= 1 // a refresh is not a retry

@@ -70,7 +70,7 @@ describe.each(testDatabaseKinds)('HTTP conventions (%s)', (kind) => {
   })
 
   it('errors the HTTP parser and router find keep the envelope and headers, and never echo the URL', async () => {
-    const pat = await createPat(server, admin.accessToken)
+    const pat = await createPat(server, admin)
     const close = 'Connection: close\r\n'
     const badUrl = await rawRequest(server.url, `GET /v1/${pat.token}/%E0%A4%A HTTP/1.1\r\nHost: x\r\n${close}\r\n`)
     const longParam = await rawRequest(server.url, `GET /v1/personal-access-tokens/${'a'.repeat(300)} HTTP/1.1\r\nHost: x\r\n${close}\r\n`)
@@ -87,7 +87,7 @@ describe.each(testDatabaseKinds)('HTTP conventions (%s)', (kind) => {
   })
 
   it('an empty body with a JSON content type is no body (DELETE from clients that always send the header)', async () => {
-    const pat = await createPat(server, admin.accessToken)
+    const pat = await createPat(server, admin)
     const response = await server.request('DELETE', `/v1/personal-access-tokens/${pat.id}`, { token: admin.accessToken, headers: { 'content-type': 'application/json' } })
     expect(response.status).toBe(200)
     const create = await server.request('POST', '/v1/personal-access-tokens', { token: admin.accessToken, headers: { 'content-type': 'application/json' } })
@@ -120,7 +120,7 @@ describe.each(testDatabaseKinds)('HTTP conventions (%s)', (kind) => {
   })
 
   it('/metrics counts requests by route pattern and verifications by outcome, never naming a credential', async () => {
-    const pat = await createPat(server, admin.accessToken)
+    const pat = await createPat(server, admin)
     await server.request('GET', '/v1/me', { token: pat.token })
     await server.request('GET', '/v1/me', { token: withBrokenChecksum(pat.token) })
     await server.request('GET', `/v1/personal-access-tokens/${pat.id}`, { token: admin.accessToken })
@@ -142,7 +142,7 @@ describe.each(testDatabaseKinds)('HTTP conventions (%s)', (kind) => {
   })
 
   it('logs one line per request, with the request id, and never a secret', async () => {
-    const pat = await createPat(server, admin.accessToken)
+    const pat = await createPat(server, admin)
     await server.request('GET', '/v1/me', { token: pat.token, via: 'x-api-key' })
     await server.request('GET', `/v1/me?access_token=${pat.token}`)
     await server.request('POST', '/v1/auth/login', { body: { email: admin.email, password: ADMIN_PASSWORD } })
@@ -163,8 +163,8 @@ describe.each(testDatabaseKinds)('durability across a restart (%s)', (kind) => {
     const server = await startTestServer(kind)
     try {
       const admin = await loginAdmin(server)
-      const kept = await createPat(server, admin.accessToken, { name: 'kept' })
-      const revoked = await createPat(server, admin.accessToken, { name: 'revoked' })
+      const kept = await createPat(server, admin, { name: 'kept' })
+      const revoked = await createPat(server, admin, { name: 'revoked' })
       await server.request('DELETE', `/v1/personal-access-tokens/${revoked.id}`, { token: admin.accessToken })
       const loggedOut = await loginAdmin(server)
       await server.request('POST', '/v1/auth/logout', { token: loggedOut.accessToken })
@@ -198,7 +198,7 @@ describe.each(testDatabaseKinds)('durability across a restart (%s)', (kind) => {
     const server = await startTestServer(kind, { env: { BRANDWAVE_USAGE_FLUSH_MS: '600000' } })
     try {
       const admin = await loginAdmin(server)
-      const pat = await createPat(server, admin.accessToken)
+      const pat = await createPat(server, admin)
       await server.request('GET', '/v1/me', { token: pat.token })
       const before = await server.request('GET', `/v1/personal-access-tokens/${pat.id}`, { token: admin.accessToken })
       expect(before.body.data.lastUsedAt).toBeNull()

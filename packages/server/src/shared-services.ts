@@ -18,6 +18,8 @@ import { OrganizationService } from './services/organizations.js'
 import { PasswordResetService } from './sign-in/password-reset.js'
 import { SecurityNotices } from './sign-in/security-notices.js'
 import { SessionService } from './sign-in/sessions.js'
+import { EmailChangeService } from './sign-in/email-change.js'
+import { StepUp } from './sign-in/step-up.js'
 import { TwoFactorService } from './sign-in/two-factor.js'
 import { LeakResponse } from './services/leaks.js'
 import { OAuthAppService } from './services/oauth-apps.js'
@@ -58,6 +60,9 @@ export interface Services {
   readonly members: MemberService
   readonly sessions: SessionService
   readonly twoFactor: TwoFactorService
+  /** Proof of the account's owner in the request, for changes that could take an account over. */
+  readonly stepUp: StepUp
+  readonly emailChanges: EmailChangeService
   readonly admins: AdminService
   readonly invitations: InvitationService
   readonly passwordResets: PasswordResetService
@@ -78,7 +83,6 @@ export function createServices(deps: ServiceDependencies): Services {
   const signupThrottle = new AddressThrottle(counters, config.signupThrottle)
   const throttle = new LoginThrottle(counters, config.loginThrottle, (account) => createHmac('sha256', keys.counterKey).update(account).digest('base64url'))
   const twoFactor = new TwoFactorService({
-    throttle,
     storage,
     encryptionKey: keys.totpEncryption,
     tokenHashKey: keys.tokenHash,
@@ -86,6 +90,20 @@ export function createServices(deps: ServiceDependencies): Services {
     accessVersion,
     audit,
     clock,
+  })
+  const sessions = new SessionService({
+    storage,
+    tokenPrefix: config.tokenPrefix,
+    acceptedTokenPrefixes: deps.tokenPrefixes,
+    tokenHashKey: keys.tokenHash,
+    sessionTokens: deps.sessionTokens,
+    accessVersion,
+    clock,
+    signup: config.signup,
+    audit,
+    throttle,
+    signupThrottle,
+    twoFactor,
   })
   return {
     twoFactor,
@@ -106,20 +124,15 @@ export function createServices(deps: ServiceDependencies): Services {
       defaultRateLimitPerMinute: config.defaultRateLimitPerMinute,
     }),
     members: new MemberService({ storage, catalog, accessVersion, audit, clock }),
-    sessions: new SessionService({
+    sessions,
+    stepUp: new StepUp({
       storage,
-      tokenPrefix: config.tokenPrefix,
-      acceptedTokenPrefixes: deps.tokenPrefixes,
-      tokenHashKey: keys.tokenHash,
-      sessionTokens: deps.sessionTokens,
-      accessVersion,
-      clock,
-      signup: config.signup,
-      audit,
       throttle,
-      signupThrottle,
-      twoFactor,
+      audit,
+      verifySecondFactor: (user, code, organizationId, context) => twoFactor.verifySecondFactor(user, code, organizationId, context),
+      familiarAddress: (user, ip) => sessions.signedInFromLately(user, ip),
     }),
+    emailChanges: new EmailChangeService({ storage, tokenHashKey: keys.tokenHash, publicUrl: config.publicUrl, mail, accessVersion, audit, clock }),
     admins: new AdminService({ storage, accessVersion, audit, clock }),
     invitations: new InvitationService({ storage, catalog, tokenHashKey: keys.tokenHash, publicUrl: config.publicUrl, mail, audit, clock, signupThrottle }),
     passwordResets: new PasswordResetService({

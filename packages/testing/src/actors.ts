@@ -46,9 +46,13 @@ export async function signUp(server: TestServer, name = 'Grace'): Promise<TestUs
   return login(server, email, password)
 }
 
-/** Creates a PAT through the API and returns the response's data (with `token`). */
-export async function createPat(server: TestServer, bearer: string, body: Record<string, unknown> = {}): Promise<any> {
-  const response = await server.request('POST', '/v1/personal-access-tokens', { token: bearer, body: { name: 'test token', ...body } })
+/**
+ * Creates a PAT through the API and returns the response's data (with `token`). Given a
+ * signed-in user, it confirms with their password, which a token with admin scopes needs.
+ */
+export async function createPat(server: TestServer, creator: string | TestUser, body: Record<string, unknown> = {}): Promise<any> {
+  const [bearer, proof] = typeof creator === 'string' ? [creator, {}] : [creator.accessToken, { currentPassword: creator.password }]
+  const response = await server.request('POST', '/v1/personal-access-tokens', { token: bearer, body: { name: 'test token', ...proof, ...body } })
   expect(response.status, response.text).toBe(201)
   return response.body.data
 }

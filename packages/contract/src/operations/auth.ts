@@ -1,6 +1,10 @@
 import Type from 'typebox'
 import {
   DisableTwoFactorBody,
+  EmailChangeBody,
+  EmailChangeConfirmBody,
+  EmailChanged,
+  EmailChangeRequested,
   EnableTwoFactorBody,
   LoginBody,
   LogoutBody,
@@ -8,6 +12,7 @@ import {
   PasswordChangeBody,
   RecoveryCodes,
   RefreshBody,
+  RegenerateRecoveryCodesBody,
   SignupBody,
   SetUpTwoFactorBody,
   SignupResult,
@@ -18,6 +23,11 @@ import { Data } from '../common.js'
 import { defineOperation } from '../operation.js'
 
 const tag = 'Authentication'
+
+/** Said of every change that needs proof of the account's owner in the request itself. */
+const STEP_UP =
+  'A recent sign-in alone is not enough: without the proof the answer is 403 `forbidden` (`details[].reason: "STEP_UP_REQUIRED"`), with a wrong one 401 `invalid_credentials` (`WRONG_PASSWORD` or `WRONG_CODE`); wrong proofs are throttled like sign-ins (429).'
+const STEP_UP_ERRORS = ['validation_failed', 'invalid_credentials', 'forbidden', 'rate_limited'] as const
 
 export const login = defineOperation({
   operationId: 'login',
@@ -79,12 +89,12 @@ export const changePassword = defineOperation({
   method: 'POST',
   path: '/v1/auth/password',
   summary: 'Change your password',
-  description: 'Ends every other session of yours at once.',
+  description: `Needs \`currentPassword\` (or, with 2FA on, \`twoFactorCode\`) in the request. ${STEP_UP} Ends every other session of yours at once.`,
   tag,
   authentication: 'session',
   body: PasswordChangeBody,
   responses: { 200: Data(Type.Object({ changedAt: Type.String({ format: 'date-time' }), endedSessions: Type.Integer() }, { additionalProperties: false })) },
-  errors: ['validation_failed', 'rate_limited'],
+  errors: [...STEP_UP_ERRORS],
 })
 
 export const setUpTwoFactor = defineOperation({
@@ -94,13 +104,13 @@ export const setUpTwoFactor = defineOperation({
   summary: 'Start enrolling a TOTP authenticator',
   description:
     'Returns a new secret and its `otpauth://` URI (issuer Brandwave, account your email). Nothing changes at sign-in until `/v1/auth/2fa/enable` confirms a code. ' +
-    'Needs a sign-in from the last 10 minutes, or `currentPassword`.',
+    `Needs \`currentPassword\`. ${STEP_UP}`,
   tag,
   authentication: 'session',
   body: SetUpTwoFactorBody,
   bodyOptional: true,
   responses: { 200: Data(TwoFactorSetup) },
-  errors: ['validation_failed', 'conflict', 'rate_limited'],
+  errors: [...STEP_UP_ERRORS, 'conflict'],
 })
 
 export const enableTwoFactor = defineOperation({
@@ -110,12 +120,12 @@ export const enableTwoFactor = defineOperation({
   summary: 'Turn on two-factor authentication',
   description:
     'Confirms a code from the authenticator set up with `/v1/auth/2fa/setup`, turns 2FA on, and returns ten one-time recovery codes (shown only here). ' +
-    'Needs a sign-in from the last 10 minutes, or `currentPassword`.',
+    `Needs \`currentPassword\`. ${STEP_UP}`,
   tag,
   authentication: 'session',
   body: EnableTwoFactorBody,
   responses: { 200: Data(RecoveryCodes) },
-  errors: ['validation_failed', 'conflict', 'rate_limited'],
+  errors: [...STEP_UP_ERRORS, 'conflict'],
 })
 
 export const disableTwoFactor = defineOperation({
@@ -123,10 +133,54 @@ export const disableTwoFactor = defineOperation({
   method: 'POST',
   path: '/v1/auth/2fa/disable',
   summary: 'Turn off two-factor authentication',
-  description: 'Needs a current TOTP code or an unused recovery code, from a session signed in within the last 10 minutes.',
+  description: `Needs \`code\`: the code your authenticator shows now, or an unused recovery code, which is the proof this change needs. ${STEP_UP}`,
   tag,
   authentication: 'session',
   body: DisableTwoFactorBody,
   responses: { 200: Data(Type.Object({ disabledAt: Type.String({ format: 'date-time' }) }, { additionalProperties: false })) },
-  errors: ['validation_failed', 'forbidden', 'conflict', 'rate_limited'],
+  errors: [...STEP_UP_ERRORS, 'conflict'],
+})
+
+export const regenerateRecoveryCodes = defineOperation({
+  operationId: 'regenerateRecoveryCodes',
+  method: 'POST',
+  path: '/v1/auth/2fa/recovery-codes',
+  summary: 'Replace your recovery codes',
+  description: `Returns ten new one-time recovery codes (shown only here); every earlier one stops working. Needs 2FA on, and \`currentPassword\` or \`twoFactorCode\`. ${STEP_UP}`,
+  tag,
+  authentication: 'session',
+  body: RegenerateRecoveryCodesBody,
+  responses: { 200: Data(RecoveryCodes) },
+  errors: [...STEP_UP_ERRORS, 'conflict'],
+})
+
+export const requestEmailChange = defineOperation({
+  operationId: 'requestEmailChange',
+  method: 'POST',
+  path: '/v1/auth/email',
+  summary: 'Change your email address',
+  description:
+    'Sends a confirmation link (`{PUBLIC_URL}/confirm-email#token=…`, valid for one hour) to the new address and a notice to the current one; the address changes only when the link is opened. ' +
+    `Needs \`currentPassword\` (or, with 2FA on, \`twoFactorCode\`) in the request. ${STEP_UP} ` +
+    'Answers 409 when another account uses the address, or when the server sends no email (an address nobody confirmed must not become the one password resets go to).',
+  tag,
+  authentication: 'session',
+  body: EmailChangeBody,
+  responses: { 202: Data(EmailChangeRequested) },
+  errors: [...STEP_UP_ERRORS, 'conflict'],
+})
+
+export const confirmEmailChange = defineOperation({
+  operationId: 'confirmEmailChange',
+  method: 'POST',
+  path: '/v1/auth/email/confirm',
+  summary: 'Confirm a new email address',
+  description:
+    'Takes the token from the confirmation link. Holding it proves the new address; the change itself was confirmed with the password when it was asked for. ' +
+    'The link works once, for one hour; asking for another change voids it. The old address is told.',
+  tag,
+  authentication: 'none',
+  body: EmailChangeConfirmBody,
+  responses: { 200: Data(EmailChanged) },
+  errors: ['validation_failed', 'conflict', 'rate_limited'],
 })

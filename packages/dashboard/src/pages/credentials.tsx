@@ -257,6 +257,26 @@ function ScopePicker({ selected, onChange }: { selected: ReadonlySet<string>; on
   )
 }
 
+/** An admin's tokens can manage the organization: issuing one asks for the password (step-up). */
+function useAdminToken(kind: Kind): boolean {
+  const user = useSignedInUser()
+  return kind === 'personalAccessTokens' && user?.role === 'company_admin'
+}
+
+function StepUpPassword({ value, onChange }: { value: string; onChange: (value: string) => void }): ReactNode {
+  return (
+    <>
+      <label>
+        Current password
+        <input type="password" autoComplete="current-password" value={value} onChange={(event) => onChange(event.target.value)} aria-describedby="step-up-hint" />
+      </label>
+      <p id="step-up-hint" className="hint">
+        Needed when the token can manage the organization: no scope selected, or any scope beyond your product’s own and personal access tokens.
+      </p>
+    </>
+  )
+}
+
 function NewCredentialDialog({ kind, onClose, onCreated }: { kind: Kind; onClose: () => void; onCreated: (token: string, name: string) => void }): ReactNode {
   const words = WORDS[kind]
   // Both hooks, one used: an API key must name its scopes, a token may not.
@@ -270,6 +290,8 @@ function NewCredentialDialog({ kind, onClose, onCreated }: { kind: Kind; onClose
   const [rate, setRate] = useState('')
   const [expires, setExpires] = useState('')
   const [localError, setLocalError] = useState<string | null>(null)
+  const [currentPassword, setCurrentPassword] = useState('')
+  const asksForPassword = useAdminToken(kind)
   const ipProblems = allowedIpProblems(ips)
 
   const submit = (event: FormEvent) => {
@@ -292,7 +314,7 @@ function NewCredentialDialog({ kind, onClose, onCreated }: { kind: Kind; onClose
     }
     const done = { onSuccess: (result: { data: { token: string; name: string } }) => onCreated(result.data.token, result.data.name) }
     if (kind === 'apiKeys') createKey.mutate({ ...body, scopes: [...scopes] }, done)
-    else createToken.mutate(body, done)
+    else createToken.mutate({ ...body, ...(currentPassword !== '' && { currentPassword }) }, done)
   }
 
   return (
@@ -307,6 +329,7 @@ function NewCredentialDialog({ kind, onClose, onCreated }: { kind: Kind; onClose
         </p>
         <ScopePicker selected={scopes} onChange={setScopes} />
         {kind === 'personalAccessTokens' && <p className="hint">No scope selected: the token can do everything you can.</p>}
+        {asksForPassword && <StepUpPassword value={currentPassword} onChange={setCurrentPassword} />}
         <fieldset className="inline">
           <legend>Environment</legend>
           <label>
@@ -393,6 +416,8 @@ function CredentialDetails({ kind, id, onClose, onRotated }: { kind: Kind; id: s
   const detail = hooks.useGet(id)
   const revoke = hooks.useRevoke()
   const rotate = hooks.useRotate()
+  const [currentPassword, setCurrentPassword] = useState('')
+  const asksForPassword = useAdminToken(kind)
   const [confirming, setConfirming] = useState(false)
   const [grace, setGrace] = useState(0)
   const credential = detail.data?.data
@@ -465,11 +490,14 @@ function CredentialDetails({ kind, id, onClose, onRotated }: { kind: Kind; id: s
                   <Button
                     className="button"
                     isDisabled={rotate.isPending}
-                    onPress={() => rotate.mutate({ id, gracePeriodSeconds: grace }, { onSuccess: (result) => onRotated(result.data.token, result.data.name) })}
+                    onPress={() =>
+                      rotate.mutate({ id, gracePeriodSeconds: grace, ...(currentPassword !== '' && { currentPassword }) }, { onSuccess: (result) => onRotated(result.data.token, result.data.name) })
+                    }
                   >
                     Rotate
                   </Button>
                 </div>
+                {asksForPassword && <StepUpPassword value={currentPassword} onChange={setCurrentPassword} />}
                 <ErrorMessage error={rotate.error} />
               </>
             )}

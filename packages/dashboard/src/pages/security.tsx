@@ -1,4 +1,4 @@
-import { useChangePassword, useDisableTwoFactor, useEnableTwoFactor, useSetUpTwoFactor } from '@brandwave/react'
+import { useChangePassword, useDisableTwoFactor, useEnableTwoFactor, useRegenerateRecoveryCodes, useRequestEmailChange, useSetUpTwoFactor } from '@brandwave/react'
 import { useMemo, useState, type FormEvent, type ReactNode } from 'react'
 import { Button } from 'react-aria-components'
 import { renderSVG } from 'uqr'
@@ -10,9 +10,50 @@ export function SecurityPage(): ReactNode {
   return (
     <>
       <h1>Security</h1>
+      <p className="hint">Each change here asks for your current password again, however recently you signed in: whoever has only this page’s session cannot make it.</p>
       <PasswordSection />
+      {user !== undefined && <EmailSection email={user.email} />}
       {user !== undefined && <TwoFactorSection enabled={user.twoFactorEnabled} />}
     </>
+  )
+}
+
+function EmailSection({ email }: { email: string }): ReactNode {
+  const change = useRequestEmailChange()
+  const [newEmail, setNewEmail] = useState('')
+  const [currentPassword, setCurrent] = useState('')
+  const requested = change.data?.data
+  const submit = (event: FormEvent) => {
+    event.preventDefault()
+    change.mutate({ email: newEmail.trim(), currentPassword }, { onSuccess: () => setCurrent('') })
+  }
+  return (
+    <section aria-labelledby="email-heading">
+      <h2 id="email-heading">Email address</h2>
+      <p>
+        Now: <strong>{email}</strong>. Password resets and security notices go there.
+      </p>
+      {requested !== undefined ? (
+        <p role="status" className="success">
+          We sent a link to {requested.email}. Your address changes once you open it (before {new Date(requested.expiresAt).toLocaleString()}); {email} was told.
+        </p>
+      ) : (
+        <form className="form narrow" onSubmit={submit}>
+          <label>
+            New email
+            <input type="email" autoComplete="email" required value={newEmail} onChange={(event) => setNewEmail(event.target.value)} />
+          </label>
+          <label>
+            Current password
+            <input type="password" autoComplete="current-password" required value={currentPassword} onChange={(event) => setCurrent(event.target.value)} />
+          </label>
+          <ErrorMessage error={change.error} />
+          <button type="submit" className="button primary" disabled={change.isPending}>
+            Change email
+          </button>
+        </form>
+      )}
+    </section>
   )
 }
 
@@ -68,17 +109,18 @@ function TwoFactorSection({ enabled }: { enabled: boolean }): ReactNode {
   const setup = useSetUpTwoFactor()
   const enable = useEnableTwoFactor()
   const disable = useDisableTwoFactor()
+  const regenerate = useRegenerateRecoveryCodes()
   const [code, setCode] = useState('')
-  // Enrolment needs a sign-in from the last 10 minutes, or the password again.
+  // Asked at setup and sent again with the code that turns 2FA on; cleared once it is on.
   const [currentPassword, setCurrentPassword] = useState('')
-  const confirmation = currentPassword === '' ? {} : { currentPassword }
+  const [regeneratePassword, setRegeneratePassword] = useState('')
   const [recoveryCodes, setRecoveryCodes] = useState<readonly string[] | null>(null)
 
   if (recoveryCodes !== null) {
     return (
       <section aria-labelledby="tfa-heading">
         <h2 id="tfa-heading">Two-factor authentication</h2>
-        <p className="warning">Two-factor authentication is on. Save these recovery codes somewhere safe: each signs you in once if you lose your authenticator, and they are shown only now.</p>
+        <p className="warning">Two-factor authentication is on. Save these recovery codes somewhere safe: each signs you in once if you lose your authenticator, they are shown only now, and any earlier ones no longer work.</p>
         <ul className="recovery-codes" aria-label="Recovery codes">
           {recoveryCodes.map((recovery) => (
             <li key={recovery}>
@@ -112,6 +154,33 @@ function TwoFactorSection({ enabled }: { enabled: boolean }): ReactNode {
             Turn off two-factor authentication
           </button>
         </form>
+        <h3 id="recovery-heading">Recovery codes</h3>
+        <form
+          className="form narrow"
+          aria-labelledby="recovery-heading"
+          onSubmit={(event) => {
+            event.preventDefault()
+            regenerate.mutate(
+              { currentPassword: regeneratePassword },
+              {
+                onSuccess: (result) => {
+                  setRegeneratePassword('')
+                  setRecoveryCodes(result.data.recoveryCodes)
+                },
+              },
+            )
+          }}
+        >
+          <p>Lost them, or someone saw them? New codes replace every earlier one.</p>
+          <label>
+            Current password
+            <input type="password" autoComplete="current-password" required value={regeneratePassword} onChange={(event) => setRegeneratePassword(event.target.value)} />
+          </label>
+          <ErrorMessage error={regenerate.error} />
+          <button type="submit" className="button" disabled={regenerate.isPending}>
+            Replace recovery codes
+          </button>
+        </form>
       </section>
     )
   }
@@ -120,7 +189,7 @@ function TwoFactorSection({ enabled }: { enabled: boolean }): ReactNode {
   const submit = (event: FormEvent) => {
     event.preventDefault()
     enable.mutate(
-      { code: code.trim(), ...confirmation },
+      { code: code.trim(), currentPassword },
       {
         onSuccess: (result) => {
           setCode('')
@@ -140,22 +209,13 @@ function TwoFactorSection({ enabled }: { enabled: boolean }): ReactNode {
           className="form narrow"
           onSubmit={(event) => {
             event.preventDefault()
-            setup.mutate(confirmation)
+            setup.mutate({ currentPassword })
           }}
         >
           <label>
             Current password
-            <input
-              type="password"
-              autoComplete="current-password"
-              aria-describedby="tfa-password-hint"
-              value={currentPassword}
-              onChange={(event) => setCurrentPassword(event.target.value)}
-            />
+            <input type="password" autoComplete="current-password" required value={currentPassword} onChange={(event) => setCurrentPassword(event.target.value)} />
           </label>
-          <p id="tfa-password-hint" className="hint">
-            Needed if you signed in more than 10 minutes ago.
-          </p>
           <ErrorMessage error={setup.error} />
           <button type="submit" className="button primary" disabled={setup.isPending}>
             Set up two-factor authentication

@@ -45,7 +45,7 @@ describe.skipIf(!built)('npm start (the built entry point)', () => {
     const first = await startInstance(env, { cwd })
     const login = await request(first.url, 'POST', '/v1/auth/login', { body: { email: env.BRANDWAVE_ADMIN_EMAIL, password: env.BRANDWAVE_ADMIN_PASSWORD } })
     const session = login.body.data.accessToken as string
-    const pat = await request(first.url, 'POST', '/v1/personal-access-tokens', { token: session, body: { name: 'drain' } })
+    const pat = await request(first.url, 'POST', '/v1/personal-access-tokens', { token: session, body: { currentPassword: env.BRANDWAVE_ADMIN_PASSWORD, name: 'drain' } })
     expect((await request(first.url, 'GET', '/v1/me', { token: pat.body.data.token })).status).toBe(200)
 
     // A request whose body is still arriving when the signal comes must still be answered.

@@ -186,6 +186,32 @@ describe.skipIf(!chromiumPresent)('the dashboard in Chromium: invitations, passw
     expectNoConsoleErrors(watched, true)
   })
 
+  it('Security → Email address: the password confirms it, the link sent to the new address changes it, and the new address signs in', async () => {
+    const user = await signUp(server, 'Nora')
+    const newEmail = `nora-moved-${user.userId.slice(0, 8)}@example.net`
+    const watched = await open()
+    const { page } = watched
+    await signIn(watched, user.email, user.password, '/settings/security')
+    const section = page.getByRole('region', { name: 'Email address' })
+    await section.getByText(user.email).waitFor()
+    await section.getByLabel('New email').fill(newEmail)
+    await section.getByLabel('Current password').fill(user.password)
+    await expectAccessible(page, 'email change form')
+    await section.getByRole('button', { name: 'Change email' }).click()
+    await expect.poll(() => section.getByRole('status').textContent()).toContain(newEmail)
+
+    const message = await mail.waitFor((m) => m.to === newEmail && m.subject.includes('Confirm'))
+    const token = tokenInMail(message)
+    await page.goto(`/confirm-email#token=${token}`)
+    await page.getByRole('heading', { name: 'Confirm your new email address' }).waitFor()
+    expect(new URL(page.url()).hash).toBe('')
+    await expectAccessible(page, 'confirm email page')
+    await page.getByRole('button', { name: 'Confirm email address' }).click()
+    await expect.poll(() => page.getByRole('status').textContent()).toContain(newEmail)
+    expect((await server.request('POST', '/v1/auth/login', { body: { email: newEmail, password: user.password } })).status).toBe(200)
+    expectNoConsoleErrors(watched, true)
+  })
+
   /** Whether a request carries a Standard Webhooks signature made with `secret` (whsec_ + base64 key). */
   function signedWith(secret: string, request: ReceivedWebhook): boolean {
     const key = Buffer.from(secret.slice('whsec_'.length), 'base64')

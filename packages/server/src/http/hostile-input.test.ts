@@ -173,9 +173,9 @@ describe.each(testDatabaseKinds)('hostile input on every route (%s)', (kind) => 
       env: { BRANDWAVE_DEFAULT_RATE_LIMIT: '1000000', BRANDWAVE_RESOURCES: 'contacts', BRANDWAVE_LOGIN_FAILURES_PER_ACCOUNT: '1000', BRANDWAVE_LOGIN_FAILURES_PER_IP: '100000' },
     })
     admin = await loginAdmin(server)
-    knownGood = (await createPat(server, admin.accessToken, { name: 'known good' })).token
-    fuzzer = (await createPat(server, admin.accessToken, { name: 'fuzzer' })).token
-    const victim = await createPat(server, admin.accessToken, { name: 'fuzz target' })
+    knownGood = (await createPat(server, admin, { name: 'known good' })).token
+    fuzzer = (await createPat(server, admin, { name: 'fuzzer' })).token
+    const victim = await createPat(server, admin, { name: 'fuzz target' })
     realIds = [victim.id, admin.userId, admin.organizationId, '1']
   })
   afterAll(() => server?.close())

@@ -10,7 +10,16 @@ export interface MailMessage {
   readonly html: string
 }
 
-export type MailTemplate = 'invitation' | 'password_reset' | 'password_changed' | 'two_factor_enabled' | 'two_factor_disabled' | 'credential_exposed'
+export type MailTemplate =
+  | 'invitation'
+  | 'password_reset'
+  | 'password_changed'
+  | 'two_factor_enabled'
+  | 'two_factor_disabled'
+  | 'credential_exposed'
+  | 'email_change_confirm'
+  | 'email_change_requested'
+  | 'email_changed'
 
 const escapeHtml = (value: string): string =>
   value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c)
@@ -63,6 +72,32 @@ export const mailTemplates = {
       input.enabled
         ? `Two-factor authentication was turned on for your Brandwave account at ${input.at}. Signing in now needs a code from your authenticator app or a recovery code.`
         : `Two-factor authentication was turned off for your Brandwave account at ${input.at}. Signing in now needs only your password.`,
+      NOT_YOU,
+    ])
+  },
+
+  emailChangeConfirm(input: { confirmUrl: string; expiresAt: string }): MailMessage {
+    return compose(
+      'Confirm your new Brandwave email address',
+      [
+        'Someone signed in to a Brandwave account asked to make this its email address.',
+        `The link works once and expires at ${input.expiresAt}. Until it is opened, the account keeps its current address.`,
+        'If you did not ask for this, ignore this email: nothing changes unless the link is used.',
+      ],
+      { label: 'Confirm this address', url: input.confirmUrl },
+    )
+  },
+
+  emailChangeRequested(input: { newEmail: string; at: string }): MailMessage {
+    return compose('A change of your Brandwave email address was asked for', [
+      `At ${input.at}, someone signed in to your Brandwave account asked to change its email address to ${input.newEmail}. It changes only once a link sent to that address is opened.`,
+      NOT_YOU,
+    ])
+  },
+
+  emailChanged(input: { newEmail: string; at: string }): MailMessage {
+    return compose('Your Brandwave email address was changed', [
+      `The email address of your Brandwave account was changed to ${input.newEmail} at ${input.at}. This address no longer receives its password resets or notices.`,
       NOT_YOU,
     ])
   },

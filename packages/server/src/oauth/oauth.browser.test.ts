@@ -32,10 +32,10 @@ describe.skipIf(!chromiumPresent)('OAuth in Chromium: sign-in with 2FA, consent,
     await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve))
     redirectUri = `http://127.0.0.1:${(app.address() as AddressInfo).port}/callback`
     user = await signUp(server, 'Olivia')
-    const setup = await server.request('POST', '/v1/auth/2fa/setup', { token: user.accessToken })
+    const setup = await server.request('POST', '/v1/auth/2fa/setup', { token: user.accessToken, body: { currentPassword: user.password } })
     totpSecret = setup.body.data.secret
     const code = await generate({ secret: totpSecret, epoch: Math.floor(server.clock.now() / 1000) })
-    expect((await server.request('POST', '/v1/auth/2fa/enable', { token: user.accessToken, body: { code } })).status).toBe(200)
+    expect((await server.request('POST', '/v1/auth/2fa/enable', { token: user.accessToken, body: { currentPassword: user.password, code } })).status).toBe(200)
   })
   afterAll(async () => {
     for (const context of contexts) await context.close().catch(() => undefined)

@@ -230,7 +230,7 @@ describe.each(testDatabaseKinds)('OAuth 2.1 with openid-client as the app (%s)',
     expect(refused.status).toBe(401)
     expect(refused.headers.get('www-authenticate')).toContain('invalid_token')
     // A PAT is no OAuth token.
-    const pat = await createPat(server, admin.accessToken)
+    const pat = await createPat(server, admin)
     expect((await fetch(`${server.url}/oauth/userinfo`, { headers: { authorization: `Bearer ${pat.token}` } })).status).toBe(401)
   })
 
@@ -380,7 +380,7 @@ describe.each(testDatabaseKinds)('OAuth 2.1 with openid-client as the app (%s)',
       const otherBrowser = await new CookieJar().fetch(`${server.url}/oauth/interaction/${uid}/details`, { headers: { authorization: `Bearer ${admin.accessToken}` } })
       expect(otherBrowser.status).toBe(404)
       expect(((await otherBrowser.json()) as { error: { code: string } }).error.code).toBe('not_found')
-      const pat = await createPat(server, admin.accessToken)
+      const pat = await createPat(server, admin)
       const withPat = await authorization.jar.fetch(`${server.url}/oauth/interaction/${uid}/details`, { headers: { authorization: `Bearer ${pat.token}` } })
       expect(withPat.status).toBe(403)
       const anonymous = await authorization.jar.fetch(`${server.url}/oauth/interaction/${uid}/details`)

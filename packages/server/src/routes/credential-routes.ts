@@ -1,5 +1,8 @@
 import type { CredentialOperationFamily } from '@brandwave/contract'
+import type { RequestPrincipal } from '../auth/principal.js'
 import type { Clock } from '../clock.js'
+import type { RequestContext } from '../request-context.js'
+import type { StepUpProof } from '../sign-in/step-up.js'
 import { decodeCursor, encodeCursor } from '../http/cursor.js'
 import type { CredentialService, CredentialType } from '../services/credentials.js'
 import { credentialResponse, issuedCredentialResponse } from './credential-response.js'
@@ -8,6 +11,12 @@ import type { RouteRegistrar } from './route-registrar.js'
 export interface CredentialRouteDependencies {
   readonly credentials: CredentialService
   readonly clock: Clock
+}
+
+/** What one credential type checks beyond the shared rules. */
+export interface CredentialRouteChecks {
+  /** Before a rotation issues a new secret (PATs: step-up for admin scopes). */
+  readonly beforeRotate?: (principal: RequestPrincipal, id: string, proof: StepUpProof, request: RequestContext) => Promise<void>
 }
 
 /**
@@ -19,6 +28,7 @@ export function sharedCredentialRoutes(
   operations: Omit<CredentialOperationFamily, 'create'>,
   type: CredentialType,
   { credentials, clock }: CredentialRouteDependencies,
+  checks: CredentialRouteChecks = {},
 ): void {
   route(operations.list, async ({ principal, query }) => {
     const page = await credentials.list(principal, type, { ...query, limit: query.limit ?? 20, afterSeq: decodeCursor(query.cursor, 'seq') })
@@ -42,7 +52,9 @@ export function sharedCredentialRoutes(
   })
 
   route(operations.rotate, async ({ principal, params, body, request }) => {
-    const issued = await credentials.rotate(principal, type, params.id, body, request)
+    const { currentPassword, twoFactorCode, ...input } = body
+    await checks.beforeRotate?.(principal, params.id, { currentPassword, twoFactorCode }, request)
+    const issued = await credentials.rotate(principal, type, params.id, input, request)
     return { status: 201, body: { data: issuedCredentialResponse(issued, clock.now()) } }
   })
 }

@@ -5,7 +5,7 @@ import { createPostgresDatabase } from '@brandwave/testing/databases'
 import { request } from '@brandwave/testing/http'
 import { storageLookups } from '@brandwave/testing/metrics'
 import { built, PrivateRedis, startInstance, TcpProxy, type Instance } from '@brandwave/testing/processes'
-import { ADMIN_ENV, TEST_SECRET } from '@brandwave/testing/server'
+import { ADMIN_ENV, ADMIN_PASSWORD, TEST_SECRET } from '@brandwave/testing/server'
 
 const postgres = Boolean(process.env.TEST_DATABASE_URL)
 
@@ -93,11 +93,11 @@ describe.runIf(postgres && built)('PostgreSQL goes away and comes back', () => {
     const instance = await startInstance({ DATABASE_URL: url.toString(), BRANDWAVE_SECRET: TEST_SECRET, ...ADMIN_ENV })
     try {
       const token = (await loginAdmin(instance.url)).accessToken
-      const pat = (await request(instance.url, 'POST', '/v1/personal-access-tokens', { token, body: { name: 'outage' } })).body.data
+      const pat = (await request(instance.url, 'POST', '/v1/personal-access-tokens', { token, body: { currentPassword: ADMIN_PASSWORD, name: 'outage' } })).body.data
       expect((await request(instance.url, 'GET', '/v1/me', { token: pat.token })).status).toBe(200)
 
       await proxy.cut()
-      for (const [method, path, body] of [['GET', '/v1/me', undefined], ['POST', '/v1/personal-access-tokens', { name: 'during' }], ['GET', '/v1/personal-access-tokens', undefined]] as const) {
+      for (const [method, path, body] of [['GET', '/v1/me', undefined], ['POST', '/v1/personal-access-tokens', { currentPassword: ADMIN_PASSWORD, name: 'during' }], ['GET', '/v1/personal-access-tokens', undefined]] as const) {
         const started = Date.now()
         const response = await request(instance.url, method, path, { token: pat.token, ...(body !== undefined && { body }) })
         expect(Date.now() - started, `${method} ${path}`).toBeLessThan(3000)

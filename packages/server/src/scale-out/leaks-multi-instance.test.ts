@@ -5,7 +5,7 @@ import { request } from '@brandwave/testing/http'
 import { deleteRedisPrefix, testRedisPrefix } from '@brandwave/testing/redis'
 import { built, startInstance, type Instance } from '@brandwave/testing/processes'
 import { scannerKey, ScannerKeyEndpoint, signAlert } from '@brandwave/testing/scanner-keys'
-import { ADMIN_ENV, TEST_SECRET } from '@brandwave/testing/server'
+import { ADMIN_ENV, ADMIN_PASSWORD, TEST_SECRET } from '@brandwave/testing/server'
 
 const scaleOut = Boolean(process.env.TEST_DATABASE_URL && process.env.TEST_REDIS_URL)
 
@@ -42,7 +42,7 @@ describe.runIf(scaleOut && built)('leaked credentials across two instances on Po
   })
 
   const me = (url: string, token: string) => request(url, 'GET', '/v1/me', { token })
-  const newPat = async (name: string) => (await request(a.url, 'POST', '/v1/personal-access-tokens', { token: adminToken, body: { name } })).body.data as { token: string }
+  const newPat = async (name: string) => (await request(a.url, 'POST', '/v1/personal-access-tokens', { token: adminToken, body: { currentPassword: ADMIN_PASSWORD, name } })).body.data as { token: string }
 
   it('a GitHub alert on A is refused on B, caches warm; revoke-by-value on B is refused on A', async () => {
     const alerted = await newPat('alerted')

@@ -49,7 +49,7 @@ describe.runIf(scaleOut && built)('several instances on PostgreSQL and Redis', (
 
   it('a revocation on A is refused on B on the very next request — 50 times, caches warm', async () => {
     for (let i = 0; i < 50; i++) {
-      const pat = (await request(a.url, 'POST', '/v1/personal-access-tokens', { token: admin.accessToken, body: { name: `strict ${i}` } })).body.data
+      const pat = (await request(a.url, 'POST', '/v1/personal-access-tokens', { token: admin.accessToken, body: { currentPassword: admin.password, name: `strict ${i}` } })).body.data
       for (let warm = 0; warm < 3; warm++) expect((await me(b.url, pat.token)).status).toBe(200)
       expect((await request(a.url, 'DELETE', `/v1/personal-access-tokens/${pat.id}`, { token: admin.accessToken })).status).toBe(200)
       expect((await me(b.url, pat.token)).status, `round ${i}`).toBe(401)
@@ -57,9 +57,9 @@ describe.runIf(scaleOut && built)('several instances on PostgreSQL and Redis', (
   })
 
   it('rotation without grace on B: the old token dies on A at once', async () => {
-    const pat = (await request(b.url, 'POST', '/v1/personal-access-tokens', { token: admin.accessToken, body: { name: 'rotated across' } })).body.data
+    const pat = (await request(b.url, 'POST', '/v1/personal-access-tokens', { token: admin.accessToken, body: { currentPassword: admin.password, name: 'rotated across' } })).body.data
     expect((await me(a.url, pat.token)).status).toBe(200)
-    const rotated = await request(b.url, 'POST', `/v1/personal-access-tokens/${pat.id}/rotate`, { token: admin.accessToken })
+    const rotated = await request(b.url, 'POST', `/v1/personal-access-tokens/${pat.id}/rotate`, { token: admin.accessToken, body: { currentPassword: admin.password } })
     expect((await me(a.url, pat.token)).status).toBe(401)
     expect((await me(a.url, rotated.body.data.token)).status).toBe(200)
   })
@@ -81,7 +81,7 @@ describe.runIf(scaleOut && built)('several instances on PostgreSQL and Redis', (
     expect(joined.status, joined.text).toBe(201)
     const added = { body: { data: { userId: joined.body.data.user.id } } }
     const session = await login(b.url, email, password, organizationId)
-    const pat = (await request(b.url, 'POST', '/v1/personal-access-tokens', { token: session.accessToken, body: { name: 'member pat' } })).body.data
+    const pat = (await request(b.url, 'POST', '/v1/personal-access-tokens', { token: session.accessToken, body: { currentPassword: session.password, name: 'member pat' } })).body.data
     expect((await request(b.url, 'GET', '/v1/api-keys', { token: pat.token })).status).toBe(200)
 
     await request(a.url, 'PATCH', `/v1/members/${added.body.data.userId}`, { token: admin.accessToken, body: { role: 'member' } })
@@ -117,7 +117,7 @@ describe.runIf(scaleOut && built)('BRANDWAVE_REVOCATION=cached, the documented w
     const [a, b] = await Promise.all([startInstance(env), startInstance(env)])
     try {
       const admin = await loginAdmin(a.url)
-      const pat = (await request(a.url, 'POST', '/v1/personal-access-tokens', { token: admin.accessToken, body: { name: 'cached' } })).body.data
+      const pat = (await request(a.url, 'POST', '/v1/personal-access-tokens', { token: admin.accessToken, body: { currentPassword: admin.password, name: 'cached' } })).body.data
       expect((await request(a.url, 'GET', '/v1/me', { token: pat.token })).status).toBe(200)
       expect((await request(b.url, 'GET', '/v1/me', { token: pat.token })).status).toBe(200)
       expect((await request(a.url, 'DELETE', `/v1/personal-access-tokens/${pat.id}`, { token: admin.accessToken })).status).toBe(200)
@@ -163,7 +163,7 @@ describe.runIf(built)('workers on one machine (npm start -- --workers 2, embedde
     try {
       const session = await loginAdmin(cluster.url)
       for (let i = 0; i < 10; i++) {
-        const pat = (await request(cluster.url, 'POST', '/v1/personal-access-tokens', { token: session.accessToken, body: { name: `worker ${i}` }, ...fresh })).body.data
+        const pat = (await request(cluster.url, 'POST', '/v1/personal-access-tokens', { token: session.accessToken, body: { currentPassword: session.password, name: `worker ${i}` }, ...fresh })).body.data
         for (let warm = 0; warm < 4; warm++) expect((await request(cluster.url, 'GET', '/v1/me', { token: pat.token, ...fresh })).status).toBe(200)
         await request(cluster.url, 'DELETE', `/v1/personal-access-tokens/${pat.id}`, { token: session.accessToken, ...fresh })
         for (let after = 0; after < 4; after++) expect((await request(cluster.url, 'GET', '/v1/me', { token: pat.token, ...fresh })).status).toBe(401)

@@ -9,6 +9,7 @@ import { newId } from '../ids.js'
 import type { Organization } from '../storage/organizations.js'
 import type { User } from '../storage/users.js'
 import type { AddressThrottle } from '../shared-state/counters.js'
+import type { ConfirmedOwner } from './step-up.js'
 import type { LoginThrottle } from './throttle.js'
 import { type AuditLog } from '../services/audit.js'
 import { ANONYMOUS, type AuditActor } from '../services/audit-record.js'
@@ -121,8 +122,7 @@ export class SessionService {
   private async passesAccountGuard(user: User | undefined, context: RequestContext, withSecondFactor: boolean): Promise<boolean> {
     if (user === undefined) return false
     if (withSecondFactor && user.twoFactorEnabledAt !== null) return true
-    if (context.ip === null) return false
-    return this.deps.storage.sessions.hasSignedInFrom(user.id, context.ip, isoAt(this.deps.clock.now() - FAMILIAR_ADDRESS_MS))
+    return this.signedInFromLately(user, context.ip)
   }
 
   /** One event, in the organization the attempt chose (if the user is in it); else kept for operators only. */
@@ -317,16 +317,8 @@ export class SessionService {
   }
 
   /** Changes the password and ends every other session of the user at once. */
-  async changePassword(principal: SessionPrincipal, input: { currentPassword: string; newPassword: string }, context: RequestContext): Promise<{ changedAt: string; endedSessions: number }> {
-    const user = await this.deps.storage.users.find(principal.userId)
-    if (user === undefined) throw new ApiError('unauthorized')
-    // Guessing the current password from a hijacked session is throttled like signing in.
-    await this.countAttempt(user.email, user, principal.organizationId, context)
-    // 400, not 401: the session is fine, and clients take a 401 to mean "signed out".
-    if (!(await verifyPassword(user.passwordHash, input.currentPassword))) {
-      throw new ApiError('validation_failed', 'The current password is incorrect.', { details: [{ field: '/currentPassword', message: 'is incorrect' }] })
-    }
-    await this.deps.throttle.succeeded(user.email, context.ip)
+  async changePassword(owner: ConfirmedOwner, input: { currentPassword?: string | undefined; newPassword: string }, context: RequestContext): Promise<{ changedAt: string; endedSessions: number }> {
+    const { principal, user } = owner
     checkNewPassword(input.newPassword, '/newPassword')
     if (input.newPassword === input.currentPassword) {
       throw new ApiError('validation_failed', 'The new password must differ from the current one.', { details: [{ field: '/newPassword', message: 'is the current password' }] })
@@ -345,6 +337,12 @@ export class SessionService {
     })
     await this.deps.accessVersion.bump()
     return { changedAt, endedSessions }
+  }
+
+  /** Whether the user signed in from this address in the last 30 days: such an address passes the account guard. */
+  signedInFromLately(user: User, ip: string | null): Promise<boolean> {
+    if (ip === null) return Promise.resolve(false)
+    return this.deps.storage.sessions.hasSignedInFrom(user.id, ip, isoAt(this.deps.clock.now() - FAMILIAR_ADDRESS_MS))
   }
 }
 

@@ -1,13 +1,11 @@
 import { randomBytes } from 'node:crypto'
-import { ApiError, hashToken, open, seal, rateLimited } from '@brandwave/core'
+import { ApiError, hashToken, open, seal } from '@brandwave/core'
 import { generateSecret, generateURI, verify } from 'otplib'
-import type { SessionPrincipal } from '../auth/principal.js'
 import type { AccessVersion } from '../shared-state/access-version.js'
 import { isoAt, type Clock } from '../clock.js'
-import { verifyPassword } from './passwords.js'
 import { newId } from '../ids.js'
 import type { User } from '../storage/users.js'
-import type { LoginThrottle } from './throttle.js'
+import type { ConfirmedOwner } from './step-up.js'
 import type { AuditLog } from '../services/audit.js'
 import type { RequestContext } from '../request-context.js'
 import type { Storage } from '../storage/index.js'
@@ -19,8 +17,6 @@ const TOLERANCE_SECONDS = 30
 const RECOVERY_CODE_COUNT = 10
 /** Base32 without padding: 12 characters of 5 bits = 60 bits per recovery code. */
 const RECOVERY_ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567'
-/** Turning 2FA off needs a sign-in this recent: a stolen long-lived session cannot do it. */
-export const FRESH_SESSION_MS = 10 * 60_000
 
 export type SecondFactor = 'totp' | 'recovery_code'
 
@@ -32,8 +28,6 @@ export interface TwoFactorServiceDependencies {
   readonly accessVersion: AccessVersion
   readonly audit: AuditLog
   readonly clock: Clock
-  /** Guessing codes to turn 2FA off is throttled like guessing them to sign in. */
-  readonly throttle: LoginThrottle
 }
 
 function newRecoveryCode(): string {
@@ -59,49 +53,19 @@ export class TwoFactorService {
     return hashToken(this.deps.tokenHashKey, `recovery:${normalizeRecoveryCode(code)}`)
   }
 
-  private async user(principal: SessionPrincipal): Promise<User> {
-    const user = await this.deps.storage.users.find(principal.userId)
-    if (user === undefined) throw new ApiError('unauthorized')
-    return user
-  }
-
-  /**
-   * Enrolling an authenticator decides who can sign in from now on, so it takes proof that
-   * the caller is the account's owner, not only a stolen access token: a sign-in within the
-   * last 10 minutes, or the current password.
-   */
-  private async requireRecentProof(principal: SessionPrincipal, user: User, currentPassword: string | undefined, context: RequestContext): Promise<void> {
-    if (this.deps.clock.now() - Date.parse(principal.sessionCreatedAt) <= FRESH_SESSION_MS) return
-    if (currentPassword === undefined) {
-      throw new ApiError('validation_failed', 'Confirm with your current password (or sign in again): two-factor enrolment needs a sign-in from the last 10 minutes.', {
-        details: [{ field: '/currentPassword', message: 'is required: you signed in more than 10 minutes ago' }],
-      })
-    }
-    const decision = await this.deps.throttle.attempt(user.email, context.ip)
-    if (!decision.allowed) {
-      throw rateLimited('Too many wrong passwords; wait before trying again.', decision.retryAfterSeconds)
-    }
-    if (!(await verifyPassword(user.passwordHash, currentPassword))) {
-      throw new ApiError('validation_failed', 'The current password is incorrect.', { details: [{ field: '/currentPassword', message: 'is incorrect' }] })
-    }
-    await this.deps.throttle.succeeded(user.email, context.ip)
-  }
-
-  async setUp(principal: SessionPrincipal, currentPassword: string | undefined, context: RequestContext): Promise<{ secret: string; otpauthUrl: string }> {
-    const user = await this.user(principal)
+  /** Enrolling an authenticator decides who can sign in from now on: only the owner, proven in the request, may start it. */
+  async setUp(owner: ConfirmedOwner): Promise<{ secret: string; otpauthUrl: string }> {
+    const { user } = owner
     if (user.twoFactorEnabledAt !== null) throw new ApiError('conflict', 'Two-factor authentication is already on; turn it off first to enrol another authenticator.')
-    await this.requireRecentProof(principal, user, currentPassword, context)
     const secret = generateSecret()
     await this.deps.storage.users.setPendingTotpSecret(user.id, seal(this.deps.encryptionKey, secret, `totp:${user.id}`))
     return { secret, otpauthUrl: generateURI({ issuer: this.deps.issuer, label: user.email, secret }) }
   }
 
-  async enable(principal: SessionPrincipal, input: { code: string; currentPassword?: string }, context: RequestContext): Promise<string[]> {
-    const { code } = input
-    const user = await this.user(principal)
+  async enable(owner: ConfirmedOwner, code: string, context: RequestContext): Promise<string[]> {
+    const { principal, user } = owner
     if (user.twoFactorEnabledAt !== null) throw new ApiError('conflict', 'Two-factor authentication is already on.')
     if (user.sealedTotpSecret === null) throw new ApiError('conflict', 'Start with POST /v1/auth/2fa/setup.')
-    await this.requireRecentProof(principal, user, input.currentPassword, context)
     if (!(await this.checkTotp(user, code))) throw new ApiError('validation_failed', 'The code is not valid.', { details: [{ field: '/code', message: 'does not match the authenticator' }] })
 
     const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode)
@@ -129,21 +93,10 @@ export class TwoFactorService {
     return codes
   }
 
-  /** Checks a code and turns 2FA off; `code` is a TOTP or an unused recovery code. */
-  async disable(principal: SessionPrincipal, code: string, context: RequestContext): Promise<{ disabledAt: string }> {
-    if (this.deps.clock.now() - Date.parse(principal.sessionCreatedAt) > FRESH_SESSION_MS) {
-      throw new ApiError('forbidden', 'Sign in again first: turning off two-factor authentication needs a sign-in from the last 10 minutes.')
-    }
-    const user = await this.user(principal)
+  /** Turns 2FA off; the owner proved it with a current code (or an unused recovery code) in the request. */
+  async disable(owner: ConfirmedOwner, context: RequestContext): Promise<{ disabledAt: string }> {
+    const { principal, user } = owner
     if (user.twoFactorEnabledAt === null) throw new ApiError('conflict', 'Two-factor authentication is not on.')
-    const throttled = await this.deps.throttle.attempt(user.email, context.ip)
-    if (!throttled.allowed) {
-      throw rateLimited('Too many wrong codes; wait before trying again.', throttled.retryAfterSeconds)
-    }
-    if ((await this.verifySecondFactor(user, code, principal.organizationId, context)) === null) {
-      throw new ApiError('validation_failed', 'The code is not valid.', { details: [{ field: '/code', message: 'is neither a current TOTP code nor an unused recovery code' }] })
-    }
-    await this.deps.throttle.succeeded(user.email, context.ip)
     const disabledAt = isoAt(this.deps.clock.now())
     await this.deps.storage.transaction(async (repos) => {
       await repos.users.disableTwoFactor(user.id)
@@ -155,6 +108,25 @@ export class TwoFactorService {
     })
     await this.deps.accessVersion.bump()
     return { disabledAt }
+  }
+
+  /** Ten new recovery codes; every earlier one stops working (a printed sheet was lost, or seen). */
+  async regenerateRecoveryCodes(owner: ConfirmedOwner, context: RequestContext): Promise<string[]> {
+    const { principal, user } = owner
+    if (user.twoFactorEnabledAt === null) throw new ApiError('conflict', 'Two-factor authentication is not on: recovery codes come with it.')
+    const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode)
+    const now = isoAt(this.deps.clock.now())
+    await this.deps.storage.transaction(async (repos) => {
+      if (!(await repos.users.replaceRecoveryCodes(user.id, now, codes.map((c) => ({ id: newId(), hash: this.recoveryHash(c) }))))) {
+        throw new ApiError('conflict', 'Two-factor authentication is not on: recovery codes come with it.')
+      }
+      await this.deps.audit.record(
+        repos,
+        { organizationId: principal.organizationId, action: 'auth.recovery_codes_regenerated', actor: { type: 'user', id: user.id, name: user.name }, target: { type: 'user', id: user.id, name: user.email } },
+        context,
+      )
+    })
+    return codes
   }
 
   /**

@@ -10,6 +10,7 @@ import { mailRepository, type MailRepository } from './mail.js'
 import { membershipRepository, type MembershipRepository } from './memberships.js'
 import { oauthAuthorizationRepository, oauthModelRepository, type OAuthAuthorizationRepository, type OAuthModelRepository } from './oauth.js'
 import { organizationRepository, type OrganizationRepository } from './organizations.js'
+import { emailChangeRepository, type EmailChangeRepository } from './email-changes.js'
 import { passwordResetRepository, type PasswordResetRepository } from './password-resets.js'
 import type { Database } from './schema.js'
 import { settingsRepository, type SettingsRepository } from './settings.js'
@@ -26,6 +27,7 @@ export interface Repositories {
   readonly sessions: SessionRepository
   readonly invitations: InvitationRepository
   readonly passwordResets: PasswordResetRepository
+  readonly emailChanges: EmailChangeRepository
   readonly audit: AuditRepository
   readonly events: EventRepository
   readonly webhooks: WebhookRepository
@@ -61,6 +63,7 @@ function repositoriesOf(db: Kysely<Database>, dialect: Dialect): Repositories {
     get sessions() { return once('sessions', () => sessionRepository(db, dialect)) },
     get invitations() { return once('invitations', () => invitationRepository(db)) },
     get passwordResets() { return once('passwordResets', () => passwordResetRepository(db)) },
+    get emailChanges() { return once('emailChanges', () => emailChangeRepository(db)) },
     get audit() { return once('audit', () => auditRepository(db)) },
     get events() { return once('events', () => eventRepository(db)) },
     get webhooks() { return once('webhooks', () => webhookRepository(db, dialect)) },

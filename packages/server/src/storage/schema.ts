@@ -188,6 +188,18 @@ export interface PasswordResetsTable {
   used_at: string | null
 }
 
+/** An email address change waiting for its confirmation link to be opened. */
+export interface EmailChangesTable {
+  id: string
+  user_id: string
+  /** Stored lowercased, like users' emails. */
+  new_email: string
+  token_hash: string
+  created_at: string
+  expires_at: string
+  used_at: string | null
+}
+
 /** Outgoing email, sent by the mail worker with retries; survives restarts. */
 export interface MailQueueTable {
   id: string
@@ -273,6 +285,7 @@ export interface Database {
   recovery_codes: RecoveryCodesTable
   invitations: InvitationsTable
   password_resets: PasswordResetsTable
+  email_changes: EmailChangesTable
   mail_queue: MailQueueTable
   events: EventsTable
   webhook_endpoints: WebhookEndpointsTable

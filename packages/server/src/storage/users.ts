@@ -70,6 +70,11 @@ export function userRepository(db: Kysely<Database>) {
       await db.updateTable('users').set({ password_hash: passwordHash, password_changed_at: changedAt }).where('id', '=', userId).execute()
     },
 
+    /** The address changed through a confirmation link: opening it proved the mailbox. */
+    async setEmail(userId: string, email: string, at: string): Promise<void> {
+      await db.updateTable('users').set({ email: email.toLowerCase(), email_verified_at: at }).where('id', '=', userId).execute()
+    },
+
     /** Someone proved they read this mailbox (an invitation or a password reset). */
     async markEmailVerified(userId: string, at: string): Promise<void> {
       await db.updateTable('users').set({ email_verified_at: at }).where('id', '=', userId).where('email_verified_at', 'is', null).execute()
@@ -97,6 +102,15 @@ export function userRepository(db: Kysely<Database>) {
     async enableTwoFactor(userId: string, now: string, codeHashes: readonly { id: string; hash: string }[]): Promise<boolean> {
       const result = await db.updateTable('users').set({ totp_enabled_at: now }).where('id', '=', userId).where('totp_enabled_at', 'is', null).executeTakeFirst()
       if (result.numUpdatedRows === 0n) return false
+      await db.deleteFrom('recovery_codes').where('user_id', '=', userId).execute()
+      await db.insertInto('recovery_codes').values(codeHashes.map(({ id, hash }) => ({ id, user_id: userId, code_hash: hash, created_at: now, used_at: null }))).execute()
+      return true
+    },
+
+    /** New recovery codes for a user with 2FA on; every earlier code stops working. */
+    async replaceRecoveryCodes(userId: string, now: string, codeHashes: readonly { id: string; hash: string }[]): Promise<boolean> {
+      const user = await db.selectFrom('users').select('id').where('id', '=', userId).where('totp_enabled_at', 'is not', null).executeTakeFirst()
+      if (user === undefined) return false
       await db.deleteFrom('recovery_codes').where('user_id', '=', userId).execute()
       await db.insertInto('recovery_codes').values(codeHashes.map(({ id, hash }) => ({ id, user_id: userId, code_hash: hash, created_at: now, used_at: null }))).execute()
       return true

@@ -66,7 +66,7 @@ describe.each(testDatabaseKinds)('organization API keys (%s)', (kind) => {
       expect(response.body.error.code).toBe('forbidden')
     }
     // ...and a member's PAT is bounded the same way.
-    const pat = await createPat(server, member.accessToken)
+    const pat = await createPat(server, member)
     expect((await server.request('GET', PATH, { token: pat.token })).body.error.code).toBe('insufficient_scope')
     // Members still manage their own PATs.
     expect((await server.request('GET', '/v1/personal-access-tokens', { token: member.accessToken })).status).toBe(200)

@@ -25,7 +25,7 @@ describe.each(testDatabaseKinds)('GET /v1/audit-logs (%s)', (kind) => {
     const rotated = await server.request('POST', `/v1/api-keys/${key.id}/rotate`, { token: admin.accessToken, headers, body: { gracePeriodSeconds: 60 } })
     secrets.push(rotated.body.data.token)
     await server.request('DELETE', `/v1/api-keys/${rotated.body.data.id}`, { token: admin.accessToken, headers })
-    const pat = await createPat(server, admin.accessToken, { name: 'audited pat' })
+    const pat = await createPat(server, admin, { name: 'audited pat' })
     secrets.push(pat.token)
 
     const member = await joinOrganization(server, admin, 'member', 'Audited')
@@ -63,7 +63,7 @@ describe.each(testDatabaseKinds)('GET /v1/audit-logs (%s)', (kind) => {
   it('filters by action, actor, target and time, paginates, and counts actions in facets', async () => {
     const org = await signUp(server, 'Filtered')
     const pats = []
-    for (let i = 0; i < 3; i++) pats.push(await createPat(server, org.accessToken, { name: `p${i}` }))
+    for (let i = 0; i < 3; i++) pats.push(await createPat(server, org, { name: `p${i}` }))
     const before = new Date(server.clock.now()).toISOString()
     server.clock.advance(60_000)
     await server.request('DELETE', `/v1/personal-access-tokens/${pats[0].id}`, { token: org.accessToken })
@@ -98,13 +98,13 @@ describe.each(testDatabaseKinds)('GET /v1/audit-logs (%s)', (kind) => {
 
   it('shows only the caller’s organization; a key with audit_logs:read may read it, a PAT of a member may not', async () => {
     const other = await signUp(server, 'Separate')
-    await createPat(server, other.accessToken, { name: 'separate pat' })
+    await createPat(server, other, { name: 'separate pat' })
     const response = await server.request('GET', '/v1/audit-logs?limit=100', { token: admin.accessToken })
     expect(response.text).not.toContain('separate pat')
     const key = await createApiKey(server, admin.accessToken, { scopes: ['audit_logs:read'] })
     expect((await server.request('GET', '/v1/audit-logs', { token: key.token })).status).toBe(200)
     const member = await joinOrganization(server, admin, 'member', 'Peeker')
-    const memberPat = await createPat(server, member.accessToken)
+    const memberPat = await createPat(server, member)
     expect((await server.request('GET', '/v1/audit-logs', { token: memberPat.token })).status).toBe(403)
   })
 })

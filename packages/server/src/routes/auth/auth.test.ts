@@ -127,7 +127,7 @@ describe.each(testDatabaseKinds)('authentication (%s)', (kind) => {
     it('403: a PAT cannot log out (it has no session); other sessions are untouched', async () => {
       const first = await loginAdmin(server)
       const second = await loginAdmin(server)
-      const pat = await createPat(server, first.accessToken)
+      const pat = await createPat(server, first)
       expect((await server.request('POST', '/v1/auth/logout', { token: pat.token })).status).toBe(403)
       await server.request('POST', '/v1/auth/logout', { token: first.accessToken })
       expect((await server.request('GET', '/v1/me', { token: second.accessToken })).status).toBe(200)
@@ -188,12 +188,12 @@ describe.each(testDatabaseKinds)('authentication (%s)', (kind) => {
       expect(audit.text).not.toContain('a brand new passphrase')
     })
 
-    it('400 (not 401: the session is fine) for a wrong current password, a weak new one, or the same one again', async () => {
+    it('401 invalid_credentials (WRONG_PASSWORD; the session is fine) for a wrong current password; 400 for a weak new one or the same one again', async () => {
       const user = await signUp(server, 'Careful')
       const wrong = await server.request('POST', '/v1/auth/password', { token: user.accessToken, body: { currentPassword: 'nope', newPassword: 'a brand new passphrase' } })
-      expect(wrong.status).toBe(400)
-      expect(wrong.body.error.code).toBe('validation_failed')
-      expect(wrong.body.error.details).toMatchObject([{ field: '/currentPassword' }])
+      expect(wrong.status).toBe(401)
+      expect(wrong.body.error.code).toBe('invalid_credentials')
+      expect(wrong.body.error.details).toMatchObject([{ field: '/currentPassword', reason: 'WRONG_PASSWORD' }])
       const weak = await server.request('POST', '/v1/auth/password', { token: user.accessToken, body: { currentPassword: user.password, newPassword: 'short' } })
       expect(weak.status).toBe(400)
       const same = await server.request('POST', '/v1/auth/password', { token: user.accessToken, body: { currentPassword: user.password, newPassword: user.password } })

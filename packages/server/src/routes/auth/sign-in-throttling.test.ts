@@ -88,9 +88,9 @@ describe.each(testDatabaseKinds)('sign-in throttling (%s)', (kind) => {
 
   it('a missing second factor is not a failure; a wrong one is, on sign-in and when turning 2FA off', async () => {
     const user = await signUp(server, 'SecondFactor')
-    const setup = await server.request('POST', '/v1/auth/2fa/setup', { token: user.accessToken })
+    const setup = await server.request('POST', '/v1/auth/2fa/setup', { token: user.accessToken, body: { currentPassword: user.password } })
     const code = await generate({ secret: setup.body.data.secret, epoch: Math.floor(server.clock.now() / 1000) })
-    expect((await server.request('POST', '/v1/auth/2fa/enable', { token: user.accessToken, body: { code } })).status).toBe(200)
+    expect((await server.request('POST', '/v1/auth/2fa/enable', { token: user.accessToken, body: { currentPassword: user.password, code } })).status).toBe(200)
     for (let i = 0; i < 8; i++) expect((await attempt(user.email, user.password)).body.error.code).toBe('two_factor_required')
 
     const withCode = (twoFactorCode: string) => server.request('POST', '/v1/auth/login', { body: { email: user.email, password: user.password, twoFactorCode } })
@@ -100,11 +100,11 @@ describe.each(testDatabaseKinds)('sign-in throttling (%s)', (kind) => {
 
   it('wrong codes sent to turn 2FA off count toward the same allowance', async () => {
     const user = await signUp(server, 'Disabler')
-    const setup = await server.request('POST', '/v1/auth/2fa/setup', { token: user.accessToken })
+    const setup = await server.request('POST', '/v1/auth/2fa/setup', { token: user.accessToken, body: { currentPassword: user.password } })
     const code = await generate({ secret: setup.body.data.secret, epoch: Math.floor(server.clock.now() / 1000) })
-    await server.request('POST', '/v1/auth/2fa/enable', { token: user.accessToken, body: { code } })
+    await server.request('POST', '/v1/auth/2fa/enable', { token: user.accessToken, body: { currentPassword: user.password, code } })
     const disable = (guess: string) => server.request('POST', '/v1/auth/2fa/disable', { token: user.accessToken, body: { code: guess } })
-    for (let i = 0; i < 5; i++) expect((await disable(`11111${i}`)).status).toBe(400)
+    for (let i = 0; i < 5; i++) expect((await disable(`11111${i}`)).status).toBe(401)
     expect((await disable('111119')).status).toBe(429)
   })
 
@@ -130,7 +130,7 @@ describe.each(testDatabaseKinds)('sign-in throttling (%s)', (kind) => {
     const user = await signUp(server, 'Hijacked')
     for (let i = 0; i < 5; i++) {
       const response = await server.request('POST', '/v1/auth/password', { token: user.accessToken, body: { currentPassword: `guess ${i}`, newPassword: 'a brand new passphrase' } })
-      expect(response.status).toBe(400)
+      expect(response.status).toBe(401)
     }
     const throttled = await server.request('POST', '/v1/auth/password', { token: user.accessToken, body: { currentPassword: user.password, newPassword: 'a brand new passphrase' } })
     expect(throttled.status).toBe(429)

@@ -153,7 +153,7 @@ describe.each(testDatabaseKinds)('switching organizations (%s)', (kind) => {
     expect(me.body.data).toMatchObject({ tenantId: admin.organizationId, role: 'member' })
     expect((await server.request('GET', '/v1/me', { token })).status).toBe(401)
     // A PAT or API key has no organizations to switch between.
-    const withPat = await server.request('GET', '/v1/me/organizations', { token: (await createPat(server, admin.accessToken)).token })
+    const withPat = await server.request('GET', '/v1/me/organizations', { token: (await createPat(server, admin)).token })
     expect(withPat.status).toBe(403)
     expect(withPat.body.error.code).toBe('forbidden')
   })

@@ -26,7 +26,7 @@ describe.each(testDatabaseKinds)('POST /v1/credentials/revoke (%s)', (kind) => {
   const works = async (token: string) => (await server.request('GET', '/v1/me', { token })).status === 200
 
   it('answers 202 with the same body for a known, an unknown and a malformed token; the known one is revoked as exposed', async () => {
-    const pat = await createPat(server, user.accessToken, { name: 'pasted in a forum' })
+    const pat = await createPat(server, user, { name: 'pasted in a forum' })
     const apiKey = await createApiKey(server, admin.accessToken, { name: 'in a log', scopes: ['members:read'] })
     const answers = [
       await revoke([pat.token]),
@@ -53,7 +53,7 @@ describe.each(testDatabaseKinds)('POST /v1/credentials/revoke (%s)', (kind) => {
   })
 
   it('1000 lookalikes cost no storage lookup; more than 1000 is a 400', async () => {
-    const real = await createPat(server, user.accessToken, { name: 'model for lookalikes' })
+    const real = await createPat(server, user, { name: 'model for lookalikes' })
     const lookalikes = Array.from({ length: 1000 }, (_, i) => (i % 2 === 0 ? withBrokenChecksum(generateToken(real.token.split('_')[0], 'live', randomBytes)) : `${real.token}x${i}`))
     const before = await storageLookups(server)
     const response = await revoke(lookalikes)

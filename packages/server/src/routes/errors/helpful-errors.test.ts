@@ -32,14 +32,14 @@ describe.each(testDatabaseKinds)('4xx answers say what was wrong and what would 
     expect(badShape.body.error.code).toBe('validation_failed')
     expect(badShape.body.error.details).toEqual([{ field: '/scopes/1', message: 'unknown scope foo:bar; see GET /v1/scopes' }])
 
-    const wellFormedButUnknown = await server.request('POST', '/v1/personal-access-tokens', { token: admin.accessToken, body: { name: 'x', scopes: ['leads:read'] } })
+    const wellFormedButUnknown = await server.request('POST', '/v1/personal-access-tokens', { token: admin.accessToken, body: { currentPassword: admin.password, name: 'x', scopes: ['leads:read'] } })
     expect(wellFormedButUnknown.status).toBe(400)
     expect(wellFormedButUnknown.body.error.code).toBe('validation_failed')
     expect(wellFormedButUnknown.body.error.details).toEqual([{ field: '/scopes/0', message: 'unknown scope leads:read; see GET /v1/scopes' }])
   })
 
   it('a date-time that is not one says what one looks like', async () => {
-    const response = await server.request('POST', '/v1/personal-access-tokens', { token: admin.accessToken, body: { name: 'x', expiresAt: 'next tuesday' } })
+    const response = await server.request('POST', '/v1/personal-access-tokens', { token: admin.accessToken, body: { currentPassword: admin.password, name: 'x', expiresAt: 'next tuesday' } })
     expect(response.status).toBe(400)
     expect(response.body.error.details).toEqual([{ field: '/expiresAt', message: expect.stringContaining('2027-06-01T00:00:00Z') }])
   })

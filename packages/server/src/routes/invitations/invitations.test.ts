@@ -174,8 +174,8 @@ describe.each(testDatabaseKinds)('invitations (%s)', (kind) => {
     const squat = await server.request('POST', '/v1/auth/signup', { body: { email, password: 'attacker passphrase 1', name: 'Squatter', organizationName: 'Squat' } })
     expect(squat.status).toBe(201)
     const attacker = await login(server, email, 'attacker passphrase 1')
-    const setup = await server.request('POST', '/v1/auth/2fa/setup', { token: attacker.accessToken })
-    const enabled = await server.request('POST', '/v1/auth/2fa/enable', { token: attacker.accessToken, body: { code: await generate({ secret: setup.body.data.secret, epoch: Math.floor(server.clock.now() / 1000) }) } })
+    const setup = await server.request('POST', '/v1/auth/2fa/setup', { token: attacker.accessToken, body: { currentPassword: attacker.password } })
+    const enabled = await server.request('POST', '/v1/auth/2fa/enable', { token: attacker.accessToken, body: { currentPassword: attacker.password, code: await generate({ secret: setup.body.data.secret, epoch: Math.floor(server.clock.now() / 1000) }) } })
     expect(enabled.status, enabled.text).toBe(200)
 
     admin = await loginAdmin(server)

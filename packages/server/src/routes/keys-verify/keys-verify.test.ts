@@ -52,7 +52,7 @@ describe.each(testDatabaseKinds)('POST /v1/keys/verify (%s)', (kind) => {
     } finally {
       server.clock.advance(-1000)
     }
-    const pat = await createPat(server, admin.accessToken)
+    const pat = await createPat(server, admin)
     expect((await verify({ key: pat.token })).body.data).toMatchObject({ valid: true, credential: { type: 'personal_access_token' } })
   })
 

@@ -14,7 +14,7 @@ describe.each(testDatabaseKinds)('GET /v1/me (%s)', (kind) => {
   afterAll(() => server?.close())
 
   it('200 for a PAT in each of the three headers, under /v1 and /api/v1', async () => {
-    const pat = await createPat(server, admin.accessToken, { name: 'Internal sync script', scopes: ['personal_access_tokens:read'] })
+    const pat = await createPat(server, admin, { name: 'Internal sync script', scopes: ['personal_access_tokens:read'] })
     for (const via of ['authorization', 'x-api-key', 'api-token'] as const) {
       for (const prefix of ['/v1', '/api/v1']) {
         const response = await server.request('GET', `${prefix}/me`, { token: pat.token, via })
@@ -72,7 +72,7 @@ describe.each(testDatabaseKinds)('GET /v1/me (%s)', (kind) => {
   })
 
   it('400 for two different credentials, or a credential in the URL', async () => {
-    const pat = await createPat(server, admin.accessToken)
+    const pat = await createPat(server, admin)
     const two = await server.request('GET', '/v1/me', { token: pat.token, headers: { 'x-api-key': 'bw_live_other' } })
     expect(two.status).toBe(400)
     const same = await server.request('GET', '/v1/me', { token: pat.token, headers: { 'x-api-key': pat.token } })

@@ -55,7 +55,7 @@ describe.each(testDatabaseKinds)('members (%s)', (kind) => {
 
   it('demotion takes effect on the next request of the member’s session and PATs', async () => {
     const deputy = await joinOrganization(server, admin, 'company_admin', 'Deputy')
-    const pat = await createPat(server, deputy.accessToken)
+    const pat = await createPat(server, deputy)
     expect((await server.request('GET', '/v1/api-keys', { token: deputy.accessToken })).status).toBe(200)
     expect((await server.request('GET', '/v1/api-keys', { token: pat.token })).status).toBe(200)
 
@@ -71,7 +71,7 @@ describe.each(testDatabaseKinds)('members (%s)', (kind) => {
 
   it('removal kills the member’s sessions and PATs in the organization at once, and only there', async () => {
     const leaver = await joinOrganization(server, admin, 'member', 'Leaver')
-    const pat = await createPat(server, leaver.accessToken)
+    const pat = await createPat(server, leaver)
     const home = await server.request('POST', '/v1/auth/login', { body: { email: leaver.email, password: leaver.password, organizationId: leaver.homeOrganizationId } })
     const homePat = await createPat(server, home.body.data.accessToken)
 

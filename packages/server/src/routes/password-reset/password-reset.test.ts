@@ -103,9 +103,9 @@ describe.each(testDatabaseKinds)('password reset and security notices (%s)', (ki
     const passwordNotice = await mail.waitFor((m) => m.to === user.email && m.subject.includes('password was changed'))
     expectNoSecret(passwordNotice, [user.password, NEW_PASSWORD])
 
-    const setup = await server.request('POST', '/v1/auth/2fa/setup', { token: user.accessToken })
+    const setup = await server.request('POST', '/v1/auth/2fa/setup', { token: user.accessToken, body: { currentPassword: NEW_PASSWORD } })
     const { secret } = setup.body.data
-    const enabled = await server.request('POST', '/v1/auth/2fa/enable', { token: user.accessToken, body: { code: await generate({ secret, epoch: Math.floor(server.clock.now() / 1000) }) } })
+    const enabled = await server.request('POST', '/v1/auth/2fa/enable', { token: user.accessToken, body: { currentPassword: NEW_PASSWORD, code: await generate({ secret, epoch: Math.floor(server.clock.now() / 1000) }) } })
     expect(enabled.status, enabled.text).toBe(200)
     const on = await mail.waitFor((m) => m.to === user.email && m.subject.includes('turned on'))
     expectNoSecret(on, [secret, ...enabled.body.data.recoveryCodes])

@@ -20,7 +20,7 @@ describe.each(testDatabaseKinds)('personal access tokens (%s)', (kind) => {
 
   describe('POST /v1/personal-access-tokens', () => {
     it('201: returns the secret once, in the documented format, and the record without it', async () => {
-      const response = await server.request('POST', PATH, { token: admin.accessToken, body: { name: 'My Campaign' } })
+      const response = await server.request('POST', PATH, { token: admin.accessToken, body: { name: 'My Campaign', currentPassword: admin.password } })
       expect(response.status).toBe(201)
       const { data } = response.body
       expect(data.token).toMatch(/^bw_live_[0-9A-Za-z]{36}$/)
@@ -49,7 +49,7 @@ describe.each(testDatabaseKinds)('personal access tokens (%s)', (kind) => {
 
     it('201: a test-environment token with expiry, scopes, allowlist and limit', async () => {
       const expiresAt = new Date(server.clock.now() + 86_400_000).toISOString()
-      const data = await createPat(server, admin.accessToken, {
+      const data = await createPat(server, admin, {
         environment: 'test',
         expiresAt,
         scopes: ['personal_access_tokens:read'],
@@ -80,7 +80,7 @@ describe.each(testDatabaseKinds)('personal access tokens (%s)', (kind) => {
         [{ name: 'x', rateLimit: { requestsPerMinute: 0 } }, '/rateLimit'],
       ]
       for (const [body, field] of cases) {
-        const response = await server.request('POST', PATH, { token: admin.accessToken, body })
+        const response = await server.request('POST', PATH, { token: admin.accessToken, body: { currentPassword: admin.password, ...body } })
         expect(response.status, JSON.stringify(body)).toBe(400)
         expect(response.body.error.code).toBe('validation_failed')
         expect(response.body.error.details[0].field.startsWith(field), `${JSON.stringify(body)} → ${response.text}`).toBe(true)
@@ -88,7 +88,7 @@ describe.each(testDatabaseKinds)('personal access tokens (%s)', (kind) => {
     })
 
     it('403: a scoped token cannot mint a token with a scope it lacks, and passes on its own scopes when none are asked', async () => {
-      const narrow = await createPat(server, admin.accessToken, { scopes: ['personal_access_tokens:write', 'personal_access_tokens:read'] })
+      const narrow = await createPat(server, admin, { scopes: ['personal_access_tokens:write', 'personal_access_tokens:read'] })
       const wider = await server.request('POST', PATH, { token: narrow.token, body: { name: 'wider', scopes: ['api_keys:read'] } })
       expect(wider.status).toBe(403)
       expect(wider.body.error.code).toBe('forbidden')
@@ -98,7 +98,7 @@ describe.each(testDatabaseKinds)('personal access tokens (%s)', (kind) => {
     })
 
     it('403 insufficient_scope: a token without personal_access_tokens:write cannot create', async () => {
-      const readOnly = await createPat(server, admin.accessToken, { scopes: ['personal_access_tokens:read'] })
+      const readOnly = await createPat(server, admin, { scopes: ['personal_access_tokens:read'] })
       const response = await server.request('POST', PATH, { token: readOnly.token, body: { name: 'nope' } })
       expect(response.status).toBe(403)
       expect(response.body.error.code).toBe('insufficient_scope')
@@ -115,7 +115,7 @@ describe.each(testDatabaseKinds)('personal access tokens (%s)', (kind) => {
     it('200: lists only the caller’s tokens, newest first, paginated with facets', async () => {
       const user = await signUp(server, 'Lister')
       const created = []
-      for (let i = 0; i < 5; i++) created.push(await createPat(server, user.accessToken, { name: `token ${i}`, environment: i % 2 === 0 ? 'live' : 'test' }))
+      for (let i = 0; i < 5; i++) created.push(await createPat(server, user, { name: `token ${i}`, environment: i % 2 === 0 ? 'live' : 'test' }))
       await server.request('DELETE', `${PATH}/${created[0].id}`, { token: user.accessToken })
 
       const first = await server.request('GET', `${PATH}?limit=2`, { token: user.accessToken })
@@ -138,11 +138,11 @@ describe.each(testDatabaseKinds)('personal access tokens (%s)', (kind) => {
 
     it('200: filters by status, environment and search; facets count the filtered set', async () => {
       const user = await signUp(server, 'Filterer')
-      await createPat(server, user.accessToken, { name: 'CI deploy', environment: 'test' })
-      await createPat(server, user.accessToken, { name: 'ci nightly' })
-      await createPat(server, user.accessToken, { name: '100% sure_thing' })
-      await createPat(server, user.accessToken, { name: '100 % surexthing' })
-      const soon = await createPat(server, user.accessToken, { name: 'short-lived', expiresAt: new Date(server.clock.now() + 60_000).toISOString() })
+      await createPat(server, user, { name: 'CI deploy', environment: 'test' })
+      await createPat(server, user, { name: 'ci nightly' })
+      await createPat(server, user, { name: '100% sure_thing' })
+      await createPat(server, user, { name: '100 % surexthing' })
+      const soon = await createPat(server, user, { name: 'short-lived', expiresAt: new Date(server.clock.now() + 60_000).toISOString() })
       server.clock.advance(61_000)
       try {
         const expired = await server.request('GET', `${PATH}?status=expired`, { token: user.accessToken })
@@ -171,7 +171,7 @@ describe.each(testDatabaseKinds)('personal access tokens (%s)', (kind) => {
 
     it('search folds case beyond ASCII, alike on every database', async () => {
       const user = await signUp(server, 'Unicode')
-      await createPat(server, user.accessToken, { name: 'Ünïcødé Straße' })
+      await createPat(server, user, { name: 'Ünïcødé Straße' })
       for (const search of ['ünï', 'ÜNÏ', 'straße']) {
         const response = await server.request('GET', `${PATH}?search=${encodeURIComponent(search)}`, { token: user.accessToken })
         expect(response.body.totalCount, search).toBe(1)
@@ -190,7 +190,7 @@ describe.each(testDatabaseKinds)('personal access tokens (%s)', (kind) => {
   describe('GET /v1/personal-access-tokens/:id', () => {
     it('404: an id that does not exist, a malformed id, and another user’s token alike', async () => {
       const other = await signUp(server, 'Other')
-      const theirs = await createPat(server, other.accessToken)
+      const theirs = await createPat(server, other)
       for (const id of ['01936f0e-8a5e-7cc2-9d2b-3f4e5a6b7c8d', 'not-a-uuid', theirs.id, "1' or '1'='1"]) {
         const response = await server.request('GET', `${PATH}/${encodeURIComponent(id)}`, { token: admin.accessToken })
         expect(response.status, id).toBe(404)
@@ -201,7 +201,7 @@ describe.each(testDatabaseKinds)('personal access tokens (%s)', (kind) => {
 
   describe('PATCH /v1/personal-access-tokens/:id', () => {
     it('200: renames and changes the allowlist and limit; the token keeps working', async () => {
-      const pat = await createPat(server, admin.accessToken, { name: 'before' })
+      const pat = await createPat(server, admin, { name: 'before' })
       const response = await server.request('PATCH', `${PATH}/${pat.id}`, {
         token: admin.accessToken,
         body: { name: 'after', allowedIps: ['127.0.0.1'], rateLimit: { requestsPerMinute: 100 } },
@@ -215,7 +215,7 @@ describe.each(testDatabaseKinds)('personal access tokens (%s)', (kind) => {
     })
 
     it('401 from outside the allowlist, on the very next request after narrowing it', async () => {
-      const pat = await createPat(server, admin.accessToken)
+      const pat = await createPat(server, admin)
       expect((await server.request('GET', '/v1/me', { token: pat.token })).status).toBe(200)
       await server.request('PATCH', `${PATH}/${pat.id}`, { token: admin.accessToken, body: { allowedIps: ['203.0.113.0/24'] } })
       const refused = await server.request('GET', '/v1/me', { token: pat.token })
@@ -224,7 +224,7 @@ describe.each(testDatabaseKinds)('personal access tokens (%s)', (kind) => {
     })
 
     it('400: empty body or read-only fields; 409: a revoked token', async () => {
-      const pat = await createPat(server, admin.accessToken)
+      const pat = await createPat(server, admin)
       expect((await server.request('PATCH', `${PATH}/${pat.id}`, { token: admin.accessToken, body: {} })).status).toBe(400)
       expect((await server.request('PATCH', `${PATH}/${pat.id}`, { token: admin.accessToken, body: { scopes: ['api_keys:read'] } })).status).toBe(400)
       await server.request('DELETE', `${PATH}/${pat.id}`, { token: admin.accessToken })
@@ -236,7 +236,7 @@ describe.each(testDatabaseKinds)('personal access tokens (%s)', (kind) => {
 
   describe('DELETE /v1/personal-access-tokens/:id', () => {
     it('200: revokes at once; the next request with the token is 401; repeating returns the revoked record', async () => {
-      const pat = await createPat(server, admin.accessToken)
+      const pat = await createPat(server, admin)
       expect((await server.request('GET', '/v1/me', { token: pat.token })).status).toBe(200)
 
       const revoked = await server.request('DELETE', `${PATH}/${pat.id}`, { token: admin.accessToken })
@@ -253,7 +253,7 @@ describe.each(testDatabaseKinds)('personal access tokens (%s)', (kind) => {
     })
 
     it('a token can revoke itself', async () => {
-      const pat = await createPat(server, admin.accessToken)
+      const pat = await createPat(server, admin)
       expect((await server.request('DELETE', `${PATH}/${pat.id}`, { token: pat.token })).status).toBe(200)
       expect((await server.request('GET', '/v1/me', { token: pat.token })).status).toBe(401)
     })
@@ -261,7 +261,7 @@ describe.each(testDatabaseKinds)('personal access tokens (%s)', (kind) => {
 
   describe('POST /v1/personal-access-tokens/:id/rotate', () => {
     it('201: a new token with the same settings; without grace the old one dies at once; a second rotate is 409', async () => {
-      const old = await createPat(server, admin.accessToken, {
+      const old = await createPat(server, admin, {
         name: 'rotating',
         environment: 'test',
         scopes: ['personal_access_tokens:read'],
@@ -269,7 +269,7 @@ describe.each(testDatabaseKinds)('personal access tokens (%s)', (kind) => {
         rateLimit: { requestsPerMinute: 50 },
         expiresAt: new Date(server.clock.now() + 7 * 86_400_000).toISOString(),
       })
-      const response = await server.request('POST', `${PATH}/${old.id}/rotate`, { token: admin.accessToken })
+      const response = await server.request('POST', `${PATH}/${old.id}/rotate`, { token: admin.accessToken, body: { currentPassword: admin.password } })
       expect(response.status).toBe(201)
       const fresh = response.body.data
       expect(fresh.id).not.toBe(old.id)
@@ -282,14 +282,14 @@ describe.each(testDatabaseKinds)('personal access tokens (%s)', (kind) => {
       const oldRecord = await server.request('GET', `${PATH}/${old.id}`, { token: admin.accessToken })
       expect(oldRecord.body.data).toMatchObject({ status: 'revoked', rotatedToId: fresh.id })
 
-      const second = await server.request('POST', `${PATH}/${old.id}/rotate`, { token: admin.accessToken })
+      const second = await server.request('POST', `${PATH}/${old.id}/rotate`, { token: admin.accessToken, body: { currentPassword: admin.password } })
       expect(second.status).toBe(409)
       expect(second.body.error.code).toBe('conflict')
     })
 
     it('201 with a grace period: the old token works until the period ends, never past its own expiry', async () => {
-      const old = await createPat(server, admin.accessToken)
-      const response = await server.request('POST', `${PATH}/${old.id}/rotate`, { token: admin.accessToken, body: { gracePeriodSeconds: 3600 } })
+      const old = await createPat(server, admin)
+      const response = await server.request('POST', `${PATH}/${old.id}/rotate`, { token: admin.accessToken, body: { currentPassword: admin.password, gracePeriodSeconds: 3600 } })
       expect(response.status).toBe(201)
       expect((await server.request('GET', '/v1/me', { token: old.token })).status).toBe(200)
       const oldRecord = await server.request('GET', `${PATH}/${old.id}`, { token: admin.accessToken })
@@ -304,15 +304,15 @@ describe.each(testDatabaseKinds)('personal access tokens (%s)', (kind) => {
         server.clock.advance(-3_600_000)
       }
 
-      const expiringSoon = await createPat(server, admin.accessToken, { expiresAt: new Date(server.clock.now() + 60_000).toISOString() })
-      const rotated = await server.request('POST', `${PATH}/${expiringSoon.id}/rotate`, { token: admin.accessToken, body: { gracePeriodSeconds: 86_400 } })
+      const expiringSoon = await createPat(server, admin, { expiresAt: new Date(server.clock.now() + 60_000).toISOString() })
+      const rotated = await server.request('POST', `${PATH}/${expiringSoon.id}/rotate`, { token: admin.accessToken, body: { currentPassword: admin.password, gracePeriodSeconds: 86_400 } })
       const record = await server.request('GET', `${PATH}/${expiringSoon.id}`, { token: admin.accessToken })
       expect(record.body.data.expiresAt).toBe(expiringSoon.expiresAt)
       expect(rotated.body.data.expiresAt).toBe(expiringSoon.expiresAt)
     })
 
     it('a token that rotated itself and lost the response gets it replayed on the retry; another request with it is reuse', async () => {
-      const pat = await createPat(server, admin.accessToken, { scopes: ['personal_access_tokens:read', 'personal_access_tokens:workflow'] })
+      const pat = await createPat(server, admin, { scopes: ['personal_access_tokens:read', 'personal_access_tokens:workflow'] })
       const rotate = (body: object) => server.request('POST', `${PATH}/${pat.id}/rotate`, { token: pat.token, body, headers: { 'idempotency-key': 'self-rotation' } })
       const first = await rotate({})
       expect(first.status).toBe(201)
@@ -328,39 +328,39 @@ describe.each(testDatabaseKinds)('personal access tokens (%s)', (kind) => {
     })
 
     it('201 with a new expiry; 400 for a grace period out of range; 409 for revoked or expired tokens', async () => {
-      const pat = await createPat(server, admin.accessToken)
+      const pat = await createPat(server, admin)
       const expiresAt = new Date(server.clock.now() + 30 * 86_400_000).toISOString()
-      const rotated = await server.request('POST', `${PATH}/${pat.id}/rotate`, { token: admin.accessToken, body: { expiresAt } })
+      const rotated = await server.request('POST', `${PATH}/${pat.id}/rotate`, { token: admin.accessToken, body: { currentPassword: admin.password, expiresAt } })
       expect(rotated.body.data.expiresAt).toBe(expiresAt)
 
-      const other = await createPat(server, admin.accessToken)
+      const other = await createPat(server, admin)
       for (const gracePeriodSeconds of [-1, 604_801, 1.5, '60']) {
-        const response = await server.request('POST', `${PATH}/${other.id}/rotate`, { token: admin.accessToken, body: { gracePeriodSeconds } })
+        const response = await server.request('POST', `${PATH}/${other.id}/rotate`, { token: admin.accessToken, body: { currentPassword: admin.password, gracePeriodSeconds } })
         expect(response.status, String(gracePeriodSeconds)).toBe(400)
       }
       await server.request('DELETE', `${PATH}/${other.id}`, { token: admin.accessToken })
-      expect((await server.request('POST', `${PATH}/${other.id}/rotate`, { token: admin.accessToken })).status).toBe(409)
+      expect((await server.request('POST', `${PATH}/${other.id}/rotate`, { token: admin.accessToken, body: { currentPassword: admin.password } })).status).toBe(409)
 
-      const shortLived = await createPat(server, admin.accessToken, { expiresAt: new Date(server.clock.now() + 1000).toISOString() })
+      const shortLived = await createPat(server, admin, { expiresAt: new Date(server.clock.now() + 1000).toISOString() })
       server.clock.advance(1000)
       try {
-        expect((await server.request('POST', `${PATH}/${shortLived.id}/rotate`, { token: admin.accessToken })).status).toBe(409)
+        expect((await server.request('POST', `${PATH}/${shortLived.id}/rotate`, { token: admin.accessToken, body: { currentPassword: admin.password } })).status).toBe(409)
       } finally {
         server.clock.advance(-1000)
       }
     })
 
     it('403: a narrow token cannot rotate a wider one and take its powers', async () => {
-      const wide = await createPat(server, admin.accessToken)
-      const narrow = await createPat(server, admin.accessToken, { scopes: ['personal_access_tokens:workflow'] })
+      const wide = await createPat(server, admin)
+      const narrow = await createPat(server, admin, { scopes: ['personal_access_tokens:workflow'] })
       const response = await server.request('POST', `${PATH}/${wide.id}/rotate`, { token: narrow.token })
       expect(response.status).toBe(403)
       expect((await server.request('GET', '/v1/me', { token: wide.token })).status).toBe(200)
     })
 
     it('exactly one of several concurrent rotations wins', async () => {
-      const pat = await createPat(server, admin.accessToken)
-      const results = await Promise.all(Array.from({ length: 5 }, () => server.request('POST', `${PATH}/${pat.id}/rotate`, { token: admin.accessToken })))
+      const pat = await createPat(server, admin)
+      const results = await Promise.all(Array.from({ length: 5 }, () => server.request('POST', `${PATH}/${pat.id}/rotate`, { token: admin.accessToken, body: { currentPassword: admin.password } })))
       expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409])
     })
   })
@@ -368,7 +368,7 @@ describe.each(testDatabaseKinds)('personal access tokens (%s)', (kind) => {
   describe('a token gives no credential more reach than it has itself', () => {
     it('403 for a later expiry, a wider allowlist or a higher limit; omitted limits are inherited', async () => {
       const tomorrow = new Date(server.clock.now() + 86_400_000).toISOString()
-      const bounded = await createPat(server, admin.accessToken, {
+      const bounded = await createPat(server, admin, {
         scopes: ['personal_access_tokens:read', 'personal_access_tokens:write', 'personal_access_tokens:workflow'],
         allowedIps: ['127.0.0.1'],
         expiresAt: tomorrow,
@@ -404,15 +404,15 @@ describe.each(testDatabaseKinds)('personal access tokens (%s)', (kind) => {
     })
 
     it('403: a restricted token cannot rotate an unrestricted one to get its secret', async () => {
-      const open = await createPat(server, admin.accessToken)
-      const restricted = await createPat(server, admin.accessToken, { allowedIps: ['127.0.0.1'] })
+      const open = await createPat(server, admin)
+      const restricted = await createPat(server, admin, { allowedIps: ['127.0.0.1'] })
       expect((await server.request('POST', `${PATH}/${open.id}/rotate`, { token: restricted.token })).status).toBe(403)
     })
   })
 
   describe('expiry and isolation', () => {
     it('401 from the instant a token expires', async () => {
-      const pat = await createPat(server, admin.accessToken, { expiresAt: new Date(server.clock.now() + 10_000).toISOString() })
+      const pat = await createPat(server, admin, { expiresAt: new Date(server.clock.now() + 10_000).toISOString() })
       expect((await server.request('GET', '/v1/me', { token: pat.token })).status).toBe(200)
       server.clock.advance(10_000)
       try {
@@ -425,9 +425,9 @@ describe.each(testDatabaseKinds)('personal access tokens (%s)', (kind) => {
     })
 
     it('404: another user can neither see, get, change, revoke nor rotate my token', async () => {
-      const mine = await createPat(server, admin.accessToken)
+      const mine = await createPat(server, admin)
       const intruder = await signUp(server, 'Mallory')
-      const intruderPat = await createPat(server, intruder.accessToken)
+      const intruderPat = await createPat(server, intruder)
       for (const bearer of [intruder.accessToken, intruderPat.token]) {
         const list = await server.request('GET', PATH, { token: bearer })
         expect(list.body.items.map((t: { id: string }) => t.id)).not.toContain(mine.id)
@@ -441,7 +441,7 @@ describe.each(testDatabaseKinds)('personal access tokens (%s)', (kind) => {
     })
 
     it('401: forged tokens, tokens of another prefix, and well-formed unknown tokens; none of the malformed ones reaches storage', async () => {
-      const pat = await createPat(server, admin.accessToken)
+      const pat = await createPat(server, admin)
       const before = await storageLookups(server)
       const malformed = [
         withBrokenChecksum(pat.token),

@@ -52,7 +52,7 @@ describe.each(testDatabaseKinds)('secret-scanning alerts (%s)', (kind) => {
   const unknownToken = (like: string) => generateToken(like.split('_')[0]!, 'live', randomBytes)
 
   it('a signed alert revokes our credentials at once, labels lookalikes false positives, audits where they were found and tells the owners', async () => {
-    const pat = await createPat(server, user.accessToken, { name: 'pushed by mistake' })
+    const pat = await createPat(server, user, { name: 'pushed by mistake' })
     const apiKey = await createApiKey(server, admin.accessToken, { name: 'ci key', scopes: ['members:read'] })
     expect(await works(pat.token)).toBe(true)
     const matches = [{ token: pat.token }, { token: apiKey.token, source: 'content' }, { token: withBrokenChecksum(pat.token) }, { token: unknownToken(pat.token) }, { token: 'not a token' }]
@@ -106,7 +106,7 @@ describe.each(testDatabaseKinds)('secret-scanning alerts (%s)', (kind) => {
   })
 
   it('refuses a forged signature, an unknown identifier, a tampered body, a wrong curve and missing headers with 401, and changes nothing', async () => {
-    const pat = await createPat(server, user.accessToken, { name: 'still fine' })
+    const pat = await createPat(server, user, { name: 'still fine' })
     const body = alertBody([{ token: pat.token }])
     const impostor = scannerKey(githubKey.identifier)
     const p384 = scannerKey('gh-p384', 'secp384r1')
@@ -134,7 +134,7 @@ describe.each(testDatabaseKinds)('secret-scanning alerts (%s)', (kind) => {
   })
 
   it('refetches the keys once for a new identifier, and an unreachable key endpoint is never acceptance', async () => {
-    const pat = await createPat(server, user.accessToken, { name: 'rotated partner key' })
+    const pat = await createPat(server, user, { name: 'rotated partner key' })
     const body = alertBody([{ token: pat.token }])
     const rotated = scannerKey('gh-key-2')
 
@@ -157,7 +157,7 @@ describe.each(testDatabaseKinds)('secret-scanning alerts (%s)', (kind) => {
   })
 
   it('GitLab: the same protocol under its own headers and keys', async () => {
-    const pat = await createPat(server, user.accessToken, { name: 'found by gitlab' })
+    const pat = await createPat(server, user, { name: 'found by gitlab' })
     const body = JSON.stringify([{ type: 'brandwave_token', token: pat.token, url: 'https://gitlab.com/acme/app/-/blob/main/.env', source: 'commit' }])
     const forged = await postAlert(body, { 'gitlab-public-key-identifier': gitlabKey.identifier, 'gitlab-public-key-signature': signAlert(scannerKey('x'), body) }, 'gitlab')
     expect(forged.status).toBe(401)
@@ -172,7 +172,7 @@ describe.each(testDatabaseKinds)('secret-scanning alerts (%s)', (kind) => {
   })
 
   it('a burst of 1000 tokens in one alert completes well within GitHub\'s 30 s', async () => {
-    const pat = await createPat(server, user.accessToken, { name: 'in a big dump' })
+    const pat = await createPat(server, user, { name: 'in a big dump' })
     const matches = [{ token: pat.token }, ...Array.from({ length: 999 }, () => ({ token: unknownToken(pat.token) }))]
     const body = alertBody(matches)
     const started = performance.now()
@@ -195,7 +195,7 @@ describe.each(testDatabaseKinds)('secret-scanning alerts (%s)', (kind) => {
   it('BRANDWAVE_LEAK_ACTION=notify: reported, audited and told, but not revoked', async () => {
     await server.restartWith({ BRANDWAVE_LEAK_ACTION: 'notify' })
     const fresh = await signUp(server, 'Notified')
-    const pat = await createPat(server, fresh.accessToken, { name: 'notify only' })
+    const pat = await createPat(server, fresh, { name: 'notify only' })
     const body = alertBody([{ token: pat.token }])
     const response = await postAlert(body, githubHeaders(githubKey, body))
     expect(response.status, response.text).toBe(200)

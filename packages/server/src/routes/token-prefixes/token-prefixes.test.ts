@@ -16,7 +16,7 @@ describe.each(testDatabaseKinds)('changing BRANDWAVE_TOKEN_PREFIX (%s)', (kind) 
     server = await startTestServer(kind, { env: { BRANDWAVE_TOKEN_PREFIX: 'bwp' } })
     admin = await loginAdmin(server)
     oldKey = await createApiKey(server, admin.accessToken, { scopes: ['api_keys:read', 'api_keys:write'] })
-    oldPat = await createPat(server, admin.accessToken)
+    oldPat = await createPat(server, admin)
     oldRefreshToken = admin.refreshToken
     expect(oldKey.token).toMatch(/^bwp_live_/)
     expect(oldRefreshToken).toMatch(/^bwp_rt_/)

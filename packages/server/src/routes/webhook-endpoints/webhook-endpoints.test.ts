@@ -134,7 +134,7 @@ describe.each(testDatabaseKinds)('webhook endpoints (%s)', (kind) => {
     const { owner, target } = await organizationWithEndpoint({ events: ['member.added', 'member.role_changed', 'member.removed', 'personal_access_token.created'] })
     const member = await joinOrganization(server, owner, 'member', 'Joiner')
     expect((await server.request('PATCH', `/v1/members/${member.userId}`, { token: owner.accessToken, body: { role: 'company_admin' } })).status).toBe(200)
-    const pat = await server.request('POST', '/v1/personal-access-tokens', { token: member.accessToken, body: { name: 'laptop' } })
+    const pat = await server.request('POST', '/v1/personal-access-tokens', { token: member.accessToken, body: { currentPassword: member.password, name: 'laptop' } })
     expect(pat.status).toBe(201)
     await createApiKey(server, owner.accessToken)
     expect((await server.request('DELETE', `/v1/members/${member.userId}`, { token: owner.accessToken })).status).toBe(200)

@@ -11,6 +11,7 @@ import * as tokenPrefixes from './0008_token_prefixes.js'
 import * as idempotencySession from './0009_idempotency_session.js'
 import * as leaks from './0010_leaks.js'
 import * as oauth from './0011_oauth.js'
+import * as emailChanges from './0014_email_changes.js'
 
 interface VersionedMigration {
   up(db: Parameters<Migration['up']>[0], dialect: Dialect): Promise<void>
@@ -29,6 +30,7 @@ const MIGRATIONS: Readonly<Record<string, VersionedMigration>> = {
   '0009_idempotency_session': idempotencySession,
   '0010_leaks': leaks,
   '0011_oauth': oauth,
+  '0014_email_changes': emailChanges,
 }
 
 /** Every migration's name, in order: what a fully migrated database has recorded. */
