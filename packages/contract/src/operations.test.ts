@@ -17,7 +17,7 @@ describe('the operation table', () => {
   it('requires a scope of every authenticated operation except the self-service ones', () => {
     const scopeless = all.filter(([, operation]) => operation.authentication !== 'none' && operation.scope === undefined).map(([name]) => name)
     expect(scopeless.sort()).toEqual([
-      'acceptInvitation', 'changePassword', 'decideOAuthInteraction', 'disableTwoFactor', 'enableTwoFactor', 'endBrowserSession', 'getMe', 'getOAuthInteraction', 'listAuthorizedApps', 'listMyOrganizations', 'listScopes', 'logout', 'revokeAuthorizedApp', 'setUpTwoFactor', 'switchBrowserSession',
+      'acceptInvitation', 'changePassword', 'decideOAuthInteraction', 'disableTwoFactor', 'enableTwoFactor', 'endBrowserSession', 'getMe', 'getOAuthInteraction', 'listAuthorizedApps', 'listMyOrganizations', 'listScopes', 'logout', 'regenerateRecoveryCodes', 'requestEmailChange', 'revokeAuthorizedApp', 'setUpTwoFactor', 'switchBrowserSession',
     ])
   })
 })
