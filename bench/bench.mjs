@@ -300,7 +300,7 @@ async function sharedInstances(databaseUrl, redisUrl) {
     const session = await signIn(strict.url)
     const key = await api(strict.url, '/v1/api-keys', { method: 'POST', token: session, body: { name: 'bench', scopes: ['api_keys:read'], rateLimit: { requestsPerMinute: 1_000_000 } } })
     const authenticated = { authorization: `Bearer ${key.token}` }
-    // The same floor as phase 1, alternated with this phase's routes (issue 25's target is against it).
+    // The same floor as phase 1, alternated with this phase's routes: `/v1/me` strict has a target against it.
     const floor = await startServer({}, join(root, 'bench/floor.mjs'))
     servers.push(floor)
     const routes = {
