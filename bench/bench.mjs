@@ -187,14 +187,14 @@ const ROUTES = {
   badChecksum: 'flood: bad-checksum keys',
 }
 
-/** The issue's targets (issue 18), each a ratio of two routes measured in this run. */
+/** The issues' targets (18, then 25), each a ratio of two routes measured in this run. */
 const TARGETS = [
-  { name: '/healthz ÷ floor', of: ROUTES.healthz, over: ROUTES.floor, target: 0.85 },
+  { name: '/healthz ÷ floor', of: ROUTES.healthz, over: ROUTES.floor, target: 0.9 },
   { name: 'the conventions alone ÷ floor (diagnostic)', of: ROUTES.conventions, over: ROUTES.floor, target: null },
   { name: '/healthz ÷ the conventions alone (diagnostic)', of: ROUTES.healthz, over: ROUTES.conventions, target: null },
   { name: '/v1/me ÷ floor', of: ROUTES.me, over: ROUTES.floor, target: 0.7 },
   { name: '/v1/me ÷ /healthz (R1)', of: ROUTES.me, over: ROUTES.healthz, target: 0.85 },
-  { name: '/v1/keys/verify ÷ floor', of: ROUTES.verify, over: ROUTES.floor, target: 0.6 },
+  { name: '/v1/keys/verify ÷ floor', of: ROUTES.verify, over: ROUTES.floor, target: 0.65 },
   { name: 'unknown-key flood ÷ /healthz (R2)', of: ROUTES.unknown, over: ROUTES.healthz, target: 0.8 },
   { name: 'bad-checksum flood ÷ /healthz (R2)', of: ROUTES.badChecksum, over: ROUTES.healthz, target: null },
 ]
@@ -279,7 +279,9 @@ async function storedAtScale(url, tokens) {
   }
 }
 
-// Phase 3 (PostgreSQL + Redis, two instances): R4.
+const SHARED_FLOOR = 'floor (alternated with this phase)'
+
+// Phase 3 (PostgreSQL + Redis, two instances): R4, and `/v1/me` against the floor.
 async function sharedInstances(databaseUrl, redisUrl) {
   const name = `brandwave_bench_${randomBytes(4).toString('hex')}`
   const admin = new pg.Client({ connectionString: databaseUrl })
@@ -298,10 +300,14 @@ async function sharedInstances(databaseUrl, redisUrl) {
     const session = await signIn(strict.url)
     const key = await api(strict.url, '/v1/api-keys', { method: 'POST', token: session, body: { name: 'bench', scopes: ['api_keys:read'], rateLimit: { requestsPerMinute: 1_000_000 } } })
     const authenticated = { authorization: `Bearer ${key.token}` }
+    // The same floor as phase 1, alternated with this phase's routes: `/v1/me` strict has a target against it.
+    const floor = await startServer({}, join(root, 'bench/floor.mjs'))
+    servers.push(floor)
     const routes = {
-      'unauthenticated GET /healthz (strict instance)': () => load(strict.url, '/healthz', { duration }),
-      'GET /v1/me, BRANDWAVE_REVOCATION=strict': () => load(strict.url, '/v1/me', { headers: authenticated, duration }),
-      'GET /v1/me, BRANDWAVE_REVOCATION=cached': () => load(cached.url, '/v1/me', { headers: authenticated, duration }),
+      [SHARED_FLOOR]: () => load(floor.url, '/', { duration, pid: floor.pid }),
+      'unauthenticated GET /healthz (strict instance)': () => load(strict.url, '/healthz', { duration, pid: strict.pid }),
+      'GET /v1/me, BRANDWAVE_REVOCATION=strict': () => load(strict.url, '/v1/me', { headers: authenticated, duration, pid: strict.pid }),
+      'GET /v1/me, BRANDWAVE_REVOCATION=cached': () => load(cached.url, '/v1/me', { headers: authenticated, duration, pid: cached.pid }),
     }
     if (!quick) for (const measure of Object.values(routes)) await measure()
     return await alternate(rounds, routes)
@@ -349,6 +355,10 @@ function markdown(run) {
   if (run.shared !== undefined) {
     row('PostgreSQL + Redis: `/v1/me` strict ÷ `/healthz`', run.ratios.R1_sharedAuthenticatedOverUnauthenticated)
     row('PostgreSQL + Redis: strict ÷ cached revocation (R4)', run.ratios.R4_strictOverCached)
+    if (run.ratios.sharedMeOverFloor !== undefined) {
+      const byCpu = run.cpuRatios?.sharedMeOverFloor === undefined ? '' : ` (by CPU time: ${run.cpuRatios.sharedMeOverFloor})`
+      row('**PostgreSQL + Redis: `/v1/me` strict ÷ floor**', `**${run.ratios.sharedMeOverFloor}**${byCpu}`, `≥ 0.6${run.ratios.sharedMeOverFloor >= 0.6 ? '' : ' (not met)'}`)
+    }
   }
   return ['| figure | value | target |', '|---|---|---|', ...rows].join('\n')
 }
@@ -461,6 +471,11 @@ try {
     result.shared = shared
     result.ratios.R1_sharedAuthenticatedOverUnauthenticated = ratio(strict, shared['unauthenticated GET /healthz (strict instance)'].requestsPerSecond)
     result.ratios.R4_strictOverCached = ratio(strict, shared['GET /v1/me, BRANDWAVE_REVOCATION=cached'].requestsPerSecond)
+    result.ratios.sharedMeOverFloor = ratio(strict, shared[SHARED_FLOOR].requestsPerSecond)
+    const strictCpu = shared['GET /v1/me, BRANDWAVE_REVOCATION=strict'].cpuMicrosecondsPerRequest
+    const floorCpu = shared[SHARED_FLOOR].cpuMicrosecondsPerRequest
+    if (strictCpu !== undefined && floorCpu !== undefined) result.cpuRatios = { ...result.cpuRatios, sharedMeOverFloor: ratio(floorCpu, strictCpu) }
+    console.log(`PostgreSQL + Redis: /v1/me strict ÷ floor ${result.ratios.sharedMeOverFloor} (by CPU time ${result.cpuRatios?.sharedMeOverFloor ?? '?'}), target ≥ 0.6${result.ratios.sharedMeOverFloor >= 0.6 ? '' : '  NOT MET'}`)
     console.log(`R1 on PostgreSQL + Redis: ${result.ratios.R1_sharedAuthenticatedOverUnauthenticated}`)
     console.log(`R4 strict ÷ cached revocation: ${result.ratios.R4_strictOverCached}`)
   } else {
