@@ -26,6 +26,7 @@ import { ANONYMOUS, auditActorOf, type AuditTarget } from './audit-record.js'
 import { type RequestContext } from '../request-context.js'
 import { budgetOf, checkGrantableScopes, metadataKeys, normalizeAllowedIps, parseExpiry, serializeMetadata, type BudgetInput } from './credential-input.js'
 import type { Repositories, Storage } from '../storage/index.js'
+import { SpendBatch } from './spend-batch.js'
 
 export type CredentialType = CredentialTypeName
 
@@ -120,7 +121,11 @@ function targetOf(credential: CredentialRecord): AuditTarget {
  * version before the call returns.
  */
 export class CredentialService {
-  constructor(private readonly deps: CredentialServiceDependencies) {}
+  private readonly spends: SpendBatch
+
+  constructor(private readonly deps: CredentialServiceDependencies) {
+    this.spends = new SpendBatch(deps.storage)
+  }
 
   /** Whose credentials of this type the principal may see: its own PATs, or its organization's keys. */
   private ownerFor(principal: Principal, type: CredentialType): CredentialOwner {
@@ -390,11 +395,12 @@ export class CredentialService {
   /**
    * Spends `cost` of a metered credential's remaining uses, refilling it first when a refill
    * is due: atomically in storage, so every instance together spends exactly what there was.
+   * Concurrent spends commit together (`SpendBatch`).
    */
   spend(credential: Pick<CredentialRecord, 'id' | 'refill'>, cost: number): Promise<SpendResult> {
     const now = this.deps.clock.now()
     const periodStart = credential.refill === null ? null : isoAt(refillPeriodStart(credential.refill, now))
-    return this.deps.storage.credentials.spend(credential.id, cost, periodStart, isoAt(now))
+    return this.spends.spend(credential.id, cost, periodStart, isoAt(now))
   }
 
   /**
