@@ -31,7 +31,7 @@ export const storedCredential: CredentialRecord = {
   metadataJson: null,
   remaining: null,
   refill: null,
-  refilledAt: '2026-11-20T10:00:00.000Z',
+  refilledAt: null,
   disabledAt: null,
   firstUseGraceSeconds: null,
 }

@@ -157,7 +157,8 @@ export class CredentialService {
       metadataJson: serializeMetadata(input.metadata, '/metadata') ?? null,
       remaining: budget?.remaining ?? null,
       refill: budget?.refill ?? null,
-      refilledAt: isoAt(now),
+      // Only a budget has a refill clock: an unmetered key keeps none (nor its bytes in a warm entry).
+      refilledAt: budget === null ? null : isoAt(now),
     } as const
     return this.deps.storage.transaction(async (repos) => {
       const issued = await this.issue(repos, principal, owner, fields)
@@ -315,7 +316,7 @@ export class CredentialService {
       ...(input.rateLimit !== undefined && { rateLimitPerMinute: input.rateLimit?.requestsPerMinute ?? null }),
       ...(input.externalId !== undefined && { externalId: input.externalId }),
       ...(metadataJson !== undefined && { metadataJson }),
-      ...(budget !== undefined && { budget: { remaining: budget?.remaining ?? null, refill: budget?.refill ?? null, refilledAt: isoAt(now) } }),
+      ...(budget !== undefined && { budget: { remaining: budget?.remaining ?? null, refill: budget?.refill ?? null, refilledAt: budget === null ? null : isoAt(now) } }),
     }
     // The credential as it will be: lifting an allowlist or raising a limit is judged on the
     // result, so a narrow key cannot loosen a stronger one it could never have created.

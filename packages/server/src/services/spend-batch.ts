@@ -22,7 +22,7 @@ export class SpendBatch {
   private queued: PendingSpend[] = []
   private committing = false
 
-  constructor(private readonly storage: Pick<Storage, 'transaction'>) {}
+  constructor(private readonly storage: Pick<Storage, 'transaction' | 'credentials'>) {}
 
   spend(credentialId: string, cost: number, refillPeriodStart: string | null, now: string): Promise<SpendResult> {
     return new Promise((resolve, reject) => {
@@ -41,6 +41,12 @@ export class SpendBatch {
     // sort is stable, so one key's spends keep their arrival order.
     const ordered = [...batch].sort((a, b) => byteOrder(a.credentialId, b.credentialId))
     try {
+      // Alone, a spend is its own statement: no transaction to open and close around it.
+      if (batch.length === 1) {
+        const [only] = batch as [PendingSpend]
+        only.resolve(await this.storage.credentials.spend(only.credentialId, only.cost, only.refillPeriodStart, only.now))
+        return
+      }
       const results = await this.storage.transaction(async (repositories: Repositories) => {
         const spent = new Map<PendingSpend, SpendResult>()
         for (const entry of ordered) spent.set(entry, await repositories.credentials.spend(entry.credentialId, entry.cost, entry.refillPeriodStart, entry.now))
