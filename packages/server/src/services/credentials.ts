@@ -145,7 +145,10 @@ export class CredentialService {
       rateLimitPerMinute: input.rateLimit === undefined && minter !== null ? minter.rateLimitPerMinute : (input.rateLimit?.requestsPerMinute ?? null),
     }
     this.checkReach(principal, limits)
-    const budget = budgetOf({ remaining: input.remaining, refill: input.refill }, null)
+    // Like its other limits, a metered token minting another passes on its budget unless the request states one.
+    const minterBudget = minter !== null && minter.remaining !== null ? { remaining: minter.remaining, refill: minter.refill } : null
+    const budget = input.remaining === undefined && input.refill === undefined ? minterBudget : budgetOf({ remaining: input.remaining, refill: input.refill }, null)
+    this.checkBudgetReach(principal, budget ?? null)
     const fields = {
       name: input.name,
       environment: input.environment ?? 'live',
@@ -202,6 +205,21 @@ export class CredentialService {
     if (violations.length > 0) {
       throw new ApiError('forbidden', 'A token cannot give a credential more reach than it has itself.', { details: violations.map((v) => REACH_MESSAGES[v]) })
     }
+  }
+
+  /**
+   * A token with a budget of remaining uses cannot hand out more: no unlimited credential, no
+   * more uses than it has left (as this instance last read them), no larger refill.
+   */
+  private checkBudgetReach(principal: Principal, budget: { readonly remaining: number; readonly refill: Refill | null } | null): void {
+    if (principal.kind !== 'credential' || principal.credential.remaining === null) return
+    const own = principal.credential
+    const refuse = (field: string, message: string) => {
+      throw new ApiError('forbidden', 'A token cannot give a credential more reach than it has itself.', { details: [{ field, message }] })
+    }
+    if (budget === null) refuse('/remaining', 'cannot be unlimited: the token making this request has a budget of remaining uses')
+    else if (budget.remaining > (own.remaining ?? 0)) refuse('/remaining', 'cannot exceed the remaining uses of the token making this request')
+    else if (budget.refill !== null && (own.refill === null || budget.refill.amount > own.refill.amount)) refuse('/refill', 'cannot refill more than the token making this request refills')
   }
 
   /**
@@ -318,6 +336,7 @@ export class CredentialService {
       ...(metadataJson !== undefined && { metadataJson }),
       ...(budget !== undefined && { budget: { remaining: budget?.remaining ?? null, refill: budget?.refill ?? null, refilledAt: budget === null ? null : isoAt(now) } }),
     }
+    if (budget !== undefined) this.checkBudgetReach(principal, budget)
     // The credential as it will be: lifting an allowlist or raising a limit is judged on the
     // result, so a narrow key cannot loosen a stronger one it could never have created.
     this.checkAuthorityOver(principal, current, {

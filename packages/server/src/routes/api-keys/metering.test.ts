@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApiKey, createPat, loginAdmin, signUp, type TestUser } from '@brandwave/testing/actors'
 import { testDatabaseKinds } from '@brandwave/testing/databases'
 import { startTestServer, type TestServer } from '@brandwave/testing/server'
+import { WebhookReceiver } from '@brandwave/testing/webhook-receiver'
 
 const PATH = '/v1/api-keys'
 const DAY_MS = 86_400_000
@@ -14,7 +15,7 @@ describe.each(testDatabaseKinds)('metered credentials (%s)', (kind) => {
   let verifier: { token: string }
 
   beforeAll(async () => {
-    server = await startTestServer(kind, { env: { BRANDWAVE_RESOURCES: 'contacts' } })
+    server = await startTestServer(kind, { env: { BRANDWAVE_RESOURCES: 'contacts', BRANDWAVE_WEBHOOK_ALLOW_PRIVATE: 'true' } })
     admin = await loginAdmin(server)
     verifier = await createApiKey(server, admin.accessToken, { name: 'gateway', scopes: ['api_keys:workflow'] })
   })
@@ -152,6 +153,28 @@ describe.each(testDatabaseKinds)('metered credentials (%s)', (kind) => {
       expect(await audit('credential.enabled')).toHaveLength(1)
     })
 
+    it('api_key.disabled and api_key.enabled reach a webhook endpoint, once each', async () => {
+      const owner = await signUp(server, 'Hooked')
+      const receiver = new WebhookReceiver()
+      await receiver.start()
+      try {
+        const endpoint = await server.request('POST', '/v1/webhook-endpoints', { token: owner.accessToken, body: { url: receiver.url, events: ['api_key.disabled', 'api_key.enabled'] } })
+        expect(endpoint.status, endpoint.text).toBe(201)
+        const key = await createApiKey(server, owner.accessToken, { scopes: ['contacts:read'] })
+        await server.request('POST', `${PATH}/${key.id}/disable`, { token: owner.accessToken })
+        await server.request('POST', `${PATH}/${key.id}/disable`, { token: owner.accessToken })
+        await server.request('POST', `${PATH}/${key.id}/enable`, { token: owner.accessToken })
+        await server.running.app.webhooks.wake()
+        await receiver.waitFor(2)
+        const events = receiver.received.map((request) => JSON.parse(request.body) as { type: string; data: { id: string } })
+        expect(events.map((event) => event.type).sort()).toEqual(['api_key.disabled', 'api_key.enabled'])
+        expect(events.every((event) => event.data.id === key.id)).toBe(true)
+        for (const request of receiver.received) expect(request.body).not.toContain(key.token)
+      } finally {
+        await receiver.close()
+      }
+    })
+
     it('409: revocation stays final; a revoked key can be neither enabled nor disabled', async () => {
       const key = await createApiKey(server, admin.accessToken, { scopes: ['contacts:read'] })
       await server.request('POST', `${PATH}/${key.id}/disable`, { token: admin.accessToken })
@@ -271,6 +294,24 @@ describe.each(testDatabaseKinds)('metered credentials (%s)', (kind) => {
 
       const refilled = await createApiKey(server, admin.accessToken, { scopes: ['contacts:read'], refill: { interval: 'monthly', amount: 7 } })
       expect(refilled).toMatchObject({ remaining: 7, refill: { interval: 'monthly', amount: 7, day: null } })
+    })
+
+    it('403: a metered key cannot mint or make an unlimited key, or one with more uses; it passes its budget on', async () => {
+      const minter = await createApiKey(server, admin.accessToken, { scopes: ['api_keys:write', 'contacts:read'], remaining: 50, refill: { interval: 'daily', amount: 50 } })
+      for (const body of [{ remaining: null }, { remaining: 1000 }, { remaining: 10, refill: { interval: 'daily', amount: 500 } }]) {
+        const refused = await server.request('POST', PATH, { token: minter.token, body: { name: 'wider', scopes: ['contacts:read'], ...body } })
+        expect(refused.status, JSON.stringify(body)).toBe(403)
+        expect(refused.body.error.code).toBe('forbidden')
+      }
+      const inherited = await server.request('POST', PATH, { token: minter.token, body: { name: 'inherits', scopes: ['contacts:read'] } })
+      expect(inherited.status).toBe(201)
+      expect(inherited.body.data.remaining).toBeLessThanOrEqual(50)
+      expect(inherited.body.data.refill).toMatchObject({ interval: 'daily', amount: 50 })
+      const narrower = await server.request('POST', PATH, { token: minter.token, body: { name: 'narrower', scopes: ['contacts:read'], remaining: 5 } })
+      expect(narrower.body.data).toMatchObject({ remaining: 5, refill: null })
+      const lifted = await server.request('PATCH', `${PATH}/${narrower.body.data.id}`, { token: minter.token, body: { remaining: null } })
+      expect(lifted.status).toBe(403)
+      expect((await get(narrower.body.data.id)).remaining).toBe(5)
     })
 
     it('a rotation passes the budget on to the successor', async () => {
