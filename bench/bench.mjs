@@ -6,6 +6,7 @@
 //   npm run bench              full run (a few minutes)
 //   npm run bench -- --quick   seconds per phase and small data, to prove it works (CI)
 //   npm run bench -- --pipeline-only   the in-process verification figures alone
+//   npm run bench -- --metering-only   issue 24 alone: verify with and without remaining uses, and what metadata costs a warm key
 //   node bench/bench.mjs --report bench/results/<run>.json   the markdown table of an earlier run
 //
 // With DATABASE_URL and REDIS_URL (or TEST_DATABASE_URL and TEST_REDIS_URL) set, it also
@@ -33,6 +34,8 @@ const collectGarbage = runInNewContext('gc')
 const quick = process.argv.includes('--quick')
 // `--pipeline-only`: phase 0 alone (in process, no servers), for iterating on the verification path.
 const pipelineOnly = process.argv.includes('--pipeline-only')
+// `--metering-only`: issue 24's figures alone (metered verification, metadata in a warm entry).
+const meteringOnly = process.argv.includes('--metering-only')
 const settings = {
   quick,
   duration: quick ? 1 : 8,
@@ -323,6 +326,88 @@ async function sharedInstances(databaseUrl, redisUrl) {
   }
 }
 
+/** Exactly 200 bytes of JSON: what issue 24 asks a warm key with metadata to carry. */
+function metadataOf200Bytes() {
+  const metadata = { customer: 'cus_8f2a61c0', plan: 'enterprise', seats: 250, region: 'eu-west-1', features: ['sso', 'audit', 'exports'], note: '' }
+  metadata.note = 'x'.repeat(200 - Buffer.byteLength(JSON.stringify(metadata)))
+  return metadata
+}
+
+/**
+ * Issue 24, in process: the heap a warm key takes without metadata and with 200 bytes of it,
+ * measured the same way as phase 0 (stored behind the server's back, warmed, full collections).
+ */
+async function metadataHeapCost() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'brandwave-bench-metadata-'))
+  const env = { BRANDWAVE_DATA_DIR: dataDir, BRANDWAVE_SECRET: SECRET, BRANDWAVE_ADMIN_EMAIL: 'bench@example.com', BRANDWAVE_ADMIN_PASSWORD: 'benchmark passphrase', LOG_LEVEL: 'warn' }
+  const server = await startInProcess(loadConfig(env), { listen: false })
+  try {
+    const inject = async (method, url, payload, token) => (await server.app.inject({ method, url, payload, headers: token ? { authorization: `Bearer ${token}` } : {} })).json().data
+    const session = await inject('POST', '/v1/auth/login', { email: env.BRANDWAVE_ADMIN_EMAIL, password: env.BRANDWAVE_ADMIN_PASSWORD })
+    const metadata = metadataOf200Bytes()
+    const plain = await inject('POST', '/v1/api-keys', { name: 'plain', scopes: ['api_keys:read'] }, session.accessToken)
+    const described = await inject('POST', '/v1/api-keys', { name: 'described', scopes: ['api_keys:read'], metadata }, session.accessToken)
+    const options = { ip: '127.0.0.1', requiredScopes: ['api_keys:read'] }
+    // Two batches in one cache of 100,000 entries: neither evicts the other.
+    const count = quick ? 5_000 : 45_000
+    const perEntry = async (template) => {
+      const tokens = storeCredentials(join(dataDir, 'brandwave.db'), template, count, count)
+      await server.app.usage.flush()
+      collectGarbage()
+      const before = process.memoryUsage().heapUsed
+      for (const token of tokens) {
+        const { code } = await server.app.authenticator.verify(token, options)
+        if (code !== 'VALID') throw new Error(`a stored key did not verify: ${code}`)
+      }
+      await server.app.usage.flush()
+      collectGarbage()
+      return Math.round((process.memoryUsage().heapUsed - before) / count)
+    }
+    const withoutMetadata = await perEntry(plain)
+    const withMetadata = await perEntry(described)
+    return { metadataBytes: Buffer.byteLength(JSON.stringify(metadata)), heapBytesWithoutMetadata: withoutMetadata, heapBytesWithMetadata: withMetadata, extraHeapBytes: withMetadata - withoutMetadata }
+  } finally {
+    await server.close()
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
+const METERING_ROUTES = {
+  plain: 'POST /v1/keys/verify, key without remaining',
+  metered: 'POST /v1/keys/verify, key with remaining (spent on each call)',
+}
+
+/** Issue 24 over HTTP: verify for a key with remaining uses and the same key without, in turn. */
+async function meteredVerification({ url, pid }, session) {
+  const create = (body) => api(url, '/v1/api-keys', { method: 'POST', token: session, body: { scopes: ['api_keys:read'], rateLimit: { requestsPerMinute: 1_000_000 }, ...body } })
+  const caller = await create({ name: 'bench caller (metering)', scopes: ['api_keys:workflow'] })
+  const plain = await create({ name: 'bench plain' })
+  const metered = await create({ name: 'bench metered', remaining: 2_000_000_000 })
+  const verify = (key) => () => load(url, '/v1/keys/verify', { method: 'POST', headers: { authorization: `Bearer ${caller.token}` }, body: { key: key.token }, duration, pid })
+  const routes = { [METERING_ROUTES.plain]: verify(plain), [METERING_ROUTES.metered]: verify(metered) }
+  if (!quick) for (const measure of Object.values(routes)) await measure()
+  const summary = await alternate(rounds, routes)
+  const left = (await api(url, `/v1/api-keys/${metered.id}`, { token: session })).remaining
+  return { summary, spent: 2_000_000_000 - left, ratio: ratio(summary[METERING_ROUTES.metered].requestsPerSecond, summary[METERING_ROUTES.plain].requestsPerSecond) }
+}
+
+/** Runs issue 24's figures and prints them (with `--metering-only`, or within a full run). */
+async function meteringFigures() {
+  const heap = await metadataHeapCost()
+  const dataDirectory = mkdtempSync(join(tmpdir(), 'brandwave-bench-metering-'))
+  console.log(`Issue 24: heap per warm key ${heap.heapBytesWithoutMetadata} bytes without metadata, ${heap.heapBytesWithMetadata} with ${heap.metadataBytes} bytes of it: ${heap.extraHeapBytes} more (target ≤ 600)`)
+  const metering = await startServer({ BRANDWAVE_DATA_DIR: dataDirectory })
+  try {
+    const http = await meteredVerification(metering, await signIn(metering.url))
+    table(http.summary)
+    console.log(`verify with remaining ÷ without: ${http.ratio} (target ≥ 0.85); ${http.spent.toLocaleString('en')} uses spent, one per verification`)
+    return { heap, ...http }
+  } finally {
+    await metering.stop()
+    rmSync(dataDirectory, { recursive: true, force: true })
+  }
+}
+
 /** The run as a markdown table, to paste into bench/README.md. */
 function markdown(run) {
   const rows = []
@@ -351,6 +436,11 @@ function markdown(run) {
     row('the same keys warm, p50 / p99 ms', `${fixed(scale.warmSample.p50Ms)} / ${fixed(scale.warmSample.p99Ms)}`)
     row(`RSS (heap) MB, ${run.memory.warmCredentials.toLocaleString('en')} warm`, `${run.memory.rssWarmMb} (${run.memory.heapWarmMb})`)
     row('heap per warm credential over HTTP, no forced GC (an upper bound), bytes', run.memory.heapBytesPerWarmEntry)
+  }
+  if (run.metering !== undefined) {
+    for (const name of Object.values(METERING_ROUTES)) row(`${name}, req/s`, run.metering.summary[name].requestsPerSecond.toLocaleString('en'))
+    row('**verify with remaining ÷ without (issue 24)**', `**${run.metering.ratio}**`, '≥ 0.85')
+    row(`heap per warm key with ${run.metering.heap.metadataBytes} bytes of metadata, more than without, bytes`, `${run.metering.heap.extraHeapBytes} (${run.metering.heap.heapBytesWithMetadata} vs ${run.metering.heap.heapBytesWithoutMetadata})`, '≤ 600')
   }
   if (run.shared !== undefined) {
     row('PostgreSQL + Redis: `/v1/me` strict ÷ `/healthz`', run.ratios.R1_sharedAuthenticatedOverUnauthenticated)
@@ -385,6 +475,14 @@ let floor
 let conventions
 if (quick) console.log('Quick run: 1-second samples, no warm-up, small data. It proves the harness works; its figures are not measurements.\n')
 try {
+  if (meteringOnly) {
+    result.metering = await meteringFigures()
+    result.loadAverageAtEnd = loadavg().map((load) => Number(load.toFixed(2)))
+    const file = join(root, 'bench/results', `${result.date.replace(/[:.]/g, '-')}-metering${quick ? '-quick' : ''}.json`)
+    writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`)
+    console.log(`\nwritten to ${file}`)
+    process.exit(0)
+  }
   const pipeline = await verificationCost()
   console.log('The verification pipeline alone (in process, no HTTP), µs per call:')
   console.log(`  warm key ${pipeline.warmMicroseconds.toFixed(2)} (data_version already read for its batch; ${pipeline.warmFreshVersionMicroseconds.toFixed(2)} with a fresh read)`)
@@ -434,6 +532,9 @@ try {
   console.log(`R3 POST /v1/personal-access-tokens: p50 ${patSample.p50Ms.toFixed(2)} ms, p99 ${patSample.p99Ms.toFixed(2)} ms`)
   if (lookups.badChecksum !== 0) throw new Error(`bad-checksum keys caused ${lookups.badChecksum} storage reads; there must be none`)
   if (unknownReadsInAll > distinctUnknown) throw new Error(`the unknown-key flood read storage ${unknownReadsInAll} times for ${distinctUnknown} distinct keys; at most once each`)
+
+  console.log('')
+  result.metering = await meteringFigures()
 
   console.log(`\nStoring ${settings.storedCredentials.toLocaleString('en')} API keys…`)
   const started = Date.now()
