@@ -52,6 +52,13 @@ function expectSecurityHeaders(response: Response, transport: Transport, what: s
     expect(hsts, what).toBeNull()
   }
 
+  // What a body is, and in which encoding, is said, never guessed (nosniff forbids guessing).
+  const contentType = headers.get('content-type')
+  if (response.status !== 204 && headers.get('content-length') !== '0') {
+    expect(contentType, `${what}: content-type`).not.toBeNull()
+    if (/^(text\/|application\/(json|javascript))/.test(contentType ?? '')) expect(contentType?.toLowerCase(), `${what}: charset`).toMatch(/;\s*charset=utf-8/)
+  }
+
   const csp = cspDirectives(headers.get('content-security-policy'))
   const framingRefused = headers.get('x-frame-options') === 'DENY' || csp.get('frame-ancestors')?.join(' ') === "'none'"
   expect(framingRefused, `${what}: frame protection`).toBe(true)
@@ -187,6 +194,17 @@ describe('security headers and cookies on every response type (sqlite)', () => {
       expect(long.status).toBe(404)
       expect(long.headers.toLowerCase()).toContain('x-content-type-options: nosniff')
       expect(long.headers.toLowerCase()).toContain("frame-ancestors 'none'")
+    })
+
+    it('refuses a request whose length is ambiguous (Content-Length and Transfer-Encoding together): no smuggling', async () => {
+      if (transport === 'https') return
+      const ambiguous = await rawRequest(
+        server.url,
+        `POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\nGET /v1/me HTTP/1.1\r\nHost: x\r\n\r\n`,
+      )
+      expect(ambiguous.status).toBe(400)
+      // One answer for one connection: the smuggled second request was never read.
+      expect(ambiguous.body).not.toContain('HTTP/1.1')
     })
 
     it('no-store on every response that carries a secret: sign-in, refresh, credentials, 2FA, invitations, webhook secrets', async () => {
