@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto'
+import { generate } from 'otplib'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { login } from '@brandwave/testing/actors'
+import { testDatabaseKinds } from '@brandwave/testing/databases'
+import { startTestServer, type TestServer } from '@brandwave/testing/server'
+import { mailEnv, startMailServer, tokenInMail, type TestMailServer } from '@brandwave/testing/smtp'
+
+/** Sign-in details that OWASP ASVS 5.0 (V6, V7) asks for and no other suite pins down. */
+describe.each(testDatabaseKinds)('sign-in hardening (%s)', (kind) => {
+  let server: TestServer
+  let mail: TestMailServer
+
+  beforeAll(async () => {
+    mail = await startMailServer()
+    server = await startTestServer(kind, { env: mailEnv(mail) })
+  })
+  afterAll(async () => {
+    await server?.close()
+    await mail?.close()
+  })
+
+  const signUpWith = async (password: string) => {
+    const email = `hardening-${randomBytes(4).toString('hex')}@example.com`
+    const response = await server.request('POST', '/v1/auth/signup', { body: { email, password, name: 'Hardening', organizationName: 'Hardening Inc' } })
+    expect(response.status, response.text).toBe(201)
+    return email
+  }
+  const signIn = (email: string, password: string, extra: Record<string, string> = {}) => server.request('POST', '/v1/auth/login', { body: { email, password, ...extra } })
+
+  it('a password is checked exactly as typed: no trimming, no case folding, no truncation', async () => {
+    const password = 'Quiet Harbour Lanterns 47'
+    const email = await signUpWith(password)
+    expect((await signIn(email, password)).status).toBe(200)
+    for (const variant of [`${password} `, ` ${password}`, password.toLowerCase(), password.toUpperCase(), password.slice(0, -1)]) {
+      const response = await signIn(email, variant)
+      expect(response.status, JSON.stringify(variant)).toBe(401)
+      expect(response.body.error.code).toBe('invalid_credentials')
+    }
+
+    // Long passphrases are welcome, and every character of them counts.
+    const long = `${'a long passphrase, '.repeat(10)}and then some`.slice(0, 200)
+    const longEmail = await signUpWith(long)
+    expect((await signIn(longEmail, long)).status).toBe(200)
+    expect((await signIn(longEmail, long.slice(0, 199))).status).toBe(401)
+    expect((await signIn(longEmail, `${long.slice(0, 199)}X`)).status).toBe(401)
+  })
+
+  it('a password reset keeps 2FA on an account whose address is proven: signing in afterwards still asks for the code', async () => {
+    const email = await signUpWith('first long passphrase here')
+    const reset = async (newPassword: string) => {
+      const before = mail.messages.length
+      expect((await server.request('POST', '/v1/auth/password-reset', { body: { email } })).status).toBe(202)
+      const message = await mail.waitFor((m) => m.to === email && m.subject.includes('Reset') && mail.messages.indexOf(m) >= before)
+      const confirmed = await server.request('POST', '/v1/auth/password-reset/confirm', { body: { token: tokenInMail(message), newPassword } })
+      expect(confirmed.status, confirmed.text).toBe(200)
+    }
+    // The first reset proves the address (the mailbox answered).
+    await reset('second long passphrase here')
+    const user = await login(server, email, 'second long passphrase here')
+    const setup = await server.request('POST', '/v1/auth/2fa/setup', { token: user.accessToken, body: { currentPassword: user.password } })
+    const { secret } = setup.body.data as { secret: string }
+    const code = () => generate({ secret, epoch: Math.floor(server.clock.now() / 1000) })
+    const enabled = await server.request('POST', '/v1/auth/2fa/enable', { token: user.accessToken, body: { code: await code(), currentPassword: user.password } })
+    expect(enabled.status, enabled.text).toBe(200)
+
+    // Whoever holds the mailbox can set a new password, but not get past the second factor.
+    // (Later: a reset email goes out at most every few minutes per account.)
+    const later = 15 * 60_000
+    server.clock.advance(later)
+    try {
+      await reset('third long passphrase here')
+      const withoutCode = await signIn(email, 'third long passphrase here')
+      expect(withoutCode.status).toBe(401)
+      expect(withoutCode.body.error.code).toBe('two_factor_required')
+      expect((await signIn(email, 'third long passphrase here', { twoFactorCode: await code() })).status).toBe(200)
+    } finally {
+      server.clock.advance(-later)
+    }
+  })
+
+  it('signing in again in the dashboard ends the session the browser had', async () => {
+    const password = 'dashboard long passphrase'
+    const email = await signUpWith(password)
+    const origin = server.url
+    const start = (cookie?: string) =>
+      server.request('POST', '/v1/auth/browser-session', { body: { email, password }, headers: { origin, ...(cookie !== undefined && { cookie: `brandwave_refresh=${cookie}` }) } })
+    const cookieOf = (response: Awaited<ReturnType<typeof start>>) => {
+      const line = response.headers.getSetCookie()[0] ?? ''
+      return line.slice(line.indexOf('=') + 1, line.indexOf(';'))
+    }
+    const first = await start()
+    expect(first.status).toBe(200)
+    const second = await start(cookieOf(first))
+    expect(second.status, second.text).toBe(200)
+
+    // The first session is over: its access token and its cookie no longer work.
+    expect((await server.request('GET', '/v1/me', { token: first.body.data.accessToken })).status).toBe(401)
+    expect((await server.request('POST', '/v1/auth/browser-session/refresh', { headers: { origin, cookie: `brandwave_refresh=${cookieOf(first)}` } })).status).toBe(401)
+    // The new one does.
+    expect((await server.request('GET', '/v1/me', { token: second.body.data.accessToken })).status).toBe(200)
+    expect((await server.request('POST', '/v1/auth/browser-session/refresh', { headers: { origin, cookie: `brandwave_refresh=${cookieOf(second)}` } })).status).toBe(200)
+
+    // A cookie that is no session at all does not stand in the way of signing in.
+    expect((await start('bw_rt_notarealtoken')).status).toBe(200)
+  })
+})
