@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { ApiError, generateToken, hashToken, parseToken, passwordProblem, type Role, rateLimited } from '@brandwave/core'
+import { ApiError, contextWords, generateToken, hashToken, parseToken, passwordProblem, type Role, rateLimited } from '@brandwave/core'
 import { hashPassword, verifyPassword } from './passwords.js'
 import type { SessionPrincipal } from '../auth/principal.js'
 import type { SessionTokens } from '../auth/session-tokens.js'
@@ -308,7 +308,7 @@ export class SessionService {
     // Counted before any work: each sign-up costs a password hash and creates an organization.
     const decision = await this.deps.signupThrottle.attempt(context.ip)
     if (!decision.allowed) throw rateLimited('Too many sign-ups from this address; wait before trying again.', decision.retryAfterSeconds)
-    checkNewPassword(input.password, '/password')
+    checkNewPassword(input.password, '/password', contextWords(input.email, input.name, input.organizationName))
     const email = input.email.trim().toLowerCase()
     const passwordHash = await hashPassword(input.password)
     return this.deps.storage.transaction(async (repos) => {
@@ -329,7 +329,7 @@ export class SessionService {
   /** Changes the password and ends every other session of the user at once. */
   async changePassword(owner: ConfirmedOwner, input: { currentPassword?: string | undefined; newPassword: string }, context: RequestContext): Promise<{ changedAt: string; endedSessions: number }> {
     const { principal, user } = owner
-    checkNewPassword(input.newPassword, '/newPassword')
+    checkNewPassword(input.newPassword, '/newPassword', contextWords(user.email, user.name))
     if (input.newPassword === input.currentPassword) {
       throw new ApiError('validation_failed', 'The new password must differ from the current one.', { details: [{ field: '/newPassword', message: 'is the current password' }] })
     }
@@ -368,9 +368,15 @@ const PASSWORD_MESSAGES = {
   too_short: 'must be at least 12 characters',
   too_long: 'must be at most 256 characters',
   too_common: 'is one of the most common passwords; choose another',
+  contains_context_word: 'must not contain your name, your email address, your organization’s name or “brandwave”: they are guessed first',
 } as const
 
-export function checkNewPassword(password: string, field: string): void {
-  const problem = passwordProblem(password)
+/**
+ * `context`: the words of the account's own details (`contextWords`) where a person chooses
+ * the password; an operator's `admin create` and `BRANDWAVE_ADMIN_PASSWORD` are checked
+ * without them.
+ */
+export function checkNewPassword(password: string, field: string, context: readonly string[] = []): void {
+  const problem = passwordProblem(password, context)
   if (problem !== null) throw new ApiError('validation_failed', 'The password does not meet the policy.', { details: [{ field, message: PASSWORD_MESSAGES[problem] }] })
 }

@@ -46,6 +46,34 @@ describe.each(testDatabaseKinds)('sign-in hardening (%s)', (kind) => {
     expect((await signIn(longEmail, `${long.slice(0, 199)}X`)).status).toBe(401)
   })
 
+  it('400 for a new password that contains the account’s name, email or organization, or “brandwave”: at sign-up, change and reset', async () => {
+    const signUp = (password: string) =>
+      server.request('POST', '/v1/auth/signup', { body: { email: `marguerite-${randomBytes(4).toString('hex')}@harbourlight.example`, password, name: 'Marguerite Yourcenar', organizationName: 'Lighthouse Keepers' } })
+    for (const password of ['Marguerite writes novels', 'yourcenar and the sea', 'harbourlight forever and ever', 'the lighthouse keepers club', 'I love Brandwave so much']) {
+      const refused = await signUp(password)
+      expect(refused.status, password).toBe(400)
+      expect(refused.body.error).toMatchObject({ code: 'validation_failed', details: [{ field: '/password' }] })
+    }
+    const email = await signUpWith('plain quiet evening walks')
+    const user = await login(server, email, 'plain quiet evening walks')
+    const changed = await server.request('POST', '/v1/auth/password', { token: user.accessToken, body: { currentPassword: user.password, newPassword: 'brandwave is my password' } })
+    expect(changed.status).toBe(400)
+    expect(changed.body.error.details[0].field).toBe('/newPassword')
+    // Refused means unchanged: the old password still signs in.
+    expect((await signIn(email, user.password)).status).toBe(200)
+
+    const before = mail.messages.length
+    expect((await server.request('POST', '/v1/auth/password-reset', { body: { email } })).status).toBe(202)
+    const message = await mail.waitFor((m) => m.to === email && m.subject.includes('Reset') && mail.messages.indexOf(m) >= before)
+    const token = tokenInMail(message)
+    const localPart = email.split('@')[0]!.split('-')[0]!
+    const reset = await server.request('POST', '/v1/auth/password-reset/confirm', { body: { token, newPassword: `${localPart} resets the password` } })
+    expect(reset.status).toBe(400)
+    expect(reset.body.error.details[0].field).toBe('/newPassword')
+    // The link was not spent on the refused choice.
+    expect((await server.request('POST', '/v1/auth/password-reset/confirm', { body: { token, newPassword: 'a better choice of words' } })).status).toBe(200)
+  })
+
   it('a password reset keeps 2FA on an account whose address is proven: signing in afterwards still asks for the code', async () => {
     const email = await signUpWith('first long passphrase here')
     const reset = async (newPassword: string) => {
