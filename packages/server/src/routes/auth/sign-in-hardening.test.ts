@@ -107,6 +107,43 @@ describe.each(testDatabaseKinds)('sign-in hardening (%s)', (kind) => {
     }
   })
 
+  it('turning 2FA off and new recovery codes end the user’s other sessions; the one that did it keeps working', async () => {
+    const password = 'evening tide lanterns'
+    const email = await signUpWith(password)
+    const here = await login(server, email, password)
+    const setup = await server.request('POST', '/v1/auth/2fa/setup', { token: here.accessToken, body: { currentPassword: password } })
+    const { secret } = setup.body.data as { secret: string }
+    const code = () => generate({ secret, epoch: Math.floor(server.clock.now() / 1000) })
+    expect((await server.request('POST', '/v1/auth/2fa/enable', { token: here.accessToken, body: { code: await code(), currentPassword: password } })).status).toBe(200)
+
+    const step = 30_000
+    let moved = 0
+    // Each code works once: the next sign-in or proof uses the next time step.
+    const nextCode = async () => {
+      server.clock.advance(step)
+      moved += step
+      return code()
+    }
+    try {
+      const elsewhere = await server.request('POST', '/v1/auth/login', { body: { email, password, twoFactorCode: await nextCode() } })
+      expect(elsewhere.status, elsewhere.text).toBe(200)
+      const renewed = await server.request('POST', '/v1/auth/2fa/recovery-codes', { token: here.accessToken, body: { currentPassword: password } })
+      expect(renewed.status, renewed.text).toBe(200)
+      expect((await server.request('GET', '/v1/me', { token: elsewhere.body.data.accessToken })).status).toBe(401)
+      expect((await server.request('POST', '/v1/auth/refresh', { body: { refreshToken: elsewhere.body.data.refreshToken } })).status).toBe(401)
+      expect((await server.request('GET', '/v1/me', { token: here.accessToken })).status).toBe(200)
+
+      const another = await server.request('POST', '/v1/auth/login', { body: { email, password, twoFactorCode: await nextCode() } })
+      expect(another.status, another.text).toBe(200)
+      const disabled = await server.request('POST', '/v1/auth/2fa/disable', { token: here.accessToken, body: { code: await nextCode() } })
+      expect(disabled.status, disabled.text).toBe(200)
+      expect((await server.request('GET', '/v1/me', { token: another.body.data.accessToken })).status).toBe(401)
+      expect((await server.request('GET', '/v1/me', { token: here.accessToken })).status).toBe(200)
+    } finally {
+      server.clock.advance(-moved)
+    }
+  })
+
   it('signing in again in the dashboard ends the session the browser had', async () => {
     const password = 'dashboard long passphrase'
     const email = await signUpWith(password)
