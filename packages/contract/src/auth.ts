@@ -9,7 +9,7 @@ export const NewPassword = Type.String({
   minLength: PASSWORD_MIN_LENGTH,
   // JSON Schema counts UTF-16 units; a character is at most two. The exact bound is checked in code points.
   maxLength: PASSWORD_MAX_LENGTH * 2,
-  description: `${PASSWORD_MIN_LENGTH}–${PASSWORD_MAX_LENGTH} characters; very common passwords are refused.`,
+  description: `${PASSWORD_MIN_LENGTH}–${PASSWORD_MAX_LENGTH} characters; very common passwords, and passwords containing the account’s name, email address or organization name or “brandwave”, are refused.`,
 })
 export const Role = Type.Enum(['company_admin', 'member'])
 

@@ -38,7 +38,7 @@ export { allowlistWithin, clientThrottleKey, ipAllowed, normalizeIpRange, parseA
 export { reachViolations, type CredentialReach, type ReachViolation } from './policy/credential-bounds.js'
 export { decideRateLimit, decideThrottle, type FailureCount, type RateLimitCount, type RateLimitDecision, type ThrottleDecision } from './policy/rate-limit.js'
 export { addressRefusal } from './policy/network-target.js'
-export { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, passwordProblem, type PasswordProblem } from './policy/password.js'
+export { contextWords, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, passwordProblem, PRODUCT_WORDS, type PasswordProblem } from './policy/password.js'
 export {
   currentRemaining,
   metadataProblem,

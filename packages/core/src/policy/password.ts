@@ -17,19 +17,44 @@ const COMMON_PASSWORDS = new Set([
   'thequickbrownfox', 'myspace12345', 'computer1234', 'internet1234', 'starwars1234', 'pokemon12345',
 ])
 
-export type PasswordProblem = 'too_short' | 'too_long' | 'too_common'
+/** Words every Brandwave deployment's passwords may not contain: the product's own name. */
+export const PRODUCT_WORDS: readonly string[] = ['brandwave']
+
+/** Shorter pieces ("Ann", "io") would refuse too many good passphrases by accident. */
+const MIN_CONTEXT_WORD_LENGTH = 4
+
+export type PasswordProblem = 'too_short' | 'too_long' | 'too_common' | 'contains_context_word'
 
 /**
- * Checks a new password against the policy (NIST SP 800-63B: length and a blocklist,
- * no composition rules). Returns the first problem, or null when the password is acceptable.
+ * The words of a person's or an organization's details (email address, name, organization
+ * name) that their password may not contain: what an attacker who knows whose account it is
+ * tries first (NIST SP 800-63B §5.1.1.2, ASVS 5.0 6.2.11). Lower-cased, split at anything
+ * that is not a letter or a digit, at least four characters each.
+ *
+ * @example
+ * contextWords('grace.hopper@navy.example', 'Grace Hopper') // ['grace', 'hopper', 'navy', 'example', 'grace', 'hopper']
+ */
+export function contextWords(...details: ReadonlyArray<string | null | undefined>): string[] {
+  return details
+    .flatMap((detail) => (detail ?? '').toLowerCase().split(/[^\p{L}\p{N}]+/u))
+    .filter((word) => [...word].length >= MIN_CONTEXT_WORD_LENGTH)
+}
+
+/**
+ * Checks a new password against the policy (NIST SP 800-63B: length, a blocklist and
+ * context-specific words, no composition rules). Returns the first problem, or null when the
+ * password is acceptable. `context`: from `contextWords`; the product's name always counts.
  *
  * @example
  * passwordProblem('password1234') // 'too_common'
+ * passwordProblem('grace loves sailing', contextWords('grace@example.com')) // 'contains_context_word'
  */
-export function passwordProblem(password: string): PasswordProblem | null {
+export function passwordProblem(password: string, context: readonly string[] = []): PasswordProblem | null {
   const length = [...password].length
   if (length < PASSWORD_MIN_LENGTH) return 'too_short'
   if (length > PASSWORD_MAX_LENGTH) return 'too_long'
-  if (COMMON_PASSWORDS.has(password) || COMMON_PASSWORDS.has(password.toLowerCase())) return 'too_common'
+  const lower = password.toLowerCase()
+  if (COMMON_PASSWORDS.has(password) || COMMON_PASSWORDS.has(lower)) return 'too_common'
+  if ([...PRODUCT_WORDS, ...context].some((word) => lower.includes(word))) return 'contains_context_word'
   return null
 }

@@ -5,7 +5,7 @@ import { credentialStatus } from './credential-status.js'
 import { reachViolations } from './credential-bounds.js'
 import { clientThrottleKey, ipAllowed, normalizeIpRange, parseClientIp, parseIpRange } from './ip-allowlist.js'
 import { addressRefusal } from './network-target.js'
-import { passwordProblem } from './password.js'
+import { contextWords, passwordProblem } from './password.js'
 import { decideRateLimit, decideThrottle } from './rate-limit.js'
 
 describe('credential status', () => {
@@ -87,6 +87,19 @@ describe('password policy', () => {
     expect(passwordProblem('x'.repeat(257))).toBe('too_long')
     expect(passwordProblem('Password1234')).toBe('too_common')
     expect(passwordProblem('correct horse battery staple')).toBeNull()
+  })
+
+  it('refuses the product’s name and the words of the account’s own details, in any case', () => {
+    const context = contextWords('grace.hopper@navy.example', 'Grace Hopper', "Grace's company")
+    expect(context).toEqual(expect.arrayContaining(['grace', 'hopper', 'navy', 'example', 'company']))
+    expect(context).not.toContain('s')
+    for (const password of ['GraceHopper1906', 'my navy days are long gone', 'welcome to brandwave', 'Brandwave rocks, truly']) {
+      expect(passwordProblem(password, context), password).toBe('contains_context_word')
+    }
+    expect(passwordProblem('brandwave is the best', [])).toBe('contains_context_word')
+    // Pieces under four characters do not count: "Ann" may keep "annual leave forever".
+    expect(passwordProblem('annual leave forever', contextWords('ann@x.io', 'Ann Li'))).toBeNull()
+    expect(passwordProblem('correct horse battery staple', context)).toBeNull()
   })
 })
 

@@ -87,6 +87,10 @@ function Consent(): ReactNode {
         </ul>
       )}
       {refused.length > 0 && <p className="hint">Permissions your role does not hold are left out; the app gets the rest.</p>}
+      {/* Any app may register itself (RFC 7591, open): its name is its own claim, which nobody checked. */}
+      <p className="warning" role="note">
+        Brandwave has not verified this app: “{name}” is the name it gave itself when it registered. Allow it only if you trust it and expected to be sent here from <code>{new URL(app.redirectUri).host}</code>.
+      </p>
       <p className="hint">
         You will be sent back to <code>{new URL(app.redirectUri).host}</code>. To authorize it in another organization, switch to it in the dashboard first. You can revoke this app at any time under Settings → Authorized apps.
       </p>

@@ -12,6 +12,11 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the authentication hook of operations that require a principal. */
     principal: RequestPrincipal | null
+    /**
+     * Who a refused request authenticated as (a scope or kind it lacked, its rate limit), for
+     * the request log only: nothing that acts on the request may read it as a principal.
+     */
+    refusedPrincipal: RequestPrincipal | null
   }
 }
 
@@ -114,6 +119,7 @@ export function authenticationHook(authenticator: Authenticator, operation: Oper
       }
       const refused = verification.valid ? kindRefusal(operation.authentication, verification.principal) : refusal(verification, operation.scope)
       if (refused !== null) {
+        request.refusedPrincipal = verification.principal
         sendError(reply, request.id, refused)
         return
       }

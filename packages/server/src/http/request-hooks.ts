@@ -2,7 +2,7 @@ import { ApiError } from '@brandwave/core'
 import type { FastifyInstance } from 'fastify'
 import { arrive } from '../shared-state/access-version.js'
 import { credentialInQuery } from './presented-credential.js'
-import { STANDARD_HEADERS } from './responses.js'
+import { STANDARD_HEADERS, STRICT_TRANSPORT_SECURITY } from './responses.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -14,7 +14,8 @@ declare module 'fastify' {
 /**
  * The first hook of every request, matched or not: it numbers the request (the access
  * version relies on that number, so it must run before anything reads the version), sets
- * the headers every response carries, and refuses a credential in the query string.
+ * the headers every response carries (HSTS when it came over TLS), and refuses a credential
+ * in the query string.
  */
 export function registerRequestHooks(app: FastifyInstance, tokenPrefixes: readonly string[]): void {
   app.decorateRequest('arrival', 0)
@@ -22,6 +23,8 @@ export function registerRequestHooks(app: FastifyInstance, tokenPrefixes: readon
     request.arrival = arrive()
     reply.header('x-request-id', request.id)
     reply.headers(STANDARD_HEADERS)
+    // `protocol` believes X-Forwarded-Proto only from a proxy TRUST_PROXY trusts.
+    if (request.protocol === 'https') reply.header('strict-transport-security', STRICT_TRANSPORT_SECURITY)
     // Most requests have no query string: nothing to look at then.
     const parameter = request.url.includes('?') ? credentialInQuery(request.url, tokenPrefixes) : null
     if (parameter !== null) {

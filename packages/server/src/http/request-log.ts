@@ -1,4 +1,5 @@
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify'
+import type { RequestPrincipal } from '../auth/principal.js'
 import type { Metrics } from '../metrics/index.js'
 
 /*
@@ -27,6 +28,23 @@ export function loggablePath(url: string, tokenPattern: RegExp): string {
 const INFO_ENABLED = new Set(['trace', 'debug', 'info'])
 
 /**
+ * Who made a request, by ids only (never a name, an email or a secret): enough to follow one
+ * principal's requests, refused ones included, and to match them to audit events.
+ */
+export function principalForLog(principal: RequestPrincipal | null): Record<string, string | null> | undefined {
+  if (principal === null) return undefined
+  const organizationId = principal.organizationId
+  switch (principal.kind) {
+    case 'session':
+      return { kind: 'session', userId: principal.userId, sessionId: principal.sessionId, organizationId }
+    case 'credential':
+      return { kind: 'credential', credentialId: principal.credential.id, userId: principal.userId, organizationId }
+    case 'oauth':
+      return { kind: 'oauth', clientId: principal.clientId, userId: principal.userId, organizationId }
+  }
+}
+
+/**
  * One log line per request, after it completes: the path without the query string, and
  * with anything shaped like a token masked; the request is counted in the metrics by its
  * route pattern, never its path (paths hold ids and, misused, tokens).
@@ -44,7 +62,16 @@ export class OneLinePerRequest extends LogController {
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     this.metrics.requests.count(request.method, request.routeOptions.url ?? 'unknown', reply.statusCode)
     if (!error && !INFO_ENABLED.has(reply.log.level)) return
-    const line = { method: request.method, path: loggablePath(request.url, this.tokenPattern), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }
+    const principal = principalForLog(request.principal ?? request.refusedPrincipal ?? null)
+    const line = {
+      method: request.method,
+      path: loggablePath(request.url, this.tokenPattern),
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime),
+      // The client's address as TRUST_PROXY lets it be known: where a request came from.
+      ip: request.ip,
+      ...(principal !== undefined && { principal }),
+    }
     if (error) reply.log.error({ ...line, err: error }, 'request failed')
     else reply.log.info(line, 'request')
   }

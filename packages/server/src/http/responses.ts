@@ -6,13 +6,24 @@ import { fromCode, type ErrorResponse } from './problems.js'
 
 /**
  * Headers every response carries, errors from the HTTP parser included. `no-store`: a
- * response may hold a secret (create, rotate, login), and no cache may keep it.
+ * response may hold a secret (create, rotate, login), and no cache may keep it. The CSP is
+ * for responses that are not pages (JSON, probes): nothing in them may load or run, and no
+ * site may frame them; HTML pages replace it with `HTML_CSP`.
  */
 export const STANDARD_HEADERS: Readonly<Record<string, string>> = {
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'cache-control': 'no-store',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
 }
+
+/**
+ * Sent only on requests that arrived over TLS (through a trusted proxy: the server has no TLS
+ * of its own). Over plain HTTP it means nothing to browsers (RFC 6797 §8.1), and an
+ * installation without TLS must stay reachable. A year, without `preload`: joining the
+ * browsers' preload list is the operator's decision for the whole domain.
+ */
+export const STRICT_TRANSPORT_SECURITY = 'max-age=31536000; includeSubDomains'
 
 /** The error envelope of SPEC §3. */
 export function errorBody(response: Pick<ErrorResponse, 'code' | 'message' | 'details'>, requestId: string) {

@@ -56,6 +56,9 @@ describe.skipIf(!chromiumPresent)('OAuth in Chromium: sign-in with 2FA, consent,
     // The dashboard's own sign-in page, 2FA included.
     await page.getByRole('heading', { name: 'Sign in to Brandwave' }).waitFor()
     await page.getByLabel('Email').fill(user.email)
+    // Masked, and left to password managers (ASVS 5.0 6.2.6, 6.2.7).
+    expect(await page.getByLabel('Password', { exact: true }).getAttribute('type')).toBe('password')
+    expect(await page.getByLabel('Password', { exact: true }).getAttribute('autocomplete')).toBe('current-password')
     await page.getByLabel('Password', { exact: true }).fill(user.password)
     await page.getByRole('button', { name: 'Sign in' }).click()
     await page.getByLabel('Authentication code').waitFor()
@@ -68,6 +71,8 @@ describe.skipIf(!chromiumPresent)('OAuth in Chromium: sign-in with 2FA, consent,
     const asked = page.getByRole('list', { name: 'Permissions asked' })
     await asked.getByText('See your email address').waitFor()
     await asked.getByText('personal_access_tokens:read').waitFor()
+    // The app named itself when it registered: the page says nobody checked that name.
+    await expect.poll(() => page.getByRole('note').textContent()).toContain('Brandwave has not verified this app: “Acme CRM” is the name it gave itself')
     await expectAccessible(page, 'consent page')
     expectNoConsoleErrors(watched, true)
     await page.getByRole('button', { name: 'Allow' }).click()

@@ -49,6 +49,7 @@ export async function registerRoutes(app: FastifyInstance, deps: RouteDependenci
   // Tests and benchmarks reach the pipeline, pending usage writes and the ledger through these.
   app.decorate('authenticator', authenticator).decorate('usage', deps.usage).decorate('idempotency', idempotency)
   app.decorateRequest('principal', null)
+  app.decorateRequest('refusedPrincipal', null)
   app.decorateRequest('idempotencyClaim', null)
   app.decorateRequest('retryOnly', false)
   metrics.sources.redisUp = shared.redisUp

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { ApiError, hashToken, missingScopes, randomBase62, type Role, type ScopeCatalog, rateLimited } from '@brandwave/core'
+import { ApiError, contextWords, hashToken, missingScopes, randomBase62, type Role, type ScopeCatalog, rateLimited } from '@brandwave/core'
 import { hashPassword } from './passwords.js'
 import type { Principal, SessionPrincipal } from '../auth/principal.js'
 import { isoAt, type Clock } from '../clock.js'
@@ -149,7 +149,7 @@ export class InvitationService {
   ): Promise<{ user: User; organization: Organization; role: Role }> {
     const decision = await this.deps.signupThrottle.attempt(context.ip)
     if (!decision.allowed) throw rateLimited('Too many sign-ups from this address; wait before trying again.', decision.retryAfterSeconds)
-    checkNewPassword(input.password, '/password')
+    checkNewPassword(input.password, '/password', contextWords(input.email, input.name))
     const email = input.email.trim().toLowerCase()
     const passwordHash = await hashPassword(input.password)
     const createdAt = this.now()

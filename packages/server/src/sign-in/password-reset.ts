@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { ApiError, hashToken, randomBase62 } from '@brandwave/core'
+import { ApiError, contextWords, hashToken, randomBase62 } from '@brandwave/core'
 import type { AccessVersion } from '../shared-state/access-version.js'
 import type { LoginThrottle } from './throttle.js'
 import { hashPassword } from './passwords.js'
@@ -86,6 +86,9 @@ export class PasswordResetService {
     const changedAt = isoAt(this.deps.clock.now())
     const reset = await this.deps.storage.passwordResets.findUsable(this.tokenHash(input.token), changedAt)
     if (reset === undefined) throw invalid
+    // Now the account is known, its own details count too; the link stays usable for a better choice.
+    const owner = await this.deps.storage.users.find(reset.userId)
+    checkNewPassword(input.newPassword, '/newPassword', contextWords(owner?.email, owner?.name))
     const passwordHash = await hashPassword(input.newPassword)
     const result = await this.deps.storage.transaction(async (repos) => {
       // Spends this token and every other open one of the user; of two concurrent uses, one wins.

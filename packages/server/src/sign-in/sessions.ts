@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { ApiError, generateToken, hashToken, parseToken, passwordProblem, type Role, rateLimited } from '@brandwave/core'
+import { ApiError, contextWords, generateToken, hashToken, parseToken, passwordProblem, type Role, rateLimited } from '@brandwave/core'
 import { hashPassword, verifyPassword } from './passwords.js'
 import type { SessionPrincipal } from '../auth/principal.js'
 import type { SessionTokens } from '../auth/session-tokens.js'
@@ -19,6 +19,12 @@ import type { Repositories, Storage } from '../storage/index.js'
 import type { Session } from '../storage/sessions.js'
 
 export const REFRESH_TTL_SECONDS = 7 * 24 * 3600
+/**
+ * However often it is refreshed, a session ends this long after its sign-in (ASVS 5.0 7.3.2):
+ * a stolen refresh token, kept alive by refreshing, stops working then, and the owner signs in
+ * again. Switching organizations continues the session's sign-in; it does not start a new one.
+ */
+export const SESSION_MAX_LIFETIME_SECONDS = 30 * 24 * 3600
 /** An address a user signed in from this recently passes the account guard (see `countAttempt`). */
 const FAMILIAR_ADDRESS_MS = 30 * 24 * 3600 * 1000
 
@@ -96,7 +102,7 @@ export class SessionService {
       }
     }
     await this.deps.throttle.succeeded(email, context.ip)
-    return this.startSession(user, membership.organizationId, context)
+    return this.startSession(user, membership.organizationId, context, this.deps.clock.now())
   }
 
   /**
@@ -131,16 +137,18 @@ export class SessionService {
     await this.deps.audit.record(this.deps.storage, { organizationId, action, actor: ANONYMOUS, target, details }, context)
   }
 
-  private async startSession(user: User, organizationId: string, context: RequestContext): Promise<IssuedPair> {
+  /** `signedInAt`: when the user proved who they are; the session's lifetime counts from then. */
+  private async startSession(user: User, organizationId: string, context: RequestContext, signedInAt: number): Promise<IssuedPair> {
     const now = this.deps.clock.now()
     const sessionId = newId()
+    const endsBy = signedInAt + SESSION_MAX_LIFETIME_SECONDS * 1000
     return this.deps.storage.transaction(async (repos) => {
       await repos.sessions.create({
         id: sessionId,
         userId: user.id,
         organizationId,
-        createdAt: isoAt(now),
-        expiresAt: isoAt(now + REFRESH_TTL_SECONDS * 1000),
+        createdAt: isoAt(signedInAt),
+        expiresAt: isoAt(Math.min(now + REFRESH_TTL_SECONDS * 1000, endsBy)),
         ip: context.ip,
         userAgent: context.userAgent?.slice(0, 512) ?? null,
       })
@@ -149,18 +157,19 @@ export class SessionService {
         { organizationId, action: 'auth.login_succeeded', actor: userActor(user), target: { type: 'session', id: sessionId, name: null } },
         context,
       )
-      return this.issuePair(sessionId, user.id, organizationId, now, repos)
+      return this.issuePair(sessionId, user.id, organizationId, now, endsBy, repos)
     })
   }
 
-  private async issuePair(sessionId: string, userId: string, organizationId: string, now: number, repos: Repositories = this.deps.storage): Promise<IssuedPair> {
+  private async issuePair(sessionId: string, userId: string, organizationId: string, now: number, endsBy: number, repos: Repositories = this.deps.storage): Promise<IssuedPair> {
     const refreshToken = generateToken(this.deps.tokenPrefix, 'rt', randomBytes)
+    const refreshExpiresAt = Math.min(now + REFRESH_TTL_SECONDS * 1000, endsBy)
     await repos.sessions.addRefreshToken({
       id: newId(),
       sessionId,
       tokenHash: hashToken(this.deps.tokenHashKey, refreshToken),
       createdAt: isoAt(now),
-      expiresAt: isoAt(now + REFRESH_TTL_SECONDS * 1000),
+      expiresAt: isoAt(refreshExpiresAt),
     })
     const accessToken = await this.deps.sessionTokens.issue({ userId, organizationId, sessionId }, now)
     return {
@@ -169,7 +178,7 @@ export class SessionService {
       refreshToken,
       tokenType: 'Bearer',
       expiresIn: this.deps.sessionTokens.accessTtlSeconds,
-      refreshExpiresIn: REFRESH_TTL_SECONDS,
+      refreshExpiresIn: Math.floor((refreshExpiresAt - now) / 1000),
     }
   }
 
@@ -190,7 +199,8 @@ export class SessionService {
       await this.endReusedSession(session, context)
       throw unauthorized
     }
-    if (session.endedAt !== null || Date.parse(token.expiresAt) <= now || Date.parse(session.expiresAt) <= now) throw unauthorized
+    const endsBy = Date.parse(session.createdAt) + SESSION_MAX_LIFETIME_SECONDS * 1000
+    if (session.endedAt !== null || Date.parse(token.expiresAt) <= now || Date.parse(session.expiresAt) <= now || endsBy <= now) throw unauthorized
 
     const membership = await this.deps.storage.memberships.find(session.organizationId, session.userId)
     if (membership === undefined) throw unauthorized
@@ -198,8 +208,8 @@ export class SessionService {
     const pair = await this.deps.storage.transaction(async (repos) => {
       // Conditional: of two concurrent refreshes with one token, exactly one wins.
       if (!(await repos.sessions.useRefreshToken(token.id, isoAt(now)))) return null
-      await repos.sessions.extend(session.id, isoAt(now + REFRESH_TTL_SECONDS * 1000))
-      return this.issuePair(session.id, session.userId, session.organizationId, now, repos)
+      await repos.sessions.extend(session.id, isoAt(Math.min(now + REFRESH_TTL_SECONDS * 1000, endsBy)))
+      return this.issuePair(session.id, session.userId, session.organizationId, now, endsBy, repos)
     })
     if (pair === null) {
       await this.endReusedSession(session, context)
@@ -241,7 +251,7 @@ export class SessionService {
     const user = await this.deps.storage.users.find(principal.userId)
     const membership = await this.deps.storage.memberships.find(organizationId, principal.userId)
     if (user === undefined || membership === undefined) throw new ApiError('forbidden', 'You are not a member of this organization.')
-    const pair = await this.startSession(user, organizationId, context)
+    const pair = await this.startSession(user, organizationId, context, Date.parse(principal.sessionCreatedAt))
     await this.logout(principal, context)
     return pair
   }
@@ -298,7 +308,7 @@ export class SessionService {
     // Counted before any work: each sign-up costs a password hash and creates an organization.
     const decision = await this.deps.signupThrottle.attempt(context.ip)
     if (!decision.allowed) throw rateLimited('Too many sign-ups from this address; wait before trying again.', decision.retryAfterSeconds)
-    checkNewPassword(input.password, '/password')
+    checkNewPassword(input.password, '/password', contextWords(input.email, input.name, input.organizationName))
     const email = input.email.trim().toLowerCase()
     const passwordHash = await hashPassword(input.password)
     return this.deps.storage.transaction(async (repos) => {
@@ -319,7 +329,7 @@ export class SessionService {
   /** Changes the password and ends every other session of the user at once. */
   async changePassword(owner: ConfirmedOwner, input: { currentPassword?: string | undefined; newPassword: string }, context: RequestContext): Promise<{ changedAt: string; endedSessions: number }> {
     const { principal, user } = owner
-    checkNewPassword(input.newPassword, '/newPassword')
+    checkNewPassword(input.newPassword, '/newPassword', contextWords(user.email, user.name))
     if (input.newPassword === input.currentPassword) {
       throw new ApiError('validation_failed', 'The new password must differ from the current one.', { details: [{ field: '/newPassword', message: 'is the current password' }] })
     }
@@ -358,9 +368,15 @@ const PASSWORD_MESSAGES = {
   too_short: 'must be at least 12 characters',
   too_long: 'must be at most 256 characters',
   too_common: 'is one of the most common passwords; choose another',
+  contains_context_word: 'must not contain your name, your email address, your organization’s name or “brandwave”: they are guessed first',
 } as const
 
-export function checkNewPassword(password: string, field: string): void {
-  const problem = passwordProblem(password)
+/**
+ * `context`: the words of the account's own details (`contextWords`) where a person chooses
+ * the password; an operator's `admin create` and `BRANDWAVE_ADMIN_PASSWORD` are checked
+ * without them.
+ */
+export function checkNewPassword(password: string, field: string, context: readonly string[] = []): void {
+  const problem = passwordProblem(password, context)
   if (problem !== null) throw new ApiError('validation_failed', 'The password does not meet the policy.', { details: [{ field, message: PASSWORD_MESSAGES[problem] }] })
 }

@@ -100,9 +100,18 @@ export class TwoFactorService {
     const disabledAt = isoAt(this.deps.clock.now())
     await this.deps.storage.transaction(async (repos) => {
       await repos.users.disableTwoFactor(user.id)
+      // A factor removed is a factor that may have been lost to someone (ASVS 5.0 7.4.3): the
+      // user's other sessions end; this one proved the factor just now.
+      const endedSessions = await repos.sessions.endAllOfUser(user.id, disabledAt, 'two_factor_disabled', { exceptSessionId: principal.sessionId })
       await this.deps.audit.record(
         repos,
-        { organizationId: principal.organizationId, action: 'auth.two_factor_disabled', actor: { type: 'user', id: user.id, name: user.name }, target: { type: 'user', id: user.id, name: user.email } },
+        {
+          organizationId: principal.organizationId,
+          action: 'auth.two_factor_disabled',
+          actor: { type: 'user', id: user.id, name: user.name },
+          target: { type: 'user', id: user.id, name: user.email },
+          details: { endedSessions },
+        },
         context,
       )
     })
@@ -120,12 +129,21 @@ export class TwoFactorService {
       if (!(await repos.users.replaceRecoveryCodes(user.id, now, codes.map((c) => ({ id: newId(), hash: this.recoveryHash(c) }))))) {
         throw new ApiError('conflict', 'Two-factor authentication is not on: recovery codes come with it.')
       }
+      // New codes mean the old sheet was lost or seen: whoever saw it may hold a session too.
+      const endedSessions = await repos.sessions.endAllOfUser(user.id, now, 'recovery_codes_regenerated', { exceptSessionId: principal.sessionId })
       await this.deps.audit.record(
         repos,
-        { organizationId: principal.organizationId, action: 'auth.recovery_codes_regenerated', actor: { type: 'user', id: user.id, name: user.name }, target: { type: 'user', id: user.id, name: user.email } },
+        {
+          organizationId: principal.organizationId,
+          action: 'auth.recovery_codes_regenerated',
+          actor: { type: 'user', id: user.id, name: user.name },
+          target: { type: 'user', id: user.id, name: user.email },
+          details: { endedSessions },
+        },
         context,
       )
     })
+    await this.deps.accessVersion.bump()
     return codes
   }
 

@@ -26,6 +26,10 @@ export function browserSessionRoutes(app: FastifyInstance, { sessions, authentic
 
     route(app, startBrowserSession, prefix, hidden, [sameOrigin], async (request, reply) => {
       const pair = await sessions.login(request.body as Parameters<SessionService['login']>[0], context(request))
+      // A sign-in replaces the browser's session (ASVS 5.0 7.2.4): the one its cookie still
+      // names ends, rather than living on unseen. Whatever that cookie was, the sign-in stands.
+      const previous = readCookie(request.headers.cookie, REFRESH_COOKIE)
+      if (previous !== undefined) await sessions.logoutWithRefreshToken(previous, context(request)).catch(() => undefined)
       return issue(request, reply, pair, cookiePath)
     })
 
