@@ -8,6 +8,7 @@ export const AUDIT_ACTIONS = [
   'credential.rotated',
   'credential.family_revoked',
   'credential.exposed',
+  'organization.credential_policy_updated',
   'member.added',
   'member.role_changed',
   'member.removed',

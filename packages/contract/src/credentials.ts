@@ -1,4 +1,4 @@
-import { CREDENTIAL_STATUSES, SCOPE_PATTERN } from '@brandwave/core'
+import { CREDENTIAL_STATUSES, POLICY_RULES, SCOPE_PATTERN } from '@brandwave/core'
 import Type, { type Static } from 'typebox'
 import { Cursor, DisplayName, Limit, Nullable, PlainText, Timestamp, Uuid } from './common.js'
 import { StepUpProof } from './auth.js'
@@ -68,6 +68,11 @@ export const Credential = Type.Object(
     revocationReason: Nullable(RevocationReason),
     rotatedToId: Nullable(Uuid),
     status: CredentialStatusSchema,
+    policyViolations: Type.Optional(
+      Type.Array(Type.Enum([...POLICY_RULES]), {
+        description: 'In lists and gets: the rules of the organization’s credential policy this active credential breaks (it predates them); empty when it meets them all.',
+      }),
+    ),
     exposure: Nullable(
       Type.Object(
         {

@@ -39,3 +39,15 @@ export { reachViolations, type CredentialReach, type ReachViolation } from './po
 export { decideRateLimit, decideThrottle, type FailureCount, type RateLimitCount, type RateLimitDecision, type ThrottleDecision } from './policy/rate-limit.js'
 export { addressRefusal } from './policy/network-target.js'
 export { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, passwordProblem, type PasswordProblem } from './policy/password.js'
+export {
+  MAX_POLICY_LIFETIME_SECONDS,
+  OPEN_CREDENTIAL_POLICY,
+  POLICY_RULES,
+  policyProblems,
+  policyViolations,
+  type CredentialPolicy,
+  type PolicyCandidate,
+  type PolicyProblem,
+  type PolicyRule,
+  type PolicyViolation,
+} from './policy/credential-policy.js'

@@ -1,8 +1,9 @@
-import { credentialStatus } from '@brandwave/core'
+import { credentialStatus, type CredentialPolicy } from '@brandwave/core'
 import { REVOCATION_REASONS, type CreatedCredential, type Credential } from '@brandwave/contract'
 import type { Static } from 'typebox'
 import type { IssuedCredential } from '../services/credentials.js'
 import type { CredentialRecord } from '../services/credentials.js'
+import { violationsOf } from '../services/credential-policy.js'
 
 /** Stored reasons as the API names them; rows written before the names settled are read alike. */
 function revocationReason(stored: string | null): Static<typeof Credential>['revocationReason'] {
@@ -12,8 +13,9 @@ function revocationReason(stored: string | null): Static<typeof Credential>['rev
 }
 
 /** A stored credential as every endpoint shows it (SPEC §5): never the secret or its hash. */
-export function credentialResponse(record: CredentialRecord, now: number): Static<typeof Credential> {
+export function credentialResponse(record: CredentialRecord, now: number, policy?: CredentialPolicy): Static<typeof Credential> {
   return {
+    ...(policy !== undefined && { policyViolations: violationsOf(policy, record, now) }),
     id: record.id,
     name: record.name,
     type: record.ownerKind === 'user' ? 'personal_access_token' : 'api_key',

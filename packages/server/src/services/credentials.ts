@@ -24,6 +24,7 @@ import { ANONYMOUS, auditActorOf, type AuditTarget } from './audit-record.js'
 import { type RequestContext } from '../request-context.js'
 import { checkGrantableScopes, normalizeAllowedIps, parseExpiry } from './credential-input.js'
 import type { Repositories, Storage } from '../storage/index.js'
+import type { CredentialPolicyService } from './credential-policy.js'
 
 export type CredentialType = CredentialTypeName
 
@@ -73,6 +74,8 @@ export interface CredentialServiceDependencies {
   readonly audit: AuditLog
   readonly clock: Clock
   readonly defaultRateLimitPerMinute: number
+  /** The organization's credential policy; without it, no policy applies. */
+  readonly policies?: Pick<CredentialPolicyService, 'enforce'>
 }
 
 /** The limits a credential keeps when it is minted, rotated or reshaped by another one. */
@@ -124,9 +127,16 @@ export class CredentialService {
       rateLimitPerMinute: input.rateLimit === undefined && minter !== null ? minter.rateLimitPerMinute : (input.rateLimit?.requestsPerMinute ?? null),
     }
     this.checkReach(principal, limits)
+    const environment = input.environment ?? 'live'
+    await this.deps.policies?.enforce(owner.organizationId, {
+      environment,
+      expiresAt: limits.expiresAt === null ? null : Date.parse(limits.expiresAt),
+      allowedIps: limits.allowedIps,
+      issuedAt: now,
+    })
     const fields = {
       name: input.name,
-      environment: input.environment ?? 'live',
+      environment,
       scopes: this.grantedScopes(principal, input.scopes),
       ...limits,
       familyId: null,
@@ -276,6 +286,14 @@ export class CredentialService {
       allowedIps: changes.allowedIps !== undefined ? changes.allowedIps : current.allowedIps,
       rateLimitPerMinute: changes.rateLimitPerMinute !== undefined ? changes.rateLimitPerMinute : current.rateLimitPerMinute,
     })
+    // Only what the update changes is judged: renaming a key that predates the policy stays possible.
+    if (changes.allowedIps !== undefined) {
+      await this.deps.policies?.enforce(
+        current.organizationId,
+        { environment: current.environment, expiresAt: null, allowedIps: changes.allowedIps, issuedAt: this.deps.clock.now() },
+        ['POLICY_LIVE_ALLOWED_IPS'],
+      )
+    }
     await this.deps.storage.transaction(async (repos) => {
       await repos.credentials.update(id, changes, isoAt(this.deps.clock.now()))
       await this.audit(repos, principal, 'credential.updated', current, context, { changes, ...(changes.name !== undefined && { previousName: current.name }) })
@@ -334,6 +352,13 @@ export class CredentialService {
       { now, ip: null },
     )
     if (!decision.usable) throw new ApiError('conflict', decision.code === 'REVOKED' ? 'A revoked credential cannot be rotated.' : 'An expired credential cannot be rotated.')
+    // The successor is a new credential: it must meet the policy in force now.
+    await this.deps.policies?.enforce(old.organizationId, {
+      environment: old.environment,
+      expiresAt: expiresAt === null ? null : Date.parse(expiresAt),
+      allowedIps: old.allowedIps,
+      issuedAt: now,
+    })
 
     const grace = input.gracePeriodSeconds ?? 0
     const graceEnd = now + grace * 1000
