@@ -8,6 +8,7 @@ type CredentialOperationNames = {
   readonly update: 'updatePersonalAccessToken' | 'updateApiKey'
   readonly revoke: 'revokePersonalAccessToken' | 'revokeApiKey'
   readonly rotate: 'rotatePersonalAccessToken' | 'rotateApiKey'
+  readonly usage: 'getPersonalAccessTokenUsage' | 'getApiKeyUsage'
 }
 
 type ListFilters<N extends CredentialOperationNames['list']> = Omit<NonNullable<QueryOf<N>>, 'cursor'>
@@ -68,6 +69,15 @@ export interface CredentialResource<N extends CredentialOperationNames> {
    * const { data } = await bw.personalAccessTokens.rotate({ id, gracePeriodSeconds: 3600 })
    */
   rotate(this: void, params: PathParamsOf<N['rotate']> & NonNullable<BodyOf<N['rotate']>>, options?: RequestOptions): Promise<ResponseOf<N['rotate']>>
+  /**
+   * Accepted and refused requests per hour or day (refusals by reason), and the last 10
+   * addresses it was used from. Counts are written in batches: the newest may lag seconds.
+   *
+   * @example
+   * const { data } = await bw.apiKeys.usage({ id, granularity: 'day' })
+   * console.log(data.totals.accepted, data.totals.refusedByReason.RATE_LIMITED ?? 0)
+   */
+  usage(this: void, params: PathParamsOf<N['usage']> & NonNullable<QueryOf<N['usage']>>, options?: RequestOptions): Promise<ResponseOf<N['usage']>>
 }
 
 function credentialResource<N extends CredentialOperationNames>(transport: Transport, names: N): CredentialResource<N> {
@@ -87,6 +97,7 @@ function credentialResource<N extends CredentialOperationNames>(transport: Trans
     update: ({ id, ...changes }, options) => transport.call<N['update']>(names.update, { params: { id }, body: changes }, options),
     revoke: ({ id }, options) => transport.call<N['revoke']>(names.revoke, { params: { id } }, options),
     rotate: ({ id, ...settings }, options) => transport.call<N['rotate']>(names.rotate, { params: { id }, body: settings }, options),
+    usage: ({ id, ...range }, options) => transport.call<N['usage']>(names.usage, { params: { id }, query: range }, options),
   }
   return resource
 }
@@ -104,9 +115,10 @@ const PERSONAL_ACCESS_TOKEN_OPERATIONS = {
   update: 'updatePersonalAccessToken',
   revoke: 'revokePersonalAccessToken',
   rotate: 'rotatePersonalAccessToken',
+  usage: 'getPersonalAccessTokenUsage',
 } as const
 
-const API_KEY_OPERATIONS = { create: 'createApiKey', list: 'listApiKeys', get: 'getApiKey', update: 'updateApiKey', revoke: 'revokeApiKey', rotate: 'rotateApiKey' } as const
+const API_KEY_OPERATIONS = { create: 'createApiKey', list: 'listApiKeys', get: 'getApiKey', update: 'updateApiKey', revoke: 'revokeApiKey', rotate: 'rotateApiKey', usage: 'getApiKeyUsage' } as const
 
 function authApi(transport: Transport) {
   return {
@@ -333,6 +345,22 @@ function authorizedAppsApi(transport: Transport) {
   }
 }
 
+function credentialPolicyApi(transport: Transport) {
+  return {
+    /** The rules in force; `updatedAt` is null while none were ever set. @example const { data } = await bw.credentialPolicy.get() */
+    get: (options?: RequestOptions) => transport.call('getCredentialPolicy', {}, options),
+    /**
+     * Replaces the policy. Credentials created, rotated or changed afterwards must meet it
+     * (422 `policy_violation` otherwise, `details[].reason` naming the rule); existing ones
+     * are listed with `policyViolations`.
+     *
+     * @example
+     * await bw.credentialPolicy.set({ maxLifetimeSeconds: 90 * 86_400, expiryRequired: true, allowedEnvironments: ['live', 'test'], liveRequiresAllowedIps: true })
+     */
+    set: (policy: BodyOf<'putCredentialPolicy'>, options?: RequestOptions) => transport.call('putCredentialPolicy', { body: policy }, options),
+  }
+}
+
 function oauthInteractionsApi(transport: Transport) {
   return {
     /** @example const { data } = await bw.oauthInteractions.get({ uid }) */
@@ -378,6 +406,9 @@ export class Brandwave {
   /** The OAuth consent page's calls, from the browser that started the authorization. */
   readonly oauthInteractions: ReturnType<typeof oauthInteractionsApi>
 
+  /** The organization's rules for its credentials (needs `company_admin` or `organization:*`). */
+  readonly credentialPolicy: ReturnType<typeof credentialPolicyApi>
+
   constructor(options: BrandwaveOptions = {}) {
     const transport = new Transport(options)
     this.transport = transport
@@ -392,6 +423,7 @@ export class Brandwave {
     this.webhookEndpoints = webhookEndpointsApi(transport)
     this.authorizedApps = authorizedAppsApi(transport)
     this.oauthInteractions = oauthInteractionsApi(transport)
+    this.credentialPolicy = credentialPolicyApi(transport)
   }
 
   /**
