@@ -18,6 +18,8 @@ import { allowedIpList, allowedIpProblems } from '../cidr.js'
 import { useSignedInUser } from '../session.js'
 import { ShownOnceDialog } from '../shown-once.js'
 import { ConfirmDialog, ErrorMessage, formatTime, ModalDialog } from '../ui.js'
+import { CredentialUsagePanel } from './credential-usage.js'
+import { PolicyViolations } from './credential-policy.js'
 
 type Kind = 'apiKeys' | 'personalAccessTokens'
 type Status = NonNullable<QueryOf<'listApiKeys'>['status']>
@@ -464,6 +466,7 @@ function CredentialDetails({ kind, id, onClose, onRotated }: { kind: Kind; id: s
                   <dd>{formatTime(credential.revokedAt)}</dd>
                 </>
               )}
+              <PolicyViolations credential={credential} />
               {credential.exposure !== null && (
                 <>
                   <dt>Exposed</dt>
@@ -474,6 +477,7 @@ function CredentialDetails({ kind, id, onClose, onRotated }: { kind: Kind; id: s
                 </>
               )}
             </dl>
+            <CredentialUsagePanel kind={kind} id={id} />
             {credential.status === 'active' && (
               <>
                 <div className="rotate">
