@@ -84,7 +84,13 @@ function PolicyForm({ current }: { current: CredentialPolicy }): ReactNode {
         allowedEnvironments: (['live', 'test'] as const).filter((environment) => environments.has(environment)),
         liveRequiresAllowedIps,
       },
-      { onSuccess: () => setSaved(true) },
+      {
+        onSuccess: (result) => {
+          // What was stored, as stored: a lifetime bound turned "Require an expiry" on.
+          setExpiryRequired(result.data.expiryRequired)
+          setSaved(true)
+        },
+      },
     )
   }
 

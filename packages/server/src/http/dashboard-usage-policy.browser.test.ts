@@ -94,6 +94,8 @@ describe.skipIf(!chromiumPresent)('key usage and the credential policy in the da
     await page.getByRole('checkbox', { name: 'Require an IP allowlist for live keys' }).check()
     await page.getByRole('button', { name: 'Save policy' }).click()
     await page.getByRole('status').getByText('Policy saved.').waitFor()
+    // A lifetime bound is a requirement to expire: the form shows what was stored.
+    expect(await page.getByRole('checkbox', { name: 'Require an expiry' }).isChecked()).toBe(true)
     await expectAccessible(page, 'credential policy saved')
 
     const stored = await server.request('GET', POLICY.replace('/settings', '/v1/organization'), { token: owner.accessToken })
