@@ -26,6 +26,12 @@ export function PolicyViolations({ credential }: { credential: Credential }): Re
   )
 }
 
+/** Beside a listed credential's status: it breaks the organization's policy (its details say how). */
+export function OutOfPolicyBadge({ credential }: { credential: Credential }): ReactNode {
+  if ((credential.policyViolations ?? []).length === 0) return null
+  return <span className="badge out-of-policy">out of policy</span>
+}
+
 export function CredentialPolicyPage(): ReactNode {
   const user = useSignedInUser()
   if (user === undefined) return <p className="loading">Loading…</p>

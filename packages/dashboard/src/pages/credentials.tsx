@@ -19,7 +19,7 @@ import { useSignedInUser } from '../session.js'
 import { ShownOnceDialog } from '../shown-once.js'
 import { ConfirmDialog, ErrorMessage, formatTime, ModalDialog } from '../ui.js'
 import { CredentialUsagePanel } from './credential-usage.js'
-import { PolicyViolations } from './credential-policy.js'
+import { OutOfPolicyBadge, PolicyViolations } from './credential-policy.js'
 
 type Kind = 'apiKeys' | 'personalAccessTokens'
 type Status = NonNullable<QueryOf<'listApiKeys'>['status']>
@@ -142,6 +142,7 @@ function CredentialList({ kind }: { kind: Kind }): ReactNode {
                     <td>{credential.expiresAt === null ? 'Never' : formatTime(credential.expiresAt)}</td>
                     <td>
                       <StatusBadge credential={credential} />
+                      <OutOfPolicyBadge credential={credential} />
                     </td>
                   </tr>
                 ))}

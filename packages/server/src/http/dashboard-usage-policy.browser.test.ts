@@ -104,7 +104,9 @@ describe.skipIf(!chromiumPresent)('key usage and the credential policy in the da
     expect(refused.status).toBe(422)
 
     await page.getByRole('link', { name: 'API Keys' }).click()
-    await page.getByRole('row', { name: /Legacy key/ }).getByRole('button', { name: 'Legacy key' }).click()
+    const row = page.getByRole('row', { name: /Legacy key/ })
+    await row.getByText('out of policy').waitFor()
+    await row.getByRole('button', { name: 'Legacy key' }).click()
     const details = page.getByRole('dialog', { name: 'Legacy key' })
     await details.getByText(/It predates the organization’s credential policy: it has no expiry; it lives longer than the maximum lifetime; it is a live key without an IP allowlist/).waitFor()
     expect((await server.request('GET', '/v1/me', { token: legacy.token })).status).toBe(200)
