@@ -25,6 +25,7 @@ import pg from 'pg'
 import { loadConfig } from '../packages/server/dist/config.js'
 import { deriveKeys } from '../packages/server/dist/secret.js'
 import { startServer as startInProcess } from '../packages/server/dist/server.js'
+import { UsageCounts } from '../packages/server/dist/auth/usage-counts.js'
 import { SECRET, alternate, api, canPin, load, metric, pinLoadGenerator, ratio, root, signIn, startServer, table } from './harness.mjs'
 
 // The heap per warm entry is measured in this process, after full collections.
@@ -114,6 +115,10 @@ async function verificationCost() {
       knownUnknownKeyMicroseconds: await perCallNow(unknown, 'NOT_FOUND', batched),
       badChecksumMicroseconds: await perCall(badChecksum(unknown), 'MALFORMED', fresh),
     }
+    // A key of its own: the rounds would otherwise run into the first key's per-minute limit.
+    const metered = await inject('POST', '/v1/api-keys', { name: 'bench usage', scopes: ['api_keys:read'], rateLimit: { requestsPerMinute: 1_000_000 } }, session.accessToken)
+    Object.assign(figures, await usageRecordingCost(authenticator, metered.token, batched, Math.min(calls, 40_000)))
+
     // A distinct unknown key each time: the storage read the negative cache saves.
     const distinct = Array.from({ length: quick ? 2_000 : 20_000 }, unknownKey)
     let started = process.hrtime.bigint()
@@ -122,16 +127,18 @@ async function verificationCost() {
 
     // Heap per warm credential: store keys behind the server's back (a second connection:
     // its commits move data_version, so nothing cached before is trusted), warm them all,
-    // and compare full-GC heaps. Usage records are flushed first: they are not the cache.
+    // and compare full-GC heaps. Usage records and request counts are flushed first: they are not the cache.
     const count = quick ? 5_000 : 50_000
     const tokens = storeCredentials(join(dataDir, 'brandwave.db'), key, count, count)
     await server.app.usage.flush()
+    await server.app.usageCounts.flush()
     collectGarbage()
     const heapBefore = process.memoryUsage().heapUsed
     started = process.hrtime.bigint()
     for (const token of tokens) await authenticator.verify(token, fresh)
     figures.coldVerifyMicroseconds = Number(process.hrtime.bigint() - started) / count / 1000
     await server.app.usage.flush()
+    await server.app.usageCounts.flush()
     collectGarbage()
     figures.heapBytesPerWarmEntry = Math.round((process.memoryUsage().heapUsed - heapBefore) / count)
     for (const token of tokens.slice(0, 100)) {
@@ -142,6 +149,56 @@ async function verificationCost() {
   } finally {
     await server.close()
     rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
+
+/**
+ * What counting requests per key and hour (usage per key) adds to a request, in this process:
+ * the warm check with the counts and without them, in alternating rounds, medians compared;
+ * and `UsageCounts.record` alone, over 1,000 keys and a few addresses.
+ */
+async function usageRecordingCost(authenticator, token, options, calls) {
+  await authenticator.verify(token, options) // warm under the current access version
+  const timeWarm = () => {
+    const started = process.hrtime.bigint()
+    for (let i = 0; i < calls; i++) if (authenticator.verifyNow(token, options)?.code !== 'VALID') throw new Error('the warm key was refused')
+    return Number(process.hrtime.bigint() - started) / calls / 1000
+  }
+  // The benchmark takes the recorder out of its own authenticator for the rounds without it.
+  const withCounts = authenticator.deps
+  const withoutCounts = { ...withCounts, counts: undefined }
+  const samples = { with: [], without: [] }
+  // Round 0 of each is a warm-up, not kept.
+  for (let round = 0; round <= (quick ? 3 : 9); round++) {
+    authenticator.deps = withoutCounts
+    const without = timeWarm()
+    authenticator.deps = withCounts
+    const withThem = timeWarm()
+    if (round === 0) continue
+    samples.without.push(without)
+    samples.with.push(withThem)
+  }
+  authenticator.deps = withCounts
+
+  const counts = new UsageCounts({ write: () => Promise.resolve(), intervalMs: 3_600_000, onError: () => undefined })
+  const ids = Array.from({ length: 1_000 }, () => randomUUID())
+  const addresses = ['203.0.113.7', '198.51.100.23', '2001:db8::5']
+  const outcomes = ['VALID', 'VALID', 'VALID', 'VALID', 'VALID', 'VALID', 'VALID', 'RATE_LIMITED']
+  const at = Date.now()
+  const record = (n) => {
+    const started = process.hrtime.bigint()
+    for (let i = 0; i < n; i++) counts.record(ids[i % 1_000], at + i, outcomes[i & 7], addresses[i % 3])
+    return Number(process.hrtime.bigint() - started) / n / 1000
+  }
+  record(calls / 10)
+  const recordSamples = Array.from({ length: quick ? 3 : 9 }, () => record(calls))
+  return {
+    warmWithUsageCountsMicroseconds: median(samples.with),
+    warmWithoutUsageCountsMicroseconds: median(samples.without),
+    usageRecordingAddsMicroseconds: median(samples.with) - median(samples.without),
+    usageCountsRecordMicroseconds: median(recordSamples),
   }
 }
 
@@ -427,6 +484,13 @@ function markdown(run) {
   row('`verify` in process, warm key, µs', `${fixed(run.pipeline.warmMicroseconds)} (fresh data_version read: ${fixed(run.pipeline.warmFreshVersionMicroseconds)})`, '≤ 3')
   row('`verify` in process: known-unknown / distinct unknown / bad checksum, µs', `${fixed(run.pipeline.knownUnknownKeyMicroseconds)} / ${fixed(run.pipeline.unknownKeyMicroseconds)} / ${fixed(run.pipeline.badChecksumMicroseconds)}`)
   row('heap per warm credential, in process after full GC, bytes', run.pipeline.heapBytesPerWarmEntry, '≤ 600')
+  if (run.pipeline.usageRecordingAddsMicroseconds !== undefined) {
+    row(
+      'usage per key: warm `verifyNow` with ÷ without the hourly counts, µs (difference); `UsageCounts.record` alone, µs',
+      `${fixed(run.pipeline.warmWithUsageCountsMicroseconds)} / ${fixed(run.pipeline.warmWithoutUsageCountsMicroseconds)} (${fixed(run.pipeline.usageRecordingAddsMicroseconds, 3)}); ${fixed(run.pipeline.usageCountsRecordMicroseconds, 3)}`,
+      '≤ 1 added',
+    )
+  }
   row('unknown-key flood: storage reads (all passes) / distinct keys', `${run.embedded.floodUnknownReadsInAll} / ${run.embedded.floodDistinctUnknownKeys}`, '≤ 1 per key')
   row('bad-checksum flood: storage reads', run.ratios.badChecksumStorageLookups, '0')
   row('`POST /v1/personal-access-tokens`, 1 connection, p50 / p99 ms', `${fixed(run.embedded.patCreation.p50Ms)} / ${fixed(run.embedded.patCreation.p99Ms)}`)
@@ -487,7 +551,8 @@ try {
   console.log('The verification pipeline alone (in process, no HTTP), µs per call:')
   console.log(`  warm key ${pipeline.warmMicroseconds.toFixed(2)} (data_version already read for its batch; ${pipeline.warmFreshVersionMicroseconds.toFixed(2)} with a fresh read)`)
   console.log(`  known-unknown key ${pipeline.knownUnknownKeyMicroseconds.toFixed(2)}, distinct unknown key (a storage read) ${pipeline.unknownKeyMicroseconds.toFixed(2)}, bad checksum ${pipeline.badChecksumMicroseconds.toFixed(2)}`)
-  console.log(`  heap per warm credential: ${pipeline.heapBytesPerWarmEntry} bytes (after full collections); cold verification ${pipeline.coldVerifyMicroseconds.toFixed(2)} µs\n`)
+  console.log(`  heap per warm credential: ${pipeline.heapBytesPerWarmEntry} bytes (after full collections); cold verification ${pipeline.coldVerifyMicroseconds.toFixed(2)} µs`)
+  console.log(`  usage per key: warm check ${pipeline.warmWithUsageCountsMicroseconds.toFixed(3)} with the hourly counts, ${pipeline.warmWithoutUsageCountsMicroseconds.toFixed(3)} without (adds ${pipeline.usageRecordingAddsMicroseconds.toFixed(3)}, target ≤ 1); UsageCounts.record alone ${pipeline.usageCountsRecordMicroseconds.toFixed(3)}\n`)
   result.pipeline = pipeline
   if (pipelineOnly) {
     rmSync(dataDir, { recursive: true, force: true })

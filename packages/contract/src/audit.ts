@@ -10,6 +10,7 @@ export const AUDIT_ACTIONS = [
   'credential.exposed',
   'credential.disabled',
   'credential.enabled',
+  'organization.credential_policy_updated',
   'member.added',
   'member.role_changed',
   'member.removed',

@@ -1,4 +1,4 @@
-import { CREDENTIAL_STATUSES, METADATA_MAX_BYTES, METADATA_MAX_DEPTH, REFILL_INTERVALS, SCOPE_PATTERN } from '@brandwave/core'
+import { CREDENTIAL_STATUSES, METADATA_MAX_BYTES, METADATA_MAX_DEPTH, POLICY_RULES, REFILL_INTERVALS, SCOPE_PATTERN } from '@brandwave/core'
 import Type, { type Static } from 'typebox'
 import { Cursor, DisplayName, Limit, Nullable, PlainText, Timestamp, Uuid } from './common.js'
 import { StepUpProof } from './auth.js'
@@ -103,6 +103,11 @@ export const Credential = Type.Object(
       ),
     ),
     disabledAt: Nullable(Timestamp),
+    policyViolations: Type.Optional(
+      Type.Array(Type.Enum([...POLICY_RULES]), {
+        description: 'In lists and gets: the rules of the organization’s credential policy this active credential breaks (it predates them); empty when it meets them all.',
+      }),
+    ),
     exposure: Nullable(
       Type.Object(
         {

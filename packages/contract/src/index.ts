@@ -137,3 +137,7 @@ export {
 } from './webhooks.js'
 export { decideOAuthInteraction, getOAuthInteraction, listAuthorizedApps, revokeAuthorizedApp } from './operations/oauth.js'
 export { AuthorizedApp, AuthorizedAppFacets, AuthorizedAppParams, OAuthDecision, OAuthDecisionBody, OAuthInteraction, OAuthInteractionParams, RevokedAuthorizedApp } from './oauth.js'
+export { getApiKeyUsage, getPersonalAccessTokenUsage } from './operations/credential-usage.js'
+export { ClientAddress, CredentialUsage, CredentialUsageQuery, UsageBucket, USAGE_GRANULARITIES } from './usage.js'
+export { getCredentialPolicy, putCredentialPolicy } from './operations/credential-policy.js'
+export { CredentialPolicy, CredentialPolicyBody } from './credential-policy.js'

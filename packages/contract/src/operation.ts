@@ -12,7 +12,7 @@ import type { TObject, TSchema } from 'typebox'
  */
 export type Authentication = 'none' | 'any' | 'user' | 'session' | 'optional-session'
 
-export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE'
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 
 /**
  * One HTTP operation, declared once: the server registers it (validation, auth, scope),

@@ -16,6 +16,7 @@ export const ERROR_CATALOGUE = {
   payload_too_large: { status: 413, message: 'The request body is too large.' },
   unsupported_media_type: { status: 415, message: 'Request bodies must be JSON (Content-Type: application/json).' },
   idempotency_key_reused: { status: 422, message: 'This Idempotency-Key was used for a different request.' },
+  policy_violation: { status: 422, message: 'The organization’s credential policy does not allow this credential.' },
   rate_limited: { status: 429, message: 'Too many requests; retry later.' },
   headers_too_large: { status: 431, message: 'The request headers are too large.' },
   internal_error: { status: 500, message: 'An unexpected error occurred.' },

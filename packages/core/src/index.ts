@@ -50,3 +50,15 @@ export {
   type Refill,
   type RefillInterval,
 } from './policy/metering.js'
+export {
+  MAX_POLICY_LIFETIME_SECONDS,
+  OPEN_CREDENTIAL_POLICY,
+  POLICY_RULES,
+  policyProblems,
+  policyViolations,
+  type CredentialPolicy,
+  type PolicyCandidate,
+  type PolicyProblem,
+  type PolicyRule,
+  type PolicyViolation,
+} from './policy/credential-policy.js'

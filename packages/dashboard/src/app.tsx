@@ -7,6 +7,7 @@ import { AuditLogPage } from './pages/audit-log.js'
 import { AuthorizedAppsPage } from './pages/authorized-apps.js'
 import { ConsentPage } from './pages/consent.js'
 import { CredentialsPage } from './pages/credentials.js'
+import { CredentialPolicyPage } from './pages/credential-policy.js'
 import { MembersPage } from './pages/members.js'
 import { ForgotPasswordPage, ResetPasswordPage } from './pages/reset-password.js'
 import { ConfirmEmailPage } from './pages/confirm-email.js'
@@ -38,6 +39,7 @@ const router = createBrowserRouter([
       { path: '/settings/members', element: <MembersPage /> },
       { path: '/settings/authorized-apps', element: <AuthorizedAppsPage /> },
       { path: '/settings/audit-log', element: <AuditLogPage /> },
+      { path: '/settings/credential-policy', element: <CredentialPolicyPage /> },
       { path: '*', element: <NotFound /> },
     ],
   },
@@ -102,6 +104,9 @@ function Layout(): ReactNode {
           </li>
           <li>
             <NavLink to="/settings/audit-log">Audit log</NavLink>
+          </li>
+          <li>
+            <NavLink to="/settings/credential-policy">Credential policy</NavLink>
           </li>
         </ul>
       </nav>

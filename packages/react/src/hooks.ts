@@ -13,7 +13,7 @@ type NamesOf<R> = R extends CredentialResource<infer N> ? N : never
 type CredentialNames = NamesOf<Brandwave['personalAccessTokens']> | NamesOf<Brandwave['apiKeys']>
 
 /** A mutation that waits for the queries it changes to be refetched before it settles. */
-function useInvalidatingMutation<P, R>(call: (client: Brandwave, params: P) => Promise<R>, invalidates: (client: Brandwave) => readonly QueryKey[]): UseMutationResult<R, BrandwaveError, P> {
+export function useInvalidatingMutation<P, R>(call: (client: Brandwave, params: P) => Promise<R>, invalidates: (client: Brandwave) => readonly QueryKey[]): UseMutationResult<R, BrandwaveError, P> {
   const client = useBrandwave()
   const queryClient = useQueryClient()
   return useMutation<R, BrandwaveError, P>({

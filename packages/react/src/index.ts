@@ -45,3 +45,4 @@ export {
   useAuthorizedApps,
   useRevokeAuthorizedApp,
 } from './hooks.js'
+export { useApiKeyUsage, useCredentialPolicy, usePersonalAccessTokenUsage, useSetCredentialPolicy } from './usage-policy-hooks.js'

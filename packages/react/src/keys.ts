@@ -2,6 +2,8 @@ import type { Brandwave, QueryOf } from '@brandwave/sdk'
 
 /** PATs and API keys take the same filters. */
 export type CredentialListParams = QueryOf<'listPersonalAccessTokens'>
+/** The range and granularity of a credential's usage. */
+export type UsageParams = NonNullable<QueryOf<'getApiKeyUsage'>>
 
 // Which client fetched an entry: an id each client gets the first time a key names it. Never
 // its credential (a key is stored and shown in devtools); a client built for another base URL
@@ -48,6 +50,7 @@ export const brandwaveKeys = {
     list: (client: Brandwave, params: QueryOf<'listInvitations'> = {}) => [...root(client), 'invitations', 'list', params] as const,
   },
   authorizedApps: (client: Brandwave) => [...root(client), 'authorized-apps'] as const,
+  credentialPolicy: (client: Brandwave) => [...root(client), 'credential-policy'] as const,
   webhookEndpoints: {
     all: (client: Brandwave) => [...root(client), 'webhook-endpoints'] as const,
     lists: (client: Brandwave) => [...root(client), 'webhook-endpoints', 'list'] as const,
@@ -68,5 +71,6 @@ function credentialKeys<Name extends string>(name: Name) {
     list: (client: Brandwave, params: CredentialListParams = {}) => [...root(client), name, 'list', params] as const,
     details: (client: Brandwave) => [...root(client), name, 'detail'] as const,
     detail: (client: Brandwave, id: string) => [...root(client), name, 'detail', id] as const,
+    usage: (client: Brandwave, id: string, params: UsageParams = {}) => [...root(client), name, 'usage', id, params] as const,
   }
 }

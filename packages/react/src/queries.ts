@@ -1,6 +1,6 @@
 import type { Brandwave, BrandwaveError, QueryOf, ResponseOf } from '@brandwave/sdk'
 import { queryOptions } from '@tanstack/react-query'
-import { brandwaveKeys, type CredentialListParams } from './keys.js'
+import { brandwaveKeys, type CredentialListParams, type UsageParams } from './keys.js'
 
 type CredentialPage = ResponseOf<'listPersonalAccessTokens'>
 type CredentialDetail = ResponseOf<'getPersonalAccessToken'>
@@ -21,6 +21,13 @@ function credentialQueries(kind: 'personalAccessTokens' | 'apiKeys') {
       queryOptions<CredentialDetail, BrandwaveError>({
         queryKey: brandwaveKeys[kind].detail(client, id),
         queryFn: ({ signal }) => client[kind].get({ id }, { signal }),
+        enabled: id !== '',
+      }),
+    /** Counts per hour or day and the last addresses; idle until there is an id. @example useQuery(brandwaveQueries.apiKeys.usage(bw, id, { granularity: 'day' })) */
+    usage: (client: Brandwave, id: string, params: UsageParams = {}) =>
+      queryOptions<ResponseOf<'getApiKeyUsage'>, BrandwaveError>({
+        queryKey: brandwaveKeys[kind].usage(client, id, params),
+        queryFn: ({ signal }) => client[kind].usage({ id, ...params }, { signal }),
         enabled: id !== '',
       }),
   }
@@ -58,6 +65,8 @@ export const brandwaveQueries = {
       queryFn: ({ signal }) => client.webhookEndpoints.listDeliveries({ id, ...params }, { signal }),
       enabled: id !== '',
     }),
+  credentialPolicy: (client: Brandwave) =>
+    queryOptions<ResponseOf<'getCredentialPolicy'>, BrandwaveError>({ queryKey: brandwaveKeys.credentialPolicy(client), queryFn: ({ signal }) => client.credentialPolicy.get({ signal }) }),
   auditLogs: (client: Brandwave, params: QueryOf<'listAuditEvents'> = {}) =>
     queryOptions<ResponseOf<'listAuditEvents'>, BrandwaveError>({ queryKey: brandwaveKeys.auditLogs.list(client, params), queryFn: ({ signal }) => client.auditLogs.list(params, { signal }) }),
 }

@@ -10,6 +10,7 @@ type CredentialOperationNames = {
   readonly rotate: 'rotatePersonalAccessToken' | 'rotateApiKey'
   readonly disable: 'disablePersonalAccessToken' | 'disableApiKey'
   readonly enable: 'enablePersonalAccessToken' | 'enableApiKey'
+  readonly usage: 'getPersonalAccessTokenUsage' | 'getApiKeyUsage'
 }
 
 type ListFilters<N extends CredentialOperationNames['list']> = Omit<NonNullable<QueryOf<N>>, 'cursor'>
@@ -86,6 +87,15 @@ export interface CredentialResource<N extends CredentialOperationNames> {
    * await bw.apiKeys.enable({ id })
    */
   enable(this: void, params: PathParamsOf<N['enable']>, options?: RequestOptions): Promise<ResponseOf<N['enable']>>
+  /**
+   * Accepted and refused requests per hour or day (refusals by reason), and the last 10
+   * addresses it was used from. Counts are written in batches: the newest may lag seconds.
+   *
+   * @example
+   * const { data } = await bw.apiKeys.usage({ id, granularity: 'day' })
+   * console.log(data.totals.accepted, data.totals.refusedByReason.RATE_LIMITED ?? 0)
+   */
+  usage(this: void, params: PathParamsOf<N['usage']> & NonNullable<QueryOf<N['usage']>>, options?: RequestOptions): Promise<ResponseOf<N['usage']>>
 }
 
 function credentialResource<N extends CredentialOperationNames>(transport: Transport, names: N): CredentialResource<N> {
@@ -107,6 +117,7 @@ function credentialResource<N extends CredentialOperationNames>(transport: Trans
     rotate: ({ id, ...settings }, options) => transport.call<N['rotate']>(names.rotate, { params: { id }, body: settings }, options),
     disable: ({ id }, options) => transport.call<N['disable']>(names.disable, { params: { id } }, options),
     enable: ({ id }, options) => transport.call<N['enable']>(names.enable, { params: { id } }, options),
+    usage: ({ id, ...range }, options) => transport.call<N['usage']>(names.usage, { params: { id }, query: range }, options),
   }
   return resource
 }
@@ -126,6 +137,7 @@ const PERSONAL_ACCESS_TOKEN_OPERATIONS = {
   rotate: 'rotatePersonalAccessToken',
   disable: 'disablePersonalAccessToken',
   enable: 'enablePersonalAccessToken',
+  usage: 'getPersonalAccessTokenUsage',
 } as const
 
 const API_KEY_OPERATIONS = {
@@ -137,6 +149,7 @@ const API_KEY_OPERATIONS = {
   rotate: 'rotateApiKey',
   disable: 'disableApiKey',
   enable: 'enableApiKey',
+  usage: 'getApiKeyUsage',
 } as const
 
 function authApi(transport: Transport) {
@@ -364,6 +377,22 @@ function authorizedAppsApi(transport: Transport) {
   }
 }
 
+function credentialPolicyApi(transport: Transport) {
+  return {
+    /** The rules in force; `updatedAt` is null while none were ever set. @example const { data } = await bw.credentialPolicy.get() */
+    get: (options?: RequestOptions) => transport.call('getCredentialPolicy', {}, options),
+    /**
+     * Replaces the policy. Credentials created, rotated or changed afterwards must meet it
+     * (422 `policy_violation` otherwise, `details[].reason` naming the rule); existing ones
+     * are listed with `policyViolations`.
+     *
+     * @example
+     * await bw.credentialPolicy.set({ maxLifetimeSeconds: 90 * 86_400, expiryRequired: true, allowedEnvironments: ['live', 'test'], liveRequiresAllowedIps: true })
+     */
+    set: (policy: BodyOf<'putCredentialPolicy'>, options?: RequestOptions) => transport.call('putCredentialPolicy', { body: policy }, options),
+  }
+}
+
 function oauthInteractionsApi(transport: Transport) {
   return {
     /** @example const { data } = await bw.oauthInteractions.get({ uid }) */
@@ -409,6 +438,9 @@ export class Brandwave {
   /** The OAuth consent page's calls, from the browser that started the authorization. */
   readonly oauthInteractions: ReturnType<typeof oauthInteractionsApi>
 
+  /** The organization's rules for its credentials (needs `company_admin` or `organization:*`). */
+  readonly credentialPolicy: ReturnType<typeof credentialPolicyApi>
+
   constructor(options: BrandwaveOptions = {}) {
     const transport = new Transport(options)
     this.transport = transport
@@ -423,6 +455,7 @@ export class Brandwave {
     this.webhookEndpoints = webhookEndpointsApi(transport)
     this.authorizedApps = authorizedAppsApi(transport)
     this.oauthInteractions = oauthInteractionsApi(transport)
+    this.credentialPolicy = credentialPolicyApi(transport)
   }
 
   /**

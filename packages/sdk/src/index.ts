@@ -18,6 +18,8 @@ export type {
   BodyOf,
   CreatedCredential,
   Credential,
+  CredentialPolicy,
+  CredentialUsage,
   Invitation,
   Me,
   Member,

@@ -116,3 +116,19 @@ export type Me = ResponseOf<'getMe'>['data']
  * if (!data.valid) return reply.code(401).send({ error: data.code })
  */
 export type VerificationResult = ResponseOf<'verifyKey'>['data']
+/**
+ * A credential's requests over a range: hour or day buckets, totals, and its last 10 addresses.
+ *
+ * @example
+ * const { data }: { data: CredentialUsage } = await bw.apiKeys.usage({ id })
+ * chart(data.buckets.map((b) => [b.start, b.accepted, b.refused]))
+ */
+export type CredentialUsage = ResponseOf<'getApiKeyUsage'>['data']
+/**
+ * The organization's credential policy.
+ *
+ * @example
+ * const { data }: { data: CredentialPolicy } = await bw.credentialPolicy.get()
+ * if (data.expiryRequired) askForAnExpiry()
+ */
+export type CredentialPolicy = ResponseOf<'getCredentialPolicy'>['data']

@@ -12,6 +12,8 @@ import type { MailQueue } from './mail/queue.js'
 import { AdminService } from './sign-in/admins.js'
 import { AuditTrail, type AuditLog } from './services/audit.js'
 import { CredentialService } from './services/credentials.js'
+import { CredentialPolicyService } from './services/credential-policy.js'
+import { CredentialUsageService } from './services/credential-usage.js'
 import { InvitationService } from './sign-in/invitations.js'
 import { MemberService } from './services/members.js'
 import { OrganizationService } from './services/organizations.js'
@@ -74,6 +76,10 @@ export interface Services {
   readonly revokeThrottle: AddressThrottle
   /** OAuth consents: the apps each user authorized, and revoking them (SPEC §6). */
   readonly oauthApps: OAuthAppService
+  /** Each organization's rules for its credentials, which `credentials` enforces. */
+  readonly credentialPolicies: CredentialPolicyService
+  /** Request counts per credential over time, and the addresses each was used from. */
+  readonly credentialUsage: CredentialUsageService
 }
 
 /** Builds every service once from what the process has opened (database, keys, access version). */
@@ -105,7 +111,21 @@ export function createServices(deps: ServiceDependencies): Services {
     signupThrottle,
     twoFactor,
   })
+  const credentialPolicies = new CredentialPolicyService({ storage, audit, clock })
+  const credentials = new CredentialService({
+    storage,
+    tokenPrefix: config.tokenPrefix,
+    tokenHashKey: keys.tokenHash,
+    catalog,
+    accessVersion,
+    audit,
+    clock,
+    defaultRateLimitPerMinute: config.defaultRateLimitPerMinute,
+    policies: credentialPolicies,
+  })
   return {
+    credentialPolicies,
+    credentialUsage: new CredentialUsageService({ storage, clock, credentials }),
     twoFactor,
     clock,
     catalog,
@@ -113,16 +133,7 @@ export function createServices(deps: ServiceDependencies): Services {
     storage,
     auditTrail: new AuditTrail(storage),
     organizations: new OrganizationService(storage),
-    credentials: new CredentialService({
-      storage,
-      tokenPrefix: config.tokenPrefix,
-      tokenHashKey: keys.tokenHash,
-      catalog,
-      accessVersion,
-      audit,
-      clock,
-      defaultRateLimitPerMinute: config.defaultRateLimitPerMinute,
-    }),
+    credentials,
     members: new MemberService({ storage, catalog, accessVersion, audit, clock }),
     sessions,
     stepUp: new StepUp({

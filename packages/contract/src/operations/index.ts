@@ -13,6 +13,8 @@ import * as personalAccessTokens from './personal-access-tokens.js'
 import * as scopes from './scopes.js'
 import * as webhookEndpoints from './webhook-endpoints.js'
 import * as oauth from './oauth.js'
+import * as credentialUsage from './credential-usage.js'
+import * as credentialPolicy from './credential-policy.js'
 
 /** Every operation of the API by name; the server, OpenAPI and SDK all read this one table. */
 export const operations = {
@@ -31,6 +33,8 @@ export const operations = {
   ...webhookEndpoints,
   ...leaks,
   ...oauth,
+  ...credentialUsage,
+  ...credentialPolicy,
 } as const
 
 export type OperationName = keyof typeof operations

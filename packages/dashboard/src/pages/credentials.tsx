@@ -22,6 +22,8 @@ import { allowedIpList, allowedIpProblems } from '../cidr.js'
 import { useSignedInUser } from '../session.js'
 import { ShownOnceDialog } from '../shown-once.js'
 import { ConfirmDialog, ErrorMessage, formatTime, ModalDialog } from '../ui.js'
+import { CredentialUsagePanel } from './credential-usage.js'
+import { OutOfPolicyBadge, PolicyViolations } from './credential-policy.js'
 
 type Kind = 'apiKeys' | 'personalAccessTokens'
 type Status = NonNullable<QueryOf<'listApiKeys'>['status']>
@@ -153,6 +155,7 @@ function CredentialList({ kind }: { kind: Kind }): ReactNode {
                     <td>{credential.expiresAt === null ? 'Never' : formatTime(credential.expiresAt)}</td>
                     <td>
                       <StatusBadge credential={credential} />
+                      <OutOfPolicyBadge credential={credential} />
                     </td>
                   </tr>
                 ))}
@@ -511,6 +514,7 @@ function CredentialDetails({ kind, id, onClose, onRotated }: { kind: Kind; id: s
                   <dd>{formatTime(credential.revokedAt)}</dd>
                 </>
               )}
+              <PolicyViolations credential={credential} />
               {credential.exposure !== null && (
                 <>
                   <dt>Exposed</dt>
@@ -521,6 +525,7 @@ function CredentialDetails({ kind, id, onClose, onRotated }: { kind: Kind; id: s
                 </>
               )}
             </dl>
+            <CredentialUsagePanel kind={kind} id={id} />
             {credential.status === 'active' && (
               <>
                 <div className="rotate">

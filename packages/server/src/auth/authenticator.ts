@@ -25,6 +25,7 @@ import type { RateLimiter } from './rate-limiter.js'
 // The verification pipeline only ever yields callers of the API, never the operator.
 import type { CredentialPrincipal, OAuthPrincipal, RequestPrincipal as Principal, SessionPrincipal } from './principal.js'
 import { SessionTokens } from './session-tokens.js'
+import type { UsageCounts } from './usage-counts.js'
 import type { UsageRecorder } from './usage-recorder.js'
 import type { UnknownKeyCache, VerificationCache, Versioned, VersionedCache } from './verification-cache.js'
 import { WarmCredential } from './warm-credential.js'
@@ -104,6 +105,8 @@ export interface AuthenticatorDependencies {
   readonly sessionCache: VerificationCache<SessionForAuthentication>
   readonly rateLimiter: RateLimiter
   readonly usage: UsageRecorder
+  /** Counts per hour of each credential's accepted and refused requests; without it, none are kept. */
+  readonly counts?: UsageCounts
   readonly defaultRateLimitPerMinute: number
   readonly clock: Clock
   /** Told of every storage read the pipeline makes (metrics). */
@@ -246,6 +249,7 @@ export class Authenticator {
     if (!decision.usable) {
       // Reporting a retired secret is a write: `run` does it.
       if (options.detectReuse === true && RETIRED.has(decision.code) && entry.principal.credential.rotatedToId !== null) return undefined
+      this.deps.counts?.record(entry.principal.credential.id, now, decision.code, options.ip)
       return DENIED[decision.code]
     }
     // Spending is a write: `run` does it, before anything is counted here.
@@ -253,12 +257,20 @@ export class Authenticator {
     const { principal } = entry
     const limit = principal.rateLimit
     const rateLimit = decideRateLimit(limit.perMinute, countNow(limit.key))
-    if (!rateLimit.allowed) return { valid: false, code: 'RATE_LIMITED', principal, rateLimit }
+    const counts = this.deps.counts
+    if (!rateLimit.allowed) {
+      counts?.record(principal.credential.id, now, 'RATE_LIMITED', options.ip)
+      return { valid: false, code: 'RATE_LIMITED', principal, rateLimit }
+    }
     for (const scope of options.requiredScopes) {
-      if (!principal.scopes.has(scope)) return { valid: false, code: 'INSUFFICIENT_SCOPE', principal, rateLimit }
+      if (!principal.scopes.has(scope)) {
+        counts?.record(principal.credential.id, now, 'INSUFFICIENT_SCOPE', options.ip)
+        return { valid: false, code: 'INSUFFICIENT_SCOPE', principal, rateLimit }
+      }
     }
     if (entry.awaitsFirstUse === true) this.firstUse(principal.credential.id, now)
     this.deps.usage.record(principal.credential.id, now, options.ip)
+    counts?.record(principal.credential.id, now, 'VALID', options.ip)
     return { valid: true, code: 'VALID', principal, rateLimit }
   }
 
@@ -284,13 +296,19 @@ export class Authenticator {
 
     // 4: the rate limit, shared by every request of this principal (and every instance).
     const rateLimit = decideRateLimit(principal.rateLimit.perMinute, await counted)
-    if (!rateLimit.allowed) return { valid: false, code: 'RATE_LIMITED', principal, rateLimit }
+    if (!rateLimit.allowed) {
+      this.countCredential(principal, now, 'RATE_LIMITED', options.ip)
+      return { valid: false, code: 'RATE_LIMITED', principal, rateLimit }
+    }
     // A retry may only replay what the request it repeats did: no scope to check, no use to record.
     if ('retry' in found) return { valid: true, code: 'VALID', principal, rateLimit, retry: true }
 
     // 5: scopes.
     for (const scope of options.requiredScopes) {
-      if (!principal.scopes.has(scope)) return { valid: false, code: 'INSUFFICIENT_SCOPE', principal, rateLimit }
+      if (!principal.scopes.has(scope)) {
+        this.countCredential(principal, now, 'INSUFFICIENT_SCOPE', options.ip)
+        return { valid: false, code: 'INSUFFICIENT_SCOPE', principal, rateLimit }
+      }
     }
 
     // 5½: spend a metered credential's uses (issue 24), atomically in storage.
@@ -298,6 +316,7 @@ export class Authenticator {
     if ('entry' in found && found.entry.metered === true && principal.kind === 'credential' && this.deps.spend !== undefined) {
       const spent = await this.deps.spend(principal.credential, options.cost ?? 1)
       if (!spent.spent) {
+        this.countCredential(principal, now, 'USAGE_EXCEEDED', options.ip)
         const { refill } = principal.credential
         if (refill === null) return { valid: false, code: 'USAGE_EXCEEDED', principal, rateLimit, remaining: spent.remaining }
         const retryAfterSeconds = Math.max(1, Math.ceil((nextRefillAt(refill, now) - now) / 1000))
@@ -307,11 +326,17 @@ export class Authenticator {
     }
 
     // 6: remember the use; written later, batched, off the request path.
+    this.countCredential(principal, now, 'VALID', options.ip)
     if (principal.kind === 'credential') {
       if ('entry' in found && found.entry.awaitsFirstUse === true) this.firstUse(principal.credential.id, now)
       this.deps.usage.record(principal.credential.id, now, options.ip)
     } else if (principal.kind === 'oauth') this.oauth?.usage.record(principal.grantId, now, options.ip)
     return remaining === undefined ? { valid: true, code: 'VALID', principal, rateLimit } : { valid: true, code: 'VALID', principal, rateLimit, remaining }
+  }
+
+  /** Counts a request of a PAT or API key by outcome; sessions and OAuth tokens have no per-key usage. */
+  private countCredential(principal: Principal, now: number, outcome: VerificationCode, ip: string | null): void {
+    if (principal.kind === 'credential') this.deps.counts?.record(principal.credential.id, now, outcome, ip)
   }
 
   /**
@@ -381,6 +406,7 @@ export class Authenticator {
       // A warm entry's request was counted before it was decided: a refusal gives it back.
       void counted?.then(() => this.deps.rateLimiter.refund(rateLimit.key)).catch(() => undefined)
       if (reused) await this.retiredSecretPresented(credential, { requestId: requestId ?? null, ip, userAgent: userAgent ?? null })
+      this.deps.counts?.record(credential.id, now, decision.code, ip)
       return denied(decision.code)
     }
     // Counted under the credential's id: the same whether the candidate was current or not.

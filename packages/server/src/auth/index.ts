@@ -12,6 +12,7 @@ import type { SessionForAuthentication } from '../storage/sessions.js'
 import { Authenticator, type CredentialEntry } from './authenticator.js'
 import { requestRateLimiter } from './rate-limiter.js'
 import type { SessionTokens } from './session-tokens.js'
+import { UsageCounts } from './usage-counts.js'
 import { UsageRecorder } from './usage-recorder.js'
 import { UnknownKeyCache, VerificationCache, VersionedCache } from './verification-cache.js'
 
@@ -21,11 +22,13 @@ declare module 'fastify' {
     authenticator: Authenticator
     /** Pending `lastUsedAt` writes; `flush()` writes them now. */
     usage: UsageRecorder
+    /** Pending request counts per credential and hour; `flush()` writes them now. */
+    usageCounts: UsageCounts
   }
 }
 
 export interface AuthenticationDependencies {
-  readonly storage: Pick<Storage, 'credentials' | 'sessions'>
+  readonly storage: Pick<Storage, 'credentials' | 'sessions' | 'usage'>
   readonly shared: SharedState
   readonly tokenPrefixes: readonly string[]
   readonly config: Pick<Config, 'defaultRateLimitPerMinute' | 'usageFlushIntervalMs'>
@@ -50,7 +53,7 @@ export interface AuthenticationDependencies {
  * credentials and sessions (valid under the shared access version) and the batched
  * `lastUsedAt` writes, whose recorder the caller runs and stops with the server.
  */
-export function createAuthentication(deps: AuthenticationDependencies): { authenticator: Authenticator; usage: UsageRecorder } {
+export function createAuthentication(deps: AuthenticationDependencies): { authenticator: Authenticator; usage: UsageRecorder; counts: UsageCounts } {
   const { storage, shared, metrics } = deps
   const cacheOptions = { maxEntries: 100_000, ttlMs: Math.max(shared.cacheTtlMs, 1) }
   const credentialCache = new VersionedCache<CredentialEntry>(cacheOptions)
@@ -69,6 +72,11 @@ export function createAuthentication(deps: AuthenticationDependencies): { authen
     intervalMs: deps.config.usageFlushIntervalMs,
     onError: (error) => deps.logger.error({ err: error }, 'could not record credential usage; will retry'),
   })
+  const counts = new UsageCounts({
+    write: (rows, sightings) => storage.usage.add(rows, sightings),
+    intervalMs: deps.config.usageFlushIntervalMs,
+    onError: (error) => deps.logger.error({ err: error }, 'could not record credential request counts; will retry'),
+  })
   const authenticator = new Authenticator({
     tokenPrefixes: deps.tokenPrefixes,
     tokenHashKey: deps.keys.tokenHash,
@@ -82,6 +90,7 @@ export function createAuthentication(deps: AuthenticationDependencies): { authen
     sessionCache,
     rateLimiter: requestRateLimiter(shared.counters),
     usage,
+    counts,
     defaultRateLimitPerMinute: deps.config.defaultRateLimitPerMinute,
     clock: deps.clock,
     onStorageLookup: (kind) => metrics.storageLookups.inc({ kind }),
@@ -108,5 +117,5 @@ export function createAuthentication(deps: AuthenticationDependencies): { authen
       }
     },
   })
-  return { authenticator, usage }
+  return { authenticator, usage, counts }
 }

@@ -1,8 +1,9 @@
-import { credentialStatus, currentRemaining } from '@brandwave/core'
+import { credentialStatus, currentRemaining, type CredentialPolicy } from '@brandwave/core'
 import { REVOCATION_REASONS, type CreatedCredential, type Credential } from '@brandwave/contract'
 import type { Static } from 'typebox'
 import type { IssuedCredential } from '../services/credentials.js'
 import type { CredentialRecord } from '../services/credentials.js'
+import { violationsOf } from '../services/credential-policy.js'
 
 /** Stored reasons as the API names them; rows written before the names settled are read alike. */
 function revocationReason(stored: string | null): Static<typeof Credential>['revocationReason'] {
@@ -13,14 +14,18 @@ function revocationReason(stored: string | null): Static<typeof Credential>['rev
 
 const parsedTime = (time: string | null): number | null => (time === null ? null : Date.parse(time))
 
-/**
- * A stored credential as every endpoint shows it (SPEC §5): never the secret or its hash.
- * `remaining`: what a spend just left, when the caller knows better than the record read
- * before it (a warm entry's is as of its storage read).
- */
-export function credentialResponse(record: CredentialRecord, now: number, remaining?: number | null): Static<typeof Credential> {
+export interface CredentialResponseOptions {
+  /** What a spend just left, when the caller knows better than the record read before it (a warm entry's is as of its storage read). */
+  readonly remaining?: number | null | undefined
+  /** The organization's credential policy, for lists and gets: each credential names the rules it breaks. */
+  readonly policy?: CredentialPolicy
+}
+
+/** A stored credential as every endpoint shows it (SPEC §5): never the secret or its hash. */
+export function credentialResponse(record: CredentialRecord, now: number, { remaining, policy }: CredentialResponseOptions = {}): Static<typeof Credential> {
   const { refill } = record
   return {
+    ...(policy !== undefined && { policyViolations: violationsOf(policy, record, now) }),
     id: record.id,
     name: record.name,
     type: record.ownerKind === 'user' ? 'personal_access_token' : 'api_key',

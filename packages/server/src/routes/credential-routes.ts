@@ -5,12 +5,15 @@ import type { RequestContext } from '../request-context.js'
 import type { StepUpProof } from '../sign-in/step-up.js'
 import { decodeCursor, encodeCursor } from '../http/cursor.js'
 import type { CredentialService, CredentialType } from '../services/credentials.js'
+import type { CredentialPolicyService } from '../services/credential-policy.js'
 import { credentialResponse, issuedCredentialResponse } from './credential-response.js'
 import type { RouteRegistrar } from './route-registrar.js'
 
 export interface CredentialRouteDependencies {
   readonly credentials: CredentialService
   readonly clock: Clock
+  /** Lists and gets say which rules of the organization's policy each credential breaks. */
+  readonly credentialPolicies?: Pick<CredentialPolicyService, 'policyOf'>
 }
 
 /** What one credential type checks beyond the shared rules. */
@@ -27,20 +30,24 @@ export function sharedCredentialRoutes(
   route: RouteRegistrar,
   operations: Omit<CredentialOperationFamily, 'create'>,
   type: CredentialType,
-  { credentials, clock }: CredentialRouteDependencies,
+  { credentials, clock, credentialPolicies }: CredentialRouteDependencies,
   checks: CredentialRouteChecks = {},
 ): void {
   route(operations.list, async ({ principal, query }) => {
-    const page = await credentials.list(principal, type, { ...query, limit: query.limit ?? 20, afterSeq: decodeCursor(query.cursor, 'seq') })
+    const [page, policy] = await Promise.all([
+      credentials.list(principal, type, { ...query, limit: query.limit ?? 20, afterSeq: decodeCursor(query.cursor, 'seq') }),
+      credentialPolicies?.policyOf(principal.organizationId),
+    ])
     const now = clock.now()
     return {
       status: 200,
-      body: { items: page.items.map((item) => credentialResponse(item, now)), totalCount: page.totalCount, facets: page.facets, nextCursor: encodeCursor(page.nextAfterSeq) },
+      body: { items: page.items.map((item) => credentialResponse(item, now, { policy })), totalCount: page.totalCount, facets: page.facets, nextCursor: encodeCursor(page.nextAfterSeq) },
     }
   })
 
   route(operations.get, async ({ principal, params }) => {
-    return { status: 200, body: { data: credentialResponse(await credentials.get(principal, type, params.id), clock.now()) } }
+    const [credential, policy] = await Promise.all([credentials.get(principal, type, params.id), credentialPolicies?.policyOf(principal.organizationId)])
+    return { status: 200, body: { data: credentialResponse(credential, clock.now(), { policy }) } }
   })
 
   route(operations.update, async ({ principal, params, body, request }) => {

@@ -30,6 +30,8 @@ import { PublicKeyDirectory } from './secret-scanning/public-keys.js'
 import { secretScanningRoutes } from './secret-scanning/routes.js'
 import { webhookEndpointRoutes } from './webhook-endpoints/routes.js'
 import { authorizedAppRoutes } from './authorized-apps/routes.js'
+import { credentialPolicyRoutes } from './credential-policy/routes.js'
+import { credentialUsageRoutes } from './credential-usage/routes.js'
 
 export interface RouteDependencies {
   readonly config: Pick<Config, 'leaks'>
@@ -88,6 +90,8 @@ export async function registerRoutes(app: FastifyInstance, deps: RouteDependenci
         webhookEndpointRoutes(route, services)
         credentialsRevokeRoutes(route, services)
         authorizedAppRoutes(route, services)
+        credentialUsageRoutes(route, services)
+        credentialPolicyRoutes(route, services)
         done()
       },
       { prefix },

@@ -27,6 +27,7 @@ import { type RequestContext } from '../request-context.js'
 import { budgetOf, checkGrantableScopes, metadataKeys, normalizeAllowedIps, parseExpiry, serializeMetadata, type BudgetInput } from './credential-input.js'
 import type { Repositories, Storage } from '../storage/index.js'
 import { SpendBatch } from './spend-batch.js'
+import type { CredentialPolicyService } from './credential-policy.js'
 
 export type CredentialType = CredentialTypeName
 
@@ -90,6 +91,8 @@ export interface CredentialServiceDependencies {
   readonly audit: AuditLog
   readonly clock: Clock
   readonly defaultRateLimitPerMinute: number
+  /** The organization's credential policy; without it, no policy applies. */
+  readonly policies?: Pick<CredentialPolicyService, 'enforce'>
 }
 
 /** The limits a credential keeps when it is minted, rotated or reshaped by another one. */
@@ -149,9 +152,16 @@ export class CredentialService {
     const minterBudget = minter !== null && minter.remaining !== null ? { remaining: minter.remaining, refill: minter.refill } : null
     const budget = input.remaining === undefined && input.refill === undefined ? minterBudget : budgetOf({ remaining: input.remaining, refill: input.refill }, null)
     this.checkBudgetReach(principal, budget ?? null)
+    const environment = input.environment ?? 'live'
+    await this.deps.policies?.enforce(owner.organizationId, {
+      environment,
+      expiresAt: limits.expiresAt === null ? null : Date.parse(limits.expiresAt),
+      allowedIps: limits.allowedIps,
+      issuedAt: now,
+    })
     const fields = {
       name: input.name,
-      environment: input.environment ?? 'live',
+      environment,
       scopes: this.grantedScopes(principal, input.scopes),
       ...limits,
       familyId: null,
@@ -351,6 +361,14 @@ export class CredentialService {
       ...(changedMetadata !== undefined && { metadataKeys: { before: metadataKeys(current.metadataJson), after: metadataKeys(changedMetadata) } }),
       ...(changedBudget !== undefined && { remaining: changedBudget.remaining, refill: changedBudget.refill }),
     }
+    // Only what the update changes is judged: renaming a key that predates the policy stays possible.
+    if (changes.allowedIps !== undefined) {
+      await this.deps.policies?.enforce(
+        current.organizationId,
+        { environment: current.environment, expiresAt: null, allowedIps: changes.allowedIps, issuedAt: this.deps.clock.now() },
+        ['POLICY_LIVE_ALLOWED_IPS'],
+      )
+    }
     await this.deps.storage.transaction(async (repos) => {
       await repos.credentials.update(id, changes, isoAt(now))
       await this.audit(repos, principal, 'credential.updated', current, context, {
@@ -458,6 +476,13 @@ export class CredentialService {
       { now, ip: null },
     )
     if (!decision.usable) throw new ApiError('conflict', decision.code === 'REVOKED' ? 'A revoked credential cannot be rotated.' : 'An expired credential cannot be rotated.')
+    // The successor is a new credential: it must meet the policy in force now.
+    await this.deps.policies?.enforce(old.organizationId, {
+      environment: old.environment,
+      expiresAt: expiresAt === null ? null : Date.parse(expiresAt),
+      allowedIps: old.allowedIps,
+      issuedAt: now,
+    })
 
     const grace = input.gracePeriodSeconds ?? 0
     const until = (end: number) => isoAt(old.expiresAt === null ? end : Math.min(Date.parse(old.expiresAt), end))

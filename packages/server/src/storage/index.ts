@@ -17,6 +17,8 @@ import { settingsRepository, type SettingsRepository } from './settings.js'
 import { sessionRepository, type SessionRepository } from './sessions.js'
 import { userRepository, type UserRepository } from './users.js'
 import { webhookRepository, type WebhookRepository } from './webhooks.js'
+import { usageRepository, type UsageRepository } from './usage.js'
+import { credentialPolicyRepository, type CredentialPolicyRepository } from './credential-policies.js'
 
 /** One repository per aggregate, all reading and writing through the same connection. */
 export interface Repositories {
@@ -37,6 +39,9 @@ export interface Repositories {
   readonly oauthModels: OAuthModelRepository
   readonly oauthAuthorizations: OAuthAuthorizationRepository
   readonly settings: SettingsRepository
+  /** Request counts per credential and hour, and the addresses credentials are used from. */
+  readonly usage: UsageRepository
+  readonly credentialPolicies: CredentialPolicyRepository
 }
 
 /**
@@ -73,6 +78,8 @@ function repositoriesOf(db: Kysely<Database>, dialect: Dialect): Repositories {
     get oauthModels() { return once('oauthModels', () => oauthModelRepository(db, dialect)) },
     get oauthAuthorizations() { return once('oauthAuthorizations', () => oauthAuthorizationRepository(db, dialect)) },
     get settings() { return once('settings', () => settingsRepository(db)) },
+    get usage() { return once('usage', () => usageRepository(db)) },
+    get credentialPolicies() { return once('credentialPolicies', () => credentialPolicyRepository(db)) },
   }
 }
 

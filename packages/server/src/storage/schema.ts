@@ -306,6 +306,9 @@ export interface Database {
   expiry_reminders: ExpiryRemindersTable
   oauth_models: OAuthModelsTable
   oauth_authorizations: OAuthAuthorizationsTable
+  credential_usage: CredentialUsageTable
+  credential_addresses: CredentialAddressesTable
+  credential_policies: CredentialPoliciesTable
 }
 
 /** oidc-provider's models (OAuth 2.1, SPEC §6): found by the keyed hash of their id, payload sealed. */
@@ -334,4 +337,37 @@ export interface OAuthAuthorizationsTable {
   created_at: string
   last_used_at: string | null
   revoked_at: string | null
+}
+
+/** Requests of one credential in one hour with one outcome (`VALID` or the refusal's code). */
+export interface CredentialUsageTable {
+  credential_id: string
+  /** The hour's start, ISO 8601 UTC. */
+  hour: string
+  outcome: string
+  count: number
+}
+
+/** An address a credential was accepted from; at most the ten most recent are kept per credential. */
+export interface CredentialAddressesTable {
+  credential_id: string
+  ip: string
+  first_seen_at: string
+  last_seen_at: string
+}
+
+/** An organization's rules for the credentials created in it; no row: no rules. */
+export interface CredentialPoliciesTable {
+  organization_id: string
+  max_lifetime_seconds: number | null
+  /** 0 or 1. */
+  expiry_required: number
+  /** JSON array of `live` / `test`. */
+  allowed_environments: string
+  /** 0 or 1. */
+  live_requires_allowed_ips: number
+  updated_at: string
+  updated_by_type: ActorType
+  updated_by_id: string | null
+  updated_by_name: string
 }
