@@ -151,6 +151,20 @@ describe.runIf(built).each(testDatabaseKinds)('brandwave admin and keys against 
     }
   })
 
+  it('keys disable / enable: refused with DISABLED on both instances at once, then accepted again', async () => {
+    const key = createKey('switched')
+    for (const url of [deployment.a.url, deployment.b.url]) expect((await listKeys(url, key.token)).status).toBe(200)
+    expect(json(brandwave(['keys', 'disable', key.id, '--json'], env)).status).toBe('disabled')
+    for (const url of [deployment.a.url, deployment.b.url]) {
+      const refused = await listKeys(url, key.token)
+      expect(refused.status).toBe(401)
+      expect(refused.body.error.details[0].reason).toBe('DISABLED')
+    }
+    expect(json(brandwave(['keys', 'list', '--status', 'disabled', '--json'], env)).items.map((item: { id: string }) => item.id)).toContain(key.id)
+    expect(json(brandwave(['keys', 'enable', key.id, '--json'], env)).status).toBe('active')
+    for (const url of [deployment.a.url, deployment.b.url]) expect((await listKeys(url, key.token)).status).toBe(200)
+  })
+
   it('keys rotate: the old key dies at once on both instances and the successor works; a grace period keeps the old one', async () => {
     const key = createKey('rotated')
     for (const url of [deployment.a.url, deployment.b.url]) expect((await listKeys(url, key.token)).status).toBe(200)

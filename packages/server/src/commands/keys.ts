@@ -77,7 +77,7 @@ export function keysCommand(program: Command): void {
   keys
     .command('list')
     .description("list the organization's API keys (never their secrets)")
-    .addOption(new Option('--status <status>', 'only keys in this state').choices(['active', 'expired', 'revoked']))
+    .addOption(new Option('--status <status>', 'only keys in this state').choices(['active', 'disabled', 'expired', 'revoked']))
     .addOption(new Option('--environment <environment>', 'only live or test keys').choices(['live', 'test']))
     .addOption(organizationOption())
     .addOption(jsonOption())
@@ -117,6 +117,28 @@ export function keysCommand(program: Command): void {
       if (options.json === true) return printJson(key)
       process.stdout.write(`Revoked API key "${key.name}" (${key.id}) at ${key.revokedAt ?? ''}\n`)
     })
+
+  for (const [command, disabled] of [['disable', true], ['enable', false]] as const) {
+    keys
+      .command(command)
+      .description(
+        disabled
+          ? 'switch an API key off until it is enabled again: every running instance refuses it on its next request'
+          : 'switch a disabled API key on again (a revoked one stays revoked)',
+      )
+      .argument('<id>', 'the key id (see keys list)', uuidArgument)
+      .addOption(organizationOption())
+      .addOption(jsonOption())
+      .addHelpText('after', `\nExample:\n  npx brandwave keys ${command} 0190b7a2-6c1e-7cc4-9d52-6b1f3f0c2a11`)
+      .action(async (id: string, options: { organization?: string; json?: boolean }) => {
+        const changed = await (await operator()).asOperator(loadCliConfig(), options.organization, ({ services, principal }) =>
+          services.credentials.setDisabled(principal, 'api_key', id, disabled, NO_REQUEST),
+        )
+        const key = credentialResponse(changed, Date.now())
+        if (options.json === true) return printJson(key)
+        process.stdout.write(`API key "${key.name}" (${key.id}) is ${key.status}\n`)
+      })
+  }
 
   keys
     .command('rotate')
