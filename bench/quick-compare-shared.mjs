@@ -4,6 +4,7 @@
 // TEST_DATABASE_URL and TEST_REDIS_URL) must be set. It creates and drops its own database.
 // BENCH_BASELINE=<another checkout>/packages/server/dist/main.js adds a third instance of
 // that build on the same database and Redis, loaded in turn with the others.
+// BENCH_CACHED=1 adds an instance with BRANDWAVE_REVOCATION=cached (R4: strict ÷ cached).
 // BENCH_PRIVATE_REDIS=1 starts a redis-server of its own instead of REDIS_URL, so that the
 // Redis commands per request (INFO commandstats) count this load alone.
 import { randomBytes } from 'node:crypto'
@@ -63,12 +64,15 @@ try {
   }
   const baseline = process.env.BENCH_BASELINE ? await startServer(env, process.env.BENCH_BASELINE) : undefined
   if (baseline) servers.push(baseline)
+  const cached = process.env.BENCH_CACHED === '1' ? await startServer({ ...env, BRANDWAVE_REVOCATION: 'cached' }) : undefined
+  if (cached) servers.push(cached)
   const routes = {
     floor: () => load(floor.url, '/', { duration, pid: floor.pid }),
     healthz: () => load(a.url, '/healthz', { duration, pid: a.pid }),
     'me (instance A)': () => load(a.url, '/v1/me', { headers: authenticated, duration, pid: a.pid }),
     'me (instance B)': () => load(b.url, '/v1/me', { headers: authenticated, duration, pid: b.pid }),
     ...(baseline && { 'me (baseline build)': () => load(baseline.url, '/v1/me', { headers: authenticated, duration, pid: baseline.pid }) }),
+    ...(cached && { 'me (BRANDWAVE_REVOCATION=cached)': () => load(cached.url, '/v1/me', { headers: authenticated, duration, pid: cached.pid }) }),
   }
   for (const name of Object.keys(routes)) if (name.startsWith('me')) routes[name] = counted(name, routes[name])
   for (const measure of Object.values(routes)) await measure()
