@@ -6,6 +6,7 @@
 //   npm run bench              full run (a few minutes)
 //   npm run bench -- --quick   seconds per phase and small data, to prove it works (CI)
 //   npm run bench -- --pipeline-only   the in-process verification figures alone
+//   npm run bench -- --metering-only   issue 24 alone: verify with and without remaining uses, and what metadata costs a warm key
 //   node bench/bench.mjs --report bench/results/<run>.json   the markdown table of an earlier run
 //
 // With DATABASE_URL and REDIS_URL (or TEST_DATABASE_URL and TEST_REDIS_URL) set, it also
@@ -33,6 +34,8 @@ const collectGarbage = runInNewContext('gc')
 const quick = process.argv.includes('--quick')
 // `--pipeline-only`: phase 0 alone (in process, no servers), for iterating on the verification path.
 const pipelineOnly = process.argv.includes('--pipeline-only')
+// `--metering-only`: issue 24's figures alone (metered verification, metadata in a warm entry).
+const meteringOnly = process.argv.includes('--metering-only')
 const settings = {
   quick,
   duration: quick ? 1 : 8,
@@ -187,14 +190,14 @@ const ROUTES = {
   badChecksum: 'flood: bad-checksum keys',
 }
 
-/** The issue's targets (issue 18), each a ratio of two routes measured in this run. */
+/** The issues' targets (18, then 25), each a ratio of two routes measured in this run. */
 const TARGETS = [
-  { name: '/healthz ÷ floor', of: ROUTES.healthz, over: ROUTES.floor, target: 0.85 },
+  { name: '/healthz ÷ floor', of: ROUTES.healthz, over: ROUTES.floor, target: 0.9 },
   { name: 'the conventions alone ÷ floor (diagnostic)', of: ROUTES.conventions, over: ROUTES.floor, target: null },
   { name: '/healthz ÷ the conventions alone (diagnostic)', of: ROUTES.healthz, over: ROUTES.conventions, target: null },
   { name: '/v1/me ÷ floor', of: ROUTES.me, over: ROUTES.floor, target: 0.7 },
   { name: '/v1/me ÷ /healthz (R1)', of: ROUTES.me, over: ROUTES.healthz, target: 0.85 },
-  { name: '/v1/keys/verify ÷ floor', of: ROUTES.verify, over: ROUTES.floor, target: 0.6 },
+  { name: '/v1/keys/verify ÷ floor', of: ROUTES.verify, over: ROUTES.floor, target: 0.65 },
   { name: 'unknown-key flood ÷ /healthz (R2)', of: ROUTES.unknown, over: ROUTES.healthz, target: 0.8 },
   { name: 'bad-checksum flood ÷ /healthz (R2)', of: ROUTES.badChecksum, over: ROUTES.healthz, target: null },
 ]
@@ -279,7 +282,9 @@ async function storedAtScale(url, tokens) {
   }
 }
 
-// Phase 3 (PostgreSQL + Redis, two instances): R4.
+const SHARED_FLOOR = 'floor (alternated with this phase)'
+
+// Phase 3 (PostgreSQL + Redis, two instances): R4, and `/v1/me` against the floor.
 async function sharedInstances(databaseUrl, redisUrl) {
   const name = `brandwave_bench_${randomBytes(4).toString('hex')}`
   const admin = new pg.Client({ connectionString: databaseUrl })
@@ -298,10 +303,14 @@ async function sharedInstances(databaseUrl, redisUrl) {
     const session = await signIn(strict.url)
     const key = await api(strict.url, '/v1/api-keys', { method: 'POST', token: session, body: { name: 'bench', scopes: ['api_keys:read'], rateLimit: { requestsPerMinute: 1_000_000 } } })
     const authenticated = { authorization: `Bearer ${key.token}` }
+    // The same floor as phase 1, alternated with this phase's routes: `/v1/me` strict has a target against it.
+    const floor = await startServer({}, join(root, 'bench/floor.mjs'))
+    servers.push(floor)
     const routes = {
-      'unauthenticated GET /healthz (strict instance)': () => load(strict.url, '/healthz', { duration }),
-      'GET /v1/me, BRANDWAVE_REVOCATION=strict': () => load(strict.url, '/v1/me', { headers: authenticated, duration }),
-      'GET /v1/me, BRANDWAVE_REVOCATION=cached': () => load(cached.url, '/v1/me', { headers: authenticated, duration }),
+      [SHARED_FLOOR]: () => load(floor.url, '/', { duration, pid: floor.pid }),
+      'unauthenticated GET /healthz (strict instance)': () => load(strict.url, '/healthz', { duration, pid: strict.pid }),
+      'GET /v1/me, BRANDWAVE_REVOCATION=strict': () => load(strict.url, '/v1/me', { headers: authenticated, duration, pid: strict.pid }),
+      'GET /v1/me, BRANDWAVE_REVOCATION=cached': () => load(cached.url, '/v1/me', { headers: authenticated, duration, pid: cached.pid }),
     }
     if (!quick) for (const measure of Object.values(routes)) await measure()
     return await alternate(rounds, routes)
@@ -314,6 +323,88 @@ async function sharedInstances(databaseUrl, redisUrl) {
     const keys = await redis.keys(`${prefix}*`)
     if (keys.length > 0) await redis.del(...keys)
     redis.disconnect()
+  }
+}
+
+/** Exactly 200 bytes of JSON: what issue 24 asks a warm key with metadata to carry. */
+function metadataOf200Bytes() {
+  const metadata = { customer: 'cus_8f2a61c0', plan: 'enterprise', seats: 250, region: 'eu-west-1', features: ['sso', 'audit', 'exports'], note: '' }
+  metadata.note = 'x'.repeat(200 - Buffer.byteLength(JSON.stringify(metadata)))
+  return metadata
+}
+
+/**
+ * Issue 24, in process: the heap a warm key takes without metadata and with 200 bytes of it,
+ * measured the same way as phase 0 (stored behind the server's back, warmed, full collections).
+ */
+async function metadataHeapCost() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'brandwave-bench-metadata-'))
+  const env = { BRANDWAVE_DATA_DIR: dataDir, BRANDWAVE_SECRET: SECRET, BRANDWAVE_ADMIN_EMAIL: 'bench@example.com', BRANDWAVE_ADMIN_PASSWORD: 'benchmark passphrase', LOG_LEVEL: 'warn' }
+  const server = await startInProcess(loadConfig(env), { listen: false })
+  try {
+    const inject = async (method, url, payload, token) => (await server.app.inject({ method, url, payload, headers: token ? { authorization: `Bearer ${token}` } : {} })).json().data
+    const session = await inject('POST', '/v1/auth/login', { email: env.BRANDWAVE_ADMIN_EMAIL, password: env.BRANDWAVE_ADMIN_PASSWORD })
+    const metadata = metadataOf200Bytes()
+    const plain = await inject('POST', '/v1/api-keys', { name: 'plain', scopes: ['api_keys:read'] }, session.accessToken)
+    const described = await inject('POST', '/v1/api-keys', { name: 'described', scopes: ['api_keys:read'], metadata }, session.accessToken)
+    const options = { ip: '127.0.0.1', requiredScopes: ['api_keys:read'] }
+    // Two batches in one cache of 100,000 entries: neither evicts the other.
+    const count = quick ? 5_000 : 45_000
+    const perEntry = async (template) => {
+      const tokens = storeCredentials(join(dataDir, 'brandwave.db'), template, count, count)
+      await server.app.usage.flush()
+      collectGarbage()
+      const before = process.memoryUsage().heapUsed
+      for (const token of tokens) {
+        const { code } = await server.app.authenticator.verify(token, options)
+        if (code !== 'VALID') throw new Error(`a stored key did not verify: ${code}`)
+      }
+      await server.app.usage.flush()
+      collectGarbage()
+      return Math.round((process.memoryUsage().heapUsed - before) / count)
+    }
+    const withoutMetadata = await perEntry(plain)
+    const withMetadata = await perEntry(described)
+    return { metadataBytes: Buffer.byteLength(JSON.stringify(metadata)), heapBytesWithoutMetadata: withoutMetadata, heapBytesWithMetadata: withMetadata, extraHeapBytes: withMetadata - withoutMetadata }
+  } finally {
+    await server.close()
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
+const METERING_ROUTES = {
+  plain: 'POST /v1/keys/verify, key without remaining',
+  metered: 'POST /v1/keys/verify, key with remaining (spent on each call)',
+}
+
+/** Issue 24 over HTTP: verify for a key with remaining uses and the same key without, in turn. */
+async function meteredVerification({ url, pid }, session) {
+  const create = (body) => api(url, '/v1/api-keys', { method: 'POST', token: session, body: { scopes: ['api_keys:read'], rateLimit: { requestsPerMinute: 1_000_000 }, ...body } })
+  const caller = await create({ name: 'bench caller (metering)', scopes: ['api_keys:workflow'] })
+  const plain = await create({ name: 'bench plain' })
+  const metered = await create({ name: 'bench metered', remaining: 2_000_000_000 })
+  const verify = (key) => () => load(url, '/v1/keys/verify', { method: 'POST', headers: { authorization: `Bearer ${caller.token}` }, body: { key: key.token }, duration, pid })
+  const routes = { [METERING_ROUTES.plain]: verify(plain), [METERING_ROUTES.metered]: verify(metered) }
+  if (!quick) for (const measure of Object.values(routes)) await measure()
+  const summary = await alternate(rounds, routes)
+  const left = (await api(url, `/v1/api-keys/${metered.id}`, { token: session })).remaining
+  return { summary, spent: 2_000_000_000 - left, ratio: ratio(summary[METERING_ROUTES.metered].requestsPerSecond, summary[METERING_ROUTES.plain].requestsPerSecond) }
+}
+
+/** Runs issue 24's figures and prints them (with `--metering-only`, or within a full run). */
+async function meteringFigures() {
+  const heap = await metadataHeapCost()
+  const dataDirectory = mkdtempSync(join(tmpdir(), 'brandwave-bench-metering-'))
+  console.log(`Issue 24: heap per warm key ${heap.heapBytesWithoutMetadata} bytes without metadata, ${heap.heapBytesWithMetadata} with ${heap.metadataBytes} bytes of it: ${heap.extraHeapBytes} more (target ≤ 600)`)
+  const metering = await startServer({ BRANDWAVE_DATA_DIR: dataDirectory })
+  try {
+    const http = await meteredVerification(metering, await signIn(metering.url))
+    table(http.summary)
+    console.log(`verify with remaining ÷ without: ${http.ratio} (target ≥ 0.85); ${http.spent.toLocaleString('en')} uses spent, one per verification`)
+    return { heap, ...http }
+  } finally {
+    await metering.stop()
+    rmSync(dataDirectory, { recursive: true, force: true })
   }
 }
 
@@ -346,9 +437,18 @@ function markdown(run) {
     row(`RSS (heap) MB, ${run.memory.warmCredentials.toLocaleString('en')} warm`, `${run.memory.rssWarmMb} (${run.memory.heapWarmMb})`)
     row('heap per warm credential over HTTP, no forced GC (an upper bound), bytes', run.memory.heapBytesPerWarmEntry)
   }
+  if (run.metering !== undefined) {
+    for (const name of Object.values(METERING_ROUTES)) row(`${name}, req/s`, run.metering.summary[name].requestsPerSecond.toLocaleString('en'))
+    row('**verify with remaining ÷ without (issue 24)**', `**${run.metering.ratio}**`, '≥ 0.85')
+    row(`heap per warm key with ${run.metering.heap.metadataBytes} bytes of metadata, more than without, bytes`, `${run.metering.heap.extraHeapBytes} (${run.metering.heap.heapBytesWithMetadata} vs ${run.metering.heap.heapBytesWithoutMetadata})`, '≤ 600')
+  }
   if (run.shared !== undefined) {
     row('PostgreSQL + Redis: `/v1/me` strict ÷ `/healthz`', run.ratios.R1_sharedAuthenticatedOverUnauthenticated)
     row('PostgreSQL + Redis: strict ÷ cached revocation (R4)', run.ratios.R4_strictOverCached)
+    if (run.ratios.sharedMeOverFloor !== undefined) {
+      const byCpu = run.cpuRatios?.sharedMeOverFloor === undefined ? '' : ` (by CPU time: ${run.cpuRatios.sharedMeOverFloor})`
+      row('**PostgreSQL + Redis: `/v1/me` strict ÷ floor**', `**${run.ratios.sharedMeOverFloor}**${byCpu}`, `≥ 0.6${run.ratios.sharedMeOverFloor >= 0.6 ? '' : ' (not met)'}`)
+    }
   }
   return ['| figure | value | target |', '|---|---|---|', ...rows].join('\n')
 }
@@ -375,6 +475,14 @@ let floor
 let conventions
 if (quick) console.log('Quick run: 1-second samples, no warm-up, small data. It proves the harness works; its figures are not measurements.\n')
 try {
+  if (meteringOnly) {
+    result.metering = await meteringFigures()
+    result.loadAverageAtEnd = loadavg().map((load) => Number(load.toFixed(2)))
+    const file = join(root, 'bench/results', `${result.date.replace(/[:.]/g, '-')}-metering${quick ? '-quick' : ''}.json`)
+    writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`)
+    console.log(`\nwritten to ${file}`)
+    process.exit(0)
+  }
   const pipeline = await verificationCost()
   console.log('The verification pipeline alone (in process, no HTTP), µs per call:')
   console.log(`  warm key ${pipeline.warmMicroseconds.toFixed(2)} (data_version already read for its batch; ${pipeline.warmFreshVersionMicroseconds.toFixed(2)} with a fresh read)`)
@@ -425,6 +533,9 @@ try {
   if (lookups.badChecksum !== 0) throw new Error(`bad-checksum keys caused ${lookups.badChecksum} storage reads; there must be none`)
   if (unknownReadsInAll > distinctUnknown) throw new Error(`the unknown-key flood read storage ${unknownReadsInAll} times for ${distinctUnknown} distinct keys; at most once each`)
 
+  console.log('')
+  result.metering = await meteringFigures()
+
   console.log(`\nStoring ${settings.storedCredentials.toLocaleString('en')} API keys…`)
   const started = Date.now()
   const tokens = storeCredentials(join(dataDir, 'brandwave.db'), key, settings.storedCredentials, settings.warmCredentials)
@@ -461,6 +572,11 @@ try {
     result.shared = shared
     result.ratios.R1_sharedAuthenticatedOverUnauthenticated = ratio(strict, shared['unauthenticated GET /healthz (strict instance)'].requestsPerSecond)
     result.ratios.R4_strictOverCached = ratio(strict, shared['GET /v1/me, BRANDWAVE_REVOCATION=cached'].requestsPerSecond)
+    result.ratios.sharedMeOverFloor = ratio(strict, shared[SHARED_FLOOR].requestsPerSecond)
+    const strictCpu = shared['GET /v1/me, BRANDWAVE_REVOCATION=strict'].cpuMicrosecondsPerRequest
+    const floorCpu = shared[SHARED_FLOOR].cpuMicrosecondsPerRequest
+    if (strictCpu !== undefined && floorCpu !== undefined) result.cpuRatios = { ...result.cpuRatios, sharedMeOverFloor: ratio(floorCpu, strictCpu) }
+    console.log(`PostgreSQL + Redis: /v1/me strict ÷ floor ${result.ratios.sharedMeOverFloor} (by CPU time ${result.cpuRatios?.sharedMeOverFloor ?? '?'}), target ≥ 0.6${result.ratios.sharedMeOverFloor >= 0.6 ? '' : '  NOT MET'}`)
     console.log(`R1 on PostgreSQL + Redis: ${result.ratios.R1_sharedAuthenticatedOverUnauthenticated}`)
     console.log(`R4 strict ÷ cached revocation: ${result.ratios.R4_strictOverCached}`)
   } else {

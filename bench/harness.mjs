@@ -25,12 +25,13 @@ export const SECRET = randomBytes(48).toString('base64url')
 /**
  * Starts `packages/server/dist/main.js` (or another script, such as the floor) with `env`
  * (on top of a minimal environment) and resolves once it announces where it listens.
+ * `pin: false` leaves it to the scheduler (several servers at once, `bench/scale.mjs`).
  * `stop()` sends SIGTERM and waits for exit.
  */
-export function startServer(env, main = join(root, 'packages/server/dist/main.js')) {
+export function startServer(env, main = join(root, 'packages/server/dist/main.js'), { pin = canPin } = {}) {
   // BENCH_SERVER_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=prof`) profiles the servers.
   const nodeArgs = [...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), main]
-  const child = spawn(canPin ? 'taskset' : process.execPath, canPin ? ['-c', '0', process.execPath, ...nodeArgs] : nodeArgs, {
+  const child = spawn(pin ? 'taskset' : process.execPath, pin ? ['-c', '0', process.execPath, ...nodeArgs] : nodeArgs, {
     env: {
       PATH: process.env.PATH,
       PORT: '0',

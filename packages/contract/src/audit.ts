@@ -8,6 +8,8 @@ export const AUDIT_ACTIONS = [
   'credential.rotated',
   'credential.family_revoked',
   'credential.exposed',
+  'credential.disabled',
+  'credential.enabled',
   'member.added',
   'member.role_changed',
   'member.removed',

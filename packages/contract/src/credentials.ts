@@ -1,4 +1,4 @@
-import { CREDENTIAL_STATUSES, SCOPE_PATTERN } from '@brandwave/core'
+import { CREDENTIAL_STATUSES, METADATA_MAX_BYTES, METADATA_MAX_DEPTH, REFILL_INTERVALS, SCOPE_PATTERN } from '@brandwave/core'
 import Type, { type Static } from 'typebox'
 import { Cursor, DisplayName, Limit, Nullable, PlainText, Timestamp, Uuid } from './common.js'
 import { StepUpProof } from './auth.js'
@@ -28,6 +28,31 @@ export const RateLimit = Nullable(
     { requestsPerMinute: Type.Integer({ minimum: 1, maximum: 1_000_000 }) },
     { additionalProperties: false, description: 'Per-credential limit shared by every instance; null uses the deployment default.' },
   ),
+)
+
+export const ExternalId = PlainText({
+  maxLength: 255,
+  description: 'Who the credential is for in your own system (a customer or user id), so you need no table of your own beside it; lists filter by it.',
+})
+
+export const Metadata = Type.Record(Type.String(), Type.Unknown(), {
+  description: `Your own JSON object, returned wherever the credential is (verify, \`/v1/me\`, lists): at most ${METADATA_MAX_BYTES} bytes serialized, nesting at most ${METADATA_MAX_DEPTH} levels deep. Not for secrets.`,
+  examples: [{ plan: 'pro', region: 'eu' }],
+})
+
+export const Remaining = Type.Integer({
+  minimum: 0,
+  maximum: 2_147_483_647,
+  description: 'How many more uses the credential has: every accepted request with it, and every successful verification of it, spends one (a verification may say `cost`). At 0 it is refused with 429 `USAGE_EXCEEDED` until a refill.',
+})
+
+export const Refill = Type.Object(
+  {
+    interval: Type.Enum([...REFILL_INTERVALS], { description: '`daily`: at 00:00 UTC each day; `monthly`: at 00:00 UTC on `day` of each month.' }),
+    amount: Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'What `remaining` is set to at each refill.' }),
+    day: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 31, description: 'Monthly only: the day of the month (in shorter months, their last day). Default 1.' }))),
+  },
+  { additionalProperties: false, description: 'Puts `remaining` back to `amount` on schedule; no job of yours needed. Needs `remaining`.' },
 )
 
 export const REVOCATION_REASONS = ['revoked', 'rotated', 'reuse_detected', 'exposed', 'owner_removed'] as const
@@ -68,6 +93,16 @@ export const Credential = Type.Object(
     revocationReason: Nullable(RevocationReason),
     rotatedToId: Nullable(Uuid),
     status: CredentialStatusSchema,
+    externalId: Nullable(ExternalId),
+    metadata: Nullable(Metadata),
+    remaining: Nullable(Type.Integer({ description: 'Uses left; null: unlimited.' })),
+    refill: Nullable(
+      Type.Object(
+        { interval: Type.Enum([...REFILL_INTERVALS]), amount: Type.Integer(), day: Nullable(Type.Integer()) },
+        { additionalProperties: false, description: 'How `remaining` comes back; null: it does not.' },
+      ),
+    ),
+    disabledAt: Nullable(Timestamp),
     exposure: Nullable(
       Type.Object(
         {
@@ -105,6 +140,10 @@ export const CreatePersonalAccessTokenBody = Type.Object(
     environment: Type.Optional(Environment),
     allowedIps: Type.Optional(AllowedIps),
     rateLimit: Type.Optional(RateLimit),
+    externalId: Type.Optional(Nullable(ExternalId)),
+    metadata: Type.Optional(Nullable(Metadata)),
+    remaining: Type.Optional(Nullable(Remaining)),
+    refill: Type.Optional(Nullable(Refill)),
     ...StepUpProof,
   },
   {
@@ -123,6 +162,10 @@ export const CreateApiKeyBody = Type.Object(
     environment: Type.Optional(Environment),
     allowedIps: Type.Optional(AllowedIps),
     rateLimit: Type.Optional(RateLimit),
+    externalId: Type.Optional(Nullable(ExternalId)),
+    metadata: Type.Optional(Nullable(Metadata)),
+    remaining: Type.Optional(Nullable(Remaining)),
+    refill: Type.Optional(Nullable(Refill)),
   },
   { additionalProperties: false },
 )
@@ -133,8 +176,16 @@ export const UpdateCredentialBody = Type.Object(
     name: Type.Optional(DisplayName),
     allowedIps: Type.Optional(AllowedIps),
     rateLimit: Type.Optional(RateLimit),
+    externalId: Type.Optional(Nullable(ExternalId)),
+    metadata: Type.Optional(Nullable(Metadata)),
+    remaining: Type.Optional(Nullable(Remaining)),
+    refill: Type.Optional(Nullable(Refill)),
   },
-  { additionalProperties: false, minProperties: 1 },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    description: 'Only what is sent changes; null clears `externalId`, `metadata`, `remaining` (unlimited) or `refill`. Setting `remaining` or `refill` starts the budget afresh from now.',
+  },
 )
 export type UpdateCredentialBody = Static<typeof UpdateCredentialBody>
 
@@ -147,6 +198,12 @@ export const RotateCredentialBody = Type.Object(
       description: 'How long the old credential keeps working (up to 7 days); 0 revokes it at once.',
     })),
     expiresAt: Type.Optional(Nullable(Type.String({ format: 'date-time', description: 'Expiry of the new credential; by default it keeps the old one’s.' }))),
+    graceStartsOnFirstUse: Type.Optional(
+      Type.Boolean({
+        description:
+          'With `true`, the grace period starts when the new credential is first used, not now: the old one keeps working until then plus `gracePeriodSeconds`, and at most 30 days from now.',
+      }),
+    ),
     ...StepUpProof,
   },
   {
@@ -164,6 +221,7 @@ export const ListCredentialsQuery = Type.Object(
     status: Type.Optional(CredentialStatusSchema),
     environment: Type.Optional(Environment),
     search: Type.Optional(PlainText({ maxLength: 100, description: 'Case-insensitive match on the name or the displayed start.' })),
+    externalId: Type.Optional(PlainText({ maxLength: 255, description: 'Only credentials with exactly this `externalId`.' })),
     limit: Type.Optional(Limit),
     cursor: Type.Optional(Cursor),
   },
@@ -173,7 +231,7 @@ export type ListCredentialsQuery = Static<typeof ListCredentialsQuery>
 
 export const CredentialFacets = Type.Object(
   {
-    status: Type.Object({ active: Type.Integer(), expired: Type.Integer(), revoked: Type.Integer() }, { additionalProperties: false }),
+    status: Type.Object({ active: Type.Integer(), disabled: Type.Integer(), expired: Type.Integer(), revoked: Type.Integer() }, { additionalProperties: false }),
     environment: Type.Object({ live: Type.Integer(), test: Type.Integer() }, { additionalProperties: false }),
   },
   { additionalProperties: false, description: 'Counts over the filtered set: each facet sums to totalCount.' },

@@ -53,6 +53,8 @@ export { CredentialPrincipal, Me, SessionPrincipal } from './me.js'
 export { defineOperation, type Authentication, type HttpMethod, type Operation } from './operation.js'
 export {
   createPersonalAccessToken,
+  disablePersonalAccessToken,
+  enablePersonalAccessToken,
   getPersonalAccessToken,
   listPersonalAccessTokens,
   revokePersonalAccessToken,
@@ -77,7 +79,7 @@ export { BrowserAccessToken } from './auth.js'
 export { endBrowserSession, listMyOrganizations, refreshBrowserSession, startBrowserSession, switchBrowserSession } from './operations/browser-session.js'
 export { operations, type OperationName } from './operations/index.js'
 export type { CredentialOperationFamily } from './operations/credential-operations.js'
-export { createApiKey, getApiKey, listApiKeys, revokeApiKey, rotateApiKey, updateApiKey } from './operations/api-keys.js'
+export { createApiKey, disableApiKey, enableApiKey, getApiKey, listApiKeys, revokeApiKey, rotateApiKey, updateApiKey } from './operations/api-keys.js'
 export { changeMemberRole, endMemberSessions, listMembers, removeMember } from './operations/members.js'
 export { listScopes } from './operations/scopes.js'
 export { verifyKey } from './operations/keys-verify.js'

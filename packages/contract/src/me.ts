@@ -1,9 +1,9 @@
 import Type, { type Static } from 'typebox'
 import { Role } from './auth.js'
 import { Nullable, Timestamp, Uuid } from './common.js'
-import { CredentialType, Environment } from './credentials.js'
+import { CredentialType, Environment, ExternalId, Metadata } from './credentials.js'
 
-/** `/me` for a PAT or API key: its id, name, organization, scopes, environment and expiry. */
+/** `/me` for a PAT or API key: its id, name, organization, scopes, environment, expiry, and the owner and metadata you gave it. */
 export const CredentialPrincipal = Type.Object(
   {
     type: CredentialType,
@@ -13,6 +13,8 @@ export const CredentialPrincipal = Type.Object(
     scopes: Type.Array(Type.String(), { description: 'What the credential may do now: its scopes bounded by its owner’s current role.' }),
     environment: Environment,
     expiresAt: Nullable(Timestamp),
+    externalId: Nullable(ExternalId),
+    metadata: Nullable(Metadata),
   },
   { additionalProperties: false },
 )

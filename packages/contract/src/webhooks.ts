@@ -1,7 +1,7 @@
 import Type, { type Static } from 'typebox'
 import { Cursor, Limit, Nullable, PlainText, Timestamp, Uuid } from './common.js'
 
-const CREDENTIAL_EVENTS = ['created', 'rotated', 'revoked', 'expiring', 'expired', 'exposed', 'reuse_detected'] as const
+const CREDENTIAL_EVENTS = ['created', 'rotated', 'revoked', 'expiring', 'expired', 'exposed', 'reuse_detected', 'disabled', 'enabled'] as const
 
 /** Every event type a webhook endpoint can receive (SPEC §10). */
 export const WEBHOOK_EVENT_TYPES = [

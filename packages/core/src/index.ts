@@ -39,3 +39,14 @@ export { reachViolations, type CredentialReach, type ReachViolation } from './po
 export { decideRateLimit, decideThrottle, type FailureCount, type RateLimitCount, type RateLimitDecision, type ThrottleDecision } from './policy/rate-limit.js'
 export { addressRefusal } from './policy/network-target.js'
 export { contextWords, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, passwordProblem, PRODUCT_WORDS, type PasswordProblem } from './policy/password.js'
+export {
+  currentRemaining,
+  metadataProblem,
+  METADATA_MAX_BYTES,
+  METADATA_MAX_DEPTH,
+  nextRefillAt,
+  REFILL_INTERVALS,
+  refillPeriodStart,
+  type Refill,
+  type RefillInterval,
+} from './policy/metering.js'

@@ -43,6 +43,10 @@ function credentialHooks<N extends CredentialNames>(kind: 'personalAccessTokens'
       useInvalidatingMutation((client, params: PathParamsOf<N['revoke']>) => resourceOf(client).revoke(params), changed),
     useRotate: (): UseMutationResult<ResponseOf<N['rotate']>, BrandwaveError, PathParamsOf<N['rotate']> & NonNullable<BodyOf<N['rotate']>>> =>
       useInvalidatingMutation((client, params: PathParamsOf<N['rotate']> & NonNullable<BodyOf<N['rotate']>>) => resourceOf(client).rotate(params), changed),
+    useDisable: (): UseMutationResult<ResponseOf<N['disable']>, BrandwaveError, PathParamsOf<N['disable']>> =>
+      useInvalidatingMutation((client, params: PathParamsOf<N['disable']>) => resourceOf(client).disable(params), changed),
+    useEnable: (): UseMutationResult<ResponseOf<N['enable']>, BrandwaveError, PathParamsOf<N['enable']>> =>
+      useInvalidatingMutation((client, params: PathParamsOf<N['enable']>) => resourceOf(client).enable(params), changed),
   }
 }
 
@@ -84,6 +88,16 @@ export const useRevokePersonalAccessToken = pats.useRevoke
  * mutate({ id: 'abc-123' })
  */
 export const useRotatePersonalAccessToken = pats.useRotate
+/**
+ * Switches a token off until it is enabled again (refused with reason `DISABLED` meanwhile).
+ *
+ * @example
+ * const { mutate } = useDisablePersonalAccessToken()
+ * mutate({ id: 'abc-123' })
+ */
+export const useDisablePersonalAccessToken = pats.useDisable
+/** @example const { mutate } = useEnablePersonalAccessToken(); mutate({ id }) */
+export const useEnablePersonalAccessToken = pats.useEnable
 
 /** @example const { mutate } = useCreateApiKey(); mutate({ name: 'Zapier sync', scopes: ['contacts:read'] }) */
 export const useCreateApiKey = apiKeys.useCreate
@@ -97,6 +111,10 @@ export const useUpdateApiKey = apiKeys.useUpdate
 export const useRevokeApiKey = apiKeys.useRevoke
 /** @example const { mutate } = useRotateApiKey(); mutate({ id, gracePeriodSeconds: 3600 }) */
 export const useRotateApiKey = apiKeys.useRotate
+/** Switches a key off until it is enabled again. @example const { mutate } = useDisableApiKey(); mutate({ id }) */
+export const useDisableApiKey = apiKeys.useDisable
+/** Switches a disabled key on again. @example const { mutate } = useEnableApiKey(); mutate({ id }) */
+export const useEnableApiKey = apiKeys.useEnable
 
 /** Who is calling. @example const { data } = useMe(); data?.data.type */
 export function useMe(): UseQueryResult<ResponseOf<'getMe'>, BrandwaveError> {

@@ -8,12 +8,14 @@ type CredentialOperationNames = {
   readonly update: 'updatePersonalAccessToken' | 'updateApiKey'
   readonly revoke: 'revokePersonalAccessToken' | 'revokeApiKey'
   readonly rotate: 'rotatePersonalAccessToken' | 'rotateApiKey'
+  readonly disable: 'disablePersonalAccessToken' | 'disableApiKey'
+  readonly enable: 'enablePersonalAccessToken' | 'enableApiKey'
 }
 
 type ListFilters<N extends CredentialOperationNames['list']> = Omit<NonNullable<QueryOf<N>>, 'cursor'>
 
 /**
- * Create, list, get, update, revoke and rotate one kind of credential.
+ * Create, list, get, update, revoke, rotate, disable and enable one kind of credential.
  *
  * @example
  * // bw.personalAccessTokens and bw.apiKeys are both one:
@@ -48,10 +50,12 @@ export interface CredentialResource<N extends CredentialOperationNames> {
    */
   get(this: void, params: PathParamsOf<N['get']>, options?: RequestOptions): Promise<ResponseOf<N['get']>>
   /**
-   * Renames, or changes the IP allowlist or rate limit (`null` lifts a restriction).
+   * Renames, or changes the IP allowlist, rate limit, `externalId`, `metadata`, `remaining` or
+   * `refill` (`null` lifts a restriction or clears a field).
    *
    * @example
    * await bw.personalAccessTokens.update({ id, name: 'Nightly export', allowedIps: ['203.0.113.0/24'] })
+   * await bw.apiKeys.update({ id, metadata: { plan: 'pro' }, remaining: 1000, refill: { interval: 'monthly', amount: 1000 } })
    */
   update(this: void, params: PathParamsOf<N['update']> & BodyOf<N['update']>, options?: RequestOptions): Promise<ResponseOf<N['update']>>
   /**
@@ -68,6 +72,20 @@ export interface CredentialResource<N extends CredentialOperationNames> {
    * const { data } = await bw.personalAccessTokens.rotate({ id, gracePeriodSeconds: 3600 })
    */
   rotate(this: void, params: PathParamsOf<N['rotate']> & NonNullable<BodyOf<N['rotate']>>, options?: RequestOptions): Promise<ResponseOf<N['rotate']>>
+  /**
+   * Switches it off until `enable`: refused from the next request on (reason `DISABLED`).
+   *
+   * @example
+   * const { data } = await bw.apiKeys.disable({ id }) // data.status === 'disabled'
+   */
+  disable(this: void, params: PathParamsOf<N['disable']>, options?: RequestOptions): Promise<ResponseOf<N['disable']>>
+  /**
+   * Switches a disabled one on again; a revoked one stays revoked (409).
+   *
+   * @example
+   * await bw.apiKeys.enable({ id })
+   */
+  enable(this: void, params: PathParamsOf<N['enable']>, options?: RequestOptions): Promise<ResponseOf<N['enable']>>
 }
 
 function credentialResource<N extends CredentialOperationNames>(transport: Transport, names: N): CredentialResource<N> {
@@ -87,6 +105,8 @@ function credentialResource<N extends CredentialOperationNames>(transport: Trans
     update: ({ id, ...changes }, options) => transport.call<N['update']>(names.update, { params: { id }, body: changes }, options),
     revoke: ({ id }, options) => transport.call<N['revoke']>(names.revoke, { params: { id } }, options),
     rotate: ({ id, ...settings }, options) => transport.call<N['rotate']>(names.rotate, { params: { id }, body: settings }, options),
+    disable: ({ id }, options) => transport.call<N['disable']>(names.disable, { params: { id } }, options),
+    enable: ({ id }, options) => transport.call<N['enable']>(names.enable, { params: { id } }, options),
   }
   return resource
 }
@@ -104,9 +124,20 @@ const PERSONAL_ACCESS_TOKEN_OPERATIONS = {
   update: 'updatePersonalAccessToken',
   revoke: 'revokePersonalAccessToken',
   rotate: 'rotatePersonalAccessToken',
+  disable: 'disablePersonalAccessToken',
+  enable: 'enablePersonalAccessToken',
 } as const
 
-const API_KEY_OPERATIONS = { create: 'createApiKey', list: 'listApiKeys', get: 'getApiKey', update: 'updateApiKey', revoke: 'revokeApiKey', rotate: 'rotateApiKey' } as const
+const API_KEY_OPERATIONS = {
+  create: 'createApiKey',
+  list: 'listApiKeys',
+  get: 'getApiKey',
+  update: 'updateApiKey',
+  revoke: 'revokeApiKey',
+  rotate: 'rotateApiKey',
+  disable: 'disableApiKey',
+  enable: 'enableApiKey',
+} as const
 
 function authApi(transport: Transport) {
   return {

@@ -57,6 +57,8 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
   const { authenticator, usage } = createAuthentication({ config, keys, storage, shared, tokenPrefixes, catalog, sessionTokens, clock, metrics, logger: app.log,
     onRetiredSecret: revokeFamilyOnReuse,
     madeRequest: (credentialId, idempotencyKey) => idempotency.madeRequest(credentialId, idempotencyKey),
+    spend: (credential, cost) => services.credentials.spend(credential, cost),
+    onFirstUse: (credentialId, at) => services.credentials.successorFirstUsed(credentialId, at),
   })
   runWhileOpen(app, [usage, idempotency.sweeper(app.log), webhooks, { stop: () => services.passwordResets.drain() }, mail.worker, shared])
   await app.register(routesPlugin, { config, services, authenticator, usage, idempotency, shared, checkDatabase: () => database.ping(), metrics, version: deps.version ?? '0.1.0' })

@@ -15,6 +15,18 @@ export const testDatabaseKinds: TestDatabaseKind[] = [
 ]
 
 /**
+ * One deployment per storage engine: the embedded database, and PostgreSQL in the
+ * configuration large deployments run (with Redis when `TEST_REDIS_URL` is set). For suites
+ * whose behaviour depends on what is stored but not on how instances share what can deny
+ * access (caches, the access version, counters, throttles): those suites run on every kind
+ * in `testDatabaseKinds`, and running the rest on PostgreSQL twice only doubled their time.
+ */
+export const storageKinds: TestDatabaseKind[] = [
+  'sqlite',
+  ...(process.env.TEST_DATABASE_URL ? [process.env.TEST_REDIS_URL ? ('postgres+redis' as const) : ('postgres' as const)] : []),
+]
+
+/**
  * A fresh PostgreSQL database for one suite, on the server `TEST_DATABASE_URL` points at;
  * dropped when the suite ends, so suites never see each other's rows.
  */

@@ -65,11 +65,12 @@ export async function freePort(): Promise<number> {
 /**
  * A TCP proxy the test controls, to take a dependency away and give it back without
  * touching the machine's shared server: `cut()` drops every connection and refuses new
- * ones; `restore()` accepts again on the same port.
+ * ones; `restore()` accepts again on the same port; `lag(ms)` slows it down.
  */
 export class TcpProxy {
   private server: Server | undefined
   private readonly sockets = new Set<Socket>()
+  private lagMs = { toTarget: 0, fromTarget: 0 }
   port = 0
 
   constructor(private readonly target: { host: string; port: number }) {}
@@ -83,7 +84,8 @@ export class TcpProxy {
         socket.on('close', () => this.sockets.delete(socket))
         socket.on('error', () => socket.destroy())
       }
-      client.pipe(upstream).pipe(client)
+      this.relay(client, upstream, 'toTarget')
+      this.relay(upstream, client, 'fromTarget')
       client.on('close', () => upstream.destroy())
       upstream.on('close', () => client.destroy())
     })
@@ -92,6 +94,26 @@ export class TcpProxy {
     if (address === null || typeof address === 'string') throw new Error('no port')
     this.port = address.port
     return this.port
+  }
+
+  /**
+   * Delays every chunk by `toTargetMs` on its way to the target and `fromTargetMs` on its way
+   * back, from now on (0: none): a slow network or a busy peer. A lag on answers alone makes
+   * a reply arrive late about a state the target already left.
+   */
+  lag(toTargetMs: number, fromTargetMs = toTargetMs): void {
+    this.lagMs = { toTarget: toTargetMs, fromTarget: fromTargetMs }
+  }
+
+  private relay(from: Socket, to: Socket, direction: 'toTarget' | 'fromTarget'): void {
+    // Never before an earlier chunk, even when the lag shrinks meanwhile: the bytes keep their order.
+    let dueAt = 0
+    from.on('data', (chunk: Buffer) => {
+      const now = Date.now()
+      dueAt = Math.max(now + this.lagMs[direction], dueAt)
+      if (dueAt <= now) to.write(chunk)
+      else setTimeout(() => to.destroyed || to.write(chunk), dueAt - now)
+    })
   }
 
   async cut(): Promise<void> {

@@ -23,3 +23,5 @@ export const getApiKey = apiKeys.get
 export const updateApiKey = apiKeys.update
 export const revokeApiKey = apiKeys.revoke
 export const rotateApiKey = apiKeys.rotate
+export const disableApiKey = apiKeys.disable
+export const enableApiKey = apiKeys.enable

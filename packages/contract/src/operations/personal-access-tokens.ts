@@ -23,3 +23,5 @@ export const getPersonalAccessToken = personalAccessTokens.get
 export const updatePersonalAccessToken = personalAccessTokens.update
 export const revokePersonalAccessToken = personalAccessTokens.revoke
 export const rotatePersonalAccessToken = personalAccessTokens.rotate
+export const disablePersonalAccessToken = personalAccessTokens.disable
+export const enablePersonalAccessToken = personalAccessTokens.enable

@@ -4,7 +4,18 @@ import { ipAllowed, parseClientIp, type IpRange } from './ip-allowlist.js'
  * Why a presented credential is, or is not, good: the codes `POST /v1/keys/verify` answers
  * with and every authenticated request is decided by (SPEC §5, §7). The one list.
  */
-export const VERIFICATION_CODES = ['VALID', 'MALFORMED', 'NOT_FOUND', 'EXPIRED', 'REVOKED', 'IP_NOT_ALLOWED', 'INSUFFICIENT_SCOPE', 'RATE_LIMITED'] as const
+export const VERIFICATION_CODES = [
+  'VALID',
+  'MALFORMED',
+  'NOT_FOUND',
+  'EXPIRED',
+  'REVOKED',
+  'DISABLED',
+  'IP_NOT_ALLOWED',
+  'INSUFFICIENT_SCOPE',
+  'RATE_LIMITED',
+  'USAGE_EXCEEDED',
+] as const
 export type VerificationCode = (typeof VERIFICATION_CODES)[number]
 
 /** What deciding a stored credential needs to know of it. */
@@ -17,17 +28,20 @@ export interface CredentialState {
   readonly ownerGone: boolean
   /** Null: any address. */
   readonly allowlist: readonly IpRange[] | null
+  /** Switched off until someone enables it again; unlike revocation, not final. */
+  readonly disabled?: boolean
 }
 
 export type CredentialDecision =
   | { readonly usable: true }
-  | { readonly usable: false; readonly code: Extract<VerificationCode, 'NOT_FOUND' | 'REVOKED' | 'EXPIRED' | 'IP_NOT_ALLOWED'> }
+  | { readonly usable: false; readonly code: Extract<VerificationCode, 'NOT_FOUND' | 'REVOKED' | 'EXPIRED' | 'DISABLED' | 'IP_NOT_ALLOWED'> }
 
 const USABLE: CredentialDecision = { usable: true }
 const REFUSED = {
   NOT_FOUND: { usable: false, code: 'NOT_FOUND' },
   REVOKED: { usable: false, code: 'REVOKED' },
   EXPIRED: { usable: false, code: 'EXPIRED' },
+  DISABLED: { usable: false, code: 'DISABLED' },
   IP_NOT_ALLOWED: { usable: false, code: 'IP_NOT_ALLOWED' },
 } as const satisfies Record<string, CredentialDecision>
 
@@ -39,6 +53,7 @@ const REFUSED = {
  * - Revocation wins over expiry; a PAT whose owner left is revoked, even before the removal
  *   revoked it in storage.
  * - A credential is expired from the instant `expiresAt` is reached.
+ * - A disabled credential says so only once it is neither revoked nor expired: those are final.
  *
  * @example
  * const decision = decideCredential(entry, { now: Date.now(), ip: '203.0.113.7' })
@@ -49,6 +64,7 @@ export function decideCredential(state: CredentialState, context: { readonly now
   if (state.revoked) return REFUSED.REVOKED
   if (state.expiresAtMs !== null && state.expiresAtMs <= context.now) return REFUSED.EXPIRED
   if (state.ownerGone) return REFUSED.REVOKED
+  if (state.disabled === true) return REFUSED.DISABLED
   if (state.allowlist !== null && !ipAllowed(context.ip === null ? null : parseClientIp(context.ip), state.allowlist)) return REFUSED.IP_NOT_ALLOWED
   return USABLE
 }

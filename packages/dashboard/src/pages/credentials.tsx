@@ -1,6 +1,10 @@
 import {
   useCreateApiKey,
   useCreatePersonalAccessToken,
+  useDisableApiKey,
+  useDisablePersonalAccessToken,
+  useEnableApiKey,
+  useEnablePersonalAccessToken,
   useGetApiKey,
   useGetPersonalAccessToken,
   useListApiKeys,
@@ -33,8 +37,16 @@ const SOON_MS = 7 * 24 * 3600 * 1000
 /** The hooks of one credential kind: the page is the same for API keys and personal access tokens. */
 function useKindHooks(kind: Kind) {
   return kind === 'apiKeys'
-    ? { useList: useListApiKeys, useGet: useGetApiKey, useCreate: useCreateApiKey, useRevoke: useRevokeApiKey, useRotate: useRotateApiKey }
-    : { useList: useListPersonalAccessTokens, useGet: useGetPersonalAccessToken, useCreate: useCreatePersonalAccessToken, useRevoke: useRevokePersonalAccessToken, useRotate: useRotatePersonalAccessToken }
+    ? { useList: useListApiKeys, useGet: useGetApiKey, useCreate: useCreateApiKey, useRevoke: useRevokeApiKey, useRotate: useRotateApiKey, useDisable: useDisableApiKey, useEnable: useEnableApiKey }
+    : {
+        useList: useListPersonalAccessTokens,
+        useGet: useGetPersonalAccessToken,
+        useCreate: useCreatePersonalAccessToken,
+        useRevoke: useRevokePersonalAccessToken,
+        useRotate: useRotatePersonalAccessToken,
+        useDisable: useDisablePersonalAccessToken,
+        useEnable: useEnablePersonalAccessToken,
+      }
 }
 
 export function CredentialsPage({ kind }: { kind: Kind }): ReactNode {
@@ -83,6 +95,7 @@ function CredentialList({ kind }: { kind: Kind }): ReactNode {
             }}
           >
             <option value="active">Active</option>
+            <option value="disabled">Disabled</option>
             <option value="expired">Expired</option>
             <option value="revoked">Revoked</option>
             <option value="all">All</option>
@@ -90,7 +103,7 @@ function CredentialList({ kind }: { kind: Kind }): ReactNode {
         </label>
         {list.data !== undefined && (
           <span className="facets">
-            {list.data.facets.status.active} active · {list.data.facets.status.expired} expired · {list.data.facets.status.revoked} revoked
+            {list.data.facets.status.active} active · {list.data.facets.status.disabled} disabled · {list.data.facets.status.expired} expired · {list.data.facets.status.revoked} revoked
           </span>
         )}
       </div>
@@ -411,11 +424,18 @@ const GRACE_PERIODS = [
   { seconds: 604_800, label: '7 days' },
 ]
 
+/** When a refill comes, in words: "every day" or "on day 15 of each month". */
+function refillWhen(refill: NonNullable<Credential['refill']>): string {
+  return refill.interval === 'daily' ? 'every day at 00:00 UTC' : `on day ${refill.day ?? 1} of each month`
+}
+
 function CredentialDetails({ kind, id, onClose, onRotated }: { kind: Kind; id: string; onClose: () => void; onRotated: (token: string, name: string) => void }): ReactNode {
   const hooks = useKindHooks(kind)
   const detail = hooks.useGet(id)
   const revoke = hooks.useRevoke()
   const rotate = hooks.useRotate()
+  const disable = hooks.useDisable()
+  const enable = hooks.useEnable()
   const [currentPassword, setCurrentPassword] = useState('')
   const asksForPassword = useAdminToken(kind)
   const [confirming, setConfirming] = useState(false)
@@ -458,6 +478,33 @@ function CredentialDetails({ kind, id, onClose, onRotated }: { kind: Kind; id: s
               </dd>
               <dt>Expires</dt>
               <dd>{credential.expiresAt === null ? 'Never' : formatTime(credential.expiresAt)}</dd>
+              <dt>Remaining uses</dt>
+              <dd>
+                {credential.remaining === null ? 'Unlimited' : credential.remaining}
+                {credential.refill !== null && ` (back to ${credential.refill.amount} ${refillWhen(credential.refill)})`}
+              </dd>
+              {credential.externalId !== null && (
+                <>
+                  <dt>External ID</dt>
+                  <dd>
+                    <code>{credential.externalId}</code>
+                  </dd>
+                </>
+              )}
+              {credential.metadata !== null && (
+                <>
+                  <dt>Metadata</dt>
+                  <dd>
+                    <pre className="metadata">{JSON.stringify(credential.metadata, null, 2)}</pre>
+                  </dd>
+                </>
+              )}
+              {credential.disabledAt !== null && (
+                <>
+                  <dt>Disabled</dt>
+                  <dd>{formatTime(credential.disabledAt)}</dd>
+                </>
+              )}
               {credential.revokedAt !== null && (
                 <>
                   <dt>Revoked</dt>
@@ -508,11 +555,22 @@ function CredentialDetails({ kind, id, onClose, onRotated }: { kind: Kind; id: s
             Close
           </Button>
           {credential?.status === 'active' && (
+            <Button className="button" isDisabled={disable.isPending} onPress={() => disable.mutate({ id })}>
+              Disable
+            </Button>
+          )}
+          {credential?.status === 'disabled' && (
+            <Button className="button" isDisabled={enable.isPending} onPress={() => enable.mutate({ id })}>
+              Enable
+            </Button>
+          )}
+          {(credential?.status === 'active' || credential?.status === 'disabled') && (
             <Button className="button danger" onPress={() => setConfirming(true)}>
               Revoke
             </Button>
           )}
         </div>
+        <ErrorMessage error={disable.error ?? enable.error} />
       </ModalDialog>
       <ConfirmDialog
         title={`Revoke “${credential?.name ?? ''}”?`}

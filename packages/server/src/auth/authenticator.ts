@@ -4,6 +4,7 @@ import {
   decideRateLimit,
   effectiveScopes,
   hashToken,
+  nextRefillAt,
   parseToken,
   type CredentialState,
   type RateLimitCount,
@@ -16,7 +17,7 @@ import {
 } from '@brandwave/core'
 import { LRUCache } from 'lru-cache'
 import type { Clock } from '../clock.js'
-import type { CredentialRecord, CredentialRepository } from '../storage/credentials.js'
+import type { CredentialRecord, CredentialRepository, SpendResult } from '../storage/credentials.js'
 import type { SessionForAuthentication, SessionRepository } from '../storage/sessions.js'
 import type { AccessVersion, Version } from '../shared-state/access-version.js'
 import type { RequestContext } from '../request-context.js'
@@ -38,10 +39,21 @@ export type Verification =
    * `retry`: the principal is a retired credential retrying a request it made with this
    * Idempotency-Key; the request may only replay that request's response (see `findCredential`).
    */
-  | { readonly valid: true; readonly code: 'VALID'; readonly principal: Principal; readonly rateLimit: Allowed; readonly retry?: true }
+  /** `remaining`: what a metered credential has left after this use (absent: not metered). */
+  | { readonly valid: true; readonly code: 'VALID'; readonly principal: Principal; readonly rateLimit: Allowed; readonly retry?: true; readonly remaining?: number | null }
   | { readonly valid: false; readonly code: 'INSUFFICIENT_SCOPE'; readonly principal: Principal; readonly rateLimit: Allowed }
   | { readonly valid: false; readonly code: 'RATE_LIMITED'; readonly principal: Principal; readonly rateLimit: Extract<RateLimitDecision, { allowed: false }> }
-  | { readonly valid: false; readonly code: 'MALFORMED' | 'NOT_FOUND' | 'EXPIRED' | 'REVOKED' | 'IP_NOT_ALLOWED'; readonly principal: null; readonly rateLimit: null }
+  /** A metered credential without the uses this request would spend (issue 24). */
+  | {
+      readonly valid: false
+      readonly code: 'USAGE_EXCEEDED'
+      readonly principal: CredentialPrincipal
+      readonly rateLimit: Allowed
+      readonly remaining: number
+      /** Until the next refill; absent when none is scheduled. */
+      readonly retryAfterSeconds?: number
+    }
+  | { readonly valid: false; readonly code: 'MALFORMED' | 'NOT_FOUND' | 'EXPIRED' | 'REVOKED' | 'DISABLED' | 'IP_NOT_ALLOWED'; readonly principal: null; readonly rateLimit: null }
 
 type Denied = Extract<Verification, { principal: null }>
 
@@ -61,6 +73,8 @@ export interface VerifyOptions {
   readonly userAgent?: string | null
   /** The request's Idempotency-Key header, read only where `detectReuse` is set. */
   readonly idempotencyKey?: string
+  /** Remaining uses an accepted request of a metered credential spends (default 1). */
+  readonly cost?: number
 }
 
 /**
@@ -69,6 +83,10 @@ export interface VerifyOptions {
  */
 export interface CredentialEntry extends CredentialState, Versioned {
   readonly principal: CredentialPrincipal
+  /** It has remaining uses to spend: an accepted request writes, so it is never decided synchronously. */
+  readonly metered?: boolean
+  /** A rotation's successor not used yet (see `AuthenticatorDependencies.onFirstUse`). */
+  readonly awaitsFirstUse?: boolean
 }
 
 export interface AuthenticatorDependencies {
@@ -101,6 +119,13 @@ export interface AuthenticatorDependencies {
   readonly onRetiredSecret?: (credential: CredentialRecord, context: RequestContext) => Promise<void>
   /** Whether this credential sent a request with this Idempotency-Key (finished or not). */
   readonly madeRequest?: (credentialId: string, idempotencyKey: string) => Promise<boolean>
+  /** Spends a metered credential's uses, atomically across instances; without it, none are spent. */
+  readonly spend?: (credential: CredentialRecord, cost: number) => Promise<SpendResult>
+  /**
+   * A rotation's successor was accepted for the first time (in this process): a grace period
+   * waiting for that starts. Off the request path; a failure lets the next use try again.
+   */
+  readonly onFirstUse?: (credentialId: string, at: number) => Promise<void>
 }
 
 /** An OAuth access token as the pipeline keeps it warm; `principal` is null once its user left. */
@@ -137,6 +162,7 @@ const DENIED = {
   NOT_FOUND: denied('NOT_FOUND'),
   EXPIRED: denied('EXPIRED'),
   REVOKED: denied('REVOKED'),
+  DISABLED: denied('DISABLED'),
   IP_NOT_ALLOWED: denied('IP_NOT_ALLOWED'),
 } as const satisfies Record<Denied['code'], Denied>
 
@@ -160,6 +186,9 @@ export class Authenticator {
   private readonly reportedFamilies = new LRUCache<string, Promise<void>>({ max: 10_000 })
 
   private oauth: OAuthVerification | undefined
+
+  /** Successors whose first use this process has reported: once each is enough. */
+  private readonly firstUses = new LRUCache<string, true>({ max: 10_000 })
 
   constructor(private readonly deps: AuthenticatorDependencies) {}
 
@@ -219,7 +248,8 @@ export class Authenticator {
       if (options.detectReuse === true && RETIRED.has(decision.code) && entry.principal.credential.rotatedToId !== null) return undefined
       return DENIED[decision.code]
     }
-    if (countNow === undefined) return undefined
+    // Spending is a write: `run` does it, before anything is counted here.
+    if (countNow === undefined || entry.metered === true) return undefined
     const { principal } = entry
     const limit = principal.rateLimit
     const rateLimit = decideRateLimit(limit.perMinute, countNow(limit.key))
@@ -227,8 +257,16 @@ export class Authenticator {
     for (const scope of options.requiredScopes) {
       if (!principal.scopes.has(scope)) return { valid: false, code: 'INSUFFICIENT_SCOPE', principal, rateLimit }
     }
+    if (entry.awaitsFirstUse === true) this.firstUse(principal.credential.id, now)
     this.deps.usage.record(principal.credential.id, now, options.ip)
     return { valid: true, code: 'VALID', principal, rateLimit }
+  }
+
+  private firstUse(credentialId: string, now: number): void {
+    const report = this.deps.onFirstUse
+    if (report === undefined || this.firstUses.has(credentialId)) return
+    this.firstUses.set(credentialId, true)
+    report(credentialId, now).catch(() => this.firstUses.delete(credentialId))
   }
 
   private async run(token: string, options: VerifyOptions): Promise<Verification> {
@@ -255,10 +293,25 @@ export class Authenticator {
       if (!principal.scopes.has(scope)) return { valid: false, code: 'INSUFFICIENT_SCOPE', principal, rateLimit }
     }
 
+    // 5½: spend a metered credential's uses (issue 24), atomically in storage.
+    let remaining: number | null | undefined
+    if ('entry' in found && found.entry.metered === true && principal.kind === 'credential' && this.deps.spend !== undefined) {
+      const spent = await this.deps.spend(principal.credential, options.cost ?? 1)
+      if (!spent.spent) {
+        const { refill } = principal.credential
+        if (refill === null) return { valid: false, code: 'USAGE_EXCEEDED', principal, rateLimit, remaining: spent.remaining }
+        const retryAfterSeconds = Math.max(1, Math.ceil((nextRefillAt(refill, now) - now) / 1000))
+        return { valid: false, code: 'USAGE_EXCEEDED', principal, rateLimit, remaining: spent.remaining, retryAfterSeconds }
+      }
+      remaining = spent.remaining
+    }
+
     // 6: remember the use; written later, batched, off the request path.
-    if (principal.kind === 'credential') this.deps.usage.record(principal.credential.id, now, options.ip)
-    else if (principal.kind === 'oauth') this.oauth?.usage.record(principal.grantId, now, options.ip)
-    return { valid: true, code: 'VALID', principal, rateLimit }
+    if (principal.kind === 'credential') {
+      if ('entry' in found && found.entry.awaitsFirstUse === true) this.firstUse(principal.credential.id, now)
+      this.deps.usage.record(principal.credential.id, now, options.ip)
+    } else if (principal.kind === 'oauth') this.oauth?.usage.record(principal.grantId, now, options.ip)
+    return remaining === undefined ? { valid: true, code: 'VALID', principal, rateLimit } : { valid: true, code: 'VALID', principal, rateLimit, remaining }
   }
 
   /**
@@ -286,7 +339,7 @@ export class Authenticator {
     token: string,
     now: number,
     { ip, organizationId, detectReuse, arrival, requestId, userAgent, idempotencyKey }: VerifyOptions,
-  ): Promise<{ principal: CredentialPrincipal; counted: Promise<RateLimitCount>; retry?: true } | Denied> {
+  ): Promise<{ principal: CredentialPrincipal; counted: Promise<RateLimitCount>; entry: CredentialEntry; retry?: true } | Denied> {
     const parsed = parseToken(token, this.deps.tokenPrefixes, CREDENTIAL_KINDS)
     if (!parsed.ok) return DENIED.MALFORMED
 
@@ -323,7 +376,7 @@ export class Authenticator {
       // retired, with the same Idempotency-Key: that is one party, not two. The idempotency
       // hook replays the rotation's response, or reports reuse after all.
       if (reused && idempotencyKey !== undefined && (await this.retrying(credential, idempotencyKey, now))) {
-        return { principal: entry.principal, counted: counted ?? this.deps.rateLimiter.count(rateLimit.key), retry: true }
+        return { principal: entry.principal, counted: counted ?? this.deps.rateLimiter.count(rateLimit.key), entry, retry: true }
       }
       // A warm entry's request was counted before it was decided: a refusal gives it back.
       void counted?.then(() => this.deps.rateLimiter.refund(rateLimit.key)).catch(() => undefined)
@@ -331,7 +384,7 @@ export class Authenticator {
       return denied(decision.code)
     }
     // Counted under the credential's id: the same whether the candidate was current or not.
-    return { principal: entry.principal, counted: counted ?? this.deps.rateLimiter.count(entry.principal.rateLimit.key) }
+    return { principal: entry.principal, counted: counted ?? this.deps.rateLimiter.count(entry.principal.rateLimit.key), entry }
   }
 
   /**

@@ -5,7 +5,7 @@ import type { Config } from '../config.js'
 import type { DerivedKeys } from '../secret.js'
 import type { Metrics } from '../metrics/index.js'
 import type { SharedState } from '../shared-state/index.js'
-import type { CredentialRecord } from '../storage/credentials.js'
+import type { CredentialRecord, SpendResult } from '../storage/credentials.js'
 import type { RequestContext } from '../request-context.js'
 import type { Storage } from '../storage/index.js'
 import type { SessionForAuthentication } from '../storage/sessions.js'
@@ -39,6 +39,10 @@ export interface AuthenticationDependencies {
   readonly onRetiredSecret: (credential: CredentialRecord, context: RequestContext) => Promise<void>
   /** Whether this credential sent a request with this Idempotency-Key (finished or not). */
   readonly madeRequest: (credentialId: string, idempotencyKey: string) => Promise<boolean>
+  /** Spends a metered credential's remaining uses (issue 24). */
+  readonly spend: (credential: CredentialRecord, cost: number) => Promise<SpendResult>
+  /** A rotation's successor was first used: start the grace period that waited for it. */
+  readonly onFirstUse: (credentialId: string, at: number) => Promise<void>
 }
 
 /**
@@ -83,6 +87,15 @@ export function createAuthentication(deps: AuthenticationDependencies): { authen
     onStorageLookup: (kind) => metrics.storageLookups.inc({ kind }),
     onOutcome: (code) => metrics.authentications.count(code),
     madeRequest: deps.madeRequest,
+    spend: deps.spend,
+    onFirstUse: async (credentialId, at) => {
+      try {
+        await deps.onFirstUse(credentialId, at)
+      } catch (error) {
+        deps.logger.error({ err: error, credentialId }, 'could not start the grace period that waited for this credential’s first use; its next use tries again')
+        throw error
+      }
+    },
     onRetiredSecret: async (credential, context) => {
       try {
         await deps.onRetiredSecret(credential, context)

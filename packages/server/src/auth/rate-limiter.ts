@@ -1,5 +1,5 @@
 import type { RateLimitCount } from '@brandwave/core'
-import { count, inMemoryCounters, type CounterStoreFactory } from '../shared-state/counters.js'
+import { countTogether, inMemoryCounters, type CounterStoreFactory } from '../shared-state/counters.js'
 import { MemoryRequestCounter } from './memory-request-counter.js'
 
 /**
@@ -28,7 +28,8 @@ export function requestRateLimiter(counters: CounterStoreFactory): RateLimiter {
   }
   const store = counters({ name: 'requests', windowSeconds: 60 })
   return {
-    count: (key) => count(store, key).then((result) => ({ consumed: result.consumedPoints, msBeforeReset: result.msBeforeNext })),
+    // Requests of one key checked in the same batch are counted with one command.
+    count: countTogether(store),
     refund: async (key) => {
       await store.reward(key, 1)
     },

@@ -27,4 +27,11 @@ export const storedCredential: CredentialRecord = {
   familyId: '0194a7c2-7d7e-7000-8000-000000000001',
   rotatedFromId: null,
   rotatedToId: null,
+  externalId: null,
+  metadataJson: null,
+  remaining: null,
+  refill: null,
+  refilledAt: null,
+  disabledAt: null,
+  firstUseGraceSeconds: null,
 }

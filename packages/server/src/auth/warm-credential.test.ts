@@ -24,6 +24,13 @@ const everythingSet: CredentialRecord = {
   familyId: '0194a7c2-7d7e-7000-8000-0000000000ff',
   rotatedFromId: '0194a7c2-7d7e-7000-8000-0000000000fe',
   rotatedToId: '0194a7c2-7d7e-7000-8000-000000000002',
+  externalId: 'cus_"42"',
+  metadataJson: '{"plan":"pro","nested":{"a":[1,2,"\\u00e9"]}}',
+  remaining: 7,
+  refill: { interval: 'monthly', amount: 100, day: 31 },
+  refilledAt: '2026-11-01T00:00:00.000Z',
+  disabledAt: '2026-11-21T10:00:00.000Z',
+  firstUseGraceSeconds: 3600,
 }
 
 describe('a warm credential keeps the stored record exactly', () => {
@@ -45,11 +52,13 @@ describe('a warm credential keeps the stored record exactly', () => {
     const warm = new WarmCredential({ record: everythingSet, ownerRole: null, ownerName: 'Ada', scopes: new Set(['api_keys:read']), defaultRateLimitPerMinute: 1000 })
     expect(warm.principal).toBe(warm)
     expect(warm).toMatchObject({ kind: 'credential', type: 'personal_access_token', organizationId: everythingSet.organizationId, userId: everythingSet.ownerUserId, userName: 'Ada', role: null })
-    expect(warm).toMatchObject({ revoked: true, ownerGone: true, expiresAtMs: Date.parse('2027-01-01T00:00:00.000Z') })
+    expect(warm).toMatchObject({ revoked: true, ownerGone: true, disabled: true, metered: true, awaitsFirstUse: false, expiresAtMs: Date.parse('2027-01-01T00:00:00.000Z') })
     expect(warm.allowlist).toHaveLength(2)
     expect(warm.rateLimit).toEqual({ key: `credential:${everythingSet.id}`, perMinute: 120 })
     const key = new WarmCredential({ record: plain, ownerRole: null, ownerName: null, scopes: new Set(['api_keys:read']), defaultRateLimitPerMinute: 1000 })
-    expect(key).toMatchObject({ type: 'api_key', userId: null, ownerGone: false, revoked: false, expiresAtMs: null, allowlist: null })
+    expect(key).toMatchObject({ type: 'api_key', userId: null, ownerGone: false, revoked: false, disabled: false, metered: false, awaitsFirstUse: false, expiresAtMs: null, allowlist: null })
+    const successor = new WarmCredential({ record: { ...plain, rotatedFromId: everythingSet.id }, ownerRole: null, ownerName: null, scopes: new Set(['api_keys:read']), defaultRateLimitPerMinute: 1000 })
+    expect(successor.awaitsFirstUse).toBe(true)
     expect(key.rateLimit.perMinute).toBe(1000)
   })
 })

@@ -1,4 +1,4 @@
-import { parseAllowlist, type IpRange, type Role, type Scope } from '@brandwave/core'
+import { parseAllowlist, type IpRange, type Refill, type Role, type Scope } from '@brandwave/core'
 import { LRUCache } from 'lru-cache'
 import type { CredentialRecord } from '../storage/credentials.js'
 import type { OwnerKind } from '../storage/schema.js'
@@ -68,6 +68,14 @@ type Packed = [
   exposedUrl: string | null,
   rotatedFromId: string | null,
   rotatedToId: string | null,
+  // Issue 24: the customer's owner id and metadata stay text here, parsed by what shows them.
+  externalId: string | null,
+  metadataJson: string | null,
+  remaining: number | null,
+  refill: [interval: Refill['interval'], amount: number, day: number | null] | null,
+  refilledAt: Time,
+  disabledAt: Time,
+  firstUseGraceSeconds: number | null,
 ]
 
 type Unpacked = [
@@ -85,7 +93,16 @@ type Unpacked = [
   exposedUrl: string | null,
   rotatedFromId: string | null,
   rotatedToId: string | null,
+  externalId: string | null,
+  metadataJson: string | null,
+  remaining: number | null,
+  refill: [interval: Refill['interval'], amount: number, day: number | null] | null,
+  refilledAt: string | null,
+  disabledAt: string | null,
+  firstUseGraceSeconds: number | null,
 ]
+
+const PACKED_FIELDS = 21
 
 function packTime(time: string | null): Time {
   if (time === null) return null
@@ -107,13 +124,13 @@ function pack(fields: Packed): string {
   return JSON.stringify(fields.slice(0, end))
 }
 
-const TIME_FIELDS = [3, 4, 6, 8, 10] as const
+const TIME_FIELDS = [3, 4, 6, 8, 10, 18, 19] as const
 
 /** The packed fields with every time as the string it was stored as. */
 function unpack(packed: string): Unpacked {
   if (packed !== lastPacked || lastUnpacked === undefined) {
     const fields = JSON.parse(packed) as (Packed[number] | null)[]
-    while (fields.length < 14) fields.push(null)
+    while (fields.length < PACKED_FIELDS) fields.push(null)
     for (const index of TIME_FIELDS) fields[index] = unpackTime(fields[index] as Time)
     lastUnpacked = fields as Unpacked
     lastPacked = packed
@@ -123,6 +140,10 @@ function unpack(packed: string): Unpacked {
 
 const OWNED_BY_USER = 1
 const LIVE = 2
+const DISABLED = 4
+const METERED = 8
+/** A rotation's successor not used yet: its first use may start its predecessor's grace period. */
+const AWAITS_FIRST_USE = 16
 
 /** A stored credential as a warm entry holds it: the `CredentialRecord` a storage read returned, compacted. */
 export class CachedCredential implements CredentialRecord {
@@ -150,7 +171,12 @@ export class CachedCredential implements CredentialRecord {
     this.createdBy = internedCreators.of(JSON.stringify([type, id, name]), () => Object.freeze({ type, id: shared(id), name }))
     this.expiresAt = record.expiresAt
     this.familyId = record.familyId === record.id ? record.id : record.familyId
-    this.flags = (record.ownerKind === 'user' ? OWNED_BY_USER : 0) | (record.environment === 'live' ? LIVE : 0)
+    this.flags =
+      (record.ownerKind === 'user' ? OWNED_BY_USER : 0) |
+      (record.environment === 'live' ? LIVE : 0) |
+      (record.disabledAt !== null ? DISABLED : 0) |
+      (record.remaining !== null ? METERED : 0) |
+      (record.rotatedFromId !== null && record.lastUsedAt === null ? AWAITS_FIRST_USE : 0)
     this.packed = pack([
       record.seq,
       record.start,
@@ -166,7 +192,26 @@ export class CachedCredential implements CredentialRecord {
       record.exposedUrl,
       record.rotatedFromId,
       record.rotatedToId,
+      record.externalId,
+      record.metadataJson,
+      record.remaining,
+      record.refill === null ? null : [record.refill.interval, record.refill.amount, record.refill.day],
+      packTime(record.refilledAt),
+      packTime(record.disabledAt),
+      record.firstUseGraceSeconds,
     ])
+  }
+
+  /** Read on every request: a bit, not a packed field. */
+  get disabled(): boolean {
+    return (this.flags & DISABLED) !== 0
+  }
+  /** Whether requests spend its remaining uses: those go to storage, never the synchronous path. */
+  get metered(): boolean {
+    return (this.flags & METERED) !== 0
+  }
+  get awaitsFirstUse(): boolean {
+    return (this.flags & AWAITS_FIRST_USE) !== 0
   }
 
   get ownerKind(): OwnerKind {
@@ -216,6 +261,28 @@ export class CachedCredential implements CredentialRecord {
   }
   get rotatedToId(): string | null {
     return unpack(this.packed)[13]
+  }
+  get externalId(): string | null {
+    return unpack(this.packed)[14]
+  }
+  get metadataJson(): string | null {
+    return unpack(this.packed)[15]
+  }
+  get remaining(): number | null {
+    return unpack(this.packed)[16]
+  }
+  get refill(): Refill | null {
+    const refill = unpack(this.packed)[17]
+    return refill === null ? null : { interval: refill[0], amount: refill[1], day: refill[2] }
+  }
+  get refilledAt(): string | null {
+    return unpack(this.packed)[18]
+  }
+  get disabledAt(): string | null {
+    return unpack(this.packed)[19]
+  }
+  get firstUseGraceSeconds(): number | null {
+    return unpack(this.packed)[20]
   }
 }
 
@@ -269,6 +336,15 @@ export class WarmCredential implements CredentialPrincipal {
   }
   get userId(): string | null {
     return this.credential.ownerUserId
+  }
+  get disabled(): boolean {
+    return this.credential.disabled
+  }
+  get metered(): boolean {
+    return this.credential.metered
+  }
+  get awaitsFirstUse(): boolean {
+    return this.credential.awaitsFirstUse
   }
   /** A PAT whose owner is no longer a member of the organization. */
   get ownerGone(): boolean {

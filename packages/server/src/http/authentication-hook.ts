@@ -24,7 +24,7 @@ declare module 'fastify' {
 const CHALLENGE = { missing: 'Bearer realm="brandwave"', invalid: 'Bearer realm="brandwave", error="invalid_token"' }
 
 // Refusals that do not depend on the request are built once: a flood of bad tokens allocates nothing for them.
-type Refused = Exclude<Verification['code'], 'VALID' | 'INSUFFICIENT_SCOPE' | 'RATE_LIMITED'>
+type Refused = Exclude<Verification['code'], 'VALID' | 'INSUFFICIENT_SCOPE' | 'RATE_LIMITED' | 'USAGE_EXCEEDED'>
 const invalidToken = (reason: Refused, message: string) =>
   fromCode('unauthorized', { message, details: [{ field: 'credential', message, reason }], headers: { 'www-authenticate': CHALLENGE.invalid } })
 /** The 401 for each refused credential; the idempotency hook answers a retired key's non-retry with REVOKED. */
@@ -33,9 +33,12 @@ export const UNAUTHORIZED: Record<Refused, ErrorResponse> = {
   NOT_FOUND: invalidToken('NOT_FOUND', 'The credential is not valid.'),
   EXPIRED: invalidToken('EXPIRED', 'The credential has expired.'),
   REVOKED: invalidToken('REVOKED', 'The credential has been revoked.'),
+  DISABLED: invalidToken('DISABLED', 'The credential is disabled; an administrator can enable it again.'),
   IP_NOT_ALLOWED: invalidToken('IP_NOT_ALLOWED', 'The credential may not be used from this IP address.'),
 }
 const RATE_LIMITED = fromCode('rate_limited')
+const USAGE_EXCEEDED_MESSAGE = 'The credential has no remaining uses.'
+const USAGE_EXCEEDED = fromCode('rate_limited', { message: USAGE_EXCEEDED_MESSAGE, details: [{ field: 'credential', message: USAGE_EXCEEDED_MESSAGE, reason: 'USAGE_EXCEEDED' }] })
 const NO_CREDENTIAL = fromCode('unauthorized', { message: 'Send a credential: Authorization: Bearer <token>, X-API-Key or Api-Token.', headers: { 'www-authenticate': CHALLENGE.missing } })
 const WRONG_SCHEME = fromCode('unauthorized', { message: 'Use the Bearer scheme: Authorization: Bearer <token>.', headers: { 'www-authenticate': CHALLENGE.missing } })
 const SEVERAL_CREDENTIALS = fromCode('validation_failed', { message: 'Send one credential, in one header.', details: [{ field: 'authorization', message: 'different credentials in several headers' }] })
@@ -49,6 +52,13 @@ function refusal(verification: Verification, scope: string | undefined): ErrorRe
     case 'RATE_LIMITED':
       // Retry-After goes out with the RateLimit-* headers, set for every verdict that counted.
       return RATE_LIMITED
+    case 'USAGE_EXCEEDED':
+      if (verification.retryAfterSeconds === undefined) return USAGE_EXCEEDED
+      return fromCode('rate_limited', {
+        message: `${USAGE_EXCEEDED_MESSAGE} They are refilled in ${verification.retryAfterSeconds} seconds.`,
+        details: USAGE_EXCEEDED.details,
+        headers: { 'retry-after': String(verification.retryAfterSeconds) },
+      })
     case 'INSUFFICIENT_SCOPE': {
       const details = scope === undefined ? [] : [{ field: 'scope', message: `this needs "${scope}"` }]
       // A session's permissions come from its role; a token's from its scopes.

@@ -2,12 +2,12 @@ import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ensureDashboardBuilt } from '@brandwave/testing/dashboard'
-import { testDatabaseKinds } from '@brandwave/testing/databases'
+import { storageKinds } from '@brandwave/testing/databases'
 import { startTestServer, type TestServer } from '@brandwave/testing/server'
 import { DEFAULT_DASHBOARD_DIR } from './dashboard.js'
 import { HTML_CSP } from './openapi.js'
 
-describe.each(testDatabaseKinds)('the dashboard at / (%s)', (kind) => {
+describe.each(storageKinds)('the dashboard at / (%s)', (kind) => {
   let server: TestServer
 
   beforeAll(async () => {

@@ -3,7 +3,7 @@ import { operations, type Operation, type OperationName } from '@brandwave/contr
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createPat, loginAdmin, type TestUser } from '@brandwave/testing/actors'
-import { testDatabaseKinds } from '@brandwave/testing/databases'
+import { storageKinds } from '@brandwave/testing/databases'
 import { request } from '@brandwave/testing/http'
 import { startTestServer, type TestServer } from '@brandwave/testing/server'
 
@@ -160,7 +160,7 @@ const query = fc.option(
   { nil: '' },
 )
 
-describe.each(testDatabaseKinds)('hostile input on every route (%s)', (kind) => {
+describe.each(storageKinds)('hostile input on every route (%s)', (kind) => {
   let server: TestServer
   let admin: TestUser
   let knownGood: string

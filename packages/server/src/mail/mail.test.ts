@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loginAdmin } from '@brandwave/testing/actors'
 import { ManualClock } from '@brandwave/testing/clock'
-import { createPostgresDatabase, testDatabaseKinds } from '@brandwave/testing/databases'
+import { createPostgresDatabase, storageKinds, testDatabaseKinds } from '@brandwave/testing/databases'
 import { startTestServer, TEST_SECRET, type TestServer } from '@brandwave/testing/server'
 import { mailEnv, startMailServer, type TestMailServer } from '@brandwave/testing/smtp'
 import { deriveKeys } from '../secret.js'
@@ -43,7 +43,7 @@ async function startHungServer(): Promise<{ port: number; close(): Promise<void>
   }
 }
 
-describe.each(testDatabaseKinds)('the mail queue (%s)', (kind) => {
+describe.each(storageKinds)('the mail queue (%s)', (kind) => {
   let server: TestServer | undefined
   let mail: TestMailServer | undefined
   afterAll(async () => {

@@ -1,4 +1,4 @@
-import { credentialStatus } from '@brandwave/core'
+import { credentialStatus, currentRemaining } from '@brandwave/core'
 import { REVOCATION_REASONS, type CreatedCredential, type Credential } from '@brandwave/contract'
 import type { Static } from 'typebox'
 import type { IssuedCredential } from '../services/credentials.js'
@@ -11,8 +11,15 @@ function revocationReason(stored: string | null): Static<typeof Credential>['rev
   return (REVOCATION_REASONS as readonly string[]).includes(stored) ? (stored as (typeof REVOCATION_REASONS)[number]) : 'revoked'
 }
 
-/** A stored credential as every endpoint shows it (SPEC §5): never the secret or its hash. */
-export function credentialResponse(record: CredentialRecord, now: number): Static<typeof Credential> {
+const parsedTime = (time: string | null): number | null => (time === null ? null : Date.parse(time))
+
+/**
+ * A stored credential as every endpoint shows it (SPEC §5): never the secret or its hash.
+ * `remaining`: what a spend just left, when the caller knows better than the record read
+ * before it (a warm entry's is as of its storage read).
+ */
+export function credentialResponse(record: CredentialRecord, now: number, remaining?: number | null): Static<typeof Credential> {
+  const { refill } = record
   return {
     id: record.id,
     name: record.name,
@@ -32,10 +39,13 @@ export function credentialResponse(record: CredentialRecord, now: number): Stati
     revocationReason: revocationReason(record.revokedReason),
     rotatedToId: record.rotatedToId,
     exposure: record.exposedAt === null ? null : { reportedAt: record.exposedAt, url: record.exposedUrl },
-    status: credentialStatus(
-      { expiresAt: record.expiresAt === null ? null : Date.parse(record.expiresAt), revokedAt: record.revokedAt === null ? null : Date.parse(record.revokedAt) },
-      now,
-    ),
+    status: credentialStatus({ expiresAt: parsedTime(record.expiresAt), revokedAt: parsedTime(record.revokedAt), disabledAt: parsedTime(record.disabledAt) }, now),
+    externalId: record.externalId,
+    // Parsed here only: stored, cached and compared as the text it came in as.
+    metadata: record.metadataJson === null ? null : (JSON.parse(record.metadataJson) as Record<string, unknown>),
+    remaining: remaining !== undefined ? remaining : currentRemaining({ remaining: record.remaining, refill, refilledAt: parsedTime(record.refilledAt) }, now),
+    refill: refill === null ? null : { interval: refill.interval, amount: refill.amount, day: refill.day },
+    disabledAt: record.disabledAt,
   }
 }
 

@@ -20,7 +20,7 @@ export interface CredentialRouteChecks {
 }
 
 /**
- * List, get, update, revoke and rotate: the same handlers for PATs and API keys (one
+ * List, get, update, revoke, rotate, disable and enable: the same handlers for PATs and API keys (one
  * credential model, SPEC §1). Create differs by body and lives with each type.
  */
 export function sharedCredentialRoutes(
@@ -56,5 +56,13 @@ export function sharedCredentialRoutes(
     await checks.beforeRotate?.(principal, params.id, { currentPassword, twoFactorCode }, request)
     const issued = await credentials.rotate(principal, type, params.id, input, request)
     return { status: 201, body: { data: issuedCredentialResponse(issued, clock.now()) } }
+  })
+
+  route(operations.disable, async ({ principal, params, request }) => {
+    return { status: 200, body: { data: credentialResponse(await credentials.setDisabled(principal, type, params.id, true, request), clock.now()) } }
+  })
+
+  route(operations.enable, async ({ principal, params, request }) => {
+    return { status: 200, body: { data: credentialResponse(await credentials.setDisabled(principal, type, params.id, false, request), clock.now()) } }
   })
 }

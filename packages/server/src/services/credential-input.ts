@@ -1,4 +1,4 @@
-import { ApiError, missingScopes, normalizeIpRange, type Scope, type ScopeCatalog } from '@brandwave/core'
+import { ApiError, metadataProblem, missingScopes, normalizeIpRange, type Refill, type RefillInterval, type Scope, type ScopeCatalog } from '@brandwave/core'
 import { isoAt } from '../clock.js'
 
 /** The latest instant ISO 8601 storage can order correctly (four-digit years). */
@@ -47,6 +47,51 @@ export function checkGrantableScopes(requested: readonly string[], catalog: Scop
     })
   }
   return scopes
+}
+
+/**
+ * Checks metadata beyond its schema (a JSON object): at most 4 KiB serialized, nested at most
+ * 5 deep. Returns it serialized, the one form it is kept in; null clears, undefined leaves it.
+ */
+export function serializeMetadata(value: Record<string, unknown> | null | undefined, field: string): string | null | undefined {
+  if (value === undefined || value === null) return value
+  const problem = metadataProblem(value)
+  if (problem !== null) throw invalid(field, problem)
+  return JSON.stringify(value)
+}
+
+/** The keys of stored metadata, which the audit log may show (its values it never does). */
+export function metadataKeys(metadataJson: string | null): string[] {
+  return metadataJson === null ? [] : Object.keys(JSON.parse(metadataJson) as Record<string, unknown>)
+}
+
+/** A budget as a request states it: either part may be absent, and null clears it. */
+export interface BudgetInput {
+  readonly remaining?: number | null
+  readonly refill?: { readonly interval: RefillInterval; readonly amount: number; readonly day?: number | null } | null
+}
+
+/**
+ * The budget a credential ends up with: undefined when the request leaves it alone, null
+ * for unlimited. A refill sent without `remaining` starts it at the refill's amount (or
+ * keeps what is left); `remaining: null` makes it unlimited, and a refill then means nothing.
+ */
+export function budgetOf(input: BudgetInput, current: { readonly remaining: number | null; readonly refill: Refill | null } | null): { remaining: number; refill: Refill | null } | null | undefined {
+  if (input.remaining === undefined && input.refill === undefined) return current === null ? null : undefined
+  let refill: Refill | null
+  if (input.refill === undefined || input.refill === null) {
+    refill = input.refill === null ? null : (current?.refill ?? null)
+  } else {
+    const day = input.refill.day ?? null
+    if (day !== null && input.refill.interval !== 'monthly') throw invalid('/refill/day', 'is for a monthly refill only; leave it out for a daily one')
+    refill = { interval: input.refill.interval, amount: input.refill.amount, day }
+  }
+  const remaining = input.remaining === undefined ? (current?.remaining ?? refill?.amount ?? null) : input.remaining
+  if (remaining === null) {
+    if (input.refill !== undefined && input.refill !== null) throw invalid('/remaining', 'must be a number of uses (0 or more) when a refill is set; null means unlimited, which needs no refill')
+    return null
+  }
+  return { remaining, refill }
 }
 
 function invalid(field: string, message: string): ApiError {

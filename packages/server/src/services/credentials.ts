@@ -8,8 +8,10 @@ import {
   parseAllowlist,
   parseToken,
   reachViolations,
+  refillPeriodStart,
   type CredentialReach,
   type CredentialStatus,
+  type Refill,
   type ReachViolation,
   type Scope,
   type ScopeCatalog,
@@ -18,12 +20,13 @@ import { actorOf, type Principal } from '../auth/principal.js'
 import type { AccessVersion } from '../shared-state/access-version.js'
 import { isoAt, type Clock } from '../clock.js'
 import { newId } from '../ids.js'
-import type { CredentialOwner, CredentialPage, CredentialRecord } from '../storage/credentials.js'
+import type { CredentialChanges, CredentialOwner, CredentialPage, CredentialRecord, SpendResult } from '../storage/credentials.js'
 import { type AuditLog } from './audit.js'
 import { ANONYMOUS, auditActorOf, type AuditTarget } from './audit-record.js'
 import { type RequestContext } from '../request-context.js'
-import { checkGrantableScopes, normalizeAllowedIps, parseExpiry } from './credential-input.js'
+import { budgetOf, checkGrantableScopes, metadataKeys, normalizeAllowedIps, parseExpiry, serializeMetadata, type BudgetInput } from './credential-input.js'
 import type { Repositories, Storage } from '../storage/index.js'
+import { SpendBatch } from './spend-batch.js'
 
 export type CredentialType = CredentialTypeName
 
@@ -35,23 +38,37 @@ export interface CreateCredentialInput {
   readonly environment?: 'live' | 'test'
   readonly allowedIps?: readonly string[] | null
   readonly rateLimit?: { readonly requestsPerMinute: number } | null
+  readonly externalId?: string | null
+  readonly metadata?: Record<string, unknown> | null
+  readonly remaining?: number | null
+  readonly refill?: BudgetInput['refill']
 }
 
 export interface UpdateCredentialInput {
   readonly name?: string
   readonly allowedIps?: readonly string[] | null
   readonly rateLimit?: { readonly requestsPerMinute: number } | null
+  readonly externalId?: string | null
+  readonly metadata?: Record<string, unknown> | null
+  readonly remaining?: number | null
+  readonly refill?: BudgetInput['refill']
 }
 
 export interface RotateCredentialInput {
   readonly gracePeriodSeconds?: number
   readonly expiresAt?: string | null
+  /** The grace period starts at the successor's first use (at most {@link FIRST_USE_GRACE_CAP_MS} after the rotation). */
+  readonly graceStartsOnFirstUse?: boolean
 }
+
+/** However long the successor goes unused, a secret rotated away stops working this long after its rotation. */
+export const FIRST_USE_GRACE_CAP_MS = 30 * 86_400_000
 
 export interface ListCredentialsInput {
   readonly status?: CredentialStatus
   readonly environment?: 'live' | 'test'
   readonly search?: string
+  readonly externalId?: string
   readonly limit: number
   readonly afterSeq: number | null
 }
@@ -104,7 +121,11 @@ function targetOf(credential: CredentialRecord): AuditTarget {
  * version before the call returns.
  */
 export class CredentialService {
-  constructor(private readonly deps: CredentialServiceDependencies) {}
+  private readonly spends: SpendBatch
+
+  constructor(private readonly deps: CredentialServiceDependencies) {
+    this.spends = new SpendBatch(deps.storage)
+  }
 
   /** Whose credentials of this type the principal may see: its own PATs, or its organization's keys. */
   private ownerFor(principal: Principal, type: CredentialType): CredentialOwner {
@@ -124,6 +145,10 @@ export class CredentialService {
       rateLimitPerMinute: input.rateLimit === undefined && minter !== null ? minter.rateLimitPerMinute : (input.rateLimit?.requestsPerMinute ?? null),
     }
     this.checkReach(principal, limits)
+    // Like its other limits, a metered token minting another passes on its budget unless the request states one.
+    const minterBudget = minter !== null && minter.remaining !== null ? { remaining: minter.remaining, refill: minter.refill } : null
+    const budget = input.remaining === undefined && input.refill === undefined ? minterBudget : budgetOf({ remaining: input.remaining, refill: input.refill }, null)
+    this.checkBudgetReach(principal, budget ?? null)
     const fields = {
       name: input.name,
       environment: input.environment ?? 'live',
@@ -131,6 +156,12 @@ export class CredentialService {
       ...limits,
       familyId: null,
       rotatedFromId: null,
+      externalId: input.externalId ?? null,
+      metadataJson: serializeMetadata(input.metadata, '/metadata') ?? null,
+      remaining: budget?.remaining ?? null,
+      refill: budget?.refill ?? null,
+      // Only a budget has a refill clock: an unmetered key keeps none (nor its bytes in a warm entry).
+      refilledAt: budget === null ? null : isoAt(now),
     } as const
     return this.deps.storage.transaction(async (repos) => {
       const issued = await this.issue(repos, principal, owner, fields)
@@ -141,6 +172,10 @@ export class CredentialService {
         expiresAt: credential.expiresAt,
         allowedIps: credential.allowedIps,
         rateLimitPerMinute: credential.rateLimitPerMinute,
+        ...(credential.externalId !== null && { externalId: credential.externalId }),
+        // The keys only: values are the customer's and may hold anything.
+        ...(credential.metadataJson !== null && { metadataKeys: metadataKeys(credential.metadataJson) }),
+        ...(credential.remaining !== null && { remaining: credential.remaining, refill: credential.refill }),
       })
       return issued
     })
@@ -173,6 +208,21 @@ export class CredentialService {
   }
 
   /**
+   * A token with a budget of remaining uses cannot hand out more: no unlimited credential, no
+   * more uses than it has left (as this instance last read them), no larger refill.
+   */
+  private checkBudgetReach(principal: Principal, budget: { readonly remaining: number; readonly refill: Refill | null } | null): void {
+    if (principal.kind !== 'credential' || principal.credential.remaining === null) return
+    const own = principal.credential
+    const refuse = (field: string, message: string) => {
+      throw new ApiError('forbidden', 'A token cannot give a credential more reach than it has itself.', { details: [{ field, message }] })
+    }
+    if (budget === null) refuse('/remaining', 'cannot be unlimited: the token making this request has a budget of remaining uses')
+    else if (budget.remaining > (own.remaining ?? 0)) refuse('/remaining', 'cannot exceed the remaining uses of the token making this request')
+    else if (budget.refill !== null && (own.refill === null || budget.refill.amount > own.refill.amount)) refuse('/refill', 'cannot refill more than the token making this request refills')
+  }
+
+  /**
    * The scopes a new credential gets. Omitted scopes mean "everything the owner can do"
    * only when a session mints it; a scoped token minting another passes on its own
    * scopes, so a narrow token can never mint a wider one.
@@ -197,6 +247,11 @@ export class CredentialService {
       rateLimitPerMinute: number | null
       familyId: string | null
       rotatedFromId: string | null
+      externalId: string | null
+      metadataJson: string | null
+      remaining: number | null
+      refill: Refill | null
+      refilledAt: string | null
     },
   ): Promise<IssuedCredential> {
     const token = generateToken(this.deps.tokenPrefix, fields.environment, randomBytes)
@@ -221,6 +276,11 @@ export class CredentialService {
       expiresAt: fields.expiresAt,
       familyId: fields.familyId ?? id,
       rotatedFromId: fields.rotatedFromId,
+      externalId: fields.externalId,
+      metadataJson: fields.metadataJson,
+      remaining: fields.remaining,
+      refill: fields.refill,
+      refilledAt: fields.refilledAt,
     })
     return { credential, token }
   }
@@ -228,7 +288,7 @@ export class CredentialService {
   private audit(
     repos: Repositories,
     principal: Principal,
-    action: 'credential.created' | 'credential.updated' | 'credential.revoked' | 'credential.rotated' | 'credential.family_revoked',
+    action: 'credential.created' | 'credential.updated' | 'credential.revoked' | 'credential.rotated' | 'credential.family_revoked' | 'credential.disabled' | 'credential.enabled',
     credential: CredentialRecord,
     context: RequestContext,
     details: Record<string, unknown> = {},
@@ -242,6 +302,7 @@ export class CredentialService {
       ...(input.status !== undefined && { status: input.status }),
       ...(input.environment !== undefined && { environment: input.environment }),
       ...(input.search !== undefined && { search: input.search }),
+      ...(input.externalId !== undefined && { externalId: input.externalId }),
     }
     return this.deps.storage.credentials.list(this.ownerFor(principal, type), filter, { limit: input.limit, afterSeq: input.afterSeq }, isoAt(this.deps.clock.now()))
   }
@@ -264,11 +325,18 @@ export class CredentialService {
     const current = await this.get(principal, type, id)
     if (current.revokedAt !== null) throw new ApiError('conflict', 'A revoked credential cannot be changed.')
     const allowedIps = normalizeAllowedIps(input.allowedIps, '/allowedIps')
-    const changes = {
+    const metadataJson = serializeMetadata(input.metadata, '/metadata')
+    const now = this.deps.clock.now()
+    const budget = budgetOf({ remaining: input.remaining, refill: input.refill }, current)
+    const changes: CredentialChanges = {
       ...(input.name !== undefined && { name: input.name }),
       ...(allowedIps !== undefined && { allowedIps }),
       ...(input.rateLimit !== undefined && { rateLimitPerMinute: input.rateLimit?.requestsPerMinute ?? null }),
+      ...(input.externalId !== undefined && { externalId: input.externalId }),
+      ...(metadataJson !== undefined && { metadataJson }),
+      ...(budget !== undefined && { budget: { remaining: budget?.remaining ?? null, refill: budget?.refill ?? null, refilledAt: budget === null ? null : isoAt(now) } }),
     }
+    if (budget !== undefined) this.checkBudgetReach(principal, budget)
     // The credential as it will be: lifting an allowlist or raising a limit is judged on the
     // result, so a narrow key cannot loosen a stronger one it could never have created.
     this.checkAuthorityOver(principal, current, {
@@ -276,9 +344,20 @@ export class CredentialService {
       allowedIps: changes.allowedIps !== undefined ? changes.allowedIps : current.allowedIps,
       rateLimitPerMinute: changes.rateLimitPerMinute !== undefined ? changes.rateLimitPerMinute : current.rateLimitPerMinute,
     })
+    // The audit names what changed; of metadata, only its keys before and after, never a value.
+    const { metadataJson: changedMetadata, budget: changedBudget, ...plainChanges } = changes
+    const audited = {
+      ...plainChanges,
+      ...(changedMetadata !== undefined && { metadataKeys: { before: metadataKeys(current.metadataJson), after: metadataKeys(changedMetadata) } }),
+      ...(changedBudget !== undefined && { remaining: changedBudget.remaining, refill: changedBudget.refill }),
+    }
     await this.deps.storage.transaction(async (repos) => {
-      await repos.credentials.update(id, changes, isoAt(this.deps.clock.now()))
-      await this.audit(repos, principal, 'credential.updated', current, context, { changes, ...(changes.name !== undefined && { previousName: current.name }) })
+      await repos.credentials.update(id, changes, isoAt(now))
+      await this.audit(repos, principal, 'credential.updated', current, context, {
+        changes: audited,
+        ...(changes.name !== undefined && { previousName: current.name }),
+        ...(changes.externalId !== undefined && { previousExternalId: current.externalId }),
+      })
     })
     // A narrower allowlist or a lower limit must apply from the next request on.
     await this.deps.accessVersion.bump()
@@ -310,6 +389,51 @@ export class CredentialService {
   }
 
   /**
+   * Switches a credential off (`disabled`) or on again. Unlike revocation this is not final,
+   * so a revoked credential is a conflict either way. Asking for the state it is already in
+   * changes nothing and is not audited. Like every change that can deny access, it moves the
+   * access version before returning: refused (or accepted again) on the very next request,
+   * on every instance.
+   */
+  async setDisabled(principal: Principal, type: CredentialType, id: string, disabled: boolean, context: RequestContext): Promise<CredentialRecord> {
+    const current = await this.get(principal, type, id)
+    if (current.revokedAt !== null) {
+      throw new ApiError('conflict', disabled ? 'A revoked credential is already off for good.' : 'A revoked credential cannot be enabled: revocation is final. Create or rotate to get a working one.')
+    }
+    // Switching a key back on gives its powers back: only a caller that could have made it may.
+    this.checkAuthorityOver(principal, current, { expiresAt: current.expiresAt, allowedIps: current.allowedIps, rateLimitPerMinute: current.rateLimitPerMinute })
+    const now = isoAt(this.deps.clock.now())
+    const changed = await this.deps.storage.transaction(async (repos) => {
+      const done = await repos.credentials.setDisabled(id, disabled ? now : null, now)
+      if (done) await this.audit(repos, principal, disabled ? 'credential.disabled' : 'credential.enabled', current, context)
+      return done
+    })
+    if (changed) await this.deps.accessVersion.bump()
+    return this.get(principal, type, id)
+  }
+
+  /**
+   * Spends `cost` of a metered credential's remaining uses, refilling it first when a refill
+   * is due: atomically in storage, so every instance together spends exactly what there was.
+   * Concurrent spends commit together (`SpendBatch`).
+   */
+  spend(credential: Pick<CredentialRecord, 'id' | 'refill'>, cost: number): Promise<SpendResult> {
+    const now = this.deps.clock.now()
+    const periodStart = credential.refill === null ? null : isoAt(refillPeriodStart(credential.refill, now))
+    return this.spends.spend(credential.id, cost, periodStart, isoAt(now))
+  }
+
+  /**
+   * A rotation's successor was used for the first time at `at`: the grace period of the
+   * secret it replaced, when that waited for this use, starts now (once, across instances).
+   * The old secret's shorter life must hold on every instance, so the version moves.
+   */
+  async successorFirstUsed(successorId: string, at: number): Promise<void> {
+    const started = await this.deps.storage.credentials.startGraceOnFirstUse(successorId, at, isoAt(this.deps.clock.now()))
+    if (started) await this.deps.accessVersion.bump()
+  }
+
+  /**
    * Issues a successor with the same name, scopes, allowlist, limit and environment. The
    * old credential is revoked now, or expires when the grace period ends (never later than
    * it would have anyway). A credential that was rotated, revoked or expired is refused;
@@ -336,10 +460,14 @@ export class CredentialService {
     if (!decision.usable) throw new ApiError('conflict', decision.code === 'REVOKED' ? 'A revoked credential cannot be rotated.' : 'An expired credential cannot be rotated.')
 
     const grace = input.gracePeriodSeconds ?? 0
-    const graceEnd = now + grace * 1000
-    const oldChange = grace === 0
-      ? { revokedAt: isoAt(now), expiresAt: old.expiresAt }
-      : { revokedAt: null, expiresAt: isoAt(old.expiresAt === null ? graceEnd : Math.min(Date.parse(old.expiresAt), graceEnd)) }
+    const until = (end: number) => isoAt(old.expiresAt === null ? end : Math.min(Date.parse(old.expiresAt), end))
+    // On first use: the old secret works until the successor is first used plus the grace
+    // period (set then, see `successorFirstUsed`), and never past the cap.
+    const oldChange = input.graceStartsOnFirstUse === true
+      ? { revokedAt: null, expiresAt: until(now + FIRST_USE_GRACE_CAP_MS), firstUseGraceSeconds: grace }
+      : grace === 0
+        ? { revokedAt: isoAt(now), expiresAt: old.expiresAt }
+        : { revokedAt: null, expiresAt: until(now + grace * 1000) }
 
     const issued = await this.deps.storage.transaction(async (repos) => {
       const successor = await this.issue(repos, principal, owner, {
@@ -351,6 +479,12 @@ export class CredentialService {
         rateLimitPerMinute: old.rateLimitPerMinute,
         familyId: old.familyId,
         rotatedFromId: old.id,
+        // The successor carries on the owner, the metadata and the budget as they stand.
+        externalId: old.externalId,
+        metadataJson: old.metadataJson,
+        remaining: old.remaining,
+        refill: old.refill,
+        refilledAt: old.refilledAt,
       })
       // Conditional on the old one still being rotatable: of two concurrent rotations one wins.
       const marked = await repos.credentials.markRotated(old.id, successor.credential.id, oldChange, isoAt(now))
@@ -359,6 +493,7 @@ export class CredentialService {
         successorId: successor.credential.id,
         gracePeriodSeconds: grace,
         oldExpiresAt: oldChange.expiresAt,
+        ...(input.graceStartsOnFirstUse === true && { graceStartsOnFirstUse: true }),
       })
       return successor
     })

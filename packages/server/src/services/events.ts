@@ -17,6 +17,8 @@ const EVENT_OF_ACTION: Partial<Record<AuditAction, `*.${string}` | WebhookEventT
   'credential.revoked': '*.revoked',
   'credential.family_revoked': '*.reuse_detected',
   'credential.exposed': '*.exposed',
+  'credential.disabled': '*.disabled',
+  'credential.enabled': '*.enabled',
   'member.added': 'member.added',
   'member.removed': 'member.removed',
   'member.role_changed': 'member.role_changed',

@@ -32,6 +32,11 @@ export function arrive(): number {
   return arrivals
 }
 
+/** The number the latest request got: every request numbered up to it has arrived. */
+export function lastArrival(): number {
+  return arrivals
+}
+
 /**
  * For the embedded database: a counter for this process's own changes, plus SQLite's
  * `PRAGMA data_version`, which moves whenever another process (a worker, the CLI)

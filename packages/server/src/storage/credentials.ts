@@ -1,5 +1,5 @@
-import type { CredentialStatus, Role, Scope } from '@brandwave/core'
-import { sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool } from 'kysely'
+import type { CredentialStatus, Refill, Role, Scope } from '@brandwave/core'
+import { CompiledQuery, sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool } from 'kysely'
 import { compiledOnce } from './compiled-once.js'
 import type { Dialect } from './database.js'
 import { containsIgnoringCase } from './like.js'
@@ -36,6 +36,17 @@ export interface CredentialRecord {
   readonly familyId: string
   readonly rotatedFromId: string | null
   readonly rotatedToId: string | null
+  /** The owner's id in the customer's own system (issue 24). */
+  readonly externalId: string | null
+  /** The customer's JSON object as stored, serialized: parsed only by what shows it. */
+  readonly metadataJson: string | null
+  /** Uses left as last written (a refill may be due: see `currentRemaining`); null: unlimited. */
+  readonly remaining: number | null
+  readonly refill: Refill | null
+  readonly refilledAt: string | null
+  readonly disabledAt: string | null
+  /** Rotated with `graceStartsOnFirstUse`: the grace period still waiting for the successor's first use. */
+  readonly firstUseGraceSeconds: number | null
 }
 
 /** What inserting a credential takes: its record's fixed fields, and the hash of its secret. */
@@ -57,7 +68,26 @@ export type NewCredential = Pick<
   | 'expiresAt'
   | 'familyId'
   | 'rotatedFromId'
+  | 'externalId'
+  | 'metadataJson'
+  | 'remaining'
+  | 'refill'
+  | 'refilledAt'
 > & { readonly tokenHash: string }
+
+/** What PATCH may change; absent fields stay as they are. */
+export interface CredentialChanges {
+  readonly name?: string
+  readonly allowedIps?: readonly string[] | null
+  readonly rateLimitPerMinute?: number | null
+  readonly externalId?: string | null
+  readonly metadataJson?: string | null
+  /** A new budget starts from `refilledAt`. */
+  readonly budget?: { readonly remaining: number | null; readonly refill: Refill | null; readonly refilledAt: string | null }
+}
+
+/** The outcome of spending uses: whether they were there, and what is left (null: unlimited after all). */
+export type SpendResult = { readonly spent: true; readonly remaining: number | null } | { readonly spent: false; readonly remaining: number }
 
 /** Which credentials a list or lookup may see: one owner's PATs, or one organization's API keys. */
 export interface CredentialOwner {
@@ -71,6 +101,7 @@ export interface CredentialListFilter {
   readonly status?: CredentialStatus
   readonly environment?: 'live' | 'test'
   readonly search?: string
+  readonly externalId?: string
 }
 
 export interface CredentialPage {
@@ -115,19 +146,60 @@ export function toCredentialRecord(row: CredentialRow): CredentialRecord {
     familyId: row.family_id,
     rotatedFromId: row.rotated_from_id,
     rotatedToId: row.rotated_to_id,
+    externalId: row.external_id,
+    metadataJson: row.metadata,
+    remaining: row.remaining,
+    refill: row.refill_interval === null || row.refill_amount === null ? null : { interval: row.refill_interval, amount: row.refill_amount, day: row.refill_day },
+    refilledAt: row.refilled_at,
+    disabledAt: row.disabled_at,
+    firstUseGraceSeconds: row.first_use_grace_seconds,
   }
 }
 
 type CredentialExpression = ExpressionBuilder<Database, 'credentials'>
 
+/**
+ * The spend of remaining uses, written out once per dialect: it runs on every accepted
+ * request of a metered key, where building it with the query builder would cost more than
+ * running it. A refill that came due (a period began after `refilled_at`) is folded in: SET
+ * and WHERE all read the row as it was before the statement. Values are bound parameters.
+ */
+const DUE_SQLITE = '(refilled_at is null or refilled_at < ?)'
+const DUE_POSTGRES = '(refilled_at is null or refilled_at < $1::timestamptz)'
+const SPEND: Record<Dialect, {
+  plain(id: string, cost: number): CompiledQuery<{ remaining: number | null }>
+  refilling(id: string, cost: number, periodStart: string, now: string): CompiledQuery<{ remaining: number | null }>
+}> = {
+  sqlite: {
+    plain: (id, cost) => CompiledQuery.raw('update credentials set remaining = remaining - ? where id = ? and remaining >= ? returning remaining', [cost, id, cost]),
+    refilling: (id, cost, periodStart, now) =>
+      CompiledQuery.raw(
+        `update credentials set remaining = (case when ${DUE_SQLITE} then refill_amount else remaining end) - ?, refilled_at = case when ${DUE_SQLITE} then ? else refilled_at end ` +
+          `where id = ? and (case when ${DUE_SQLITE} then refill_amount else remaining end) >= ? returning remaining`,
+        [periodStart, cost, periodStart, now, id, periodStart, cost],
+      ),
+  },
+  postgres: {
+    plain: (id, cost) => CompiledQuery.raw('update credentials set remaining = remaining - $1::int where id = $2 and remaining >= $1::int returning remaining', [cost, id]),
+    refilling: (id, cost, periodStart, now) =>
+      CompiledQuery.raw(
+        `update credentials set remaining = (case when ${DUE_POSTGRES} then refill_amount else remaining end) - $2::int, refilled_at = case when ${DUE_POSTGRES} then $3::timestamptz else refilled_at end ` +
+          `where id = $4 and (case when ${DUE_POSTGRES} then refill_amount else remaining end) >= $2::int returning remaining`,
+        [periodStart, cost, now, id],
+      ),
+  },
+}
+
 function statusCondition(eb: CredentialExpression, status: CredentialStatus, now: string) {
   switch (status) {
     case 'revoked':
       return eb('revoked_at', 'is not', null)
+    case 'disabled':
+      return eb.and([eb('revoked_at', 'is', null), eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]), eb('disabled_at', 'is not', null)])
     case 'expired':
       return eb.and([eb('revoked_at', 'is', null), eb('expires_at', 'is not', null), eb('expires_at', '<=', now)])
     case 'active':
-      return eb.and([eb('revoked_at', 'is', null), eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)])])
+      return eb.and([eb('revoked_at', 'is', null), eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]), eb('disabled_at', 'is', null)])
   }
 }
 
@@ -152,6 +224,7 @@ export function credentialRepository(db: Kysely<Database>, dialect: Dialect) {
       const conditions = [ownedBy(owner)(eb)]
       if (filter.status !== undefined) conditions.push(statusCondition(eb, filter.status, now))
       if (filter.environment !== undefined) conditions.push(eb('environment', '=', filter.environment))
+      if (filter.externalId !== undefined) conditions.push(eb('external_id', '=', filter.externalId))
       if (filter.search !== undefined) {
         conditions.push(eb.or([containsIgnoringCase(sql.ref('name'), filter.search), containsIgnoringCase(sql.ref('start'), filter.search)]))
       }
@@ -203,6 +276,13 @@ export function credentialRepository(db: Kysely<Database>, dialect: Dialect) {
           family_id: credential.familyId,
           rotated_from_id: credential.rotatedFromId,
           rotated_to_id: null,
+          external_id: credential.externalId,
+          metadata: credential.metadataJson,
+          remaining: credential.remaining,
+          refill_interval: credential.refill?.interval ?? null,
+          refill_amount: credential.refill?.amount ?? null,
+          refill_day: credential.refill?.day ?? null,
+          refilled_at: credential.refilledAt,
         })
         .returningAll()
         .executeTakeFirstOrThrow()
@@ -239,35 +319,105 @@ export function credentialRepository(db: Kysely<Database>, dialect: Dialect) {
       const groups = await db
         .selectFrom('credentials')
         .where(filtered(owner, filter, now))
-        .select((eb) => ['environment', eb.fn.countAll<number>().as('n'), countWhere(eb, 'revoked').as('revoked'), countWhere(eb, 'expired').as('expired')])
+        .select((eb) => [
+          'environment',
+          eb.fn.countAll<number>().as('n'),
+          countWhere(eb, 'revoked').as('revoked'),
+          countWhere(eb, 'expired').as('expired'),
+          countWhere(eb, 'disabled').as('disabled'),
+        ])
         .groupBy('environment')
         .execute()
 
-      const facets: CredentialPage['facets'] = { status: { active: 0, expired: 0, revoked: 0 }, environment: { live: 0, test: 0 } }
+      const facets: CredentialPage['facets'] = { status: { active: 0, disabled: 0, expired: 0, revoked: 0 }, environment: { live: 0, test: 0 } }
       let totalCount = 0
       for (const group of groups) {
-        const [n, revoked, expired] = [Number(group.n), Number(group.revoked), Number(group.expired)]
+        const [n, revoked, expired, disabled] = [Number(group.n), Number(group.revoked), Number(group.expired), Number(group.disabled)]
         facets.environment[group.environment] += n
         facets.status.revoked += revoked
         facets.status.expired += expired
-        facets.status.active += n - revoked - expired
+        facets.status.disabled += disabled
+        facets.status.active += n - revoked - expired - disabled
         totalCount += n
       }
       const items = rows.slice(0, page.limit).map(toCredentialRecord)
       return { items, totalCount, facets, nextAfterSeq: rows.length > page.limit ? (items.at(-1)?.seq ?? null) : null }
     },
 
-    async update(id: string, changes: { name?: string; allowedIps?: readonly string[] | null; rateLimitPerMinute?: number | null }, now: string): Promise<void> {
+    async update(id: string, changes: CredentialChanges, now: string): Promise<void> {
+      const { budget } = changes
       await db
         .updateTable('credentials')
         .set({
           ...(changes.name !== undefined && { name: changes.name }),
           ...(changes.allowedIps !== undefined && { allowed_ips: changes.allowedIps === null ? null : JSON.stringify(changes.allowedIps) }),
           ...(changes.rateLimitPerMinute !== undefined && { rate_limit_per_minute: changes.rateLimitPerMinute }),
+          ...(changes.externalId !== undefined && { external_id: changes.externalId }),
+          ...(changes.metadataJson !== undefined && { metadata: changes.metadataJson }),
+          ...(budget !== undefined && {
+            remaining: budget.remaining,
+            refill_interval: budget.refill?.interval ?? null,
+            refill_amount: budget.refill?.amount ?? null,
+            refill_day: budget.refill?.day ?? null,
+            refilled_at: budget.refilledAt,
+          }),
           updated_at: now,
         })
         .where('id', '=', id)
         .execute()
+    },
+
+    /** Disables (`at`) or enables (null) a credential that is not revoked; true when this call changed it. */
+    async setDisabled(id: string, at: string | null, now: string): Promise<boolean> {
+      const result = await db
+        .updateTable('credentials')
+        .set({ disabled_at: at, updated_at: now })
+        .where('id', '=', id)
+        .where('revoked_at', 'is', null)
+        .where('disabled_at', at === null ? 'is not' : 'is', null)
+        .executeTakeFirst()
+      return result.numUpdatedRows > 0n
+    },
+
+    /**
+     * Spends `cost` uses of a metered credential, or none if fewer are left: one conditional
+     * UPDATE, so concurrent spenders on any number of instances never take more than there
+     * is (PostgreSQL re-checks the condition on the row it waited for; SQLite has one
+     * writer). A refill that came due (a period began after `refilled_at`) is applied in the
+     * same statement, so no scheduled job is needed and no refill is applied twice.
+     */
+    async spend(id: string, cost: number, refillPeriodStart: string | null, now: string): Promise<SpendResult> {
+      const query = refillPeriodStart === null ? SPEND[dialect].plain(id, cost) : SPEND[dialect].refilling(id, cost, refillPeriodStart, now)
+      const [row] = (await db.executeQuery(query)).rows
+      if (row !== undefined) return { spent: true, remaining: row.remaining }
+      const current = await db.selectFrom('credentials').select('remaining').where('id', '=', id).executeTakeFirst()
+      // Made unlimited meanwhile (the caller's entry is older than the change): nothing to spend.
+      if (current === undefined || current.remaining === null) return { spent: true, remaining: null }
+      return { spent: false, remaining: current.remaining }
+    },
+
+    /**
+     * The successor `successorId` was used for the first time at `at`: the grace period of the
+     * credential it replaced, which waited for this, starts now. Once only, across instances
+     * (conditional on the grace still waiting); true when this call set it.
+     */
+    async startGraceOnFirstUse(successorId: string, at: number, now: string): Promise<boolean> {
+      const waiting = await db
+        .selectFrom('credentials')
+        .select(['id', 'expires_at', 'first_use_grace_seconds'])
+        .where('rotated_to_id', '=', successorId)
+        .where('first_use_grace_seconds', 'is not', null)
+        .executeTakeFirst()
+      if (waiting === undefined || waiting.first_use_grace_seconds === null) return false
+      const graceEnd = at + waiting.first_use_grace_seconds * 1000
+      const expiresAt = waiting.expires_at === null ? graceEnd : Math.min(Date.parse(waiting.expires_at), graceEnd)
+      const result = await db
+        .updateTable('credentials')
+        .set({ expires_at: new Date(expiresAt).toISOString(), first_use_grace_seconds: null, updated_at: now })
+        .where('id', '=', waiting.id)
+        .where('first_use_grace_seconds', 'is not', null)
+        .executeTakeFirst()
+      return result.numUpdatedRows > 0n
     },
 
     /** Revokes unless already revoked; true when this call did it. */
@@ -311,7 +461,12 @@ export function credentialRepository(db: Kysely<Database>, dialect: Dialect) {
      * it is still rotatable: not revoked, not expired, not rotated before. Atomic, so two
      * concurrent rotations cannot both succeed.
      */
-    async markRotated(id: string, successorId: string, change: { revokedAt: string | null; expiresAt: string | null }, now: string): Promise<boolean> {
+    async markRotated(
+      id: string,
+      successorId: string,
+      change: { revokedAt: string | null; expiresAt: string | null; firstUseGraceSeconds?: number },
+      now: string,
+    ): Promise<boolean> {
       const result = await db
         .updateTable('credentials')
         .set({
@@ -319,6 +474,7 @@ export function credentialRepository(db: Kysely<Database>, dialect: Dialect) {
           revoked_at: change.revokedAt,
           revoked_reason: change.revokedAt === null ? null : 'rotated',
           expires_at: change.expiresAt,
+          first_use_grace_seconds: change.firstUseGraceSeconds ?? null,
           updated_at: now,
         })
         .where('id', '=', id)

@@ -79,6 +79,19 @@ export interface CredentialsTable {
   family_id: string
   rotated_from_id: string | null
   rotated_to_id: string | null
+  /** The owner's id in the customer's own system, and their JSON object (serialized), issue 24. */
+  external_id: ColumnType<string | null, string | null | undefined, string | null>
+  metadata: ColumnType<string | null, string | null | undefined, string | null>
+  /** Uses left; null: unlimited. Never below 0: spent only by a conditional UPDATE. */
+  remaining: ColumnType<number | null, number | null | undefined, number | null>
+  refill_interval: ColumnType<'daily' | 'monthly' | null, 'daily' | 'monthly' | null | undefined, 'daily' | 'monthly' | null>
+  refill_amount: ColumnType<number | null, number | null | undefined, number | null>
+  refill_day: ColumnType<number | null, number | null | undefined, number | null>
+  /** When `remaining` was last set or refilled: a refill is due once a period began after it. */
+  refilled_at: ColumnType<string | null, string | null | undefined, string | null>
+  disabled_at: ColumnType<string | null, string | null | undefined, string | null>
+  /** A rotated credential whose grace period starts at its successor's first use: that period, until then. */
+  first_use_grace_seconds: ColumnType<number | null, number | null | undefined, number | null>
 }
 
 export interface SessionsTable {

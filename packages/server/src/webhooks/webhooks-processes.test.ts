@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loginAdmin } from '@brandwave/testing/actors'
-import { createPostgresDatabase, testDatabaseKinds, type TestDatabaseKind } from '@brandwave/testing/databases'
+import { createPostgresDatabase, storageKinds, type TestDatabaseKind, testDatabaseKinds } from '@brandwave/testing/databases'
 import { request } from '@brandwave/testing/http'
 import { built, startInstance, type Instance } from '@brandwave/testing/processes'
 import { deleteRedisPrefix, testRedisPrefix } from '@brandwave/testing/redis'
@@ -40,7 +40,7 @@ async function until(condition: () => boolean, timeoutMs: number, what: string):
   }
 }
 
-describe.runIf(built).each(testDatabaseKinds)('webhook durability across a crash (%s)', (kind) => {
+describe.runIf(built).each(storageKinds)('webhook durability across a crash (%s)', (kind) => {
   let setup: Awaited<ReturnType<typeof deployment>>
   const receiver = new WebhookReceiver()
   let instance: Instance | undefined

@@ -36,6 +36,8 @@ describe.each(testDatabaseKinds)('organization API keys (%s)', (kind) => {
       scopes: ['contacts:read', 'contacts:write', 'leads:read'],
       environment: 'live',
       expiresAt: null,
+      externalId: null,
+      metadata: null,
     })
   })
 

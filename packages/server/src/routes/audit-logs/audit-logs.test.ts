@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApiKey, createPat, joinOrganization, loginAdmin, signUp, type TestUser } from '@brandwave/testing/actors'
-import { testDatabaseKinds } from '@brandwave/testing/databases'
+import { storageKinds } from '@brandwave/testing/databases'
 import { ADMIN_PASSWORD, startTestServer, type TestServer } from '@brandwave/testing/server'
 
-describe.each(testDatabaseKinds)('GET /v1/audit-logs (%s)', (kind) => {
+describe.each(storageKinds)('GET /v1/audit-logs (%s)', (kind) => {
   let server: TestServer
   let admin: TestUser
 

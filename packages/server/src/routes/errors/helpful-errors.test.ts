@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loginAdmin, type TestUser } from '@brandwave/testing/actors'
-import { testDatabaseKinds } from '@brandwave/testing/databases'
+import { storageKinds } from '@brandwave/testing/databases'
 import { startTestServer, type TestServer } from '@brandwave/testing/server'
 
-describe.each(testDatabaseKinds)('4xx answers say what was wrong and what would be right (%s)', (kind) => {
+describe.each(storageKinds)('4xx answers say what was wrong and what would be right (%s)', (kind) => {
   let server: TestServer
   let admin: TestUser
 

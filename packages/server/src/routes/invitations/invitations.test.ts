@@ -1,13 +1,13 @@
 import { generate } from 'otplib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApiKey, invitationTokenOf, joinOrganization, login, loginAdmin, signUp, type TestUser } from '@brandwave/testing/actors'
-import { testDatabaseKinds } from '@brandwave/testing/databases'
+import { storageKinds } from '@brandwave/testing/databases'
 import { startTestServer, type TestServer } from '@brandwave/testing/server'
 import { mailEnv, startMailServer, tokenInMail, type TestMailServer } from '@brandwave/testing/smtp'
 
 const PASSWORD = 'a long enough passphrase'
 
-describe.each(testDatabaseKinds)('invitations (%s)', (kind) => {
+describe.each(storageKinds)('invitations (%s)', (kind) => {
   let server: TestServer
   let mail: TestMailServer
   let admin: TestUser

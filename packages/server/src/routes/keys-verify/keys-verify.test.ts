@@ -37,7 +37,7 @@ describe.each(testDatabaseKinds)('POST /v1/keys/verify (%s)', (kind) => {
     expect((await verify({ key: scoped.token, ip: '203.0.113.9', requiredScopes: ['contacts:write'] })).body.data).toMatchObject({ valid: false, code: 'INSUFFICIENT_SCOPE' })
     expect((await verify({ key: scoped.token, ip: '198.51.100.1' })).body.data).toMatchObject({ valid: false, code: 'IP_NOT_ALLOWED', rateLimit: null })
     expect((await verify({ key: scoped.token })).body.data.code).toBe('IP_NOT_ALLOWED')
-    expect((await verify({ key: 'not a key' })).body.data).toEqual({ valid: false, code: 'MALFORMED', credential: null, rateLimit: null })
+    expect((await verify({ key: 'not a key' })).body.data).toEqual({ valid: false, code: 'MALFORMED', credential: null, remaining: null, rateLimit: null })
     expect((await verify({ key: withBrokenChecksum(scoped.token) })).body.data.code).toBe('MALFORMED')
     expect((await verify({ key: admin.accessToken })).body.data.code).toBe('MALFORMED')
 
@@ -63,7 +63,7 @@ describe.each(testDatabaseKinds)('POST /v1/keys/verify (%s)', (kind) => {
     const revoked = await createApiKey(server, other.accessToken)
     await server.request('DELETE', `/v1/api-keys/${revoked.id}`, { token: other.accessToken })
     for (const key of [live, restricted, revoked]) {
-      expect((await verify({ key: key.token })).body.data).toEqual({ valid: false, code: 'NOT_FOUND', credential: null, rateLimit: null })
+      expect((await verify({ key: key.token })).body.data).toEqual({ valid: false, code: 'NOT_FOUND', credential: null, remaining: null, rateLimit: null })
     }
   })
 

@@ -17,9 +17,12 @@ export function keysVerifyRoutes(route: RouteRegistrar, { authenticator, clock }
       requiredScopes: (body.requiredScopes ?? []).filter(isScope),
       organizationId: principal.organizationId,
       arrival,
+      cost: body.cost ?? 1,
     })
-    const credential = verification.principal?.kind === 'credential' ? credentialResponse(verification.principal.credential, clock.now()) : null
+    // What a spend left, when this verification spent (or could not): fresher than the record.
+    const spent = verification.code === 'USAGE_EXCEEDED' || verification.code === 'VALID' ? verification.remaining : undefined
+    const credential = verification.principal?.kind === 'credential' ? credentialResponse(verification.principal.credential, clock.now(), spent) : null
     const rateLimit = verification.rateLimit === null ? null : { limit: verification.rateLimit.limit, remaining: verification.rateLimit.remaining, reset: verification.rateLimit.resetSeconds }
-    return { status: 200, body: { data: { valid: verification.valid, code: verification.code, credential, rateLimit } } }
+    return { status: 200, body: { data: { valid: verification.valid, code: verification.code, credential, remaining: credential?.remaining ?? null, rateLimit } } }
   })
 }

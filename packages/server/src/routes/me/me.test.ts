@@ -27,6 +27,8 @@ describe.each(testDatabaseKinds)('GET /v1/me (%s)', (kind) => {
           scopes: ['personal_access_tokens:read'],
           environment: 'live',
           expiresAt: null,
+          externalId: null,
+          metadata: null,
         })
         expect(response.headers.get('ratelimit-limit')).toBe('1000')
         expect(Number(response.headers.get('ratelimit-remaining'))).toBeLessThan(1000)

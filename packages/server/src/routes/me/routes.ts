@@ -35,6 +35,8 @@ export function meRoutes(route: RouteRegistrar): void {
           scopes: [...principal.scopes],
           environment: credential.environment,
           expiresAt: credential.expiresAt,
+          externalId: credential.externalId,
+          metadata: credential.metadataJson === null ? null : (JSON.parse(credential.metadataJson) as Record<string, unknown>),
         },
       },
     })

@@ -1,13 +1,13 @@
 import { generate } from 'otplib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { login, signUp, type TestUser } from '@brandwave/testing/actors'
-import { testDatabaseKinds } from '@brandwave/testing/databases'
+import { storageKinds } from '@brandwave/testing/databases'
 import { startTestServer, type TestServer } from '@brandwave/testing/server'
 import { mailEnv, startMailServer, tokenInMail, type ReceivedMail, type TestMailServer } from '@brandwave/testing/smtp'
 
 const NEW_PASSWORD = 'a fresh and long passphrase'
 
-describe.each(testDatabaseKinds)('password reset and security notices (%s)', (kind) => {
+describe.each(storageKinds)('password reset and security notices (%s)', (kind) => {
   let server: TestServer
   let mail: TestMailServer
   const logLines: string[] = []

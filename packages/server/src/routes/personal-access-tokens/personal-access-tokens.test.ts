@@ -122,7 +122,7 @@ describe.each(testDatabaseKinds)('personal access tokens (%s)', (kind) => {
       expect(first.status).toBe(200)
       expect(first.body.items.map((t: { name: string }) => t.name)).toEqual(['token 4', 'token 3'])
       expect(first.body.totalCount).toBe(5)
-      expect(first.body.facets).toEqual({ status: { active: 4, expired: 0, revoked: 1 }, environment: { live: 3, test: 2 } })
+      expect(first.body.facets).toEqual({ status: { active: 4, disabled: 0, expired: 0, revoked: 1 }, environment: { live: 3, test: 2 } })
       expect(first.body.nextCursor).toEqual(expect.any(String))
 
       const names: string[] = []
@@ -148,7 +148,7 @@ describe.each(testDatabaseKinds)('personal access tokens (%s)', (kind) => {
         const expired = await server.request('GET', `${PATH}?status=expired`, { token: user.accessToken })
         expect(expired.body.items.map((t: { id: string }) => t.id)).toEqual([soon.id])
         expect(expired.body.items[0].status).toBe('expired')
-        expect(expired.body.facets.status).toEqual({ active: 0, expired: 1, revoked: 0 })
+        expect(expired.body.facets.status).toEqual({ active: 0, disabled: 0, expired: 1, revoked: 0 })
 
         // A space never occurs in a token's displayed start, which search also matches.
         const search = await server.request('GET', `${PATH}?search=${encodeURIComponent('CI ')}`, { token: user.accessToken })

@@ -1,5 +1,7 @@
 import {
   createPersonalAccessToken,
+  disablePersonalAccessToken,
+  enablePersonalAccessToken,
   getPersonalAccessToken,
   listPersonalAccessTokens,
   revokePersonalAccessToken,
@@ -43,7 +45,15 @@ export function personalAccessTokenRoutes(route: RouteRegistrar, deps: PersonalA
   })
   sharedCredentialRoutes(
     route,
-    { list: listPersonalAccessTokens, get: getPersonalAccessToken, update: updatePersonalAccessToken, revoke: revokePersonalAccessToken, rotate: rotatePersonalAccessToken },
+    {
+      list: listPersonalAccessTokens,
+      get: getPersonalAccessToken,
+      update: updatePersonalAccessToken,
+      revoke: revokePersonalAccessToken,
+      rotate: rotatePersonalAccessToken,
+      disable: disablePersonalAccessToken,
+      enable: enablePersonalAccessToken,
+    },
     'personal_access_token',
     deps,
     {

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApiKey, createPat, loginAdmin, type TestUser } from '@brandwave/testing/actors'
-import { testDatabaseKinds } from '@brandwave/testing/databases'
+import { storageKinds } from '@brandwave/testing/databases'
 import { startTestServer, type TestServer } from '@brandwave/testing/server'
 import { up as backfillTokenPrefixes } from '../../storage/migrations/0008_token_prefixes.js'
 import { describeTokenPrefixes } from '../../server.js'
 
-describe.each(testDatabaseKinds)('changing BRANDWAVE_TOKEN_PREFIX (%s)', (kind) => {
+describe.each(storageKinds)('changing BRANDWAVE_TOKEN_PREFIX (%s)', (kind) => {
   let server: TestServer
   let admin: TestUser
   let oldKey: { id: string; token: string }

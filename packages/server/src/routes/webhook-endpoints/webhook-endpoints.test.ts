@@ -1,7 +1,7 @@
 import { Webhook } from 'standardwebhooks'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createApiKey, joinOrganization, login, loginAdmin, signUp, type TestUser } from '@brandwave/testing/actors'
-import { testDatabaseKinds } from '@brandwave/testing/databases'
+import { storageKinds } from '@brandwave/testing/databases'
 import { startTestServer, type TestServer } from '@brandwave/testing/server'
 import { WebhookReceiver, type ReceivedWebhook } from '@brandwave/testing/webhook-receiver'
 
@@ -21,7 +21,7 @@ function verify(secret: string, request: ReceivedWebhook): { type: string; times
   }
 }
 
-describe.each(testDatabaseKinds)('webhook endpoints (%s)', (kind) => {
+describe.each(storageKinds)('webhook endpoints (%s)', (kind) => {
   let server: TestServer
   const receivers: WebhookReceiver[] = []
 
@@ -331,7 +331,7 @@ describe.each(testDatabaseKinds)('webhook endpoints (%s)', (kind) => {
   })
 })
 
-describe.each(testDatabaseKinds)('webhook targets (%s)', (kind) => {
+describe.each(storageKinds)('webhook targets (%s)', (kind) => {
   let server: TestServer
   let admin: TestUser
   let target: WebhookReceiver

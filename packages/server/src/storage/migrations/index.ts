@@ -12,6 +12,7 @@ import * as idempotencySession from './0009_idempotency_session.js'
 import * as leaks from './0010_leaks.js'
 import * as oauth from './0011_oauth.js'
 import * as emailChanges from './0014_email_changes.js'
+import * as credentialMetering from './0015_credential_metering.js'
 
 interface VersionedMigration {
   up(db: Parameters<Migration['up']>[0], dialect: Dialect): Promise<void>
@@ -31,6 +32,7 @@ const MIGRATIONS: Readonly<Record<string, VersionedMigration>> = {
   '0010_leaks': leaks,
   '0011_oauth': oauth,
   '0014_email_changes': emailChanges,
+  '0015_credential_metering': credentialMetering,
 }
 
 /** Every migration's name, in order: what a fully migrated database has recorded. */

@@ -1,0 +1,311 @@
+// The capacity model (docs/capacity.md) checked by a simulation: `npm run bench:scale`.
+// Starts N instances (default 4) on loopback against one PostgreSQL and one Redis, drives a
+// mixed load (warm keys, unknown keys, revocations during the run) at a fixed rate, and
+// prints each figure of the model measured against predicted. Not a test: it fails only
+// when a revocation is not enforced on every instance at once, or a measurement is
+// impossible. About 40 seconds.
+//
+//   npm run bench:scale -- [--instances 4] [--rate 800] [--seconds 10] [--keys 20]
+//
+// PostgreSQL: DATABASE_URL or TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test);
+// it creates a brandwave_scale_* database there and drops it. Redis: a redis-server of its
+// own on a free port when the binary is installed, so that Redis's own counters (INFO)
+// count this load alone; otherwise REDIS_URL or TEST_REDIS_URL, under a prefix it deletes
+// (Redis's counters then include whatever else uses that server).
+//
+// How the model is checked: after the run, as many fresh instances measure the per-request
+// figures (CPU time, Redis commands, bytes and CPU per request) of one kind of request at a
+// time (warm keys, unknown keys), at the rate each instance got in the run. The model then predicts what N instances do
+// under the mix: CPU per request from the mix, storage reads from the revocations (each
+// one makes every instance read every key in use once), Redis traffic from the per-request
+// figures, PostgreSQL row writes from usage batching (one update per active key per
+// instance per flush interval) and the revocations themselves.
+import { spawn, spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
+import { performance } from 'node:perf_hooks'
+import { setTimeout as sleep } from 'node:timers/promises'
+import autocannon from 'autocannon'
+import { generateToken } from '@brandwave/core'
+import { Redis } from 'ioredis'
+import pg from 'pg'
+import { api, metric, signIn, startServer } from './harness.mjs'
+
+const option = (name, fallback) => {
+  const index = process.argv.indexOf(`--${name}`)
+  return index >= 0 ? Number(process.argv[index + 1]) : fallback
+}
+const settings = {
+  instances: option('instances', 4),
+  rate: option('rate', 800),
+  seconds: option('seconds', 10),
+  keys: option('keys', 20),
+  unknownShare: 0.05,
+  revokeEveryMs: 1000,
+  flushMs: 1000,
+  calibrationSeconds: 4,
+}
+const perInstanceRate = settings.rate / settings.instances
+
+const TICK_MICROSECONDS = 10_000
+function cpuMicroseconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * TICK_MICROSECONDS
+}
+
+/** Redis's own counters: commands by name (Lua's inner commands included) and bytes in and out. */
+async function redisCounters(client) {
+  const info = `${await client.info('commandstats')}\n${await client.info('stats')}\n${await client.info('cpu')}`
+  const calls = Object.fromEntries([...info.matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)].map(([, name, count]) => [name, Number(count)]))
+  const field = (name) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0)
+  return {
+    calls,
+    commands: Object.values(calls).reduce((a, b) => a + b, 0),
+    bytes: field('total_net_input_bytes') + field('total_net_output_bytes'),
+    cpuMicroseconds: (field('used_cpu_user') + field('used_cpu_sys')) * 1e6,
+  }
+}
+function difference(after, before) {
+  const calls = {}
+  for (const [name, count] of Object.entries(after.calls)) calls[name] = count - (before.calls[name] ?? 0)
+  return { calls, commands: after.commands - before.commands, bytes: after.bytes - before.bytes, cpuMicroseconds: after.cpuMicroseconds - before.cpuMicroseconds }
+}
+
+/** PostgreSQL's counters for the credentials table and the database. */
+async function postgresCounters(client, database) {
+  // Statistics reach the views within about a second of each transaction's end.
+  const table = await client.query(`SELECT n_tup_upd::int AS updated, idx_scan::int AS scans FROM pg_stat_user_tables WHERE relname = 'credentials'`)
+  const db = await client.query(`SELECT xact_commit::int AS commits, tup_updated::int AS updated, tup_inserted::int AS inserted FROM pg_stat_database WHERE datname = $1`, [database])
+  return { credentialsUpdated: table.rows[0].updated, credentialsScans: table.rows[0].scans, ...db.rows[0] }
+}
+
+/**
+ * `rate` requests per second to `url` for `seconds`, each with the next credential of
+ * `next()`; statuses counted. Rate-driven, not as fast as possible: the model is about
+ * what a given load costs.
+ */
+function drive(url, { rate, seconds, next, path = '/v1/me' }) {
+  return new Promise((resolve, reject) => {
+    const statuses = {}
+    const instance = autocannon(
+      {
+        url,
+        connections: 8,
+        overallRate: rate,
+        duration: seconds,
+        requests: [{ method: 'GET', path, setupRequest: (request) => ({ ...request, headers: { ...request.headers, ...(next && { authorization: `Bearer ${next()}` }) } }) }],
+      },
+      (error, result) => (error ? reject(error) : resolve({ requests: result.requests.total, statuses, errors: result.errors + result.timeouts })),
+    )
+    instance.on('response', (_client, status) => (statuses[status] = (statuses[status] ?? 0) + 1))
+  })
+}
+
+const unknownKey = () => generateToken('bw', 'live', randomBytes)
+
+/** Warm keys in turn, and every so often a key nobody issued (a fresh one each time). */
+function mix(tokens, unknownShare) {
+  let index = 0
+  let sent = 0
+  const every = Math.round(1 / unknownShare)
+  const state = {
+    unknownSent: 0,
+    next: () => {
+      sent += 1
+      if (unknownShare > 0 && sent % every === 0) {
+        state.unknownSent += 1
+        return unknownKey()
+      }
+      return tokens[index++ % tokens.length]
+    },
+  }
+  return state
+}
+
+async function main() {
+  let redisServer
+  let redisUrl = process.env.REDIS_URL ?? process.env.TEST_REDIS_URL
+  if (spawnSync('redis-server', ['--version']).status === 0) {
+    const port = 20_000 + Math.floor(Math.random() * 20_000)
+    redisServer = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+    redisUrl = `redis://127.0.0.1:${port}`
+  }
+  if (redisUrl === undefined) throw new Error('no redis-server installed: set REDIS_URL or TEST_REDIS_URL')
+  const prefix = `brandwave-scale:${randomBytes(4).toString('hex')}:`
+  if (redisServer) {
+    const port = new URL(redisUrl).port
+    for (let attempt = 0; spawnSync('redis-cli', ['-p', port, 'ping']).stdout?.toString().trim() !== 'PONG'; attempt++) {
+      if (attempt > 50) throw new Error('redis-server did not start')
+      await sleep(100)
+    }
+  }
+  const redis = new Redis(redisUrl)
+  const databaseUrl = process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+  const name = `brandwave_scale_${randomBytes(4).toString('hex')}`
+  const admin = new pg.Client({ connectionString: databaseUrl })
+  await admin.connect()
+  await admin.query(`CREATE DATABASE ${name}`)
+  const url = new URL(databaseUrl)
+  url.pathname = `/${name}`
+  const stats = new pg.Client({ connectionString: url.href })
+
+  const env = { DATABASE_URL: url.href, REDIS_URL: redisUrl, BRANDWAVE_REDIS_PREFIX: prefix, BRANDWAVE_USAGE_FLUSH_MS: String(settings.flushMs) }
+  const servers = []
+  const calibrationServers = []
+  try {
+    console.log(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(', ')}`)
+    // Not pinned: N servers on one core would measure the core, not the model.
+    const first = await startServer(env, undefined, { pin: false })
+    servers.push(first)
+    const rest = await Promise.all(Array.from({ length: settings.instances - 1 }, () => startServer(env, undefined, { pin: false })))
+    servers.push(...rest)
+    calibrationServers.push(...(await Promise.all(servers.map(() => startServer(env, undefined, { pin: false })))))
+    await stats.connect()
+    const session = await signIn(first.url)
+    const createKey = (label) => api(first.url, '/v1/api-keys', { method: 'POST', token: session, body: { name: label, scopes: ['api_keys:read'], rateLimit: { requestsPerMinute: 1_000_000 } } })
+    const keys = []
+    for (let i = 0; i < settings.keys; i += 10) keys.push(...(await Promise.all(Array.from({ length: Math.min(10, settings.keys - i) }, (_, j) => createKey(`warm ${i + j}`)))))
+    const revocations = Math.floor((settings.seconds * 1000) / settings.revokeEveryMs) - 1
+    const victims = await Promise.all(Array.from({ length: revocations }, (_, i) => createKey(`revoked during the run ${i}`)))
+    const tokens = keys.map((key) => key.token)
+    // Redis spends CPU when idle too (its timers): measured, and taken off every figure below.
+    const idleFrom = await redisCounters(redis)
+    const idleStarted = performance.now()
+    await sleep(2000)
+    const redisIdleMicrosecondsPerSecond = (difference(await redisCounters(redis), idleFrom).cpuMicroseconds / (performance.now() - idleStarted)) * 1000
+    const busyRedisCpu = (used, seconds) => used.cpuMicroseconds - redisIdleMicrosecondsPerSecond * seconds
+
+    // 2. Every instance warm on every key, then the mixed load on all of them at once.
+    for (const server of servers) for (const token of [...tokens, ...victims.map((victim) => victim.token)]) await api(server.url, '/v1/me', { token })
+    await sleep(settings.flushMs * 2 + 2500) // the warm-up's usage written, and its statistics visible
+    const redisBefore = await redisCounters(redis)
+    const postgresBefore = await postgresCounters(stats, name)
+    const lookupsBefore = await Promise.all(servers.map((server) => metric(server.url, 'brandwave_credential_storage_lookups_total')))
+    const cpuBefore = servers.map((server) => cpuMicroseconds(server.pid))
+    const mixes = servers.map(() => mix(tokens, settings.unknownShare))
+    const started = performance.now()
+    const runs = Promise.all(servers.map((server, i) => drive(server.url, { rate: perInstanceRate, seconds: settings.seconds, next: mixes[i].next })))
+    const refusedEverywhere = []
+    for (const victim of victims) {
+      await sleep(settings.revokeEveryMs - ((performance.now() - started) % settings.revokeEveryMs))
+      await api(first.url, `/v1/api-keys/${victim.id}`, { method: 'DELETE', token: session })
+      // Acknowledged: every instance must refuse it on the very next request.
+      const statuses = await Promise.all(servers.map((server) => fetch(`${server.url}/v1/me`, { headers: { authorization: `Bearer ${victim.token}` } }).then((response) => response.status)))
+      refusedEverywhere.push(statuses.every((status) => status === 401))
+    }
+    const results = await runs
+    const elapsedSeconds = (performance.now() - started) / 1000
+    const cpu = servers.map((server, i) => cpuMicroseconds(server.pid) - cpuBefore[i])
+    const lookups = await Promise.all(servers.map(async (server, i) => (await metric(server.url, 'brandwave_credential_storage_lookups_total')) - lookupsBefore[i]))
+    const redisUsed = difference(await redisCounters(redis), redisBefore)
+    // Stopped, each instance writes the usage still pending, and its database connections end,
+    // which flushes their statistics to the views at once.
+    for (const server of servers.splice(0)) await server.stop()
+    await sleep(1000)
+    const postgresUsed = Object.fromEntries(Object.entries(await postgresCounters(stats, name)).map(([field, value]) => [field, value - postgresBefore[field]]))
+    const requests = results.reduce((sum, run) => sum + run.requests, 0)
+    // 3. As many fresh instances, each loaded with one kind of request at the rate each got in
+    // the run, all at once (the machine as busy as in the run): what each kind costs.
+    const calibrate = async (rate, next, path = '/v1/me') => {
+      await Promise.all(calibrationServers.map((server) => drive(server.url, { rate, seconds: 1, next, path })))
+      const redisBefore = await redisCounters(redis)
+      const lookupsBefore = await Promise.all(calibrationServers.map((server) => metric(server.url, 'brandwave_credential_storage_lookups_total')))
+      const cpuBefore = calibrationServers.map((server) => cpuMicroseconds(server.pid))
+      const from = performance.now()
+      const runs = await Promise.all(calibrationServers.map((server) => drive(server.url, { rate, seconds: settings.calibrationSeconds, next, path })))
+      const seconds = (performance.now() - from) / 1000
+      const cpu = calibrationServers.reduce((sum, server, i) => sum + cpuMicroseconds(server.pid) - cpuBefore[i], 0)
+      const redisUsed = difference(await redisCounters(redis), redisBefore)
+      const lookupsAfter = await Promise.all(calibrationServers.map((server) => metric(server.url, 'brandwave_credential_storage_lookups_total')))
+      const total = runs.reduce((sum, run) => sum + run.requests, 0)
+      const per = (value) => value / total
+      return {
+        requestsPerSecond: total / seconds / calibrationServers.length,
+        cpuMicroseconds: per(cpu),
+        redisCpuMicroseconds: per(busyRedisCpu(redisUsed, seconds)),
+        gets: per(redisUsed.calls.get ?? 0),
+        counts: per(redisUsed.calls.evalsha ?? 0),
+        commands: per(redisUsed.commands),
+        bytes: per(redisUsed.bytes),
+        lookups: per(lookupsAfter.reduce((sum, after, i) => sum + after - lookupsBefore[i], 0)),
+      }
+    }
+    const rate = Math.max(1, Math.round(requests / elapsedSeconds / settings.instances))
+    const warm = await calibrate(rate, mix(tokens, 0).next)
+    const unknown = await calibrate(rate, unknownKey)
+    const healthz = await calibrate(rate, undefined, '/healthz')
+
+    // 4. The model's predictions for the run, from step 3's figures.
+    const unknownSent = mixes.reduce((sum, state) => sum + state.unknownSent, 0)
+    const unknownShare = unknownSent / requests
+    const bumps = victims.length
+    // Keys go round in turn on each instance: in `n` warm requests it uses min(K, n) keys.
+    const keysUsedIn = (intervalSeconds) =>
+      results.map((run, i) => Math.min(settings.keys, ((run.requests - mixes[i].unknownSent) / elapsedSeconds) * intervalSeconds))
+    // After each revocation, every instance reads each key it uses before the next one once;
+    // the victims' own checks (one per instance per revocation) read storage too.
+    const predictedLookups = unknownSent + bumps * keysUsedIn(settings.revokeEveryMs / 1000).reduce((sum, used) => sum + used + 1, 0)
+    const warmMissShare = (predictedLookups - unknownSent) / requests
+    const coldShare = unknownShare + warmMissShare
+    const predictedCpu = (1 - coldShare) * warm.cpuMicroseconds + coldShare * unknown.cpuMicroseconds
+    const predictedGets = (1 - unknownShare) * warm.gets + unknownShare * unknown.gets
+    const predictedCounts = (1 - unknownShare) * warm.counts
+    const predictedCommands = (1 - unknownShare) * warm.commands + unknownShare * unknown.commands
+    const predictedBytes = (1 - unknownShare) * warm.bytes + unknownShare * unknown.bytes
+    const predictedRedisCpu = (1 - unknownShare) * warm.redisCpuMicroseconds + unknownShare * unknown.redisCpuMicroseconds
+    // One flush per interval, and the last on shutdown.
+    const flushes = elapsedSeconds / (settings.flushMs / 1000) + 1
+    // Usage: one UPDATE per key used per instance per flush interval (it changes the row only when
+    // its time is later than the stored one: fewer rows change); a revocation updates its row.
+    const predictedUpdates = keysUsedIn(settings.flushMs / 1000).reduce((sum, used) => sum + used, 0) * flushes + bumps
+    const measuredCpu = cpu.reduce((a, b) => a + b, 0) / requests
+    const rows = [
+      ['CPU µs per request (mean over instances)', measuredCpu, predictedCpu],
+      ['storage reads by the verification path', lookups.reduce((a, b) => a + b, 0), predictedLookups],
+      ['Redis GETs of the access version per request', redisUsed.calls.get / requests, predictedGets],
+      ['Redis rate-limit counts (EVALSHA) per request', (redisUsed.calls.evalsha ?? 0) / requests, predictedCounts],
+      ['Redis commands per request (Lua inner commands included)', redisUsed.commands / requests, predictedCommands],
+      ['Redis bytes in + out per request', redisUsed.bytes / requests, predictedBytes],
+      ['Redis CPU µs per request (idle CPU taken off)', busyRedisCpu(redisUsed, elapsedSeconds) / requests, predictedRedisCpu],
+      // Each usage UPDATE finds its row by primary key: the table's index scans, less the verification reads.
+      ['PostgreSQL usage UPDATEs per second', (postgresUsed.credentialsScans - lookups.reduce((a, b) => a + b, 0)) / elapsedSeconds, predictedUpdates / elapsedSeconds],
+    ]
+
+    console.log(`\n${settings.instances} instances, ${settings.rate} requests/s in all for ${settings.seconds} s (${Math.round(requests / elapsedSeconds)} measured), ${settings.keys} warm keys, ${(unknownShare * 100).toFixed(1)} % unknown keys, ${bumps} revocations`)
+    if (requests / elapsedSeconds < 0.9 * settings.rate) {
+      console.log(`the machine delivered ${Math.round(requests / elapsedSeconds)} of the ${settings.rate} requests/s asked: per-request CPU is not comparable with the calibration (lower --rate, or a quieter machine)`)
+    }
+    console.log(`statuses: ${JSON.stringify(results.map((run) => run.statuses))}, errors ${results.reduce((sum, run) => sum + run.errors, 0)}`)
+    console.log(`${settings.instances} instances, one kind of request each time, at ${rate} requests/s each (${Math.round(warm.requestsPerSecond)} measured): /healthz ${healthz.cpuMicroseconds.toFixed(1)} µs, warm ${warm.cpuMicroseconds.toFixed(1)} µs (${warm.gets.toFixed(3)} GET, ${warm.counts.toFixed(3)} counts, ${warm.bytes.toFixed(0)} Redis bytes per request), unknown ${unknown.cpuMicroseconds.toFixed(1)} µs (${unknown.lookups.toFixed(2)} storage reads, ${unknown.gets.toFixed(3)} GET per request)`)
+    console.log(`PostgreSQL during the run: ${postgresUsed.commits} commits, ${postgresUsed.credentialsUpdated} credential rows changed (${postgresUsed.updated} rows in all), ${postgresUsed.inserted} inserted; Redis idle CPU ${redisIdleMicrosecondsPerSecond.toFixed(0)} µs/s`)
+    console.log('')
+    console.log(`${'figure'.padEnd(60)} ${'measured'.padStart(10)} ${'predicted'.padStart(10)} ${'off'.padStart(7)}`)
+    let outside = 0
+    for (const [figure, measured, predicted] of rows) {
+      const off = predicted === 0 ? (measured === 0 ? 0 : Infinity) : measured / predicted - 1
+      if (Math.abs(off) > 0.25) outside += 1
+      const format = (value) => (Math.abs(value) >= 100 ? value.toFixed(0) : value.toFixed(3))
+      console.log(`${figure.padEnd(60)} ${format(measured).padStart(10)} ${format(predicted).padStart(10)} ${`${off >= 0 ? '+' : ''}${(off * 100).toFixed(0)} %`.padStart(7)}${Math.abs(off) > 0.25 ? '  OUTSIDE 25 %' : ''}`)
+    }
+    console.log(`\nrevocations refused on every instance on the next request: ${refusedEverywhere.filter(Boolean).length} of ${refusedEverywhere.length}`)
+    console.log(`${outside === 0 ? 'every figure within 25 % of the model' : `${outside} figure(s) outside 25 % of the model`}`)
+    console.log(`load average at end: ${loadavg().map((l) => l.toFixed(2)).join(', ')}`)
+    if (refusedEverywhere.some((refused) => !refused)) throw new Error('a revocation was not enforced on every instance at once')
+  } finally {
+    for (const server of [...servers, ...calibrationServers]) await server.stop()
+    await stats.end().catch(() => undefined)
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    await admin.end()
+    if (redisServer) {
+      redis.disconnect()
+      redisServer.kill()
+    } else {
+      const leftovers = await redis.keys(`${prefix}*`)
+      if (leftovers.length > 0) await redis.del(...leftovers)
+      redis.disconnect()
+    }
+  }
+}
+
+await main()
