@@ -14,6 +14,7 @@ export const AUDIT_ACTIONS = [
   'member.added',
   'member.role_changed',
   'member.removed',
+  'member.sessions_ended',
   'auth.signup',
   'auth.login_succeeded',
   'auth.login_failed',

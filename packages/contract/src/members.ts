@@ -35,6 +35,15 @@ export const ChangeRoleBody = Type.Object({ role: Role }, { additionalProperties
 
 export const MemberParams = Type.Object({ userId: Uuid }, { additionalProperties: false })
 
+export const EndedMemberSessions = Type.Object(
+  {
+    userId: Uuid,
+    endedAt: Timestamp,
+    endedSessions: Type.Integer({ description: 'Sessions of the member in this organization that were open and are now ended.' }),
+  },
+  { additionalProperties: false },
+)
+
 export const RemovedMember = Type.Object(
   {
     userId: Uuid,

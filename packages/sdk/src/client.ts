@@ -286,6 +286,8 @@ function membersApi(transport: Transport) {
       transport.call('changeMemberRole', { params: { userId }, body }, options),
     /** Also revokes their PATs and ends their sessions here. @example await bw.members.remove({ userId }) */
     remove: ({ userId }: PathParamsOf<'removeMember'>, options?: RequestOptions) => transport.call('removeMember', { params: { userId } }, options),
+    /** Signs the member out of this organization everywhere; their tokens stay. @example await bw.members.endSessions({ userId }) */
+    endSessions: ({ userId }: PathParamsOf<'endMemberSessions'>, options?: RequestOptions) => transport.call('endMemberSessions', { params: { userId } }, options),
   }
 }
 

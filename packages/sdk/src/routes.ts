@@ -49,6 +49,7 @@ export const routes = {
   listMembers: { method: 'GET', path: '/v1/members' },
   changeMemberRole: { method: 'PATCH', path: '/v1/members/:userId' },
   removeMember: { method: 'DELETE', path: '/v1/members/:userId' },
+  endMemberSessions: { method: 'POST', path: '/v1/members/:userId/end-sessions' },
   listScopes: { method: 'GET', path: '/v1/scopes' },
   verifyKey: { method: 'POST', path: '/v1/keys/verify', readOnly: true },
   listAuditEvents: { method: 'GET', path: '/v1/audit-logs' },

@@ -1,5 +1,5 @@
 import { Data, NoBody, Page } from '../common.js'
-import { ChangeRoleBody, ListMembersQuery, Member, MemberFacets, MemberParams, RemovedMember } from '../members.js'
+import { ChangeRoleBody, EndedMemberSessions, ListMembersQuery, Member, MemberFacets, MemberParams, RemovedMember } from '../members.js'
 import { defineOperation } from '../operation.js'
 
 const tag = 'Members'
@@ -47,4 +47,22 @@ export const removeMember = defineOperation({
   bodyOptional: true,
   responses: { 200: Data(RemovedMember) },
   errors: ['not_found', 'conflict'],
+})
+
+export const endMemberSessions = defineOperation({
+  operationId: 'endMemberSessions',
+  method: 'POST',
+  path: '/v1/members/:userId/end-sessions',
+  summary: 'End a member’s sessions',
+  description:
+    'Signs the member out of this organization everywhere at once (a lost laptop, a suspected takeover): every session ends, its access token included, on every instance. ' +
+    'Their personal access tokens and authorized apps stay; they can sign in again. Ending an administrator’s sessions needs every permission an administrator holds.',
+  tag,
+  authentication: 'any',
+  scope: 'members:workflow',
+  params: MemberParams,
+  body: NoBody,
+  bodyOptional: true,
+  responses: { 200: Data(EndedMemberSessions) },
+  errors: ['not_found', 'forbidden'],
 })

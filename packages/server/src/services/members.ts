@@ -81,10 +81,32 @@ export class MemberService {
     return result
   }
 
+  /**
+   * Ends every session of a member in this organization (ASVS 5.0 7.4.5): a lost device or a
+   * suspected takeover, without removing them. An administrator's sessions are ended only by
+   * someone who holds every permission an administrator does.
+   */
+  async endSessions(principal: Principal, userId: string, context: RequestContext): Promise<{ userId: string; endedAt: string; endedSessions: number }> {
+    const endedAt = isoAt(this.deps.clock.now())
+    const result = await this.deps.storage.transaction(async (repos) => {
+      const current = await repos.memberships.findMember(principal.organizationId, userId)
+      if (current === undefined) throw new ApiError('not_found', NOT_A_MEMBER)
+      if (current.role === 'company_admin' && missingScopes([...this.deps.catalog.roleScopes('company_admin')], principal.scopes).length > 0) {
+        throw new ApiError('forbidden', 'Ending an administrator’s sessions needs every permission an administrator holds.')
+      }
+      const endedSessions = await repos.sessions.endAllOfUser(userId, endedAt, 'ended_by_admin', { organizationId: principal.organizationId })
+      await this.audit(repos, principal, 'member.sessions_ended', userId, current.email, context, { endedSessions })
+      return { userId, endedAt, endedSessions }
+    })
+    // Every instance drops what it cached about those sessions: they fail on their next request.
+    await this.deps.accessVersion.bump()
+    return result
+  }
+
   private audit(
     repos: Repositories,
     principal: Principal,
-    action: 'member.added' | 'member.role_changed' | 'member.removed',
+    action: 'member.added' | 'member.role_changed' | 'member.removed' | 'member.sessions_ended',
     userId: string,
     email: string,
     context: RequestContext,

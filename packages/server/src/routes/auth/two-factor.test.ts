@@ -50,7 +50,7 @@ describe.each(testDatabaseKinds)('two-factor authentication (%s)', (kind) => {
     expect(enabled.status).toBe(200)
     expect(enabled.body.data.recoveryCodes).toHaveLength(10)
     expect(new Set(enabled.body.data.recoveryCodes).size).toBe(10)
-    for (const code of enabled.body.data.recoveryCodes) expect(code).toMatch(/^[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4}$/)
+    for (const code of enabled.body.data.recoveryCodes) expect(code).toMatch(/^[a-z2-7]{4}(-[a-z2-7]{4}){5}$/)
     expect((await server.request('GET', '/v1/me', { token: user.accessToken })).body.data.twoFactorEnabled).toBe(true)
     expect((await server.request('POST', '/v1/auth/2fa/setup', { token: user.accessToken, body: { currentPassword: user.password } })).status).toBe(409)
 

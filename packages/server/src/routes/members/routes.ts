@@ -1,4 +1,4 @@
-import { changeMemberRole, listMembers, removeMember } from '@brandwave/contract'
+import { changeMemberRole, endMemberSessions, listMembers, removeMember } from '@brandwave/contract'
 import { decodeCursor, encodeCursor } from '../../http/cursor.js'
 import type { MemberService } from '../../services/members.js'
 import type { Member } from '../../services/members.js'
@@ -22,5 +22,9 @@ export function memberRoutes(route: RouteRegistrar, { members }: { members: Memb
 
   route(removeMember, async ({ principal, params, request }) => {
     return { status: 200, body: { data: await members.remove(principal, params.userId, request) } }
+  })
+
+  route(endMemberSessions, async ({ principal, params, request }) => {
+    return { status: 200, body: { data: await members.endSessions(principal, params.userId, request) } }
   })
 }
