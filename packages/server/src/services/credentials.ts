@@ -148,10 +148,8 @@ export class CredentialService {
       rateLimitPerMinute: input.rateLimit === undefined && minter !== null ? minter.rateLimitPerMinute : (input.rateLimit?.requestsPerMinute ?? null),
     }
     this.checkReach(principal, limits)
-    // Like its other limits, a metered token minting another passes on its budget unless the request states one.
-    const minterBudget = minter !== null && minter.remaining !== null ? { remaining: minter.remaining, refill: minter.refill } : null
-    const budget = input.remaining === undefined && input.refill === undefined ? minterBudget : budgetOf({ remaining: input.remaining, refill: input.refill }, null)
-    this.checkBudgetReach(principal, budget ?? null)
+    this.checkNotMetered(principal, '/remaining', 'create credentials')
+    const budget = budgetOf({ remaining: input.remaining, refill: input.refill }, null) ?? null
     const environment = input.environment ?? 'live'
     await this.deps.policies?.enforce(owner.organizationId, {
       environment,
@@ -218,18 +216,15 @@ export class CredentialService {
   }
 
   /**
-   * A token with a budget of remaining uses cannot hand out more: no unlimited credential, no
-   * more uses than it has left (as this instance last read them), no larger refill.
+   * A token with a budget of remaining uses may not make credentials or set budgets: every
+   * use it handed out would come on top of its own (a key with 50 uses could mint fifty keys
+   * of 50), so the budget would bound nothing. Sessions and unmetered keys do both.
    */
-  private checkBudgetReach(principal: Principal, budget: { readonly remaining: number; readonly refill: Refill | null } | null): void {
+  private checkNotMetered(principal: Principal, field: string, what: string): void {
     if (principal.kind !== 'credential' || principal.credential.remaining === null) return
-    const own = principal.credential
-    const refuse = (field: string, message: string) => {
-      throw new ApiError('forbidden', 'A token cannot give a credential more reach than it has itself.', { details: [{ field, message }] })
-    }
-    if (budget === null) refuse('/remaining', 'cannot be unlimited: the token making this request has a budget of remaining uses')
-    else if (budget.remaining > (own.remaining ?? 0)) refuse('/remaining', 'cannot exceed the remaining uses of the token making this request')
-    else if (budget.refill !== null && (own.refill === null || budget.refill.amount > own.refill.amount)) refuse('/refill', 'cannot refill more than the token making this request refills')
+    throw new ApiError('forbidden', `A token with a budget of remaining uses cannot ${what}: its uses would multiply. Use a session or a key without a budget.`, {
+      details: [{ field, reason: 'METERED_TOKEN', message: 'must come from a session or a token without remaining uses' }],
+    })
   }
 
   /**
@@ -346,7 +341,7 @@ export class CredentialService {
       ...(metadataJson !== undefined && { metadataJson }),
       ...(budget !== undefined && { budget: { remaining: budget?.remaining ?? null, refill: budget?.refill ?? null, refilledAt: budget === null ? null : isoAt(now) } }),
     }
-    if (budget !== undefined) this.checkBudgetReach(principal, budget)
+    if (budget !== undefined) this.checkNotMetered(principal, '/remaining', 'change budgets')
     // The credential as it will be: lifting an allowlist or raising a limit is judged on the
     // result, so a narrow key cannot loosen a stronger one it could never have created.
     this.checkAuthorityOver(principal, current, {
