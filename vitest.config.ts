@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
@@ -34,6 +35,10 @@ const test = { testTimeout: 30_000, hookTimeout: 60_000 }
 
 export default defineConfig({
   test: {
+    // Vitest's default on two cores is one worker: the second core then only waited on the
+    // first. Suites share nothing but the machine (own databases, Redis prefixes, ports, data
+    // directories), so two run side by side.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     projects: [
       {
         resolve,
