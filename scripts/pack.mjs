@@ -15,8 +15,12 @@ const out = resolve(process.cwd(), values.out)
 // Dependencies first: the SDK's types come from the contract, whose schemas use core.
 const packages = ['core', 'contract', 'sdk', 'react']
 
+// Only what is packed (and what it is built from): the server and the dashboard are not.
 console.log('Building the packages (tsc)…')
-execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' })
+const tsc = join(root, 'node_modules/typescript/bin/tsc')
+const projects = ['packages/sdk', 'packages/sdk/tsconfig.cjs.json', 'packages/react', 'packages/react/tsconfig.cjs.json']
+execFileSync(process.execPath, [tsc, '-b', ...projects], { cwd: root, stdio: 'inherit' })
+execFileSync(process.execPath, [join(root, 'scripts/mark-commonjs.mjs')], { cwd: root, stdio: 'inherit' })
 
 mkdirSync(out, { recursive: true })
 for (const file of readdirSync(out)) if (/^brandwave-.*\.tgz$/.test(file)) rmSync(join(out, file))

@@ -52,6 +52,11 @@ export interface Config {
   readonly totpIssuer: string
   /** How often `lastUsedAt` / `lastUsedIp` are written, batched, off the request path. */
   readonly usageFlushIntervalMs: number
+  /**
+   * How many verified credentials, sessions and unknown keys each instance keeps warm (per
+   * cache). The caches reserve room for all of them when the server starts.
+   */
+  readonly cacheEntries: number
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   /** `iss` of session JWTs and the issuer of OAuth metadata. */
   readonly issuer: string
@@ -179,6 +184,7 @@ export function loadConfig(env: Environment, cwd = process.cwd()): Config {
     },
     totpIssuer: text('BRANDWAVE_TOTP_ISSUER') ?? 'Brandwave',
     usageFlushIntervalMs: integer('BRANDWAVE_USAGE_FLUSH_MS', 5000, 100, 600_000),
+    cacheEntries: integer('BRANDWAVE_CACHE_ENTRIES', 100_000, 100, 10_000_000),
     logLevel: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     issuer: text('BRANDWAVE_ISSUER') ?? 'brandwave',
     publicUrl,

@@ -4,9 +4,13 @@ import { connect, createServer, Socket, type Server } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-/** The server's build output, as `npm run build` leaves it. */
-export const distDir = fileURLToPath(new URL('../../server/dist/', import.meta.url))
-export const built = existsSync(join(distDir, 'main.js'))
+/**
+ * What `npm start` and `npx brandwave` run: the server bundled into a few files by
+ * `npm run build` (scripts/prepare-start.mjs). A process loads it in half the time of the
+ * hundreds of modules tsc emits, and the suites that spawn servers and CLI runs start hundreds.
+ */
+export const distDir = fileURLToPath(new URL('../../server/dist/bundle/', import.meta.url))
+export const built = existsSync(join(distDir, 'main.js')) && existsSync(join(distDir, 'cli.js'))
 
 /** A Brandwave process started from the built entry point, as `npm start` runs it. */
 export interface Instance {
@@ -16,7 +20,7 @@ export interface Instance {
   stop(): Promise<number | null>
 }
 
-/** Starts `node dist/main.js [args]` with `env` (in `cwd`) and waits for its "listening" line. */
+/** Starts `node dist/bundle/main.js [args]` with `env` (in `cwd`) and waits for its "listening" line. */
 export function startInstance(env: Record<string, string>, options: { readonly args?: readonly string[]; readonly cwd?: string } = {}): Promise<Instance> {
   const child = spawn(process.execPath, [join(distDir, 'main.js'), ...(options.args ?? [])], {
     ...(options.cwd !== undefined && { cwd: options.cwd }),

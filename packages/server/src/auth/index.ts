@@ -31,7 +31,7 @@ export interface AuthenticationDependencies {
   readonly storage: Pick<Storage, 'credentials' | 'sessions' | 'usage'>
   readonly shared: SharedState
   readonly tokenPrefixes: readonly string[]
-  readonly config: Pick<Config, 'defaultRateLimitPerMinute' | 'usageFlushIntervalMs'>
+  readonly config: Pick<Config, 'defaultRateLimitPerMinute' | 'usageFlushIntervalMs' | 'cacheEntries'>
   readonly keys: Pick<DerivedKeys, 'tokenHash'>
   readonly catalog: ScopeCatalog
   readonly sessionTokens: SessionTokens
@@ -55,7 +55,7 @@ export interface AuthenticationDependencies {
  */
 export function createAuthentication(deps: AuthenticationDependencies): { authenticator: Authenticator; usage: UsageRecorder; counts: UsageCounts } {
   const { storage, shared, metrics } = deps
-  const cacheOptions = { maxEntries: 100_000, ttlMs: Math.max(shared.cacheTtlMs, 1) }
+  const cacheOptions = { maxEntries: deps.config.cacheEntries, ttlMs: Math.max(shared.cacheTtlMs, 1) }
   const credentialCache = new VersionedCache<CredentialEntry>(cacheOptions)
   const unknownKeys = new UnknownKeyCache(cacheOptions)
   const sessionCache = new VerificationCache<SessionForAuthentication>(cacheOptions)

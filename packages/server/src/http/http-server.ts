@@ -12,6 +12,7 @@ import { OneLinePerRequest } from './request-log.js'
 import { lazyChildLoggerFactory } from './lazy-request-logger.js'
 import { registerRequestHooks } from './request-hooks.js'
 import { sendError, sendRawError, writeSocketError } from './responses.js'
+import { sharedSerializers } from './serialization.js'
 import { validatorCompiler } from './validation.js'
 
 export const BODY_LIMIT_BYTES = 64 * 1024
@@ -49,6 +50,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     bodyLimit: BODY_LIMIT_BYTES,
     // While draining for shutdown, requests on open connections are still served properly.
     return503OnClosing: false,
+    schemaController: { compilersFactory: { buildSerializer: sharedSerializers() } },
     routerOptions: {
       maxParamLength: MAX_PATH_PARAMETER_LENGTH,
       // A path parameter that long cannot be an id: nothing is there.

@@ -81,7 +81,7 @@ export async function registerOAuth(app: FastifyInstance, deps: OAuthDependencie
   provider.proxy = config.trustProxy !== false
 
   // `/v1` accepts access tokens through the one verification pipeline.
-  const cache = new VerificationCache<OAuthEntry>({ maxEntries: 100_000, ttlMs: Math.max(shared.cacheTtlMs, 1) })
+  const cache = new VerificationCache<OAuthEntry>({ maxEntries: config.cacheEntries, ttlMs: Math.max(shared.cacheTtlMs, 1) })
   shared.onLost(() => cache.clear())
   const usage = new UsageRecorder({
     write: (entries) => storage.oauthAuthorizations.recordUsage(entries),
