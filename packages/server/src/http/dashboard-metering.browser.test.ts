@@ -165,6 +165,33 @@ describe.skipIf(!chromiumPresent)('metered keys in the dashboard (sqlite)', { ti
     expectNoConsoleErrors(watched, false, REFUSED_400)
   })
 
+  it('New token shares the section: a personal access token gets its owner id and a daily budget from the form', async () => {
+    const admin = await loginAdmin(server)
+    const watched = await signIn()
+    const { page } = watched
+    await page.getByRole('link', { name: 'Personal access tokens' }).click()
+    await page.getByRole('button', { name: 'New token' }).click()
+    const dialog = page.getByRole('dialog', { name: 'New personal access token' })
+    await dialog.getByLabel('Name').fill('Metered script')
+    // A scope an admin's token may carry without the password (step-up).
+    await dialog.getByText('personal_access_tokens:read', { exact: true }).click()
+    await dialog.getByRole('button', { name: 'Owner and usage limits' }).click()
+    await dialog.getByLabel('Owner ID').fill('script-7')
+    await dialog.getByLabel('Remaining uses').fill('3')
+    await dialog.getByRole('radio', { name: 'Daily' }).check()
+    expect(await dialog.getByLabel('Day of month').count()).toBe(0)
+    await dialog.getByLabel('Refill amount').fill('3')
+    await dialog.getByRole('button', { name: 'Create' }).click()
+    await page.getByRole('dialog', { name: 'Copy your new token' }).getByLabel('Secret').waitFor()
+    await page.getByRole('button', { name: 'Done' }).click()
+
+    const list = await server.request('GET', '/v1/personal-access-tokens?externalId=script-7', { token: admin.accessToken })
+    expect(list.status, list.text).toBe(200)
+    expect(list.body.items).toHaveLength(1)
+    expect(list.body.items[0]).toMatchObject({ name: 'Metered script', externalId: 'script-7', metadata: null, remaining: 3, refill: { interval: 'daily', amount: 3, day: null } })
+    expectNoConsoleErrors(watched)
+  })
+
   it('details → Edit owner and usage limits: a bad edit changes nothing; a good one PATCHes only what changed, and emptying fields clears them', async () => {
     const admin = await loginAdmin(server)
     const created = await server.request('POST', '/v1/api-keys', {
