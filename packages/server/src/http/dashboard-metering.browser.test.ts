@@ -33,8 +33,8 @@ describe.skipIf(!chromiumPresent)('metered keys in the dashboard (sqlite)', { ti
     await server?.close()
   })
 
-  async function signIn(): Promise<WatchedPage> {
-    const watched = await openWatchedPage(browser, server.url, contexts)
+  async function signIn(viewport?: { width: number; height: number }): Promise<WatchedPage> {
+    const watched = await openWatchedPage(browser, server.url, contexts, viewport)
     const { page } = watched
     await page.goto(API_KEYS)
     await page.getByLabel('Email').fill(ADMIN_EMAIL)
@@ -163,6 +163,20 @@ describe.skipIf(!chromiumPresent)('metered keys in the dashboard (sqlite)', { ti
     expect(after.body.totalCount).toBe(before.body.totalCount)
     expect(await keyNamed(admin.accessToken, 'Bad metadata')).toBeUndefined()
     expectNoConsoleErrors(watched, false, REFUSED_400)
+  })
+
+  it('at phone width the open section, its refill and an error fit the screen', async () => {
+    const watched = await signIn({ width: 390, height: 844 })
+    const { page } = watched
+    const dialog = await openNewKey(page, 'Phone')
+    await dialog.getByRole('button', { name: 'Owner and usage limits' }).click()
+    await dialog.getByRole('radio', { name: 'Monthly' }).check()
+    await dialog.getByLabel('Metadata (JSON)').fill('{"a-rather-long-key-without-spaces-to-wrap": "and-a-value-just-as-long-without-any-spaces"')
+    await dialog.getByRole('button', { name: 'Create' }).click()
+    await expect.poll(() => dialog.getByLabel('Metadata (JSON)').getAttribute('aria-invalid')).toBe('true')
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0)
+    await expectAccessible(page, 'New Key at phone width with the section open and an error')
+    expectNoConsoleErrors(watched)
   })
 
   it('New token shares the section: a personal access token gets its owner id and a daily budget from the form', async () => {
