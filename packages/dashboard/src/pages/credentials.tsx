@@ -16,12 +16,14 @@ import {
   useScopes,
 } from '@brandwave/react'
 import type { Credential, QueryOf } from '@brandwave/sdk'
-import { useMemo, useState, type FormEvent, type ReactNode } from 'react'
+import { useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react'
 import { Button, Checkbox } from 'react-aria-components'
 import { allowedIpList, allowedIpProblems } from '../cidr.js'
+import { createBody, EMPTY_DRAFT, serverProblems } from '../metering.js'
 import { useSignedInUser } from '../session.js'
 import { ShownOnceDialog } from '../shown-once.js'
 import { ConfirmDialog, ErrorMessage, formatTime, ModalDialog } from '../ui.js'
+import { MeteringDisclosure, MeteringEditor, MeteringFields, useMeteringDraft } from './credential-metering.js'
 import { CredentialUsagePanel } from './credential-usage.js'
 import { OutOfPolicyBadge, PolicyViolations } from './credential-policy.js'
 
@@ -309,15 +311,20 @@ function NewCredentialDialog({ kind, onClose, onCreated }: { kind: Kind; onClose
   const [currentPassword, setCurrentPassword] = useState('')
   const asksForPassword = useAdminToken(kind)
   const ipProblems = allowedIpProblems(ips)
+  const [advanced, setAdvanced] = useState(false)
+  const metering = useMeteringDraft(EMPTY_DRAFT)
+  const placed = serverProblems(create.error)
 
   const submit = (event: FormEvent) => {
     event.preventDefault()
-    if (kind === 'apiKeys' && scopes.size === 0) {
-      setLocalError('Select at least one scope.')
-      return
-    }
-    if (ipProblems.length > 0) return
-    setLocalError(null)
+    const scopeMissing = kind === 'apiKeys' && scopes.size === 0
+    setLocalError(scopeMissing ? 'Select at least one scope.' : null)
+    const extra = createBody(metering.draft)
+    if (!extra.ok) {
+      setAdvanced(true)
+      metering.setProblems(extra.problems)
+    } else metering.setProblems({})
+    if (scopeMissing || !extra.ok || ipProblems.length > 0) return
     const allowed = allowedIpList(ips)
     const body = {
       name: name.trim(),
@@ -327,8 +334,17 @@ function NewCredentialDialog({ kind, onClose, onCreated }: { kind: Kind; onClose
       ...(rate.trim() !== '' && { rateLimit: { requestsPerMinute: Number(rate) } }),
       // The end of the chosen day, in the user's time zone.
       ...(expires !== '' && { expiresAt: new Date(`${expires}T23:59:59`).toISOString() }),
+      ...extra.body,
     }
-    const done = { onSuccess: (result: { data: { token: string; name: string } }) => onCreated(result.data.token, result.data.name) }
+    const done = {
+      onSuccess: (result: { data: { token: string; name: string } }) => onCreated(result.data.token, result.data.name),
+      // The API's word on the owner, metadata or budget goes beside the field, opened if need be.
+      onError: (error: unknown) => {
+        const { problems } = serverProblems(error)
+        if (Object.keys(problems).length > 0) setAdvanced(true)
+        metering.setProblems(problems)
+      },
+    }
     if (kind === 'apiKeys') createKey.mutate({ ...body, scopes: [...scopes] }, done)
     else createToken.mutate({ ...body, ...(currentPassword !== '' && { currentPassword }) }, done)
   }
@@ -388,12 +404,15 @@ function NewCredentialDialog({ kind, onClose, onCreated }: { kind: Kind; onClose
         <p id="expires-hint" className="hint">
           Optional; without a date the {words.one} never expires.
         </p>
+        <MeteringDisclosure open={advanced} onToggle={() => setAdvanced((open) => !open)}>
+          <MeteringFields one={words.one} draft={metering.draft} change={metering.change} problems={metering.problems} focusRequest={metering.focusRequest} editing={false} />
+        </MeteringDisclosure>
         {localError !== null && (
           <p className="error" role="alert">
             {localError}
           </p>
         )}
-        <ErrorMessage error={create.error} />
+        <ErrorMessage error={placed.allPlaced ? null : create.error} />
         <div className="actions">
           <Button className="button" onPress={onClose}>
             Cancel
@@ -443,6 +462,15 @@ function CredentialDetails({ kind, id, onClose, onRotated }: { kind: Kind; id: s
   const asksForPassword = useAdminToken(kind)
   const [confirming, setConfirming] = useState(false)
   const [grace, setGrace] = useState(0)
+  const [editing, setEditing] = useState(false)
+  const [saved, setSaved] = useState(false)
+  const editButton = useRef<HTMLButtonElement>(null)
+  const wasEditing = useRef(false)
+  // Back to Edit once the form closes, so keyboard users carry on from where they were.
+  useEffect(() => {
+    if (wasEditing.current && !editing) editButton.current?.focus()
+    wasEditing.current = editing
+  }, [editing])
   const credential = detail.data?.data
 
   return (
@@ -525,6 +553,33 @@ function CredentialDetails({ kind, id, onClose, onRotated }: { kind: Kind; id: s
                 </>
               )}
             </dl>
+            {credential.status !== 'revoked' &&
+              (editing ? (
+                <MeteringEditor
+                  kind={kind}
+                  credential={credential}
+                  one={WORDS[kind].one}
+                  onDone={(changed) => {
+                    setEditing(false)
+                    setSaved(changed)
+                  }}
+                />
+              ) : (
+                <button
+                  type="button"
+                  className="button"
+                  ref={editButton}
+                  onClick={() => {
+                    setSaved(false)
+                    setEditing(true)
+                  }}
+                >
+                  Edit owner and usage limits
+                </button>
+              ))}
+            <p role="status" className="success">
+              {saved ? 'Owner and usage limits saved.' : ''}
+            </p>
             <CredentialUsagePanel kind={kind} id={id} />
             {credential.status === 'active' && (
               <>
