@@ -35,6 +35,8 @@ const test = { testTimeout: 30_000, hookTimeout: 60_000 }
 
 export default defineConfig({
   test: {
+    // Names the run and drops the template databases its workers made (testing/src/server.ts).
+    globalSetup: ['packages/testing/src/global-setup.ts'],
     // Vitest's default on two cores is one worker: the second core then only waited on the
     // first. Suites share nothing but the machine (own databases, Redis prefixes, ports, data
     // directories), so two run side by side.

@@ -28,31 +28,39 @@ export const storageKinds: TestDatabaseKind[] = [
 
 /**
  * A fresh PostgreSQL database for one suite, on the server `TEST_DATABASE_URL` points at;
- * dropped when the suite ends, so suites never see each other's rows.
+ * dropped when the suite ends, so suites never see each other's rows. With `template`, a copy
+ * of that database (which nothing may be connected to) instead of an empty one.
  */
-export async function createPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+export async function createPostgresDatabase(options: { readonly template?: string; readonly name?: string } = {}): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
   const base = process.env.TEST_DATABASE_URL
   if (!base) throw new Error('TEST_DATABASE_URL is not set')
-  const name = `bw_test_${randomBytes(6).toString('hex')}`
-  const admin = new pg.Client({ connectionString: base })
-  await admin.connect()
-  try {
-    await admin.query(`create database ${name}`)
-  } finally {
-    await admin.end()
-  }
+  const name = options.name ?? `bw_test_${randomBytes(6).toString('hex')}`
+  await onServer(base, (client) => client.query(`create database ${name}${options.template === undefined ? '' : ` template ${options.template}`}`))
   const url = new URL(base)
   url.pathname = `/${name}`
   return {
+    name,
     url: url.toString(),
-    async drop() {
-      const client = new pg.Client({ connectionString: base })
-      await client.connect()
-      try {
-        await client.query(`drop database if exists ${name} with (force)`)
-      } finally {
-        await client.end()
-      }
-    },
+    drop: () => onServer(base, (client) => client.query(`drop database if exists ${name} with (force)`)).then(() => undefined),
+  }
+}
+
+/** Drops every database whose name starts with `prefix` (what a test run left behind). */
+export async function dropPostgresDatabases(prefix: string): Promise<void> {
+  const base = process.env.TEST_DATABASE_URL
+  if (!base || !/^bw_[a-z0-9_]+$/.test(prefix)) return
+  await onServer(base, async (client) => {
+    const { rows } = await client.query<{ datname: string }>('select datname from pg_database where starts_with(datname, $1)', [prefix])
+    for (const { datname } of rows) await client.query(`drop database if exists ${datname} with (force)`)
+  })
+}
+
+async function onServer<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    return await use(client)
+  } finally {
+    await client.end()
   }
 }
