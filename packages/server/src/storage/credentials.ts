@@ -1,5 +1,5 @@
 import type { CredentialStatus, Refill, Role, Scope } from '@brandwave/core'
-import { CompiledQuery, sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool } from 'kysely'
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool } from 'kysely'
 import { compiledOnce } from './compiled-once.js'
 import type { Dialect } from './database.js'
 import { containsIgnoringCase } from './like.js'
@@ -157,38 +157,6 @@ export function toCredentialRecord(row: CredentialRow): CredentialRecord {
 }
 
 type CredentialExpression = ExpressionBuilder<Database, 'credentials'>
-
-/**
- * The spend of remaining uses, written out once per dialect: it runs on every accepted
- * request of a metered key, where building it with the query builder would cost more than
- * running it. A refill that came due (a period began after `refilled_at`) is folded in: SET
- * and WHERE all read the row as it was before the statement. Values are bound parameters.
- */
-const DUE_SQLITE = '(refilled_at is null or refilled_at < ?)'
-const DUE_POSTGRES = '(refilled_at is null or refilled_at < $1::timestamptz)'
-const SPEND: Record<Dialect, {
-  plain(id: string, cost: number): CompiledQuery<{ remaining: number | null }>
-  refilling(id: string, cost: number, periodStart: string, now: string): CompiledQuery<{ remaining: number | null }>
-}> = {
-  sqlite: {
-    plain: (id, cost) => CompiledQuery.raw('update credentials set remaining = remaining - ? where id = ? and remaining >= ? returning remaining', [cost, id, cost]),
-    refilling: (id, cost, periodStart, now) =>
-      CompiledQuery.raw(
-        `update credentials set remaining = (case when ${DUE_SQLITE} then refill_amount else remaining end) - ?, refilled_at = case when ${DUE_SQLITE} then ? else refilled_at end ` +
-          `where id = ? and (case when ${DUE_SQLITE} then refill_amount else remaining end) >= ? returning remaining`,
-        [periodStart, cost, periodStart, now, id, periodStart, cost],
-      ),
-  },
-  postgres: {
-    plain: (id, cost) => CompiledQuery.raw('update credentials set remaining = remaining - $1::int where id = $2 and remaining >= $1::int returning remaining', [cost, id]),
-    refilling: (id, cost, periodStart, now) =>
-      CompiledQuery.raw(
-        `update credentials set remaining = (case when ${DUE_POSTGRES} then refill_amount else remaining end) - $2::int, refilled_at = case when ${DUE_POSTGRES} then $3::timestamptz else refilled_at end ` +
-          `where id = $4 and (case when ${DUE_POSTGRES} then refill_amount else remaining end) >= $2::int returning remaining`,
-        [periodStart, cost, now, id],
-      ),
-  },
-}
 
 function statusCondition(eb: CredentialExpression, status: CredentialStatus, now: string) {
   switch (status) {
@@ -377,23 +345,6 @@ export function credentialRepository(db: Kysely<Database>, dialect: Dialect) {
         .where('disabled_at', at === null ? 'is not' : 'is', null)
         .executeTakeFirst()
       return result.numUpdatedRows > 0n
-    },
-
-    /**
-     * Spends `cost` uses of a metered credential, or none if fewer are left: one conditional
-     * UPDATE, so concurrent spenders on any number of instances never take more than there
-     * is (PostgreSQL re-checks the condition on the row it waited for; SQLite has one
-     * writer). A refill that came due (a period began after `refilled_at`) is applied in the
-     * same statement, so no scheduled job is needed and no refill is applied twice.
-     */
-    async spend(id: string, cost: number, refillPeriodStart: string | null, now: string): Promise<SpendResult> {
-      const query = refillPeriodStart === null ? SPEND[dialect].plain(id, cost) : SPEND[dialect].refilling(id, cost, refillPeriodStart, now)
-      const [row] = (await db.executeQuery(query)).rows
-      if (row !== undefined) return { spent: true, remaining: row.remaining }
-      const current = await db.selectFrom('credentials').select('remaining').where('id', '=', id).executeTakeFirst()
-      // Made unlimited meanwhile (the caller's entry is older than the change): nothing to spend.
-      if (current === undefined || current.remaining === null) return { spent: true, remaining: null }
-      return { spent: false, remaining: current.remaining }
     },
 
     /**

@@ -18,6 +18,12 @@ export interface DatabaseHandle {
    * the database is shared over the network: then another mechanism must be used.
    */
   readonly externalWriteVersion: (() => number) | null
+  /**
+   * The embedded database's own better-sqlite3 connection (the one the query builder uses),
+   * for the one path that cannot afford the builder: spending remaining uses
+   * (`storage/spends.ts`). Null on PostgreSQL.
+   */
+  readonly embedded: SqliteDatabase.Database | null
   /** Resolves when the database answers a trivial query; used by `/readyz`. */
   ping(): Promise<void>
   close(): Promise<void>
@@ -79,6 +85,7 @@ function openPostgres(connectionString: string, max: number): DatabaseHandle {
     db,
     dialect: 'postgres',
     externalWriteVersion: null,
+    embedded: null,
     async ping() {
       await pool.query('select 1')
     },
@@ -128,6 +135,7 @@ function openSqlite(file: string, directoryToCreate: string | null): DatabaseHan
     db,
     dialect: 'sqlite',
     externalWriteVersion: () => dataVersion.get() as number,
+    embedded: sqlite,
     ping() {
       sqlite.prepare('select 1').get()
       return Promise.resolve()

@@ -254,6 +254,30 @@ describe.each(testDatabaseKinds)('metered credentials (%s)', (kind) => {
       expect((await get(key.id)).remaining).toBe(0)
     })
 
+    it('remaining 3, five concurrent verifies (spent together in one batch): exactly 3 valid', async () => {
+      const key = await createApiKey(server, admin.accessToken, { scopes: ['contacts:read'], remaining: 3, rateLimit: { requestsPerMinute: 1000 } })
+      const results = await Promise.all(Array.from({ length: 5 }, () => verify({ key: key.token }).then((response) => response.body.data)))
+      expect(results.filter((data) => data.valid)).toHaveLength(3)
+      expect(results.filter((data) => data.code === 'USAGE_EXCEEDED')).toHaveLength(2)
+      // Each valid one is told what it left, as if they had come one by one.
+      expect(results.filter((data) => data.valid).map((data) => data.remaining).sort()).toEqual([0, 1, 2])
+      expect((await get(key.id)).remaining).toBe(0)
+    })
+
+    it('concurrent verifies of mixed cost never grant more than there was, and refuse only what no longer fitted', async () => {
+      const key = await createApiKey(server, admin.accessToken, { scopes: ['contacts:read'], remaining: 10, rateLimit: { requestsPerMinute: 1000 } })
+      const costs = [4, 4, 4, 3, 2, 1, 0, 5]
+      const results = await Promise.all(costs.map((cost) => verify({ key: key.token, cost }).then((response) => ({ cost, ...response.body.data }))))
+      const granted = results.filter((result) => result.valid).reduce((sum, result) => sum + result.cost, 0)
+      const left = (await get(key.id)).remaining
+      expect(granted).toBeLessThanOrEqual(10)
+      expect(left).toBe(10 - granted)
+      for (const refused of results.filter((result) => !result.valid)) {
+        expect(refused.code).toBe('USAGE_EXCEEDED')
+        expect(refused.cost).toBeGreaterThan(left)
+      }
+    })
+
     it('a daily refill puts it back to the amount at 00:00 UTC, without any job; Retry-After says when', async () => {
       const key = await createApiKey(server, admin.accessToken, { scopes: ['contacts:read'], remaining: 1, refill: { interval: 'daily', amount: 2 } })
       expect(key).toMatchObject({ remaining: 1, refill: { interval: 'daily', amount: 2, day: null } })

@@ -1,0 +1,170 @@
+import type SqliteDatabase from 'better-sqlite3'
+import { CompiledQuery, type Kysely } from 'kysely'
+import type { SpendResult } from './credentials.js'
+import type { Dialect } from './database.js'
+import type { Database } from './schema.js'
+
+/** One credential's spends of a batch, in arrival order, all for the same refill period. */
+export interface KeySpends {
+  readonly credentialId: string
+  readonly costs: readonly number[]
+  /** The start of the refill period the spends fall in; null: the credential does not refill. */
+  readonly refillPeriodStart: string | null
+  /** When the first of them arrived: what a refill applied by them records. */
+  readonly now: string
+}
+
+/** Spends a batch (keys in lock order, see lock-order.ts) in one transaction; results in the batch's shape. */
+export type SpendTogether = (batch: readonly KeySpends[]) => Promise<SpendResult[][]>
+
+/** One statement the spend of a key asks for: spend `cost` (the row it returns, if any), or read what is left. */
+type Step = { readonly spend: number } | { readonly read: true }
+type Row = { readonly remaining: number | null } | undefined
+
+/**
+ * The spends of one key, exactly: all of them in one conditional UPDATE for their total when
+ * that much is left (a busy key costs one statement per batch, not one per request), else one
+ * conditional UPDATE each, in arrival order, as if they had come one by one; that happens only
+ * near exhaustion. Written once as the steps it takes, so the synchronous (embedded) and the
+ * asynchronous drivers below cannot disagree on what is granted.
+ */
+function* spendKey(costs: readonly number[]): Generator<Step, SpendResult[], Row> {
+  if (costs.length > 1) {
+    const total = costs.reduce((sum, cost) => sum + cost, 0)
+    const row = yield { spend: total }
+    // Both statements subtract from a number (a null remaining fails their condition).
+    if (row !== undefined && row.remaining !== null) {
+      // What each would have seen left after its own spend, had they come one by one.
+      const results: SpendResult[] = new Array<SpendResult>(costs.length)
+      let left = row.remaining
+      for (let i = costs.length - 1; i >= 0; i--) {
+        results[i] = { spent: true, remaining: left }
+        left += costs[i]!
+      }
+      return results
+    }
+  }
+  const results: SpendResult[] = []
+  for (const cost of costs) {
+    const row = yield { spend: cost }
+    if (row !== undefined) {
+      results.push({ spent: true, remaining: row.remaining })
+      continue
+    }
+    const current = yield { read: true }
+    // Made unlimited meanwhile (the caller's entry is older than the change): nothing to spend.
+    results.push(current === undefined || current.remaining === null ? { spent: true, remaining: null } : { spent: false, remaining: current.remaining })
+  }
+  return results
+}
+
+/**
+ * The spend of remaining uses, written out once per dialect: it runs on every accepted
+ * request of a metered key, where building it with the query builder would cost more than
+ * running it. A refill that came due (a period began after `refilled_at`) is folded in: SET
+ * and WHERE all read the row as it was before the statement. Values are bound parameters.
+ */
+const DUE_SQLITE = '(refilled_at is null or refilled_at < @periodStart)'
+const SQLITE = {
+  plain: 'update credentials set remaining = remaining - @cost where id = @id and remaining >= @cost returning remaining',
+  refilling:
+    `update credentials set remaining = (case when ${DUE_SQLITE} then refill_amount else remaining end) - @cost, refilled_at = case when ${DUE_SQLITE} then @now else refilled_at end ` +
+    `where id = @id and (case when ${DUE_SQLITE} then refill_amount else remaining end) >= @cost returning remaining`,
+  read: 'select remaining from credentials where id = @id',
+}
+const DUE_POSTGRES = '(refilled_at is null or refilled_at < $1::timestamptz)'
+const POSTGRES = {
+  plain: (id: string, cost: number) => CompiledQuery.raw('update credentials set remaining = remaining - $1::int where id = $2 and remaining >= $1::int returning remaining', [cost, id]),
+  refilling: (id: string, cost: number, periodStart: string, now: string) =>
+    CompiledQuery.raw(
+      `update credentials set remaining = (case when ${DUE_POSTGRES} then refill_amount else remaining end) - $2::int, refilled_at = case when ${DUE_POSTGRES} then $3::timestamptz else refilled_at end ` +
+        `where id = $4 and (case when ${DUE_POSTGRES} then refill_amount else remaining end) >= $2::int returning remaining`,
+      [periodStart, cost, now, id],
+    ),
+  read: (id: string) => CompiledQuery.raw('select remaining from credentials where id = $1', [id]),
+}
+
+/** Runs the spends of a key through the query builder: PostgreSQL, and SQLite inside someone else's transaction. */
+async function spendKeyAsync(db: Kysely<Database>, dialect: Dialect, key: KeySpends): Promise<SpendResult[]> {
+  const steps = spendKey(key.costs)
+  let next = steps.next()
+  while (next.done !== true) {
+    const step = next.value
+    const { credentialId: id, refillPeriodStart: periodStart, now } = key
+    let query: CompiledQuery<{ remaining: number | null }>
+    if (dialect === 'postgres') {
+      query = 'read' in step ? POSTGRES.read(id) : periodStart === null ? POSTGRES.plain(id, step.spend) : POSTGRES.refilling(id, step.spend, periodStart, now)
+    } else {
+      query = sqliteAsKysely('read' in step ? 'read' : periodStart === null ? 'plain' : 'refilling', { id, cost: 'read' in step ? null : step.spend, periodStart, now })
+    }
+    const [row] = (await db.executeQuery(query)).rows
+    next = steps.next(row)
+  }
+  return next.value
+}
+
+/** The SQLite statements in positional form, for the query builder's driver (which binds by position). */
+function positional(text: string): { readonly text: string; readonly names: readonly string[] } {
+  const names: string[] = []
+  return { text: text.replace(/@(\w+)/g, (_match, name: string) => (names.push(name), '?')), names }
+}
+const SQLITE_POSITIONAL = { plain: positional(SQLITE.plain), refilling: positional(SQLITE.refilling), read: positional(SQLITE.read) }
+
+function sqliteAsKysely(statement: keyof typeof SQLITE_POSITIONAL, values: Record<string, unknown>): CompiledQuery<{ remaining: number | null }> {
+  const { text, names } = SQLITE_POSITIONAL[statement]
+  return CompiledQuery.raw(text, names.map((name) => values[name]))
+}
+
+/**
+ * How a batch of spends reaches the database. Every spend is a conditional UPDATE, so
+ * concurrent spenders on any number of instances never take more than there is (PostgreSQL
+ * re-checks the condition on the row it waited for; SQLite has one writer), and a refill that
+ * came due is applied in the same statement, so no scheduled job is needed and no refill is
+ * applied twice.
+ *
+ * On the embedded database, straight through
+ * better-sqlite3: its statements prepared once and the batch in one synchronous transaction,
+ * which is what a spend costs SQLite (a few µs a statement) without the query builder's
+ * promises around each. Only when a transaction of the query builder is open on the same
+ * connection (between its awaits) does a batch go its way, waiting for the connection like
+ * any other query: a synchronous one would otherwise join that transaction and share its fate.
+ */
+export function spendTogether(db: Kysely<Database>, dialect: Dialect, embedded: SqliteDatabase.Database | null): SpendTogether {
+  const viaQueryBuilder: SpendTogether = async (batch) => {
+    const [only] = batch
+    // Alone, a spend is its own statement: no transaction to open and close around it.
+    if (batch.length === 1 && only !== undefined && only.costs.length === 1) return [await spendKeyAsync(db, dialect, only)]
+    return db.transaction().execute(async (trx) => {
+      const results: SpendResult[][] = []
+      for (const key of batch) results.push(await spendKeyAsync(trx, dialect, key))
+      return results
+    })
+  }
+  if (embedded === null) return viaQueryBuilder
+
+  let statements: { plain: SqliteDatabase.Statement; refilling: SqliteDatabase.Statement; read: SqliteDatabase.Statement } | undefined
+  const spendKeySync = (key: KeySpends): SpendResult[] => {
+    statements ??= { plain: embedded.prepare(SQLITE.plain), refilling: embedded.prepare(SQLITE.refilling), read: embedded.prepare(SQLITE.read) }
+    const { plain, refilling, read } = statements
+    const steps = spendKey(key.costs)
+    let next = steps.next()
+    while (next.done !== true) {
+      const step = next.value
+      const row = 'read' in step
+        ? read.get({ id: key.credentialId })
+        : key.refillPeriodStart === null
+          ? plain.get({ id: key.credentialId, cost: step.spend })
+          : refilling.get({ id: key.credentialId, cost: step.spend, periodStart: key.refillPeriodStart, now: key.now })
+      next = steps.next(row as Row)
+    }
+    return next.value
+  }
+  // IMMEDIATE: the write lock is taken first (waiting up to busy_timeout for another process),
+  // so a snapshot read before it can never turn stale under the UPDATE.
+  const inOneTransaction = embedded.transaction((batch: readonly KeySpends[]) => batch.map(spendKeySync))
+  return async (batch) => {
+    if (embedded.inTransaction) return viaQueryBuilder(batch)
+    const [only] = batch
+    return batch.length === 1 && only !== undefined && only.costs.length === 1 ? [spendKeySync(only)] : inOneTransaction.immediate(batch)
+  }
+}
