@@ -128,6 +128,17 @@ export class CredentialService {
 
   constructor(private readonly deps: CredentialServiceDependencies) {
     this.spends = new SpendBatch(deps.storage)
+    const { spendNow } = deps.storage
+    this.spendNow = spendNow === null
+      ? null
+      : {
+          ready: () => spendNow.ready(),
+          spend: (credential, cost) => {
+            const now = deps.clock.now()
+            const periodStart = credential.refill === null ? null : isoAt(refillPeriodStart(credential.refill, now))
+            return spendNow.spend(credential.id, cost, periodStart, isoAt(now))
+          },
+        }
   }
 
   /** Whose credentials of this type the principal may see: its own PATs, or its organization's keys. */
@@ -435,6 +446,12 @@ export class CredentialService {
     const periodStart = credential.refill === null ? null : isoAt(refillPeriodStart(credential.refill, now))
     return this.spends.spend(credential.id, cost, periodStart, isoAt(now))
   }
+
+  /**
+   * The same spend without a promise, where storage can (the embedded database: see
+   * `storage/spends.ts`); null elsewhere. `ready()` false: use `spend` this time.
+   */
+  readonly spendNow: { ready(): boolean; spend(credential: Pick<CredentialRecord, 'id' | 'refill'>, cost: number): SpendResult } | null
 
   /**
    * A rotation's successor was used for the first time at `at`: the grace period of the

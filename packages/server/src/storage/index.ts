@@ -13,7 +13,7 @@ import { organizationRepository, type OrganizationRepository } from './organizat
 import { emailChangeRepository, type EmailChangeRepository } from './email-changes.js'
 import { passwordResetRepository, type PasswordResetRepository } from './password-resets.js'
 import type { Database } from './schema.js'
-import { spendTogether, type SpendTogether } from './spends.js'
+import { spending, type SpendNow, type SpendTogether } from './spends.js'
 import { settingsRepository, type SettingsRepository } from './settings.js'
 import { sessionRepository, type SessionRepository } from './sessions.js'
 import { userRepository, type UserRepository } from './users.js'
@@ -57,6 +57,8 @@ export interface Storage extends Repositories {
    * the hottest write there is, so it has its own path rather than a repository's.
    */
   readonly spendTogether: SpendTogether
+  /** The same, one spend without a promise: the embedded database only (null on PostgreSQL). */
+  readonly spendNow: SpendNow | null
 }
 
 /** Repositories bound to `db`, each built the first time it is used. */
@@ -91,9 +93,11 @@ function repositoriesOf(db: Kysely<Database>, dialect: Dialect): Repositories {
 
 export function createStorage(database: Pick<DatabaseHandle, 'db' | 'dialect'> & Partial<Pick<DatabaseHandle, 'embedded'>>): Storage {
   const { db, dialect } = database
+  const spends = spending(db, dialect, database.embedded ?? null)
   return {
     ...repositoriesOf(db, dialect),
     transaction: (work) => db.transaction().execute((trx) => work(repositoriesOf(trx, dialect))),
-    spendTogether: spendTogether(db, dialect, database.embedded ?? null),
+    spendTogether: spends.together,
+    spendNow: spends.now,
   }
 }

@@ -108,4 +108,29 @@ describe.each(testDatabaseKinds)('spends of a batch, coalesced per key (%s)', (k
     await spending
     expect(await left(id)).toBe(0)
   })
+
+  it.runIf(kind === 'sqlite')('spendNow: one spend without a promise, exact; not ready while a transaction of the query builder is open', async () => {
+    const id = await metered(2)
+    const spendNow = storage.spendNow!
+    expect([1, 1, 1].map(() => spendNow.spend(id, 1, null, now))).toEqual([
+      { spent: true, remaining: 1 },
+      { spent: true, remaining: 0 },
+      { spent: false, remaining: 0 },
+    ])
+    await server.running.database.db.transaction().execute(async (trx) => {
+      await sql`select 1`.execute(trx)
+      expect(spendNow.ready()).toBe(false)
+      expect(() => spendNow.spend(id, 1, null, now)).toThrow(TypeError)
+    })
+    expect(spendNow.ready()).toBe(true)
+  })
+
+  it.runIf(kind === 'sqlite')('a spend skips the fsync; the next write of the query builder waits for its own again', async () => {
+    const id = await metered(1)
+    const { db, embedded } = server.running.database
+    storage.spendNow!.spend(id, 1, null, now)
+    expect(embedded!.connection.pragma('synchronous', { simple: true })).toBe(1)
+    const { rows } = await sql<{ synchronous: number }>`pragma synchronous`.execute(db)
+    expect(rows[0]!.synchronous).toBe(2)
+  })
 })

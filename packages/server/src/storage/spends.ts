@@ -1,7 +1,7 @@
 import type SqliteDatabase from 'better-sqlite3'
 import { CompiledQuery, type Kysely } from 'kysely'
 import type { SpendResult } from './credentials.js'
-import type { Dialect } from './database.js'
+import type { Dialect, EmbeddedConnection } from './database.js'
 import type { Database } from './schema.js'
 
 /** One credential's spends of a batch, in arrival order, all for the same refill period. */
@@ -16,6 +16,22 @@ export interface KeySpends {
 
 /** Spends a batch (keys in lock order, see lock-order.ts) in one transaction; results in the batch's shape. */
 export type SpendTogether = (batch: readonly KeySpends[]) => Promise<SpendResult[][]>
+
+/**
+ * Spends on the embedded database without a promise, for the warm verification path:
+ * `ready()` says whether one may run now (no transaction of the query builder is open on
+ * the connection); `spend` is then one conditional UPDATE, committed before it returns.
+ */
+export interface SpendNow {
+  ready(): boolean
+  spend(credentialId: string, cost: number, refillPeriodStart: string | null, now: string): SpendResult
+}
+
+/** What spending takes from storage: a batch, asynchronously on any database; one, synchronously, on the embedded one. */
+export interface Spending {
+  readonly together: SpendTogether
+  readonly now: SpendNow | null
+}
 
 /** One statement the spend of a key asks for: spend `cost` (the row it returns, if any), or read what is left. */
 type Step = { readonly spend: number } | { readonly read: true }
@@ -122,14 +138,22 @@ function sqliteAsKysely(statement: keyof typeof SQLITE_POSITIONAL, values: Recor
  * came due is applied in the same statement, so no scheduled job is needed and no refill is
  * applied twice.
  *
- * On the embedded database, straight through
- * better-sqlite3: its statements prepared once and the batch in one synchronous transaction,
+ * On the embedded database, straight through better-sqlite3: its statements prepared once,
  * which is what a spend costs SQLite (a few µs a statement) without the query builder's
- * promises around each. Only when a transaction of the query builder is open on the same
- * connection (between its awaits) does a batch go its way, waiting for the connection like
- * any other query: a synchronous one would otherwise join that transaction and share its fate.
+ * promises around each, so a verification can spend without leaving the warm path
+ * (`SpendNow`). Only when a transaction of the query builder is open on the same connection
+ * (between its awaits) does a spend go the builder's way, waiting for the connection like any
+ * other query: a synchronous one would otherwise join that transaction and share its fate.
+ *
+ * Durability: a spend's commit skips SQLite's fsync (`EmbeddedConnection.withoutFsync`; every
+ * other write keeps waiting for one), and the WAL it went to is fsynced off the main thread
+ * within a second. A crash of the process loses nothing (the WAL is in the
+ * page cache, and other processes see the spend at once); a power loss or a crash of the
+ * operating system may forget the spends of that last interval, which are then granted
+ * again: the same bound as the Redis path's write-behind (docs/architecture.md). Waiting for
+ * an fsync on the main thread (0.4 ms here) for each spend would stall every other request.
  */
-export function spendTogether(db: Kysely<Database>, dialect: Dialect, embedded: SqliteDatabase.Database | null): SpendTogether {
+export function spending(db: Kysely<Database>, dialect: Dialect, embeddedConnection: EmbeddedConnection | null): Spending {
   const viaQueryBuilder: SpendTogether = async (batch) => {
     const [only] = batch
     // Alone, a spend is its own statement: no transaction to open and close around it.
@@ -140,12 +164,13 @@ export function spendTogether(db: Kysely<Database>, dialect: Dialect, embedded: 
       return results
     })
   }
-  if (embedded === null) return viaQueryBuilder
+  if (embeddedConnection === null) return { together: viaQueryBuilder, now: null }
 
-  let statements: { plain: SqliteDatabase.Statement; refilling: SqliteDatabase.Statement; read: SqliteDatabase.Statement } | undefined
+  const { connection: embedded } = embeddedConnection
+  let statements: Record<'plain' | 'refilling' | 'read', SqliteDatabase.Statement> | undefined
+  const prepared = () => (statements ??= { plain: embedded.prepare(SQLITE.plain), refilling: embedded.prepare(SQLITE.refilling), read: embedded.prepare(SQLITE.read) })
   const spendKeySync = (key: KeySpends): SpendResult[] => {
-    statements ??= { plain: embedded.prepare(SQLITE.plain), refilling: embedded.prepare(SQLITE.refilling), read: embedded.prepare(SQLITE.read) }
-    const { plain, refilling, read } = statements
+    const { plain, refilling, read } = prepared()
     const steps = spendKey(key.costs)
     let next = steps.next()
     while (next.done !== true) {
@@ -159,12 +184,22 @@ export function spendTogether(db: Kysely<Database>, dialect: Dialect, embedded: 
     }
     return next.value
   }
+  const unsynced = <T>(commit: () => T): T => embeddedConnection.withoutFsync(commit)
   // IMMEDIATE: the write lock is taken first (waiting up to busy_timeout for another process),
   // so a snapshot read before it can never turn stale under the UPDATE.
   const inOneTransaction = embedded.transaction((batch: readonly KeySpends[]) => batch.map(spendKeySync))
-  return async (batch) => {
-    if (embedded.inTransaction) return viaQueryBuilder(batch)
-    const [only] = batch
-    return batch.length === 1 && only !== undefined && only.costs.length === 1 ? [spendKeySync(only)] : inOneTransaction.immediate(batch)
+  return {
+    together: async (batch) => {
+      if (embedded.inTransaction) return viaQueryBuilder(batch)
+      const [only] = batch
+      return unsynced(() => (batch.length === 1 && only !== undefined && only.costs.length === 1 ? [spendKeySync(only)] : inOneTransaction.immediate(batch)))
+    },
+    now: {
+      ready: () => !embedded.inTransaction,
+      spend: (credentialId, cost, refillPeriodStart, now) => {
+        if (embedded.inTransaction) throw new TypeError('SpendNow.spend: a transaction is open on the connection; check ready() first')
+        return unsynced(() => spendKeySync({ credentialId, costs: [cost], refillPeriodStart, now })[0]!)
+      },
+    },
   }
 }
