@@ -108,6 +108,9 @@ const REACH_MESSAGES: Record<ReachViolation, { field: string; message: string }>
   rateLimit: { field: '/rateLimit', message: 'cannot exceed the rate limit of the token making this request' },
 }
 
+/** What spending needs of a credential: its budget's refill rule, and whether its family's newest holds the budget. */
+type SpendingCredential = Pick<CredentialRecord, 'id' | 'refill' | 'familyId' | 'rotatedToId'>
+
 const NOT_FOUND = {
   personal_access_token: 'No personal access token of yours has this id.',
   api_key: 'No API key of this organization has this id.',
@@ -136,7 +139,7 @@ export class CredentialService {
           spend: (credential, cost) => {
             const now = deps.clock.now()
             const periodStart = credential.refill === null ? null : isoAt(refillPeriodStart(credential.refill, now))
-            return spendNow.spend(credential.id, cost, periodStart, isoAt(now))
+            return spendNow.spend({ credentialId: credential.id, familyId: credential.rotatedToId === null ? null : credential.familyId }, cost, periodStart, isoAt(now))
           },
         }
   }
@@ -353,6 +356,8 @@ export class CredentialService {
       ...(budget !== undefined && { budget: { remaining: budget?.remaining ?? null, refill: budget?.refill ?? null, refilledAt: budget === null ? null : isoAt(now) } }),
     }
     if (budget !== undefined) this.checkNotMetered(principal, '/remaining', 'change budgets')
+    // In its grace period a rotated credential spends its successor's budget: that is the one to change.
+    if (budget !== undefined && current.rotatedToId !== null) throw new ApiError('conflict', 'This credential was rotated: it shares its successor’s budget. Change the budget on the successor.')
     // The credential as it will be: lifting an allowlist or raising a limit is judged on the
     // result, so a narrow key cannot loosen a stronger one it could never have created.
     this.checkAuthorityOver(principal, current, {
@@ -377,6 +382,8 @@ export class CredentialService {
     }
     await this.deps.storage.transaction(async (repos) => {
       await repos.credentials.update(id, changes, isoAt(now))
+      // Predecessors still in grace spend this budget: they must count as metered (or not) with it.
+      if (changes.budget !== undefined) await repos.credentials.setPredecessorsMetered(current.familyId, id, changes.budget.remaining !== null, isoAt(now))
       await this.audit(repos, principal, 'credential.updated', current, context, {
         changes: audited,
         ...(changes.name !== undefined && { previousName: current.name }),
@@ -439,19 +446,20 @@ export class CredentialService {
   /**
    * Spends `cost` of a metered credential's remaining uses, refilling it first when a refill
    * is due: atomically in storage, so every instance together spends exactly what there was.
-   * Concurrent spends commit together (`SpendBatch`).
+   * Concurrent spends commit together (`SpendBatch`). A rotated credential in its grace
+   * period spends its successor's budget: old and new secret share one.
    */
-  spend(credential: Pick<CredentialRecord, 'id' | 'refill'>, cost: number): Promise<SpendResult> {
+  spend(credential: SpendingCredential, cost: number): Promise<SpendResult> {
     const now = this.deps.clock.now()
     const periodStart = credential.refill === null ? null : isoAt(refillPeriodStart(credential.refill, now))
-    return this.spends.spend(credential.id, cost, periodStart, isoAt(now))
+    return this.spends.spend({ id: credential.id, familyId: credential.familyId, rotated: credential.rotatedToId !== null }, cost, periodStart, isoAt(now))
   }
 
   /**
    * The same spend without a promise, where storage can (the embedded database: see
    * `storage/spends.ts`); null elsewhere. `ready()` false: use `spend` this time.
    */
-  readonly spendNow: { ready(): boolean; spend(credential: Pick<CredentialRecord, 'id' | 'refill'>, cost: number): SpendResult } | null
+  readonly spendNow: { ready(): boolean; spend(credential: SpendingCredential, cost: number): SpendResult } | null
 
   /**
    * A rotation's successor was used for the first time at `at`: the grace period of the

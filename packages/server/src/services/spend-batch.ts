@@ -5,6 +5,9 @@ import { byteOrder } from '../storage/lock-order.js'
 
 interface PendingSpend {
   readonly credentialId: string
+  readonly familyId: string
+  /** A rotated credential: it spends its family's budget (`storage/spends.ts`). */
+  readonly rotated: boolean
   readonly cost: number
   readonly refillPeriodStart: string | null
   readonly now: string
@@ -26,9 +29,9 @@ export class SpendBatch {
 
   constructor(private readonly storage: Pick<Storage, 'spendTogether'>) {}
 
-  spend(credentialId: string, cost: number, refillPeriodStart: string | null, now: string): Promise<SpendResult> {
+  spend(credential: { readonly id: string; readonly familyId: string; readonly rotated: boolean }, cost: number, refillPeriodStart: string | null, now: string): Promise<SpendResult> {
     return new Promise((resolve, reject) => {
-      this.queued.push({ credentialId, cost, refillPeriodStart, now, resolve, reject })
+      this.queued.push({ credentialId: credential.id, familyId: credential.familyId, rotated: credential.rotated, cost, refillPeriodStart, now, resolve, reject })
       // The first spend of a batch waits for the rest of this turn's requests to join it.
       if (!this.committing && this.queued.length === 1) setImmediate(() => void this.commit())
     })
@@ -53,22 +56,25 @@ export class SpendBatch {
 }
 
 /**
- * A batch as one entry per key and refill period, keys in id order (row locks in id order,
- * like every writer of several credentials: lock-order.ts). The sort is stable, so a key's
- * spends keep their arrival order; spends of one key on both sides of a refill boundary stay
- * apart, the earlier period first.
+ * A batch as one entry per budget and refill period. A family (a credential and what it was
+ * rotated from) has one budget, held by one row, so entries go in family order: row locks
+ * in one order, like every writer of several credentials (lock-order.ts). The sort is
+ * stable, so a budget's spends keep their arrival order; spends on both sides of a refill
+ * boundary stay apart, the earlier period first.
  */
 function byKey(batch: readonly PendingSpend[]): { keys: KeySpends[]; members: PendingSpend[][] } {
-  const ordered = batch.length === 1 ? batch : [...batch].sort((a, b) => byteOrder(a.credentialId, b.credentialId))
-  const keys: Array<KeySpends & { costs: number[] }> = []
+  const ordered = batch.length === 1 ? batch : [...batch].sort((a, b) => byteOrder(a.familyId, b.familyId))
+  const keys: Array<{ credentialId: string; familyId: string | null; costs: number[]; refillPeriodStart: string | null; now: string }> = []
   const members: PendingSpend[][] = []
   let last: PendingSpend | undefined
   for (const entry of ordered) {
-    if (last?.credentialId === entry.credentialId && last.refillPeriodStart === entry.refillPeriodStart) {
-      keys[keys.length - 1]!.costs.push(entry.cost)
+    if (last?.familyId === entry.familyId && last.refillPeriodStart === entry.refillPeriodStart) {
+      const key = keys[keys.length - 1]!
+      key.costs.push(entry.cost)
+      if (entry.rotated) key.familyId = entry.familyId
       members[members.length - 1]!.push(entry)
     } else {
-      keys.push({ credentialId: entry.credentialId, costs: [entry.cost], refillPeriodStart: entry.refillPeriodStart, now: entry.now })
+      keys.push({ credentialId: entry.credentialId, familyId: entry.rotated ? entry.familyId : null, costs: [entry.cost], refillPeriodStart: entry.refillPeriodStart, now: entry.now })
       members.push([entry])
     }
     last = entry

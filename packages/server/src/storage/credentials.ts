@@ -173,6 +173,28 @@ function statusCondition(eb: CredentialExpression, status: CredentialStatus, now
 
 /** The credential table: PATs and API keys alike. */
 export function credentialRepository(db: Kysely<Database>, dialect: Dialect) {
+  /**
+   * A rotated credential spends its family's one budget, held by the newest of the family
+   * (`storage/spends.ts`): shown with that budget, not the copy its own row kept at rotation.
+   */
+  async function withSharedBudgets(records: CredentialRecord[]): Promise<CredentialRecord[]> {
+    const families = [...new Set(records.filter((record) => record.rotatedToId !== null && record.remaining !== null).map((record) => record.familyId))]
+    if (families.length === 0) return records
+    const holders = await db
+      .selectFrom('credentials')
+      .select(['family_id', 'remaining', 'refill_interval', 'refill_amount', 'refill_day', 'refilled_at'])
+      .where('family_id', 'in', families)
+      .where('rotated_to_id', 'is', null)
+      .execute()
+    const byFamily = new Map(holders.map((holder) => [holder.family_id, holder]))
+    return records.map((record) => {
+      const holder = record.rotatedToId === null || record.remaining === null ? undefined : byFamily.get(record.familyId)
+      if (holder === undefined) return record
+      const refill = holder.refill_interval === null || holder.refill_amount === null ? null : { interval: holder.refill_interval, amount: holder.refill_amount, day: holder.refill_day }
+      return { ...record, remaining: holder.remaining, refill, refilledAt: holder.refilled_at }
+    })
+  }
+
   /** Locks the credentials `filter` selects in id order, before a statement changes them all (see lock-order.ts). */
   async function lockInIdOrder(filter: (eb: CredentialExpression) => Expression<SqlBool>): Promise<void> {
     if (dialect === 'postgres') await lockingInKeyOrder(db.selectFrom('credentials').select('id').where(filter), 'id').execute()
@@ -270,12 +292,12 @@ export function credentialRepository(db: Kysely<Database>, dialect: Dialect) {
 
     async findOwnedBySeq(owner: CredentialOwner, seq: number): Promise<CredentialRecord | undefined> {
       const row = await db.selectFrom('credentials').selectAll().where(ownedBy(owner)).where('seq', '=', seq).executeTakeFirst()
-      return row === undefined ? undefined : toCredentialRecord(row)
+      return row === undefined ? undefined : (await withSharedBudgets([toCredentialRecord(row)]))[0]
     },
 
     async findOwned(owner: CredentialOwner, id: string): Promise<CredentialRecord | undefined> {
       const row = await db.selectFrom('credentials').selectAll().where(ownedBy(owner)).where('id', '=', id).executeTakeFirst()
-      return row === undefined ? undefined : toCredentialRecord(row)
+      return row === undefined ? undefined : (await withSharedBudgets([toCredentialRecord(row)]))[0]
     },
 
     async list(owner: CredentialOwner, filter: CredentialListFilter, page: { limit: number; afterSeq: number | null }, now: string): Promise<CredentialPage> {
@@ -308,7 +330,7 @@ export function credentialRepository(db: Kysely<Database>, dialect: Dialect) {
         facets.status.active += n - revoked - expired - disabled
         totalCount += n
       }
-      const items = rows.slice(0, page.limit).map(toCredentialRecord)
+      const items = await withSharedBudgets(rows.slice(0, page.limit).map(toCredentialRecord))
       return { items, totalCount, facets, nextAfterSeq: rows.length > page.limit ? (items.at(-1)?.seq ?? null) : null }
     },
 
@@ -332,6 +354,22 @@ export function credentialRepository(db: Kysely<Database>, dialect: Dialect) {
           updated_at: now,
         })
         .where('id', '=', id)
+        .execute()
+    },
+
+    /**
+     * The budget of `holderId` changed to metered (or to unlimited): its predecessors of the
+     * family, which spend it (`spends.ts`), say so too. Their own figure is never spent, only
+     * whether it is null, so any number will do; 0 keeps a stale copy from looking like uses.
+     */
+    async setPredecessorsMetered(familyId: string, holderId: string, metered: boolean, now: string): Promise<void> {
+      await db
+        .updateTable('credentials')
+        .set({ remaining: metered ? 0 : null, updated_at: now })
+        .where('family_id', '=', familyId)
+        .where('id', '!=', holderId)
+        .where('rotated_to_id', 'is not', null)
+        .where('revoked_at', 'is', null)
         .execute()
     },
 

@@ -7,6 +7,8 @@ import type { Database } from './schema.js'
 /** One credential's spends of a batch, in arrival order, all for the same refill period. */
 export interface KeySpends {
   readonly credentialId: string
+  /** Set for a rotated credential: its family's one budget is spent, held by the newest of the family. */
+  readonly familyId: string | null
   readonly costs: readonly number[]
   /** The start of the refill period the spends fall in; null: the credential does not refill. */
   readonly refillPeriodStart: string | null
@@ -24,7 +26,7 @@ export type SpendTogether = (batch: readonly KeySpends[]) => Promise<SpendResult
  */
 export interface SpendNow {
   ready(): boolean
-  spend(credentialId: string, cost: number, refillPeriodStart: string | null, now: string): SpendResult
+  spend(target: { readonly credentialId: string; readonly familyId: string | null }, cost: number, refillPeriodStart: string | null, now: string): SpendResult
 }
 
 /** What spending takes from storage: a batch, asynchronously on any database; one, synchronously, on the embedded one. */
@@ -78,26 +80,60 @@ function* spendKey(costs: readonly number[]): Generator<Step, SpendResult[], Row
  * The spend of remaining uses, written out once per dialect: it runs on every accepted
  * request of a metered key, where building it with the query builder would cost more than
  * running it. A refill that came due (a period began after `refilled_at`) is folded in: SET
- * and WHERE all read the row as it was before the statement. Values are bound parameters.
+ * and WHERE all read the row as it was before the statement. Values are bound parameters
+ * (`@name` here, bound by position: see `positional`).
+ *
+ * The row spent is the credential's own, or for a rotated credential in its grace period
+ * the newest of its family (the only one not rotated): old and new secret spend one budget.
  */
-const DUE_SQLITE = '(refilled_at is null or refilled_at < @periodStart)'
-const SQLITE = {
-  plain: 'update credentials set remaining = remaining - @cost where id = @id and remaining >= @cost returning remaining',
-  refilling:
-    `update credentials set remaining = (case when ${DUE_SQLITE} then refill_amount else remaining end) - @cost, refilled_at = case when ${DUE_SQLITE} then @now else refilled_at end ` +
-    `where id = @id and (case when ${DUE_SQLITE} then refill_amount else remaining end) >= @cost returning remaining`,
-  read: 'select remaining from credentials where id = @id',
+type Statement = 'plain' | 'refilling' | 'read'
+type Target = 'own' | 'family'
+const TARGETS: Record<Target, string> = {
+  own: 'id = @id',
+  family: 'id = (select holder.id from credentials holder where holder.family_id = @family and holder.rotated_to_id is null)',
 }
-const DUE_POSTGRES = '(refilled_at is null or refilled_at < $1::timestamptz)'
-const POSTGRES = {
-  plain: (id: string, cost: number) => CompiledQuery.raw('update credentials set remaining = remaining - $1::int where id = $2 and remaining >= $1::int returning remaining', [cost, id]),
-  refilling: (id: string, cost: number, periodStart: string, now: string) =>
-    CompiledQuery.raw(
-      `update credentials set remaining = (case when ${DUE_POSTGRES} then refill_amount else remaining end) - $2::int, refilled_at = case when ${DUE_POSTGRES} then $3::timestamptz else refilled_at end ` +
-        `where id = $4 and (case when ${DUE_POSTGRES} then refill_amount else remaining end) >= $2::int returning remaining`,
-      [periodStart, cost, now, id],
-    ),
-  read: (id: string) => CompiledQuery.raw('select remaining from credentials where id = $1', [id]),
+function statementText(statement: Statement, target: Target, dialect: Dialect): string {
+  const cast = (name: string, type: string) => (dialect === 'postgres' ? `@${name}::${type}` : `@${name}`)
+  const [cost, periodStart, now] = [cast('cost', 'int'), cast('periodStart', 'timestamptz'), cast('now', 'timestamptz')]
+  const where = TARGETS[target]
+  const due = `(refilled_at is null or refilled_at < ${periodStart})`
+  switch (statement) {
+    case 'plain':
+      return `update credentials set remaining = remaining - ${cost} where ${where} and remaining >= ${cost} returning remaining`
+    case 'refilling':
+      return (
+        `update credentials set remaining = (case when ${due} then refill_amount else remaining end) - ${cost}, refilled_at = case when ${due} then ${now} else refilled_at end ` +
+        `where ${where} and (case when ${due} then refill_amount else remaining end) >= ${cost} returning remaining`
+      )
+    case 'read':
+      return `select remaining from credentials where ${where}`
+  }
+}
+
+/** A statement in positional form, for the query builder's drivers: `?` on SQLite, `$n` (one per name) on PostgreSQL. */
+function positional(text: string, dialect: Dialect): { readonly text: string; readonly names: readonly string[] } {
+  const names: string[] = []
+  const replaced = text.replace(/@(\w+)/g, (_match, name: string) => {
+    if (dialect === 'sqlite') return (names.push(name), '?')
+    const index = names.indexOf(name)
+    return `$${index === -1 ? names.push(name) : index + 1}`
+  })
+  return { text: replaced, names }
+}
+
+const STATEMENTS: readonly Statement[] = ['plain', 'refilling', 'read']
+const POSITIONAL = Object.fromEntries(
+  (['sqlite', 'postgres'] as const).map((dialect) => [
+    dialect,
+    Object.fromEntries((['own', 'family'] as const).map((target) => [target, Object.fromEntries(STATEMENTS.map((statement) => [statement, positional(statementText(statement, target, dialect), dialect)]))])),
+  ]),
+) as Record<Dialect, Record<Target, Record<Statement, ReturnType<typeof positional>>>>
+
+/** Which statement a step of `spendKey` runs, and its values by name. */
+function stepOf(key: KeySpends, step: Step): { statement: Statement; target: Target; values: Record<string, unknown> } {
+  const statement: Statement = 'read' in step ? 'read' : key.refillPeriodStart === null ? 'plain' : 'refilling'
+  const values = { id: key.credentialId, family: key.familyId, cost: 'read' in step ? null : step.spend, periodStart: key.refillPeriodStart, now: key.now }
+  return { statement, target: key.familyId === null ? 'own' : 'family', values }
 }
 
 /** Runs the spends of a key through the query builder: PostgreSQL, and SQLite inside someone else's transaction. */
@@ -105,30 +141,13 @@ async function spendKeyAsync(db: Kysely<Database>, dialect: Dialect, key: KeySpe
   const steps = spendKey(key.costs)
   let next = steps.next()
   while (next.done !== true) {
-    const step = next.value
-    const { credentialId: id, refillPeriodStart: periodStart, now } = key
-    let query: CompiledQuery<{ remaining: number | null }>
-    if (dialect === 'postgres') {
-      query = 'read' in step ? POSTGRES.read(id) : periodStart === null ? POSTGRES.plain(id, step.spend) : POSTGRES.refilling(id, step.spend, periodStart, now)
-    } else {
-      query = sqliteAsKysely('read' in step ? 'read' : periodStart === null ? 'plain' : 'refilling', { id, cost: 'read' in step ? null : step.spend, periodStart, now })
-    }
+    const { statement, target, values } = stepOf(key, next.value)
+    const { text, names } = POSITIONAL[dialect][target][statement]
+    const query: CompiledQuery<{ remaining: number | null }> = CompiledQuery.raw(text, names.map((name) => values[name]))
     const [row] = (await db.executeQuery(query)).rows
     next = steps.next(row)
   }
   return next.value
-}
-
-/** The SQLite statements in positional form, for the query builder's driver (which binds by position). */
-function positional(text: string): { readonly text: string; readonly names: readonly string[] } {
-  const names: string[] = []
-  return { text: text.replace(/@(\w+)/g, (_match, name: string) => (names.push(name), '?')), names }
-}
-const SQLITE_POSITIONAL = { plain: positional(SQLITE.plain), refilling: positional(SQLITE.refilling), read: positional(SQLITE.read) }
-
-function sqliteAsKysely(statement: keyof typeof SQLITE_POSITIONAL, values: Record<string, unknown>): CompiledQuery<{ remaining: number | null }> {
-  const { text, names } = SQLITE_POSITIONAL[statement]
-  return CompiledQuery.raw(text, names.map((name) => values[name]))
 }
 
 /**
@@ -167,20 +186,20 @@ export function spending(db: Kysely<Database>, dialect: Dialect, embeddedConnect
   if (embeddedConnection === null) return { together: viaQueryBuilder, now: null }
 
   const { connection: embedded } = embeddedConnection
-  let statements: Record<'plain' | 'refilling' | 'read', SqliteDatabase.Statement> | undefined
-  const prepared = () => (statements ??= { plain: embedded.prepare(SQLITE.plain), refilling: embedded.prepare(SQLITE.refilling), read: embedded.prepare(SQLITE.read) })
+  // Prepared once each, on first use.
+  const prepared = new Map<string, SqliteDatabase.Statement>()
+  const statementFor = (statement: Statement, target: Target) => {
+    const name = `${target} ${statement}`
+    let found = prepared.get(name)
+    if (found === undefined) prepared.set(name, (found = embedded.prepare(POSITIONAL.sqlite[target][statement].text)))
+    return found
+  }
   const spendKeySync = (key: KeySpends): SpendResult[] => {
-    const { plain, refilling, read } = prepared()
     const steps = spendKey(key.costs)
     let next = steps.next()
     while (next.done !== true) {
-      const step = next.value
-      const row = 'read' in step
-        ? read.get({ id: key.credentialId })
-        : key.refillPeriodStart === null
-          ? plain.get({ id: key.credentialId, cost: step.spend })
-          : refilling.get({ id: key.credentialId, cost: step.spend, periodStart: key.refillPeriodStart, now: key.now })
-      next = steps.next(row as Row)
+      const { statement, target, values } = stepOf(key, next.value)
+      next = steps.next(statementFor(statement, target).get(...POSITIONAL.sqlite[target][statement].names.map((name) => values[name])) as Row)
     }
     return next.value
   }
@@ -196,9 +215,9 @@ export function spending(db: Kysely<Database>, dialect: Dialect, embeddedConnect
     },
     now: {
       ready: () => !embedded.inTransaction,
-      spend: (credentialId, cost, refillPeriodStart, now) => {
+      spend: ({ credentialId, familyId }, cost, refillPeriodStart, now) => {
         if (embedded.inTransaction) throw new TypeError('SpendNow.spend: a transaction is open on the connection; check ready() first')
-        return unsynced(() => spendKeySync({ credentialId, costs: [cost], refillPeriodStart, now })[0]!)
+        return unsynced(() => spendKeySync({ credentialId, familyId, costs: [cost], refillPeriodStart, now })[0]!)
       },
     },
   }
