@@ -108,8 +108,8 @@ const REACH_MESSAGES: Record<ReachViolation, { field: string; message: string }>
   rateLimit: { field: '/rateLimit', message: 'cannot exceed the rate limit of the token making this request' },
 }
 
-/** What spending needs of a credential: its budget's refill rule, and whether its family's newest holds the budget. */
-type SpendingCredential = Pick<CredentialRecord, 'id' | 'refill' | 'familyId' | 'rotatedToId'>
+/** What spending needs of a credential: its budget's refill rule, and its family, whose newest member holds the budget. */
+type SpendingCredential = Pick<CredentialRecord, 'refill' | 'familyId'>
 
 const NOT_FOUND = {
   personal_access_token: 'No personal access token of yours has this id.',
@@ -139,7 +139,7 @@ export class CredentialService {
           spend: (credential, cost) => {
             const now = deps.clock.now()
             const periodStart = credential.refill === null ? null : isoAt(refillPeriodStart(credential.refill, now))
-            return spendNow.spend({ credentialId: credential.id, familyId: credential.rotatedToId === null ? null : credential.familyId }, cost, periodStart, isoAt(now))
+            return spendNow.spend(credential.familyId, cost, periodStart, isoAt(now))
           },
         }
   }
@@ -446,13 +446,13 @@ export class CredentialService {
   /**
    * Spends `cost` of a metered credential's remaining uses, refilling it first when a refill
    * is due: atomically in storage, so every instance together spends exactly what there was.
-   * Concurrent spends commit together (`SpendBatch`). A rotated credential in its grace
-   * period spends its successor's budget: old and new secret share one.
+   * Concurrent spends commit together (`SpendBatch`). A family has one budget, held by its
+   * newest member: a rotated credential in its grace period spends its successor's.
    */
   spend(credential: SpendingCredential, cost: number): Promise<SpendResult> {
     const now = this.deps.clock.now()
     const periodStart = credential.refill === null ? null : isoAt(refillPeriodStart(credential.refill, now))
-    return this.spends.spend({ id: credential.id, familyId: credential.familyId, rotated: credential.rotatedToId !== null }, cost, periodStart, isoAt(now))
+    return this.spends.spend(credential.familyId, cost, periodStart, isoAt(now))
   }
 
   /**
@@ -534,6 +534,8 @@ export class CredentialService {
       // Conditional on the old one still being rotatable: of two concurrent rotations one wins.
       const marked = await repos.credentials.markRotated(old.id, successor.credential.id, oldChange, isoAt(now))
       if (!marked) throw new ApiError('conflict', 'This credential was rotated or revoked meanwhile.')
+      // What was spent since `old` was read belongs to the budget too: hand over the row's figure.
+      if (old.remaining !== null) await repos.credentials.handOverBudget(old.id, successor.credential.id, isoAt(now))
       await this.audit(repos, principal, 'credential.rotated', old, context, {
         successorId: successor.credential.id,
         gracePeriodSeconds: grace,

@@ -4,10 +4,8 @@ import type { KeySpends } from '../storage/spends.js'
 import { byteOrder } from '../storage/lock-order.js'
 
 interface PendingSpend {
-  readonly credentialId: string
+  /** Whose budget: a family's, held by its newest member (`storage/spends.ts`). */
   readonly familyId: string
-  /** A rotated credential: it spends its family's budget (`storage/spends.ts`). */
-  readonly rotated: boolean
   readonly cost: number
   readonly refillPeriodStart: string | null
   readonly now: string
@@ -29,9 +27,9 @@ export class SpendBatch {
 
   constructor(private readonly storage: Pick<Storage, 'spendTogether'>) {}
 
-  spend(credential: { readonly id: string; readonly familyId: string; readonly rotated: boolean }, cost: number, refillPeriodStart: string | null, now: string): Promise<SpendResult> {
+  spend(familyId: string, cost: number, refillPeriodStart: string | null, now: string): Promise<SpendResult> {
     return new Promise((resolve, reject) => {
-      this.queued.push({ credentialId: credential.id, familyId: credential.familyId, rotated: credential.rotated, cost, refillPeriodStart, now, resolve, reject })
+      this.queued.push({ familyId, cost, refillPeriodStart, now, resolve, reject })
       // The first spend of a batch waits for the rest of this turn's requests to join it.
       if (!this.committing && this.queued.length === 1) setImmediate(() => void this.commit())
     })
@@ -64,17 +62,15 @@ export class SpendBatch {
  */
 function byKey(batch: readonly PendingSpend[]): { keys: KeySpends[]; members: PendingSpend[][] } {
   const ordered = batch.length === 1 ? batch : [...batch].sort((a, b) => byteOrder(a.familyId, b.familyId))
-  const keys: Array<{ credentialId: string; familyId: string | null; costs: number[]; refillPeriodStart: string | null; now: string }> = []
+  const keys: Array<KeySpends & { costs: number[] }> = []
   const members: PendingSpend[][] = []
   let last: PendingSpend | undefined
   for (const entry of ordered) {
     if (last?.familyId === entry.familyId && last.refillPeriodStart === entry.refillPeriodStart) {
-      const key = keys[keys.length - 1]!
-      key.costs.push(entry.cost)
-      if (entry.rotated) key.familyId = entry.familyId
+      keys[keys.length - 1]!.costs.push(entry.cost)
       members[members.length - 1]!.push(entry)
     } else {
-      keys.push({ credentialId: entry.credentialId, familyId: entry.rotated ? entry.familyId : null, costs: [entry.cost], refillPeriodStart: entry.refillPeriodStart, now: entry.now })
+      keys.push({ familyId: entry.familyId, costs: [entry.cost], refillPeriodStart: entry.refillPeriodStart, now: entry.now })
       members.push([entry])
     }
     last = entry

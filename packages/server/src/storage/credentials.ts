@@ -474,6 +474,20 @@ export function credentialRepository(db: Kysely<Database>, dialect: Dialect) {
       return result.numUpdatedRows > 0n
     },
 
+    /**
+     * A rotation hands its budget over (in the rotation's transaction, after `markRotated`
+     * locked the old row): the successor takes the old row's remaining uses as they are now,
+     * and the old row keeps 0 (a predecessor spends its family's budget, see `spends.ts`). A
+     * spend that waited for the old row then finds nothing there and tries the new holder,
+     * so none is counted on a copy that is no longer spent.
+     */
+    async handOverBudget(fromId: string, toId: string, now: string): Promise<void> {
+      const from = await db.selectFrom('credentials').select(['remaining', 'refilled_at']).where('id', '=', fromId).executeTakeFirst()
+      if (from === undefined || from.remaining === null) return
+      await db.updateTable('credentials').set({ remaining: from.remaining, refilled_at: from.refilled_at, updated_at: now }).where('id', '=', toId).execute()
+      await db.updateTable('credentials').set({ remaining: 0 }).where('id', '=', fromId).execute()
+    },
+
     /** Writes batched usage; never moves `lastUsedAt` backwards. */
     async recordUsage(entries: readonly UsageEntry[]): Promise<void> {
       // One transaction per batch: one commit (and one fsync on SQLite) however many keys;

@@ -28,7 +28,7 @@ describe.each(testDatabaseKinds)('spends of a batch, coalesced per key (%s)', (k
 
   it('remaining 3, five spends in one batch: exactly the first three are granted, each told what it left', async () => {
     const id = await metered(3)
-    const [results] = await storage.spendTogether([{ credentialId: id, familyId: null, costs: [1, 1, 1, 1, 1], refillPeriodStart: null, now }])
+    const [results] = await storage.spendTogether([{ familyId: id, costs: [1, 1, 1, 1, 1], refillPeriodStart: null, now }])
     expect(results).toEqual([
       { spent: true, remaining: 2 },
       { spent: true, remaining: 1 },
@@ -41,7 +41,7 @@ describe.each(testDatabaseKinds)('spends of a batch, coalesced per key (%s)', (k
 
   it('enough for all: one statement grants them all, each result as if they had come one by one', async () => {
     const id = await metered(10)
-    const [results] = await storage.spendTogether([{ credentialId: id, familyId: null, costs: [2, 0, 3, 1], refillPeriodStart: null, now }])
+    const [results] = await storage.spendTogether([{ familyId: id, costs: [2, 0, 3, 1], refillPeriodStart: null, now }])
     expect(results!.map((result) => result.remaining)).toEqual([8, 8, 5, 4])
     expect(results!.every((result) => result.spent)).toBe(true)
     expect(await left(id)).toBe(4)
@@ -49,7 +49,7 @@ describe.each(testDatabaseKinds)('spends of a batch, coalesced per key (%s)', (k
 
   it('mixed costs near exhaustion: in arrival order, a later smaller cost may still fit', async () => {
     const id = await metered(5)
-    const [results] = await storage.spendTogether([{ credentialId: id, familyId: null, costs: [3, 4, 2, 1, 0], refillPeriodStart: null, now }])
+    const [results] = await storage.spendTogether([{ familyId: id, costs: [3, 4, 2, 1, 0], refillPeriodStart: null, now }])
     expect(results).toEqual([
       { spent: true, remaining: 2 },
       { spent: false, remaining: 2 },
@@ -65,10 +65,10 @@ describe.each(testDatabaseKinds)('spends of a batch, coalesced per key (%s)', (k
     const unlimited = (await createApiKey(server, admin.accessToken, { scopes: ['api_keys:read'] })).id
     const results = await storage.spendTogether(
       [
-        { credentialId: a, familyId: null, costs: [1, 1, 1], refillPeriodStart: null, now },
-        { credentialId: b, familyId: null, costs: [1, 1], refillPeriodStart: null, now },
-        { credentialId: unlimited, familyId: null, costs: [1, 1], refillPeriodStart: null, now },
-      ].sort((x, y) => (x.credentialId < y.credentialId ? -1 : 1)),
+        { familyId: a, costs: [1, 1, 1], refillPeriodStart: null, now },
+        { familyId: b, costs: [1, 1], refillPeriodStart: null, now },
+        { familyId: unlimited, costs: [1, 1], refillPeriodStart: null, now },
+      ].sort((x, y) => (x.familyId < y.familyId ? -1 : 1)),
     )
     const byId = new Map(results.map((result, i) => [[a, b, unlimited].sort()[i], result.map((r) => r.spent)]))
     expect(byId.get(a)).toEqual([true, true, false])
@@ -82,14 +82,14 @@ describe.each(testDatabaseKinds)('spends of a batch, coalesced per key (%s)', (k
     // A period that began after the key was made, and spends in it.
     const periodStart = new Date(server.clock.now() + 1000).toISOString()
     const inPeriod = new Date(server.clock.now() + 2000).toISOString()
-    const [results] = await storage.spendTogether([{ credentialId: key.id, familyId: null, costs: [1, 1, 1, 1], refillPeriodStart: periodStart, now: inPeriod }])
+    const [results] = await storage.spendTogether([{ familyId: key.id, costs: [1, 1, 1, 1], refillPeriodStart: periodStart, now: inPeriod }])
     expect(results).toEqual([
       { spent: true, remaining: 2 },
       { spent: true, remaining: 1 },
       { spent: true, remaining: 0 },
       { spent: false, remaining: 0 },
     ])
-    const [again] = await storage.spendTogether([{ credentialId: key.id, familyId: null, costs: [1, 1], refillPeriodStart: periodStart, now: inPeriod }])
+    const [again] = await storage.spendTogether([{ familyId: key.id, costs: [1, 1], refillPeriodStart: periodStart, now: inPeriod }])
     expect(again!.map((result) => result.spent)).toEqual([false, false])
   })
 
@@ -100,7 +100,7 @@ describe.each(testDatabaseKinds)('spends of a batch, coalesced per key (%s)', (k
     await expect(
       db.transaction().execute(async (trx) => {
         await sql`update credentials set name = 'rolled back' where id = ${id}`.execute(trx)
-        spending = storage.spendTogether([{ credentialId: id, familyId: null, costs: [1, 1], refillPeriodStart: null, now }])
+        spending = storage.spendTogether([{ familyId: id, costs: [1, 1], refillPeriodStart: null, now }])
         await new Promise((resolve) => setTimeout(resolve, 20))
         throw new Error('roll back')
       }),
@@ -112,7 +112,7 @@ describe.each(testDatabaseKinds)('spends of a batch, coalesced per key (%s)', (k
   it.runIf(kind === 'sqlite')('spendNow: one spend without a promise, exact; not ready while a transaction of the query builder is open', async () => {
     const id = await metered(2)
     const spendNow = storage.spendNow!
-    expect([1, 1, 1].map(() => spendNow.spend({ credentialId: id, familyId: null }, 1, null, now))).toEqual([
+    expect([1, 1, 1].map(() => spendNow.spend(id, 1, null, now))).toEqual([
       { spent: true, remaining: 1 },
       { spent: true, remaining: 0 },
       { spent: false, remaining: 0 },
@@ -120,7 +120,7 @@ describe.each(testDatabaseKinds)('spends of a batch, coalesced per key (%s)', (k
     await server.running.database.db.transaction().execute(async (trx) => {
       await sql`select 1`.execute(trx)
       expect(spendNow.ready()).toBe(false)
-      expect(() => spendNow.spend({ credentialId: id, familyId: null }, 1, null, now)).toThrow(TypeError)
+      expect(() => spendNow.spend(id, 1, null, now)).toThrow(TypeError)
     })
     expect(spendNow.ready()).toBe(true)
   })
@@ -128,7 +128,7 @@ describe.each(testDatabaseKinds)('spends of a batch, coalesced per key (%s)', (k
   it.runIf(kind === 'sqlite')('a spend skips the fsync; the next write of the query builder waits for its own again', async () => {
     const id = await metered(1)
     const { db, embedded } = server.running.database
-    storage.spendNow!.spend({ credentialId: id, familyId: null }, 1, null, now)
+    storage.spendNow!.spend(id, 1, null, now)
     expect(embedded!.connection.pragma('synchronous', { simple: true })).toBe(1)
     const { rows } = await sql<{ synchronous: number }>`pragma synchronous`.execute(db)
     expect(rows[0]!.synchronous).toBe(2)

@@ -4,11 +4,10 @@ import type { SpendResult } from './credentials.js'
 import type { Dialect, EmbeddedConnection } from './database.js'
 import type { Database } from './schema.js'
 
-/** One credential's spends of a batch, in arrival order, all for the same refill period. */
+/** One budget's spends of a batch, in arrival order, all for the same refill period. */
 export interface KeySpends {
-  readonly credentialId: string
-  /** Set for a rotated credential: its family's one budget is spent, held by the newest of the family. */
-  readonly familyId: string | null
+  /** Whose: a family's (a credential and those rotated into it), held by its newest member. */
+  readonly familyId: string
   readonly costs: readonly number[]
   /** The start of the refill period the spends fall in; null: the credential does not refill. */
   readonly refillPeriodStart: string | null
@@ -26,7 +25,7 @@ export type SpendTogether = (batch: readonly KeySpends[]) => Promise<SpendResult
  */
 export interface SpendNow {
   ready(): boolean
-  spend(target: { readonly credentialId: string; readonly familyId: string | null }, cost: number, refillPeriodStart: string | null, now: string): SpendResult
+  spend(familyId: string, cost: number, refillPeriodStart: string | null, now: string): SpendResult
 }
 
 /** What spending takes from storage: a batch, asynchronously on any database; one, synchronously, on the embedded one. */
@@ -69,7 +68,17 @@ function* spendKey(costs: readonly number[]): Generator<Step, SpendResult[], Row
       results.push({ spent: true, remaining: row.remaining })
       continue
     }
-    const current = yield { read: true }
+    let current = yield { read: true }
+    // Enough after all: the statement waited for a row a rotation handed over meanwhile (the
+    // holder it looked up is one no longer), or a PATCH landed. Conditional again, once.
+    if (current !== undefined && current.remaining !== null && current.remaining >= cost) {
+      const again = yield { spend: cost }
+      if (again !== undefined) {
+        results.push({ spent: true, remaining: again.remaining })
+        continue
+      }
+      current = yield { read: true }
+    }
     // Made unlimited meanwhile (the caller's entry is older than the change): nothing to spend.
     results.push(current === undefined || current.remaining === null ? { spent: true, remaining: null } : { spent: false, remaining: current.remaining })
   }
@@ -83,19 +92,17 @@ function* spendKey(costs: readonly number[]): Generator<Step, SpendResult[], Row
  * and WHERE all read the row as it was before the statement. Values are bound parameters
  * (`@name` here, bound by position: see `positional`).
  *
- * The row spent is the credential's own, or for a rotated credential in its grace period
- * the newest of its family (the only one not rotated): old and new secret spend one budget.
+ * The row spent is the newest of the credential's family (the only one not rotated): its
+ * own for a credential never rotated, its successor's for one in a rotation's grace period,
+ * so old and new secret spend one budget.
  */
 type Statement = 'plain' | 'refilling' | 'read'
-type Target = 'own' | 'family'
-const TARGETS: Record<Target, string> = {
-  own: 'id = @id',
-  family: 'id = (select holder.id from credentials holder where holder.family_id = @family and holder.rotated_to_id is null)',
-}
-function statementText(statement: Statement, target: Target, dialect: Dialect): string {
+// The holder is looked up in each statement, never remembered: a rotation moves it.
+const HOLDER = 'id = (select holder.id from credentials holder where holder.family_id = @family and holder.rotated_to_id is null)'
+function statementText(statement: Statement, dialect: Dialect): string {
   const cast = (name: string, type: string) => (dialect === 'postgres' ? `@${name}::${type}` : `@${name}`)
   const [cost, periodStart, now] = [cast('cost', 'int'), cast('periodStart', 'timestamptz'), cast('now', 'timestamptz')]
-  const where = TARGETS[target]
+  const where = HOLDER
   const due = `(refilled_at is null or refilled_at < ${periodStart})`
   switch (statement) {
     case 'plain':
@@ -123,17 +130,13 @@ function positional(text: string, dialect: Dialect): { readonly text: string; re
 
 const STATEMENTS: readonly Statement[] = ['plain', 'refilling', 'read']
 const POSITIONAL = Object.fromEntries(
-  (['sqlite', 'postgres'] as const).map((dialect) => [
-    dialect,
-    Object.fromEntries((['own', 'family'] as const).map((target) => [target, Object.fromEntries(STATEMENTS.map((statement) => [statement, positional(statementText(statement, target, dialect), dialect)]))])),
-  ]),
-) as Record<Dialect, Record<Target, Record<Statement, ReturnType<typeof positional>>>>
+  (['sqlite', 'postgres'] as const).map((dialect) => [dialect, Object.fromEntries(STATEMENTS.map((statement) => [statement, positional(statementText(statement, dialect), dialect)]))]),
+) as Record<Dialect, Record<Statement, ReturnType<typeof positional>>>
 
 /** Which statement a step of `spendKey` runs, and its values by name. */
-function stepOf(key: KeySpends, step: Step): { statement: Statement; target: Target; values: Record<string, unknown> } {
+function stepOf(key: KeySpends, step: Step): { statement: Statement; values: Record<string, unknown> } {
   const statement: Statement = 'read' in step ? 'read' : key.refillPeriodStart === null ? 'plain' : 'refilling'
-  const values = { id: key.credentialId, family: key.familyId, cost: 'read' in step ? null : step.spend, periodStart: key.refillPeriodStart, now: key.now }
-  return { statement, target: key.familyId === null ? 'own' : 'family', values }
+  return { statement, values: { family: key.familyId, cost: 'read' in step ? null : step.spend, periodStart: key.refillPeriodStart, now: key.now } }
 }
 
 /** Runs the spends of a key through the query builder: PostgreSQL, and SQLite inside someone else's transaction. */
@@ -141,8 +144,8 @@ async function spendKeyAsync(db: Kysely<Database>, dialect: Dialect, key: KeySpe
   const steps = spendKey(key.costs)
   let next = steps.next()
   while (next.done !== true) {
-    const { statement, target, values } = stepOf(key, next.value)
-    const { text, names } = POSITIONAL[dialect][target][statement]
+    const { statement, values } = stepOf(key, next.value)
+    const { text, names } = POSITIONAL[dialect][statement]
     const query: CompiledQuery<{ remaining: number | null }> = CompiledQuery.raw(text, names.map((name) => values[name]))
     const [row] = (await db.executeQuery(query)).rows
     next = steps.next(row)
@@ -188,18 +191,17 @@ export function spending(db: Kysely<Database>, dialect: Dialect, embeddedConnect
   const { connection: embedded } = embeddedConnection
   // Prepared once each, on first use.
   const prepared = new Map<string, SqliteDatabase.Statement>()
-  const statementFor = (statement: Statement, target: Target) => {
-    const name = `${target} ${statement}`
-    let found = prepared.get(name)
-    if (found === undefined) prepared.set(name, (found = embedded.prepare(POSITIONAL.sqlite[target][statement].text)))
+  const statementFor = (statement: Statement) => {
+    let found = prepared.get(statement)
+    if (found === undefined) prepared.set(statement, (found = embedded.prepare(POSITIONAL.sqlite[statement].text)))
     return found
   }
   const spendKeySync = (key: KeySpends): SpendResult[] => {
     const steps = spendKey(key.costs)
     let next = steps.next()
     while (next.done !== true) {
-      const { statement, target, values } = stepOf(key, next.value)
-      next = steps.next(statementFor(statement, target).get(...POSITIONAL.sqlite[target][statement].names.map((name) => values[name])) as Row)
+      const { statement, values } = stepOf(key, next.value)
+      next = steps.next(statementFor(statement).get(...POSITIONAL.sqlite[statement].names.map((name) => values[name])) as Row)
     }
     return next.value
   }
@@ -215,9 +217,9 @@ export function spending(db: Kysely<Database>, dialect: Dialect, embeddedConnect
     },
     now: {
       ready: () => !embedded.inTransaction,
-      spend: ({ credentialId, familyId }, cost, refillPeriodStart, now) => {
+      spend: (familyId, cost, refillPeriodStart, now) => {
         if (embedded.inTransaction) throw new TypeError('SpendNow.spend: a transaction is open on the connection; check ready() first')
-        return unsynced(() => spendKeySync({ credentialId, familyId, costs: [cost], refillPeriodStart, now })[0]!)
+        return unsynced(() => spendKeySync({ familyId, costs: [cost], refillPeriodStart, now })[0]!)
       },
     },
   }

@@ -381,6 +381,16 @@ describe.each(testDatabaseKinds)('metered credentials (%s)', (kind) => {
       expect((await get(successor.id)).remaining).toBe(0)
     })
 
+    it('spends racing a rotation are all counted against the one budget: granted + left = the budget', async () => {
+      const key = await createApiKey(server, admin.accessToken, { scopes: ['contacts:read'], remaining: 30, rateLimit: { requestsPerMinute: 1000 } })
+      const spends = Array.from({ length: 40 }, () => verify({ key: key.token }).then((response) => response.body.data))
+      const rotation = server.request('POST', `${PATH}/${key.id}/rotate`, { token: admin.accessToken, body: { gracePeriodSeconds: 3600 } })
+      const [results, rotated] = await Promise.all([Promise.all(spends), rotation])
+      expect(rotated.status, rotated.text).toBe(201)
+      const granted = results.filter((data) => data.valid).length
+      expect(granted + (await get(rotated.body.data.id)).remaining).toBe(30)
+    })
+
     it('a budget is changed on the successor (409 on the old secret), and the old one follows it', async () => {
       const key = await createApiKey(server, admin.accessToken, { scopes: ['contacts:read'], remaining: 1 })
       const successor = (await server.request('POST', `${PATH}/${key.id}/rotate`, { token: admin.accessToken, body: { gracePeriodSeconds: 3600 } })).body.data
