@@ -15,6 +15,9 @@ import { randomBytes } from 'node:crypto'
 import { api, load, pinLoadGenerator, root, signIn, startServer } from './harness.mjs'
 
 const seconds = Number(process.argv[2] ?? 6)
+// `--only a,b`: profile just these routes (names as in ROUTES), e.g. `--only '/v1/keys/verify,metered verify'`.
+const onlyIndex = process.argv.indexOf('--only')
+const only = onlyIndex === -1 ? null : new Set(process.argv[onlyIndex + 1].split(','))
 const profiles = join(root, 'bench/results', `profiles-${new Date().toISOString().replace(/[:.]/g, '-')}`)
 
 /** Who owns a sample: the first frame, from the innermost out, that belongs to one of these. */
@@ -101,7 +104,8 @@ function brandwave() {
     prepare: async () => {
       const session = await signIn(server.url)
       const create = (name, scopes) => api(server.url, '/v1/api-keys', { method: 'POST', token: session, body: { name, scopes, rateLimit: { requestsPerMinute: 1_000_000 } } })
-      return { key: await create('profiled', ['api_keys:read']), caller: await create('caller', ['api_keys:workflow']) }
+      const metered = await api(server.url, '/v1/api-keys', { method: 'POST', token: session, body: { name: 'metered', scopes: ['api_keys:read'], remaining: 2_000_000_000, rateLimit: { requestsPerMinute: 1_000_000 } } })
+      return { key: await create('profiled', ['api_keys:read']), metered, caller: await create('caller', ['api_keys:workflow']) }
     },
     stop: async () => {
       await server.stop()
@@ -119,18 +123,24 @@ const ROUTES = {
     brandwave,
     (server, { key, caller }, duration) => load(server.url, '/v1/keys/verify', { method: 'POST', headers: { authorization: `Bearer ${caller.token}` }, body: { key: key.token }, duration }),
   ],
+  // Issue 24: the same verification for a key with remaining uses, each call spending one.
+  'metered verify': [
+    brandwave,
+    (server, { metered, caller }, duration) => load(server.url, '/v1/keys/verify', { method: 'POST', headers: { authorization: `Bearer ${caller.token}` }, body: { key: metered.token }, duration }),
+  ],
   'unknown keys': [brandwave, (server, _setup, duration) => load(server.url, '/v1/me', { tokens: unknown, status: 401, duration })],
 }
 
 pinLoadGenerator()
 const results = {}
 for (const [name, [start, request]] of Object.entries(ROUTES)) {
+  if (only !== null && !only.has(name)) continue
   results[name] = await profileRoute(name.replace(/\W+/g, '-').replace(/^-|-$/g, '') || 'route', start, request)
   console.error(`profiled ${name}`)
 }
 
 const names = Object.keys(results)
-const owners = [...new Set(names.flatMap((name) => [...results[name].owners.keys()]))].sort((a, b) => (results.floor.owners.get(b) ?? 0) - (results.floor.owners.get(a) ?? 0))
+const owners = [...new Set(names.flatMap((name) => [...results[name].owners.keys()]))].sort((a, b) => (results[names[0]].owners.get(b) ?? 0) - (results[names[0]].owners.get(a) ?? 0))
 const cell = (value) => (value === undefined ? '' : value.toFixed(2))
 const rows = [
   ['µs of CPU per request, under the profiler', ...names],

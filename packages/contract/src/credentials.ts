@@ -95,7 +95,12 @@ export const Credential = Type.Object(
     status: CredentialStatusSchema,
     externalId: Nullable(ExternalId),
     metadata: Nullable(Metadata),
-    remaining: Nullable(Type.Integer({ description: 'Uses left; null: unlimited.' })),
+    remaining: Nullable(
+      Type.Integer({
+        description:
+          'Uses left; null: unlimited. A rotated credential still in its grace period shares its successor’s budget: both spend the one figure, shown on both (change it on the successor).',
+      }),
+    ),
     refill: Nullable(
       Type.Object(
         { interval: Type.Enum([...REFILL_INTERVALS]), amount: Type.Integer(), day: Nullable(Type.Integer()) },

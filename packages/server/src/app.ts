@@ -59,6 +59,7 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
     onRetiredSecret: revokeFamilyOnReuse,
     madeRequest: (credentialId, idempotencyKey) => idempotency.madeRequest(credentialId, idempotencyKey),
     spend: (credential, cost) => services.credentials.spend(credential, cost),
+    spendNow: services.credentials.spendNow,
     onFirstUse: (credentialId, at) => services.credentials.successorFirstUsed(credentialId, at),
   })
   app.decorate('usageCounts', counts)

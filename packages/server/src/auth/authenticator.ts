@@ -58,6 +58,14 @@ export type Verification =
 
 type Denied = Extract<Verification, { principal: null }>
 
+/** A metered credential refused for want of uses: Retry-After until its next refill, if one is scheduled. */
+function usageExceeded(principal: CredentialPrincipal, rateLimit: Allowed, remaining: number, now: number): Verification {
+  const { refill } = principal.credential
+  if (refill === null) return { valid: false, code: 'USAGE_EXCEEDED', principal, rateLimit, remaining }
+  const retryAfterSeconds = Math.max(1, Math.ceil((nextRefillAt(refill, now) - now) / 1000))
+  return { valid: false, code: 'USAGE_EXCEEDED', principal, rateLimit, remaining, retryAfterSeconds }
+}
+
 export interface VerifyOptions {
   /** The client address: the socket's, or the one `TRUST_PROXY` lets us believe. Null when unknown. */
   readonly ip: string | null
@@ -84,7 +92,7 @@ export interface VerifyOptions {
  */
 export interface CredentialEntry extends CredentialState, Versioned {
   readonly principal: CredentialPrincipal
-  /** It has remaining uses to spend: an accepted request writes, so it is never decided synchronously. */
+  /** It has remaining uses to spend: an accepted request writes, so it is decided synchronously only through `spendNow`. */
   readonly metered?: boolean
   /** A rotation's successor not used yet (see `AuthenticatorDependencies.onFirstUse`). */
   readonly awaitsFirstUse?: boolean
@@ -124,6 +132,11 @@ export interface AuthenticatorDependencies {
   readonly madeRequest?: (credentialId: string, idempotencyKey: string) => Promise<boolean>
   /** Spends a metered credential's uses, atomically across instances; without it, none are spent. */
   readonly spend?: (credential: CredentialRecord, cost: number) => Promise<SpendResult>
+  /**
+   * The same spend without a promise, where storage can (the embedded database), so a warm
+   * metered credential is decided on the warm path; `ready()` false sends it to `spend`.
+   */
+  readonly spendNow?: { ready(): boolean; spend(credential: CredentialRecord, cost: number): SpendResult }
   /**
    * A rotation's successor was accepted for the first time (in this process): a grace period
    * waiting for that starts. Off the request path; a failure lets the next use try again.
@@ -252,8 +265,10 @@ export class Authenticator {
       this.deps.counts?.record(entry.principal.credential.id, now, decision.code, options.ip)
       return DENIED[decision.code]
     }
-    // Spending is a write: `run` does it, before anything is counted here.
-    if (countNow === undefined || entry.metered === true) return undefined
+    // Spending is a write: done here only when storage can do it without a promise (checked
+    // before anything is counted, since `run` would count again), else `run` does it.
+    const spendNow = entry.metered === true ? this.deps.spendNow : undefined
+    if (countNow === undefined || (entry.metered === true && spendNow?.ready() !== true)) return undefined
     const { principal } = entry
     const limit = principal.rateLimit
     const rateLimit = decideRateLimit(limit.perMinute, countNow(limit.key))
@@ -268,10 +283,16 @@ export class Authenticator {
         return { valid: false, code: 'INSUFFICIENT_SCOPE', principal, rateLimit }
       }
     }
+    // 5½, as `run` takes it.
+    const spent = spendNow?.spend(principal.credential, options.cost ?? 1)
+    if (spent?.spent === false) {
+      counts?.record(principal.credential.id, now, 'USAGE_EXCEEDED', options.ip)
+      return usageExceeded(principal, rateLimit, spent.remaining, now)
+    }
     if (entry.awaitsFirstUse === true) this.firstUse(principal.credential.id, now)
     this.deps.usage.record(principal.credential.id, now, options.ip)
     counts?.record(principal.credential.id, now, 'VALID', options.ip)
-    return { valid: true, code: 'VALID', principal, rateLimit }
+    return spent === undefined ? { valid: true, code: 'VALID', principal, rateLimit } : { valid: true, code: 'VALID', principal, rateLimit, remaining: spent.remaining }
   }
 
   private firstUse(credentialId: string, now: number): void {
@@ -317,10 +338,7 @@ export class Authenticator {
       const spent = await this.deps.spend(principal.credential, options.cost ?? 1)
       if (!spent.spent) {
         this.countCredential(principal, now, 'USAGE_EXCEEDED', options.ip)
-        const { refill } = principal.credential
-        if (refill === null) return { valid: false, code: 'USAGE_EXCEEDED', principal, rateLimit, remaining: spent.remaining }
-        const retryAfterSeconds = Math.max(1, Math.ceil((nextRefillAt(refill, now) - now) / 1000))
-        return { valid: false, code: 'USAGE_EXCEEDED', principal, rateLimit, remaining: spent.remaining, retryAfterSeconds }
+        return usageExceeded(principal, rateLimit, spent.remaining, now)
       }
       remaining = spent.remaining
     }

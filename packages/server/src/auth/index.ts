@@ -9,7 +9,7 @@ import type { CredentialRecord, SpendResult } from '../storage/credentials.js'
 import type { RequestContext } from '../request-context.js'
 import type { Storage } from '../storage/index.js'
 import type { SessionForAuthentication } from '../storage/sessions.js'
-import { Authenticator, type CredentialEntry } from './authenticator.js'
+import { Authenticator, type AuthenticatorDependencies, type CredentialEntry } from './authenticator.js'
 import { requestRateLimiter } from './rate-limiter.js'
 import type { SessionTokens } from './session-tokens.js'
 import { UsageCounts } from './usage-counts.js'
@@ -44,6 +44,8 @@ export interface AuthenticationDependencies {
   readonly madeRequest: (credentialId: string, idempotencyKey: string) => Promise<boolean>
   /** Spends a metered credential's remaining uses (issue 24). */
   readonly spend: (credential: CredentialRecord, cost: number) => Promise<SpendResult>
+  /** The same without a promise, where storage can (the embedded database); null elsewhere. */
+  readonly spendNow: AuthenticatorDependencies['spendNow'] | null
   /** A rotation's successor was first used: start the grace period that waited for it. */
   readonly onFirstUse: (credentialId: string, at: number) => Promise<void>
 }
@@ -97,6 +99,7 @@ export function createAuthentication(deps: AuthenticationDependencies): { authen
     onOutcome: (code) => metrics.authentications.count(code),
     madeRequest: deps.madeRequest,
     spend: deps.spend,
+    ...(deps.spendNow !== null && { spendNow: deps.spendNow }),
     onFirstUse: async (credentialId, at) => {
       try {
         await deps.onFirstUse(credentialId, at)

@@ -108,6 +108,9 @@ const REACH_MESSAGES: Record<ReachViolation, { field: string; message: string }>
   rateLimit: { field: '/rateLimit', message: 'cannot exceed the rate limit of the token making this request' },
 }
 
+/** What spending needs of a credential: its budget's refill rule, and its family, whose newest member holds the budget. */
+type SpendingCredential = Pick<CredentialRecord, 'refill' | 'familyId'>
+
 const NOT_FOUND = {
   personal_access_token: 'No personal access token of yours has this id.',
   api_key: 'No API key of this organization has this id.',
@@ -128,6 +131,17 @@ export class CredentialService {
 
   constructor(private readonly deps: CredentialServiceDependencies) {
     this.spends = new SpendBatch(deps.storage)
+    const { spendNow } = deps.storage
+    this.spendNow = spendNow === null
+      ? null
+      : {
+          ready: () => spendNow.ready(),
+          spend: (credential, cost) => {
+            const now = deps.clock.now()
+            const periodStart = credential.refill === null ? null : isoAt(refillPeriodStart(credential.refill, now))
+            return spendNow.spend(credential.familyId, cost, periodStart, isoAt(now))
+          },
+        }
   }
 
   /** Whose credentials of this type the principal may see: its own PATs, or its organization's keys. */
@@ -342,6 +356,8 @@ export class CredentialService {
       ...(budget !== undefined && { budget: { remaining: budget?.remaining ?? null, refill: budget?.refill ?? null, refilledAt: budget === null ? null : isoAt(now) } }),
     }
     if (budget !== undefined) this.checkNotMetered(principal, '/remaining', 'change budgets')
+    // In its grace period a rotated credential spends its successor's budget: that is the one to change.
+    if (budget !== undefined && current.rotatedToId !== null) throw new ApiError('conflict', 'This credential was rotated: it shares its successor’s budget. Change the budget on the successor.')
     // The credential as it will be: lifting an allowlist or raising a limit is judged on the
     // result, so a narrow key cannot loosen a stronger one it could never have created.
     this.checkAuthorityOver(principal, current, {
@@ -366,6 +382,8 @@ export class CredentialService {
     }
     await this.deps.storage.transaction(async (repos) => {
       await repos.credentials.update(id, changes, isoAt(now))
+      // Predecessors still in grace spend this budget: they must count as metered (or not) with it.
+      if (changes.budget !== undefined) await repos.credentials.setPredecessorsMetered(current.familyId, id, changes.budget.remaining !== null, isoAt(now))
       await this.audit(repos, principal, 'credential.updated', current, context, {
         changes: audited,
         ...(changes.name !== undefined && { previousName: current.name }),
@@ -428,13 +446,20 @@ export class CredentialService {
   /**
    * Spends `cost` of a metered credential's remaining uses, refilling it first when a refill
    * is due: atomically in storage, so every instance together spends exactly what there was.
-   * Concurrent spends commit together (`SpendBatch`).
+   * Concurrent spends commit together (`SpendBatch`). A family has one budget, held by its
+   * newest member: a rotated credential in its grace period spends its successor's.
    */
-  spend(credential: Pick<CredentialRecord, 'id' | 'refill'>, cost: number): Promise<SpendResult> {
+  spend(credential: SpendingCredential, cost: number): Promise<SpendResult> {
     const now = this.deps.clock.now()
     const periodStart = credential.refill === null ? null : isoAt(refillPeriodStart(credential.refill, now))
-    return this.spends.spend(credential.id, cost, periodStart, isoAt(now))
+    return this.spends.spend(credential.familyId, cost, periodStart, isoAt(now))
   }
+
+  /**
+   * The same spend without a promise, where storage can (the embedded database: see
+   * `storage/spends.ts`); null elsewhere. `ready()` false: use `spend` this time.
+   */
+  readonly spendNow: { ready(): boolean; spend(credential: SpendingCredential, cost: number): SpendResult } | null
 
   /**
    * A rotation's successor was used for the first time at `at`: the grace period of the
@@ -509,6 +534,8 @@ export class CredentialService {
       // Conditional on the old one still being rotatable: of two concurrent rotations one wins.
       const marked = await repos.credentials.markRotated(old.id, successor.credential.id, oldChange, isoAt(now))
       if (!marked) throw new ApiError('conflict', 'This credential was rotated or revoked meanwhile.')
+      // What was spent since `old` was read belongs to the budget too: hand over the row's figure.
+      if (old.remaining !== null) await repos.credentials.handOverBudget(old.id, successor.credential.id, isoAt(now))
       await this.audit(repos, principal, 'credential.rotated', old, context, {
         successorId: successor.credential.id,
         gracePeriodSeconds: grace,

@@ -1,5 +1,5 @@
 import type { CredentialStatus, Refill, Role, Scope } from '@brandwave/core'
-import { CompiledQuery, sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool } from 'kysely'
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool } from 'kysely'
 import { compiledOnce } from './compiled-once.js'
 import type { Dialect } from './database.js'
 import { containsIgnoringCase } from './like.js'
@@ -158,38 +158,6 @@ export function toCredentialRecord(row: CredentialRow): CredentialRecord {
 
 type CredentialExpression = ExpressionBuilder<Database, 'credentials'>
 
-/**
- * The spend of remaining uses, written out once per dialect: it runs on every accepted
- * request of a metered key, where building it with the query builder would cost more than
- * running it. A refill that came due (a period began after `refilled_at`) is folded in: SET
- * and WHERE all read the row as it was before the statement. Values are bound parameters.
- */
-const DUE_SQLITE = '(refilled_at is null or refilled_at < ?)'
-const DUE_POSTGRES = '(refilled_at is null or refilled_at < $1::timestamptz)'
-const SPEND: Record<Dialect, {
-  plain(id: string, cost: number): CompiledQuery<{ remaining: number | null }>
-  refilling(id: string, cost: number, periodStart: string, now: string): CompiledQuery<{ remaining: number | null }>
-}> = {
-  sqlite: {
-    plain: (id, cost) => CompiledQuery.raw('update credentials set remaining = remaining - ? where id = ? and remaining >= ? returning remaining', [cost, id, cost]),
-    refilling: (id, cost, periodStart, now) =>
-      CompiledQuery.raw(
-        `update credentials set remaining = (case when ${DUE_SQLITE} then refill_amount else remaining end) - ?, refilled_at = case when ${DUE_SQLITE} then ? else refilled_at end ` +
-          `where id = ? and (case when ${DUE_SQLITE} then refill_amount else remaining end) >= ? returning remaining`,
-        [periodStart, cost, periodStart, now, id, periodStart, cost],
-      ),
-  },
-  postgres: {
-    plain: (id, cost) => CompiledQuery.raw('update credentials set remaining = remaining - $1::int where id = $2 and remaining >= $1::int returning remaining', [cost, id]),
-    refilling: (id, cost, periodStart, now) =>
-      CompiledQuery.raw(
-        `update credentials set remaining = (case when ${DUE_POSTGRES} then refill_amount else remaining end) - $2::int, refilled_at = case when ${DUE_POSTGRES} then $3::timestamptz else refilled_at end ` +
-          `where id = $4 and (case when ${DUE_POSTGRES} then refill_amount else remaining end) >= $2::int returning remaining`,
-        [periodStart, cost, now, id],
-      ),
-  },
-}
-
 function statusCondition(eb: CredentialExpression, status: CredentialStatus, now: string) {
   switch (status) {
     case 'revoked':
@@ -205,6 +173,28 @@ function statusCondition(eb: CredentialExpression, status: CredentialStatus, now
 
 /** The credential table: PATs and API keys alike. */
 export function credentialRepository(db: Kysely<Database>, dialect: Dialect) {
+  /**
+   * A rotated credential spends its family's one budget, held by the newest of the family
+   * (`storage/spends.ts`): shown with that budget, not the copy its own row kept at rotation.
+   */
+  async function withSharedBudgets(records: CredentialRecord[]): Promise<CredentialRecord[]> {
+    const families = [...new Set(records.filter((record) => record.rotatedToId !== null && record.remaining !== null).map((record) => record.familyId))]
+    if (families.length === 0) return records
+    const holders = await db
+      .selectFrom('credentials')
+      .select(['family_id', 'remaining', 'refill_interval', 'refill_amount', 'refill_day', 'refilled_at'])
+      .where('family_id', 'in', families)
+      .where('rotated_to_id', 'is', null)
+      .execute()
+    const byFamily = new Map(holders.map((holder) => [holder.family_id, holder]))
+    return records.map((record) => {
+      const holder = record.rotatedToId === null || record.remaining === null ? undefined : byFamily.get(record.familyId)
+      if (holder === undefined) return record
+      const refill = holder.refill_interval === null || holder.refill_amount === null ? null : { interval: holder.refill_interval, amount: holder.refill_amount, day: holder.refill_day }
+      return { ...record, remaining: holder.remaining, refill, refilledAt: holder.refilled_at }
+    })
+  }
+
   /** Locks the credentials `filter` selects in id order, before a statement changes them all (see lock-order.ts). */
   async function lockInIdOrder(filter: (eb: CredentialExpression) => Expression<SqlBool>): Promise<void> {
     if (dialect === 'postgres') await lockingInKeyOrder(db.selectFrom('credentials').select('id').where(filter), 'id').execute()
@@ -302,12 +292,12 @@ export function credentialRepository(db: Kysely<Database>, dialect: Dialect) {
 
     async findOwnedBySeq(owner: CredentialOwner, seq: number): Promise<CredentialRecord | undefined> {
       const row = await db.selectFrom('credentials').selectAll().where(ownedBy(owner)).where('seq', '=', seq).executeTakeFirst()
-      return row === undefined ? undefined : toCredentialRecord(row)
+      return row === undefined ? undefined : (await withSharedBudgets([toCredentialRecord(row)]))[0]
     },
 
     async findOwned(owner: CredentialOwner, id: string): Promise<CredentialRecord | undefined> {
       const row = await db.selectFrom('credentials').selectAll().where(ownedBy(owner)).where('id', '=', id).executeTakeFirst()
-      return row === undefined ? undefined : toCredentialRecord(row)
+      return row === undefined ? undefined : (await withSharedBudgets([toCredentialRecord(row)]))[0]
     },
 
     async list(owner: CredentialOwner, filter: CredentialListFilter, page: { limit: number; afterSeq: number | null }, now: string): Promise<CredentialPage> {
@@ -340,7 +330,7 @@ export function credentialRepository(db: Kysely<Database>, dialect: Dialect) {
         facets.status.active += n - revoked - expired - disabled
         totalCount += n
       }
-      const items = rows.slice(0, page.limit).map(toCredentialRecord)
+      const items = await withSharedBudgets(rows.slice(0, page.limit).map(toCredentialRecord))
       return { items, totalCount, facets, nextAfterSeq: rows.length > page.limit ? (items.at(-1)?.seq ?? null) : null }
     },
 
@@ -367,6 +357,22 @@ export function credentialRepository(db: Kysely<Database>, dialect: Dialect) {
         .execute()
     },
 
+    /**
+     * The budget of `holderId` changed to metered (or to unlimited): its predecessors of the
+     * family, which spend it (`spends.ts`), say so too. Their own figure is never spent, only
+     * whether it is null, so any number will do; 0 keeps a stale copy from looking like uses.
+     */
+    async setPredecessorsMetered(familyId: string, holderId: string, metered: boolean, now: string): Promise<void> {
+      await db
+        .updateTable('credentials')
+        .set({ remaining: metered ? 0 : null, updated_at: now })
+        .where('family_id', '=', familyId)
+        .where('id', '!=', holderId)
+        .where('rotated_to_id', 'is not', null)
+        .where('revoked_at', 'is', null)
+        .execute()
+    },
+
     /** Disables (`at`) or enables (null) a credential that is not revoked; true when this call changed it. */
     async setDisabled(id: string, at: string | null, now: string): Promise<boolean> {
       const result = await db
@@ -377,23 +383,6 @@ export function credentialRepository(db: Kysely<Database>, dialect: Dialect) {
         .where('disabled_at', at === null ? 'is not' : 'is', null)
         .executeTakeFirst()
       return result.numUpdatedRows > 0n
-    },
-
-    /**
-     * Spends `cost` uses of a metered credential, or none if fewer are left: one conditional
-     * UPDATE, so concurrent spenders on any number of instances never take more than there
-     * is (PostgreSQL re-checks the condition on the row it waited for; SQLite has one
-     * writer). A refill that came due (a period began after `refilled_at`) is applied in the
-     * same statement, so no scheduled job is needed and no refill is applied twice.
-     */
-    async spend(id: string, cost: number, refillPeriodStart: string | null, now: string): Promise<SpendResult> {
-      const query = refillPeriodStart === null ? SPEND[dialect].plain(id, cost) : SPEND[dialect].refilling(id, cost, refillPeriodStart, now)
-      const [row] = (await db.executeQuery(query)).rows
-      if (row !== undefined) return { spent: true, remaining: row.remaining }
-      const current = await db.selectFrom('credentials').select('remaining').where('id', '=', id).executeTakeFirst()
-      // Made unlimited meanwhile (the caller's entry is older than the change): nothing to spend.
-      if (current === undefined || current.remaining === null) return { spent: true, remaining: null }
-      return { spent: false, remaining: current.remaining }
     },
 
     /**
@@ -483,6 +472,20 @@ export function credentialRepository(db: Kysely<Database>, dialect: Dialect) {
         .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
         .executeTakeFirst()
       return result.numUpdatedRows > 0n
+    },
+
+    /**
+     * A rotation hands its budget over (in the rotation's transaction, after `markRotated`
+     * locked the old row): the successor takes the old row's remaining uses as they are now,
+     * and the old row keeps 0 (a predecessor spends its family's budget, see `spends.ts`). A
+     * spend that waited for the old row then finds nothing there and tries the new holder,
+     * so none is counted on a copy that is no longer spent.
+     */
+    async handOverBudget(fromId: string, toId: string, now: string): Promise<void> {
+      const from = await db.selectFrom('credentials').select(['remaining', 'refilled_at']).where('id', '=', fromId).executeTakeFirst()
+      if (from === undefined || from.remaining === null) return
+      await db.updateTable('credentials').set({ remaining: from.remaining, refilled_at: from.refilled_at, updated_at: now }).where('id', '=', toId).execute()
+      await db.updateTable('credentials').set({ remaining: 0 }).where('id', '=', fromId).execute()
     },
 
     /** Writes batched usage; never moves `lastUsedAt` backwards. */

@@ -1,4 +1,5 @@
 import { chmodSync, mkdirSync } from 'node:fs'
+import { open } from 'node:fs/promises'
 import { join } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
 import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase as KyselySqliteDatabase } from 'kysely'
@@ -18,9 +19,28 @@ export interface DatabaseHandle {
    * the database is shared over the network: then another mechanism must be used.
    */
   readonly externalWriteVersion: (() => number) | null
+  /**
+   * The embedded database's own better-sqlite3 connection (the one the query builder uses),
+   * for the one path that cannot afford the builder: spending remaining uses
+   * (`storage/spends.ts`). Null on PostgreSQL.
+   */
+  readonly embedded: EmbeddedConnection | null
   /** Resolves when the database answers a trivial query; used by `/readyz`. */
   ping(): Promise<void>
   close(): Promise<void>
+}
+
+export interface EmbeddedConnection {
+  readonly connection: SqliteDatabase.Database
+  /**
+   * Runs `commit` (writes that commit before it returns) without waiting for an fsync: the
+   * WAL they went to is fsynced off the main thread within a second. A crash of the process
+   * loses nothing (the WAL is in the page cache, and other processes read it at once); a
+   * power loss or a crash of the operating system may forget that last second's commits.
+   * Every write of the query builder still waits for its fsync (`synchronous = FULL`, set
+   * back before its next statement).
+   */
+  withoutFsync<T>(commit: () => T): T
 }
 
 export interface DatabaseOptions {
@@ -79,6 +99,7 @@ function openPostgres(connectionString: string, max: number): DatabaseHandle {
     db,
     dialect: 'postgres',
     externalWriteVersion: null,
+    embedded: null,
     async ping() {
       await pool.query('select 1')
     },
@@ -95,11 +116,12 @@ function openPostgres(connectionString: string, max: number): DatabaseHandle {
  * connection run one at a time (Kysely holds it for a query, a stream or a transaction),
  * and SQLite recompiles a kept statement by itself after a schema change.
  */
-function reusingStatements(sqlite: SqliteDatabase.Database): KyselySqliteDatabase {
+function reusingStatements(sqlite: SqliteDatabase.Database, beforeEach: () => void): KyselySqliteDatabase {
   const statements = new LRUCache<string, SqliteDatabase.Statement>({ max: 500 })
   return {
     close: () => sqlite.close(),
     prepare(sql) {
+      beforeEach()
       let statement = statements.get(sql)
       if (statement === undefined) {
         statement = sqlite.prepare(sql)
@@ -123,11 +145,40 @@ function openSqlite(file: string, directoryToCreate: string | null): DatabaseHan
   // SQLite's own lower() folds ASCII only; searches must fold "Ü" as PostgreSQL does.
   sqlite.function('lower', { deterministic: true }, (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : value))
   const dataVersion = sqlite.prepare('PRAGMA data_version').pluck()
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: reusingStatements(sqlite) }) })
+  // Switched only when the other kind of write comes, not around each: two pragmas per
+  // spend cost as much as a third of the spend.
+  const unsynced = sqlite.prepare('PRAGMA synchronous = NORMAL')
+  const synced = sqlite.prepare('PRAGMA synchronous = FULL')
+  let fsyncing = true
+  const walSync = new WalSync(file === ':memory:' ? null : `${file}-wal`, 1000)
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({
+      database: reusingStatements(sqlite, () => {
+        if (fsyncing) return
+        synced.run()
+        fsyncing = true
+      }),
+    }),
+  })
+  const embedded: EmbeddedConnection = {
+    connection: sqlite,
+    withoutFsync(commit) {
+      if (fsyncing) {
+        unsynced.run()
+        fsyncing = false
+      }
+      try {
+        return commit()
+      } finally {
+        walSync.due()
+      }
+    },
+  }
   return {
     db,
     dialect: 'sqlite',
     externalWriteVersion: () => dataVersion.get() as number,
+    embedded,
     ping() {
       sqlite.prepare('select 1').get()
       return Promise.resolve()
@@ -135,5 +186,36 @@ function openSqlite(file: string, directoryToCreate: string | null): DatabaseHan
     async close() {
       await db.destroy()
     },
+  }
+}
+
+/** Makes the embedded database's WAL durable within an interval of a commit that skipped its fsync, off the main thread. */
+class WalSync {
+  private timer: NodeJS.Timeout | undefined
+
+  constructor(
+    private readonly path: string | null,
+    private readonly intervalMs: number,
+  ) {}
+
+  due(): void {
+    if (this.path === null || this.timer !== undefined) return
+    this.timer = setTimeout(() => void this.sync(this.path!), this.intervalMs)
+    this.timer.unref()
+  }
+
+  private async sync(path: string): Promise<void> {
+    this.timer = undefined
+    try {
+      // fsync flushes the file whichever descriptor asks: the WAL SQLite wrote through its own.
+      const handle = await open(path, 'r')
+      try {
+        await handle.datasync()
+      } finally {
+        await handle.close()
+      }
+    } catch {
+      // No WAL left: the database was closed, which checkpoints it into the synced main file.
+    }
   }
 }

@@ -13,6 +13,7 @@ import { organizationRepository, type OrganizationRepository } from './organizat
 import { emailChangeRepository, type EmailChangeRepository } from './email-changes.js'
 import { passwordResetRepository, type PasswordResetRepository } from './password-resets.js'
 import type { Database } from './schema.js'
+import { spending, type SpendNow, type SpendTogether } from './spends.js'
 import { settingsRepository, type SettingsRepository } from './settings.js'
 import { sessionRepository, type SessionRepository } from './sessions.js'
 import { userRepository, type UserRepository } from './users.js'
@@ -51,6 +52,13 @@ export interface Repositories {
 export interface Storage extends Repositories {
   /** Runs `work` in one transaction: everything it writes commits together, or nothing does. */
   transaction<T>(work: (repositories: Repositories) => Promise<T>): Promise<T>
+  /**
+   * Spends remaining uses of metered credentials, a batch in one transaction (`spends.ts`):
+   * the hottest write there is, so it has its own path rather than a repository's.
+   */
+  readonly spendTogether: SpendTogether
+  /** The same, one spend without a promise: the embedded database only (null on PostgreSQL). */
+  readonly spendNow: SpendNow | null
 }
 
 /** Repositories bound to `db`, each built the first time it is used. */
@@ -83,10 +91,13 @@ function repositoriesOf(db: Kysely<Database>, dialect: Dialect): Repositories {
   }
 }
 
-export function createStorage(database: Pick<DatabaseHandle, 'db' | 'dialect'>): Storage {
+export function createStorage(database: Pick<DatabaseHandle, 'db' | 'dialect'> & Partial<Pick<DatabaseHandle, 'embedded'>>): Storage {
   const { db, dialect } = database
+  const spends = spending(db, dialect, database.embedded ?? null)
   return {
     ...repositoriesOf(db, dialect),
     transaction: (work) => db.transaction().execute((trx) => work(repositoriesOf(trx, dialect))),
+    spendTogether: spends.together,
+    spendNow: spends.now,
   }
 }

@@ -254,6 +254,30 @@ describe.each(testDatabaseKinds)('metered credentials (%s)', (kind) => {
       expect((await get(key.id)).remaining).toBe(0)
     })
 
+    it('remaining 3, five concurrent verifies (spent together in one batch): exactly 3 valid', async () => {
+      const key = await createApiKey(server, admin.accessToken, { scopes: ['contacts:read'], remaining: 3, rateLimit: { requestsPerMinute: 1000 } })
+      const results = await Promise.all(Array.from({ length: 5 }, () => verify({ key: key.token }).then((response) => response.body.data)))
+      expect(results.filter((data) => data.valid)).toHaveLength(3)
+      expect(results.filter((data) => data.code === 'USAGE_EXCEEDED')).toHaveLength(2)
+      // Each valid one is told what it left, as if they had come one by one.
+      expect(results.filter((data) => data.valid).map((data) => data.remaining).sort()).toEqual([0, 1, 2])
+      expect((await get(key.id)).remaining).toBe(0)
+    })
+
+    it('concurrent verifies of mixed cost never grant more than there was, and refuse only what no longer fitted', async () => {
+      const key = await createApiKey(server, admin.accessToken, { scopes: ['contacts:read'], remaining: 10, rateLimit: { requestsPerMinute: 1000 } })
+      const costs = [4, 4, 4, 3, 2, 1, 0, 5]
+      const results = await Promise.all(costs.map((cost) => verify({ key: key.token, cost }).then((response) => ({ cost, ...response.body.data }))))
+      const granted = results.filter((result) => result.valid).reduce((sum, result) => sum + result.cost, 0)
+      const left = (await get(key.id)).remaining
+      expect(granted).toBeLessThanOrEqual(10)
+      expect(left).toBe(10 - granted)
+      for (const refused of results.filter((result) => !result.valid)) {
+        expect(refused.code).toBe('USAGE_EXCEEDED')
+        expect(refused.cost).toBeGreaterThan(left)
+      }
+    })
+
     it('a daily refill puts it back to the amount at 00:00 UTC, without any job; Retry-After says when', async () => {
       const key = await createApiKey(server, admin.accessToken, { scopes: ['contacts:read'], remaining: 1, refill: { interval: 'daily', amount: 2 } })
       expect(key).toMatchObject({ remaining: 1, refill: { interval: 'daily', amount: 2, day: null } })
@@ -321,6 +345,86 @@ describe.each(testDatabaseKinds)('metered credentials (%s)', (kind) => {
       await me(key.token)
       const rotated = await server.request('POST', `${PATH}/${key.id}/rotate`, { token: admin.accessToken, body: {} })
       expect(rotated.body.data).toMatchObject({ remaining: 4, externalId: 'cus_rot', metadata: { plan: 'pro' } })
+    })
+  })
+
+  describe('a rotation’s grace period shares one budget', () => {
+    it('remaining 10, rotated with grace: 6 uses of the old secret and 4 of the new spend it all; the 11th use of either is refused', async () => {
+      const key = await createApiKey(server, admin.accessToken, { scopes: ['contacts:read'], remaining: 10 })
+      const rotated = await server.request('POST', `${PATH}/${key.id}/rotate`, { token: admin.accessToken, body: { gracePeriodSeconds: 3600 } })
+      expect(rotated.status, rotated.text).toBe(201)
+      const successor = rotated.body.data
+      expect(successor.remaining).toBe(10)
+      for (let i = 0; i < 6; i++) expect((await me(key.token)).status, `old, use ${i + 1}`).toBe(200)
+      // Both show the one budget they share.
+      expect((await get(key.id)).remaining).toBe(4)
+      expect((await get(successor.id)).remaining).toBe(4)
+      expect((await verify({ key: successor.token })).body.data).toMatchObject({ valid: true, remaining: 3 })
+      for (let i = 0; i < 3; i++) expect((await me(successor.token)).status, `new, use ${i + 2}`).toBe(200)
+
+      const old = await me(key.token)
+      expect(old.status).toBe(429)
+      expect(old.body.error.details[0].reason).toBe('USAGE_EXCEEDED')
+      expect((await verify({ key: key.token })).body.data).toMatchObject({ valid: false, code: 'USAGE_EXCEEDED', remaining: 0 })
+      expect((await me(successor.token)).status).toBe(429)
+      const listed = await server.request('GET', PATH, { token: admin.accessToken })
+      const shown = (id: string) => listed.body.items.find((item: { id: string }) => item.id === id)?.remaining
+      expect([shown(key.id), shown(successor.id)]).toEqual([0, 0])
+    })
+
+    it('concurrent uses of old and new together get exactly the budget', async () => {
+      const key = await createApiKey(server, admin.accessToken, { scopes: ['contacts:read'], remaining: 7, rateLimit: { requestsPerMinute: 1000 } })
+      const successor = (await server.request('POST', `${PATH}/${key.id}/rotate`, { token: admin.accessToken, body: { gracePeriodSeconds: 3600 } })).body.data
+      const tokens = Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? key.token : successor.token))
+      const results = await Promise.all(tokens.map((token) => verify({ key: token }).then((response) => response.body.data)))
+      expect(results.filter((data) => data.valid)).toHaveLength(7)
+      expect((await get(successor.id)).remaining).toBe(0)
+    })
+
+    it('spends racing a rotation are all counted against the one budget: granted + left = the budget', async () => {
+      const key = await createApiKey(server, admin.accessToken, { scopes: ['contacts:read'], remaining: 30, rateLimit: { requestsPerMinute: 1000 } })
+      const spends = Array.from({ length: 40 }, () => verify({ key: key.token }).then((response) => response.body.data))
+      const rotation = server.request('POST', `${PATH}/${key.id}/rotate`, { token: admin.accessToken, body: { gracePeriodSeconds: 3600 } })
+      const [results, rotated] = await Promise.all([Promise.all(spends), rotation])
+      expect(rotated.status, rotated.text).toBe(201)
+      const granted = results.filter((data) => data.valid).length
+      expect(granted + (await get(rotated.body.data.id)).remaining).toBe(30)
+    })
+
+    it('a budget is changed on the successor (409 on the old secret), and the old one follows it', async () => {
+      const key = await createApiKey(server, admin.accessToken, { scopes: ['contacts:read'], remaining: 1 })
+      const successor = (await server.request('POST', `${PATH}/${key.id}/rotate`, { token: admin.accessToken, body: { gracePeriodSeconds: 3600 } })).body.data
+      const refused = await server.request('PATCH', `${PATH}/${key.id}`, { token: admin.accessToken, body: { remaining: 100 } })
+      expect(refused.status).toBe(409)
+      expect(refused.body.error.code).toBe('conflict')
+      expect((await server.request('PATCH', `${PATH}/${successor.id}`, { token: admin.accessToken, body: { remaining: 3 } })).status).toBe(200)
+      expect((await get(key.id)).remaining).toBe(3)
+      for (let i = 0; i < 3; i++) expect((await me(key.token)).status).toBe(200)
+      expect((await me(successor.token)).status).toBe(429)
+    })
+
+    it('a key unlimited at rotation, given a budget on its successor: the old secret spends it too', async () => {
+      const key = await createApiKey(server, admin.accessToken, { scopes: ['contacts:read'] })
+      const successor = (await server.request('POST', `${PATH}/${key.id}/rotate`, { token: admin.accessToken, body: { gracePeriodSeconds: 3600 } })).body.data
+      expect((await server.request('PATCH', `${PATH}/${successor.id}`, { token: admin.accessToken, body: { remaining: 2 } })).status).toBe(200)
+      expect((await get(key.id)).remaining).toBe(2)
+      expect((await me(key.token)).status).toBe(200)
+      expect((await me(successor.token)).status).toBe(200)
+      expect((await me(key.token)).status).toBe(429)
+      expect((await server.request('PATCH', `${PATH}/${successor.id}`, { token: admin.accessToken, body: { remaining: null } })).status).toBe(200)
+      expect((await get(key.id)).remaining).toBeNull()
+      expect((await me(key.token)).status).toBe(200)
+    })
+
+    it('rotated twice within the grace periods: the oldest secret spends the newest one’s budget', async () => {
+      const first = await createApiKey(server, admin.accessToken, { scopes: ['contacts:read'], remaining: 3 })
+      const second = (await server.request('POST', `${PATH}/${first.id}/rotate`, { token: admin.accessToken, body: { gracePeriodSeconds: 3600 } })).body.data
+      const third = (await server.request('POST', `${PATH}/${second.id}/rotate`, { token: admin.accessToken, body: { gracePeriodSeconds: 3600 } })).body.data
+      expect((await me(first.token)).status).toBe(200)
+      expect((await me(second.token)).status).toBe(200)
+      expect((await get(third.id)).remaining).toBe(1)
+      expect((await me(third.token)).status).toBe(200)
+      for (const token of [first.token, second.token, third.token]) expect((await me(token)).status).toBe(429)
     })
   })
 

@@ -1,0 +1,226 @@
+import type SqliteDatabase from 'better-sqlite3'
+import { CompiledQuery, type Kysely } from 'kysely'
+import type { SpendResult } from './credentials.js'
+import type { Dialect, EmbeddedConnection } from './database.js'
+import type { Database } from './schema.js'
+
+/** One budget's spends of a batch, in arrival order, all for the same refill period. */
+export interface KeySpends {
+  /** Whose: a family's (a credential and those rotated into it), held by its newest member. */
+  readonly familyId: string
+  readonly costs: readonly number[]
+  /** The start of the refill period the spends fall in; null: the credential does not refill. */
+  readonly refillPeriodStart: string | null
+  /** When the first of them arrived: what a refill applied by them records. */
+  readonly now: string
+}
+
+/** Spends a batch (keys in lock order, see lock-order.ts) in one transaction; results in the batch's shape. */
+export type SpendTogether = (batch: readonly KeySpends[]) => Promise<SpendResult[][]>
+
+/**
+ * Spends on the embedded database without a promise, for the warm verification path:
+ * `ready()` says whether one may run now (no transaction of the query builder is open on
+ * the connection); `spend` is then one conditional UPDATE, committed before it returns.
+ */
+export interface SpendNow {
+  ready(): boolean
+  spend(familyId: string, cost: number, refillPeriodStart: string | null, now: string): SpendResult
+}
+
+/** What spending takes from storage: a batch, asynchronously on any database; one, synchronously, on the embedded one. */
+export interface Spending {
+  readonly together: SpendTogether
+  readonly now: SpendNow | null
+}
+
+/** One statement the spend of a key asks for: spend `cost` (the row it returns, if any), or read what is left. */
+type Step = { readonly spend: number } | { readonly read: true }
+type Row = { readonly remaining: number | null } | undefined
+
+/**
+ * The spends of one key, exactly: all of them in one conditional UPDATE for their total when
+ * that much is left (a busy key costs one statement per batch, not one per request), else one
+ * conditional UPDATE each, in arrival order, as if they had come one by one; that happens only
+ * near exhaustion. Written once as the steps it takes, so the synchronous (embedded) and the
+ * asynchronous drivers below cannot disagree on what is granted.
+ */
+function* spendKey(costs: readonly number[]): Generator<Step, SpendResult[], Row> {
+  if (costs.length > 1) {
+    const total = costs.reduce((sum, cost) => sum + cost, 0)
+    const row = yield { spend: total }
+    // Both statements subtract from a number (a null remaining fails their condition).
+    if (row !== undefined && row.remaining !== null) {
+      // What each would have seen left after its own spend, had they come one by one.
+      const results: SpendResult[] = new Array<SpendResult>(costs.length)
+      let left = row.remaining
+      for (let i = costs.length - 1; i >= 0; i--) {
+        results[i] = { spent: true, remaining: left }
+        left += costs[i]!
+      }
+      return results
+    }
+  }
+  const results: SpendResult[] = []
+  for (const cost of costs) {
+    const row = yield { spend: cost }
+    if (row !== undefined) {
+      results.push({ spent: true, remaining: row.remaining })
+      continue
+    }
+    let current = yield { read: true }
+    // Enough after all: the statement waited for a row a rotation handed over meanwhile (the
+    // holder it looked up is one no longer), or a PATCH landed. Conditional again, once.
+    if (current !== undefined && current.remaining !== null && current.remaining >= cost) {
+      const again = yield { spend: cost }
+      if (again !== undefined) {
+        results.push({ spent: true, remaining: again.remaining })
+        continue
+      }
+      current = yield { read: true }
+    }
+    // Made unlimited meanwhile (the caller's entry is older than the change): nothing to spend.
+    results.push(current === undefined || current.remaining === null ? { spent: true, remaining: null } : { spent: false, remaining: current.remaining })
+  }
+  return results
+}
+
+/**
+ * The spend of remaining uses, written out once per dialect: it runs on every accepted
+ * request of a metered key, where building it with the query builder would cost more than
+ * running it. A refill that came due (a period began after `refilled_at`) is folded in: SET
+ * and WHERE all read the row as it was before the statement. Values are bound parameters
+ * (`@name` here, bound by position: see `positional`).
+ *
+ * The row spent is the newest of the credential's family (the only one not rotated): its
+ * own for a credential never rotated, its successor's for one in a rotation's grace period,
+ * so old and new secret spend one budget.
+ */
+type Statement = 'plain' | 'refilling' | 'read'
+// The holder is looked up in each statement, never remembered: a rotation moves it.
+const HOLDER = 'id = (select holder.id from credentials holder where holder.family_id = @family and holder.rotated_to_id is null)'
+function statementText(statement: Statement, dialect: Dialect): string {
+  const cast = (name: string, type: string) => (dialect === 'postgres' ? `@${name}::${type}` : `@${name}`)
+  const [cost, periodStart, now] = [cast('cost', 'int'), cast('periodStart', 'timestamptz'), cast('now', 'timestamptz')]
+  const where = HOLDER
+  const due = `(refilled_at is null or refilled_at < ${periodStart})`
+  switch (statement) {
+    case 'plain':
+      return `update credentials set remaining = remaining - ${cost} where ${where} and remaining >= ${cost} returning remaining`
+    case 'refilling':
+      return (
+        `update credentials set remaining = (case when ${due} then refill_amount else remaining end) - ${cost}, refilled_at = case when ${due} then ${now} else refilled_at end ` +
+        `where ${where} and (case when ${due} then refill_amount else remaining end) >= ${cost} returning remaining`
+      )
+    case 'read':
+      return `select remaining from credentials where ${where}`
+  }
+}
+
+/** A statement in positional form, for the query builder's drivers: `?` on SQLite, `$n` (one per name) on PostgreSQL. */
+function positional(text: string, dialect: Dialect): { readonly text: string; readonly names: readonly string[] } {
+  const names: string[] = []
+  const replaced = text.replace(/@(\w+)/g, (_match, name: string) => {
+    if (dialect === 'sqlite') return (names.push(name), '?')
+    const index = names.indexOf(name)
+    return `$${index === -1 ? names.push(name) : index + 1}`
+  })
+  return { text: replaced, names }
+}
+
+const STATEMENTS: readonly Statement[] = ['plain', 'refilling', 'read']
+const POSITIONAL = Object.fromEntries(
+  (['sqlite', 'postgres'] as const).map((dialect) => [dialect, Object.fromEntries(STATEMENTS.map((statement) => [statement, positional(statementText(statement, dialect), dialect)]))]),
+) as Record<Dialect, Record<Statement, ReturnType<typeof positional>>>
+
+/** Which statement a step of `spendKey` runs, and its values by name. */
+function stepOf(key: KeySpends, step: Step): { statement: Statement; values: Record<string, unknown> } {
+  const statement: Statement = 'read' in step ? 'read' : key.refillPeriodStart === null ? 'plain' : 'refilling'
+  return { statement, values: { family: key.familyId, cost: 'read' in step ? null : step.spend, periodStart: key.refillPeriodStart, now: key.now } }
+}
+
+/** Runs the spends of a key through the query builder: PostgreSQL, and SQLite inside someone else's transaction. */
+async function spendKeyAsync(db: Kysely<Database>, dialect: Dialect, key: KeySpends): Promise<SpendResult[]> {
+  const steps = spendKey(key.costs)
+  let next = steps.next()
+  while (next.done !== true) {
+    const { statement, values } = stepOf(key, next.value)
+    const { text, names } = POSITIONAL[dialect][statement]
+    const query: CompiledQuery<{ remaining: number | null }> = CompiledQuery.raw(text, names.map((name) => values[name]))
+    const [row] = (await db.executeQuery(query)).rows
+    next = steps.next(row)
+  }
+  return next.value
+}
+
+/**
+ * How a batch of spends reaches the database. Every spend is a conditional UPDATE, so
+ * concurrent spenders on any number of instances never take more than there is (PostgreSQL
+ * re-checks the condition on the row it waited for; SQLite has one writer), and a refill that
+ * came due is applied in the same statement, so no scheduled job is needed and no refill is
+ * applied twice.
+ *
+ * On the embedded database, straight through better-sqlite3: its statements prepared once,
+ * which is what a spend costs SQLite (a few µs a statement) without the query builder's
+ * promises around each, so a verification can spend without leaving the warm path
+ * (`SpendNow`). Only when a transaction of the query builder is open on the same connection
+ * (between its awaits) does a spend go the builder's way, waiting for the connection like any
+ * other query: a synchronous one would otherwise join that transaction and share its fate.
+ *
+ * Durability: a spend's commit skips SQLite's fsync (`EmbeddedConnection.withoutFsync`; every
+ * other write keeps waiting for one), and the WAL it went to is fsynced off the main thread
+ * within a second. A crash of the process loses nothing (the WAL is in the
+ * page cache, and other processes see the spend at once); a power loss or a crash of the
+ * operating system may forget the spends of that last interval, which are then granted
+ * again: the same bound as the Redis path's write-behind (docs/architecture.md). Waiting for
+ * an fsync on the main thread (0.4 ms here) for each spend would stall every other request.
+ */
+export function spending(db: Kysely<Database>, dialect: Dialect, embeddedConnection: EmbeddedConnection | null): Spending {
+  const viaQueryBuilder: SpendTogether = async (batch) => {
+    const [only] = batch
+    // Alone, a spend is its own statement: no transaction to open and close around it.
+    if (batch.length === 1 && only !== undefined && only.costs.length === 1) return [await spendKeyAsync(db, dialect, only)]
+    return db.transaction().execute(async (trx) => {
+      const results: SpendResult[][] = []
+      for (const key of batch) results.push(await spendKeyAsync(trx, dialect, key))
+      return results
+    })
+  }
+  if (embeddedConnection === null) return { together: viaQueryBuilder, now: null }
+
+  const { connection: embedded } = embeddedConnection
+  // Prepared once each, on first use.
+  const prepared = new Map<string, SqliteDatabase.Statement>()
+  const statementFor = (statement: Statement) => {
+    let found = prepared.get(statement)
+    if (found === undefined) prepared.set(statement, (found = embedded.prepare(POSITIONAL.sqlite[statement].text)))
+    return found
+  }
+  const spendKeySync = (key: KeySpends): SpendResult[] => {
+    const steps = spendKey(key.costs)
+    let next = steps.next()
+    while (next.done !== true) {
+      const { statement, values } = stepOf(key, next.value)
+      next = steps.next(statementFor(statement).get(...POSITIONAL.sqlite[statement].names.map((name) => values[name])) as Row)
+    }
+    return next.value
+  }
+  const unsynced = <T>(commit: () => T): T => embeddedConnection.withoutFsync(commit)
+  // IMMEDIATE: the write lock is taken first (waiting up to busy_timeout for another process),
+  // so a snapshot read before it can never turn stale under the UPDATE.
+  const inOneTransaction = embedded.transaction((batch: readonly KeySpends[]) => batch.map(spendKeySync))
+  return {
+    together: async (batch) => {
+      if (embedded.inTransaction) return viaQueryBuilder(batch)
+      const [only] = batch
+      return unsynced(() => (batch.length === 1 && only !== undefined && only.costs.length === 1 ? [spendKeySync(only)] : inOneTransaction.immediate(batch)))
+    },
+    now: {
+      ready: () => !embedded.inTransaction,
+      spend: (familyId, cost, refillPeriodStart, now) => {
+        if (embedded.inTransaction) throw new TypeError('SpendNow.spend: a transaction is open on the connection; check ready() first')
+        return unsynced(() => spendKeySync({ familyId, costs: [cost], refillPeriodStart, now })[0]!)
+      },
+    },
+  }
+}
