@@ -264,6 +264,58 @@ describe.skipIf(!chromiumPresent)('metered keys in the dashboard (sqlite)', { ti
     expectNoConsoleErrors(watched)
   })
 
+  it('personal access token details → Edit owner and usage limits: Save PATCHes the token (not a key) with only what changed, and the API holds the new owner, metadata and budget', async () => {
+    const admin = await loginAdmin(server)
+    const created = await server.request('POST', '/v1/personal-access-tokens', {
+      token: admin.accessToken,
+      body: { name: 'Token edited in place', scopes: ['personal_access_tokens:read'], externalId: 'script-before', metadata: { team: 'ops' }, remaining: 20, refill: { interval: 'monthly', amount: 20, day: 3 } },
+    })
+    expect(created.status, created.text).toBe(201)
+    const { id, token } = created.body.data as { id: string; token: string }
+    const stored = async () => (await server.request('GET', `/v1/personal-access-tokens/${id}`, { token: admin.accessToken })).body.data
+
+    const watched = await signIn()
+    const { page } = watched
+    await page.getByRole('link', { name: 'Personal access tokens' }).click()
+    await page.getByRole('row', { name: /Token edited in place/ }).getByRole('button', { name: 'Token edited in place' }).click()
+    const details = page.getByRole('dialog', { name: 'Token edited in place' })
+    await details.getByText('20 (back to 20 on day 3 of each month)').waitFor()
+    await details.getByRole('button', { name: 'Edit owner and usage limits' }).click()
+    const form = details.getByRole('form', { name: 'Edit owner and usage limits' })
+    await form.waitFor()
+    const ownerId = form.getByLabel('Owner ID')
+    expect(await ownerId.evaluate((element) => element === document.activeElement)).toBe(true)
+    expect(await ownerId.inputValue()).toBe('script-before')
+    expect(JSON.parse(await form.getByLabel('Metadata (JSON)').inputValue())).toEqual({ team: 'ops' })
+    expect(await form.getByLabel('Remaining uses').inputValue()).toBe('20')
+    expect(await form.getByRole('radio', { name: 'Monthly' }).isChecked()).toBe(true)
+    expect(await form.getByLabel('Refill amount').inputValue()).toBe('20')
+    expect(await form.getByLabel('Day of month').inputValue()).toBe('3')
+
+    await ownerId.fill('script-after')
+    await form.getByLabel('Metadata (JSON)').fill('{"team": "platform", "ticket": 1234}')
+    await form.getByLabel('Remaining uses').fill('7')
+    await expectAccessible(page, 'token details with the edit form open')
+    const patch = page.waitForRequest((request) => request.method() === 'PATCH')
+    await form.getByRole('button', { name: 'Save' }).click()
+    // The refill is unchanged, so it is not sent: sending it would restart the budget.
+    const sent = await patch
+    expect(new URL(sent.url()).pathname).toBe(`/v1/personal-access-tokens/${id}`)
+    expect(sent.postDataJSON()).toEqual({ externalId: 'script-after', metadata: { team: 'platform', ticket: 1234 }, remaining: 7 })
+    await form.waitFor({ state: 'detached' })
+    await details.getByText('Owner and usage limits saved.').waitFor()
+    await details.getByText('script-after', { exact: true }).waitFor()
+    await details.getByText(/"team": "platform"/).waitFor()
+    await details.getByText('7 (back to 20 on day 3 of each month)').waitFor()
+    expect(await details.getByRole('button', { name: 'Edit owner and usage limits' }).evaluate((element) => element === document.activeElement)).toBe(true)
+    expect(await stored()).toMatchObject({ externalId: 'script-after', metadata: { team: 'platform', ticket: 1234 }, remaining: 7, refill: { interval: 'monthly', amount: 20, day: 3 } })
+
+    // The new budget is the one spent: the token's own request takes one of the seven.
+    expect((await server.request('GET', '/v1/me', { token })).status).toBe(200)
+    expect((await stored()).remaining).toBe(6)
+    expectNoConsoleErrors(watched)
+  })
+
   it('details show externalId, metadata and remaining uses; Disable refuses the key at once, Enable lets it back in; accessible throughout', async () => {
     const admin = await loginAdmin(server)
     const created = await server.request('POST', '/v1/api-keys', {
