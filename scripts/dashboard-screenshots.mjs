@@ -1,4 +1,5 @@
-// Takes the README's screenshots of the dashboard: the API Keys page and the New Key dialog.
+// Takes the README's screenshots of the dashboard: the API Keys page and the New Key dialog
+// (with its Owner and usage limits section open and filled in).
 // Needs `npm run build` and Chromium at /usr/bin/chromium (or CHROMIUM=path).
 // Usage: node scripts/dashboard-screenshots.mjs   → docs/dashboard-api-keys.png, docs/dashboard-new-key.png
 import { spawn } from 'node:child_process'
@@ -62,7 +63,16 @@ try {
     await dialog.getByLabel('Name').fill('Zapier sync')
     for (const scope of ['contacts:read', 'contacts:write', 'leads:read']) await dialog.getByText(scope, { exact: true }).click()
     await dialog.getByLabel('Allowed IPs').fill('203.0.113.0/24\n2001:db8::/32')
-    await page.setViewportSize({ width: 1360, height: 1100 })
+    await dialog.getByRole('button', { name: 'Owner and usage limits' }).click()
+    await dialog.getByLabel('Owner ID').fill('cus_4821')
+    await dialog.getByLabel('Metadata (JSON)').fill('{"plan": "pro", "region": "eu"}')
+    await dialog.getByLabel('Remaining uses').fill('10000')
+    await dialog.getByRole('radio', { name: 'Monthly' }).check()
+    await dialog.getByLabel('Refill amount').fill('10000')
+    await dialog.getByLabel('Day of month').fill('1')
+    // Tall enough for the whole dialog, the open section included, rather than a scrolled part of it.
+    const dialogHeight = await page.locator('.modal').evaluate((modal) => modal.scrollHeight)
+    await page.setViewportSize({ width: 1360, height: dialogHeight + 48 })
     await page.screenshot({ path: join(root, 'docs/dashboard-new-key.png') })
   } finally {
     await browser.close()
