@@ -17,7 +17,7 @@ const password = 'screenshots only, not a real password'
 const dataDir = mkdtempSync(join(tmpdir(), 'brandwave-screenshots-'))
 
 const server = spawn(process.execPath, [join(root, 'packages/server/dist/main.js')], {
-  env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', BRANDWAVE_DATA_DIR: dataDir, BRANDWAVE_ADMIN_EMAIL: email, BRANDWAVE_ADMIN_PASSWORD: password, BRANDWAVE_RESOURCES: 'contacts,leads,invoices', LOG_LEVEL: 'warn' },
+  env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', BRANDWAVE_DATA_DIR: dataDir, BRANDWAVE_ADMIN_EMAIL: email, BRANDWAVE_ADMIN_PASSWORD: password, BRANDWAVE_RESOURCES: 'contacts,leads,invoices', BRANDWAVE_USAGE_FLUSH_MS: '200', LOG_LEVEL: 'warn' },
   stdio: ['ignore', 'ignore', 'inherit'],
 })
 
@@ -52,7 +52,7 @@ try {
     await page.getByLabel('Password').fill(password)
     await page.getByRole('button', { name: 'Sign in' }).click()
     await page.getByRole('row', { name: /Zapier sync/ }).waitFor()
-    // Usage is recorded off the request path; one reload shows it.
+    // Usage is recorded off the request path (flushed every 200 ms here); one reload shows it.
     await page.waitForTimeout(1500)
     await page.reload()
     await page.getByRole('row', { name: /Zapier sync/ }).waitFor()
