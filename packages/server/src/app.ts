@@ -16,6 +16,7 @@ import { AuditLog } from './services/audit.js'
 import { createServices } from './shared-services.js'
 import { usageRetention } from './services/credential-usage.js'
 import { createSharedState, type SharedStateDependencies } from './shared-state/index.js'
+import { RedisBudgets } from './shared-state/redis-budgets.js'
 import type { CredentialRecord } from './storage/credentials.js'
 import type { DatabaseHandle } from './storage/database.js'
 import { createStorage } from './storage/index.js'
@@ -44,6 +45,7 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
   const app = createHttpServer({ config, logger: deps.logger, tokenPrefixes, metrics })
   const shared = createSharedState(deps, app.log)
   const storage = createStorage(database)
+  const budgets = deps.redis ? new RedisBudgets(deps.redis, config.redisPrefix, { ...storage.budgets, spendTogether: storage.spendTogether }, app.log) : null
   const audit = new AuditLog(clock)
   const webhooks = deliverWebhooks(app, { config, storage, secretKey: keys.webhookSecretEncryption, clock, audit })
   const mail = createMail({ config, storage, sealKey: keys.mailEncryption, clock, log: app.log })
@@ -51,6 +53,7 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
     wakeWebhooks: () => void webhooks.wake(),
     onBackgroundError: (error) => app.log.error({ err: error }, 'password reset request failed'),
     onCredentialLookup: () => metrics.storageLookups.inc({ kind: 'credential' }),
+    budgets,
   })
   // A retired secret presented to rotate: at authentication, or as a retry that is not one.
   const revokeFamilyOnReuse = async (credential: CredentialRecord, context: RequestContext) => void (await services.credentials.revokeFamilyOnReuse(credential, context))
@@ -63,7 +66,7 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
     onFirstUse: (credentialId, at) => services.credentials.successorFirstUsed(credentialId, at),
   })
   app.decorate('usageCounts', counts)
-  runWhileOpen(app, [usage, counts, usageRetention(storage, clock, app.log), idempotency.sweeper(app.log), webhooks, { stop: () => services.passwordResets.drain() }, mail.worker, shared])
+  runWhileOpen(app, [budgets, usage, counts, usageRetention(storage, clock, app.log), idempotency.sweeper(app.log), webhooks, { stop: () => services.passwordResets.drain() }, mail.worker, shared])
   await app.register(routesPlugin, { config, services, authenticator, usage, idempotency, shared, checkDatabase: () => database.ping(), metrics, version: deps.version ?? '0.1.0' })
   await app.register(oauthPlugin, { config, storage, keys, catalog, clock, shared, oauthApps: services.oauthApps, authenticator, idempotency, tokenPrefixes })
   return app

@@ -26,6 +26,7 @@ import { TwoFactorService } from './sign-in/two-factor.js'
 import { LeakResponse } from './services/leaks.js'
 import { OAuthAppService } from './services/oauth-apps.js'
 import { WebhookEndpointService } from './webhooks/endpoints.js'
+import type { RedisBudgets } from './shared-state/redis-budgets.js'
 
 export interface ServiceDependencies {
   readonly config: Config
@@ -48,6 +49,8 @@ export interface ServiceDependencies {
   readonly onBackgroundError: (error: unknown) => void
   /** Told of every credential read a leak report makes (metrics). */
   readonly onCredentialLookup?: () => void
+  /** Remaining uses counted in Redis (the server, when it has Redis); else the database counts them. */
+  readonly budgets?: RedisBudgets | null
 }
 
 /** The services the API and the operator CLI share, so their rules cannot drift apart. */
@@ -122,6 +125,7 @@ export function createServices(deps: ServiceDependencies): Services {
     clock,
     defaultRateLimitPerMinute: config.defaultRateLimitPerMinute,
     policies: credentialPolicies,
+    budgets: deps.budgets ?? null,
   })
   return {
     credentialPolicies,

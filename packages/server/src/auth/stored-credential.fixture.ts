@@ -34,4 +34,5 @@ export const storedCredential: CredentialRecord = {
   refilledAt: null,
   disabledAt: null,
   firstUseGraceSeconds: null,
+  budgetSetAt: null,
 }

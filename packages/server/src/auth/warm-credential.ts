@@ -76,6 +76,7 @@ type Packed = [
   refilledAt: Time,
   disabledAt: Time,
   firstUseGraceSeconds: number | null,
+  budgetSetAt: Time,
 ]
 
 type Unpacked = [
@@ -100,9 +101,10 @@ type Unpacked = [
   refilledAt: string | null,
   disabledAt: string | null,
   firstUseGraceSeconds: number | null,
+  budgetSetAt: string | null,
 ]
 
-const PACKED_FIELDS = 21
+const PACKED_FIELDS = 22
 
 function packTime(time: string | null): Time {
   if (time === null) return null
@@ -124,7 +126,7 @@ function pack(fields: Packed): string {
   return JSON.stringify(fields.slice(0, end))
 }
 
-const TIME_FIELDS = [3, 4, 6, 8, 10, 18, 19] as const
+const TIME_FIELDS = [3, 4, 6, 8, 10, 18, 19, 21] as const
 
 /** The packed fields with every time as the string it was stored as. */
 function unpack(packed: string): Unpacked {
@@ -199,6 +201,7 @@ export class CachedCredential implements CredentialRecord {
       packTime(record.refilledAt),
       packTime(record.disabledAt),
       record.firstUseGraceSeconds,
+      packTime(record.budgetSetAt),
     ])
   }
 
@@ -283,6 +286,9 @@ export class CachedCredential implements CredentialRecord {
   }
   get firstUseGraceSeconds(): number | null {
     return unpack(this.packed)[20]
+  }
+  get budgetSetAt(): string | null {
+    return unpack(this.packed)[21]
   }
 }
 

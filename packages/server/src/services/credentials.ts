@@ -27,6 +27,7 @@ import { type RequestContext } from '../request-context.js'
 import { budgetOf, checkGrantableScopes, metadataKeys, normalizeAllowedIps, parseExpiry, serializeMetadata, type BudgetInput } from './credential-input.js'
 import type { Repositories, Storage } from '../storage/index.js'
 import { SpendBatch } from './spend-batch.js'
+import type { RedisBudgets } from '../shared-state/redis-budgets.js'
 import type { CredentialPolicyService } from './credential-policy.js'
 
 export type CredentialType = CredentialTypeName
@@ -93,6 +94,8 @@ export interface CredentialServiceDependencies {
   readonly defaultRateLimitPerMinute: number
   /** The organization's credential policy; without it, no policy applies. */
   readonly policies?: Pick<CredentialPolicyService, 'enforce'>
+  /** Where remaining uses are counted when not in the database: Redis, where the deployment has it. */
+  readonly budgets?: Pick<RedisBudgets, 'spendTogether' | 'live'> | null
 }
 
 /** The limits a credential keeps when it is minted, rotated or reshaped by another one. */
@@ -109,7 +112,7 @@ const REACH_MESSAGES: Record<ReachViolation, { field: string; message: string }>
 }
 
 /** What spending needs of a credential: its budget's refill rule, and its family, whose newest member holds the budget. */
-type SpendingCredential = Pick<CredentialRecord, 'refill' | 'familyId'>
+type SpendingCredential = Pick<CredentialRecord, 'refill' | 'familyId' | 'budgetSetAt'>
 
 const NOT_FOUND = {
   personal_access_token: 'No personal access token of yours has this id.',
@@ -130,8 +133,9 @@ export class CredentialService {
   private readonly spends: SpendBatch
 
   constructor(private readonly deps: CredentialServiceDependencies) {
-    this.spends = new SpendBatch(deps.storage)
-    const { spendNow } = deps.storage
+    this.spends = new SpendBatch(deps.budgets ?? deps.storage)
+    // Counted in Redis, a spend always takes a round trip: never on the synchronous path.
+    const spendNow = deps.budgets ? null : deps.storage.spendNow
     this.spendNow = spendNow === null
       ? null
       : {
@@ -184,6 +188,7 @@ export class CredentialService {
       refill: budget?.refill ?? null,
       // Only a budget has a refill clock: an unmetered key keeps none (nor its bytes in a warm entry).
       refilledAt: budget === null ? null : isoAt(now),
+      budgetSetAt: budget === null ? null : isoAt(now),
     } as const
     return this.deps.storage.transaction(async (repos) => {
       const issued = await this.issue(repos, principal, owner, fields)
@@ -271,6 +276,7 @@ export class CredentialService {
       remaining: number | null
       refill: Refill | null
       refilledAt: string | null
+      budgetSetAt: string | null
     },
   ): Promise<IssuedCredential> {
     const token = generateToken(this.deps.tokenPrefix, fields.environment, randomBytes)
@@ -300,6 +306,7 @@ export class CredentialService {
       remaining: fields.remaining,
       refill: fields.refill,
       refilledAt: fields.refilledAt,
+      budgetSetAt: fields.budgetSetAt,
     })
     return { credential, token }
   }
@@ -323,14 +330,16 @@ export class CredentialService {
       ...(input.search !== undefined && { search: input.search }),
       ...(input.externalId !== undefined && { externalId: input.externalId }),
     }
-    return this.deps.storage.credentials.list(this.ownerFor(principal, type), filter, { limit: input.limit, afterSeq: input.afterSeq }, isoAt(this.deps.clock.now()))
+    const page = await this.deps.storage.credentials.list(this.ownerFor(principal, type), filter, { limit: input.limit, afterSeq: input.afterSeq }, isoAt(this.deps.clock.now()))
+    return { ...page, items: await this.withLiveBudgets(page.items) }
   }
 
   async get(principal: Principal, type: CredentialType, id: string): Promise<CredentialRecord> {
     const credential = await this.deps.storage.credentials.findOwned(this.ownerFor(principal, type), id)
     // Another owner's credential is "not found", never "forbidden": existence is not revealed.
     if (credential === undefined) throw new ApiError('not_found', NOT_FOUND[type])
-    return credential
+    const [live] = await this.withLiveBudgets([credential])
+    return live!
   }
 
   /** The account-token surface addresses API keys by their integer id. */
@@ -353,7 +362,15 @@ export class CredentialService {
       ...(input.rateLimit !== undefined && { rateLimitPerMinute: input.rateLimit?.requestsPerMinute ?? null }),
       ...(input.externalId !== undefined && { externalId: input.externalId }),
       ...(metadataJson !== undefined && { metadataJson }),
-      ...(budget !== undefined && { budget: { remaining: budget?.remaining ?? null, refill: budget?.refill ?? null, refilledAt: budget === null ? null : isoAt(now) } }),
+      ...(budget !== undefined && {
+        budget: {
+          remaining: budget?.remaining ?? null,
+          refill: budget?.refill ?? null,
+          refilledAt: budget === null ? null : isoAt(now),
+          // Strictly later than the epoch it replaces, even within one millisecond: a count under the old one must not pass for the new.
+          setAt: isoAt(Math.max(now, current.budgetSetAt === null ? 0 : Date.parse(current.budgetSetAt) + 1)),
+        },
+      }),
     }
     if (budget !== undefined) this.checkNotMetered(principal, '/remaining', 'change budgets')
     // In its grace period a rotated credential spends its successor's budget: that is the one to change.
@@ -383,7 +400,7 @@ export class CredentialService {
     await this.deps.storage.transaction(async (repos) => {
       await repos.credentials.update(id, changes, isoAt(now))
       // Predecessors still in grace spend this budget: they must count as metered (or not) with it.
-      if (changes.budget !== undefined) await repos.credentials.setPredecessorsMetered(current.familyId, id, changes.budget.remaining !== null, isoAt(now))
+      if (changes.budget !== undefined) await repos.credentials.setPredecessorsMetered(current.familyId, id, changes.budget.remaining !== null, changes.budget.setAt, isoAt(now))
       await this.audit(repos, principal, 'credential.updated', current, context, {
         changes: audited,
         ...(changes.name !== undefined && { previousName: current.name }),
@@ -452,7 +469,24 @@ export class CredentialService {
   spend(credential: SpendingCredential, cost: number): Promise<SpendResult> {
     const now = this.deps.clock.now()
     const periodStart = credential.refill === null ? null : isoAt(refillPeriodStart(credential.refill, now))
-    return this.spends.spend(credential.familyId, cost, periodStart, isoAt(now))
+    return this.spends.spend(credential.familyId, cost, periodStart, isoAt(now), credential.budgetSetAt)
+  }
+
+  /**
+   * Records with their budgets as counted now: with Redis, the rows are up to a second behind
+   * the count (`RedisBudgets`), and a customer reading a key right after using it expects the
+   * figure it left.
+   */
+  private async withLiveBudgets<T extends CredentialRecord>(records: T[]): Promise<T[]> {
+    const budgets = this.deps.budgets
+    const metered = records.filter((record) => record.remaining !== null)
+    if (!budgets || metered.length === 0) return records
+    const live = await budgets.live(metered)
+    if (live.size === 0) return records
+    return records.map((record) => {
+      const budget = record.remaining === null ? undefined : live.get(record.familyId)
+      return budget === undefined ? record : { ...record, remaining: budget.remaining, refilledAt: budget.refilledAt }
+    })
   }
 
   /**
@@ -530,6 +564,7 @@ export class CredentialService {
         remaining: old.remaining,
         refill: old.refill,
         refilledAt: old.refilledAt,
+        budgetSetAt: old.budgetSetAt,
       })
       // Conditional on the old one still being rotatable: of two concurrent rotations one wins.
       const marked = await repos.credentials.markRotated(old.id, successor.credential.id, oldChange, isoAt(now))

@@ -9,6 +9,7 @@ interface PendingSpend {
   readonly cost: number
   readonly refillPeriodStart: string | null
   readonly now: string
+  readonly epoch: string | null
   readonly resolve: (result: SpendResult) => void
   readonly reject: (error: unknown) => void
 }
@@ -25,11 +26,12 @@ export class SpendBatch {
   private queued: PendingSpend[] = []
   private committing = false
 
+  /** `storage`: the database's spend, or Redis's (`shared-state/redis-budgets.ts`) where the deployment has it. */
   constructor(private readonly storage: Pick<Storage, 'spendTogether'>) {}
 
-  spend(familyId: string, cost: number, refillPeriodStart: string | null, now: string): Promise<SpendResult> {
+  spend(familyId: string, cost: number, refillPeriodStart: string | null, now: string, epoch: string | null): Promise<SpendResult> {
     return new Promise((resolve, reject) => {
-      this.queued.push({ familyId, cost, refillPeriodStart, now, resolve, reject })
+      this.queued.push({ familyId, cost, refillPeriodStart, now, epoch, resolve, reject })
       // The first spend of a batch waits for the rest of this turn's requests to join it.
       if (!this.committing && this.queued.length === 1) setImmediate(() => void this.commit())
     })
@@ -66,11 +68,11 @@ function byKey(batch: readonly PendingSpend[]): { keys: KeySpends[]; members: Pe
   const members: PendingSpend[][] = []
   let last: PendingSpend | undefined
   for (const entry of ordered) {
-    if (last?.familyId === entry.familyId && last.refillPeriodStart === entry.refillPeriodStart) {
+    if (last?.familyId === entry.familyId && last.refillPeriodStart === entry.refillPeriodStart && last.epoch === entry.epoch) {
       keys[keys.length - 1]!.costs.push(entry.cost)
       members[members.length - 1]!.push(entry)
     } else {
-      keys.push({ familyId: entry.familyId, costs: [entry.cost], refillPeriodStart: entry.refillPeriodStart, now: entry.now })
+      keys.push({ familyId: entry.familyId, costs: [entry.cost], refillPeriodStart: entry.refillPeriodStart, now: entry.now, epoch: entry.epoch })
       members.push([entry])
     }
     last = entry

@@ -47,6 +47,8 @@ export interface CredentialRecord {
   readonly disabledAt: string | null
   /** Rotated with `graceStartsOnFirstUse`: the grace period still waiting for the successor's first use. */
   readonly firstUseGraceSeconds: number | null
+  /** When the budget was last set (created or changed), not spent or refilled: the epoch of a count kept in Redis. */
+  readonly budgetSetAt: string | null
 }
 
 /** What inserting a credential takes: its record's fixed fields, and the hash of its secret. */
@@ -73,6 +75,7 @@ export type NewCredential = Pick<
   | 'remaining'
   | 'refill'
   | 'refilledAt'
+  | 'budgetSetAt'
 > & { readonly tokenHash: string }
 
 /** What PATCH may change; absent fields stay as they are. */
@@ -82,8 +85,8 @@ export interface CredentialChanges {
   readonly rateLimitPerMinute?: number | null
   readonly externalId?: string | null
   readonly metadataJson?: string | null
-  /** A new budget starts from `refilledAt`. */
-  readonly budget?: { readonly remaining: number | null; readonly refill: Refill | null; readonly refilledAt: string | null }
+  /** A new budget starts from `refilledAt`; `setAt` is its epoch, later than the one it replaces. */
+  readonly budget?: { readonly remaining: number | null; readonly refill: Refill | null; readonly refilledAt: string | null; readonly setAt: string }
 }
 
 /** The outcome of spending uses: whether they were there, and what is left (null: unlimited after all). */
@@ -153,6 +156,7 @@ export function toCredentialRecord(row: CredentialRow): CredentialRecord {
     refilledAt: row.refilled_at,
     disabledAt: row.disabled_at,
     firstUseGraceSeconds: row.first_use_grace_seconds,
+    budgetSetAt: row.budget_set_at,
   }
 }
 
@@ -182,7 +186,7 @@ export function credentialRepository(db: Kysely<Database>, dialect: Dialect) {
     if (families.length === 0) return records
     const holders = await db
       .selectFrom('credentials')
-      .select(['family_id', 'remaining', 'refill_interval', 'refill_amount', 'refill_day', 'refilled_at'])
+      .select(['family_id', 'remaining', 'refill_interval', 'refill_amount', 'refill_day', 'refilled_at', 'budget_set_at'])
       .where('family_id', 'in', families)
       .where('rotated_to_id', 'is', null)
       .execute()
@@ -191,7 +195,7 @@ export function credentialRepository(db: Kysely<Database>, dialect: Dialect) {
       const holder = record.rotatedToId === null || record.remaining === null ? undefined : byFamily.get(record.familyId)
       if (holder === undefined) return record
       const refill = holder.refill_interval === null || holder.refill_amount === null ? null : { interval: holder.refill_interval, amount: holder.refill_amount, day: holder.refill_day }
-      return { ...record, remaining: holder.remaining, refill, refilledAt: holder.refilled_at }
+      return { ...record, remaining: holder.remaining, refill, refilledAt: holder.refilled_at, budgetSetAt: holder.budget_set_at }
     })
   }
 
@@ -273,6 +277,7 @@ export function credentialRepository(db: Kysely<Database>, dialect: Dialect) {
           refill_amount: credential.refill?.amount ?? null,
           refill_day: credential.refill?.day ?? null,
           refilled_at: credential.refilledAt,
+          budget_set_at: credential.budgetSetAt,
         })
         .returningAll()
         .executeTakeFirstOrThrow()
@@ -350,6 +355,7 @@ export function credentialRepository(db: Kysely<Database>, dialect: Dialect) {
             refill_amount: budget.refill?.amount ?? null,
             refill_day: budget.refill?.day ?? null,
             refilled_at: budget.refilledAt,
+            budget_set_at: budget.setAt,
           }),
           updated_at: now,
         })
@@ -362,10 +368,11 @@ export function credentialRepository(db: Kysely<Database>, dialect: Dialect) {
      * family, which spend it (`spends.ts`), say so too. Their own figure is never spent, only
      * whether it is null, so any number will do; 0 keeps a stale copy from looking like uses.
      */
-    async setPredecessorsMetered(familyId: string, holderId: string, metered: boolean, now: string): Promise<void> {
+    async setPredecessorsMetered(familyId: string, holderId: string, metered: boolean, budgetSetAt: string, now: string): Promise<void> {
       await db
         .updateTable('credentials')
-        .set({ remaining: metered ? 0 : null, updated_at: now })
+        // The budget's epoch too: a predecessor spends with the one its own row names.
+        .set({ remaining: metered ? 0 : null, budget_set_at: budgetSetAt, updated_at: now })
         .where('family_id', '=', familyId)
         .where('id', '!=', holderId)
         .where('rotated_to_id', 'is not', null)
@@ -482,9 +489,13 @@ export function credentialRepository(db: Kysely<Database>, dialect: Dialect) {
      * so none is counted on a copy that is no longer spent.
      */
     async handOverBudget(fromId: string, toId: string, now: string): Promise<void> {
-      const from = await db.selectFrom('credentials').select(['remaining', 'refilled_at']).where('id', '=', fromId).executeTakeFirst()
+      const from = await db.selectFrom('credentials').select(['remaining', 'refilled_at', 'budget_set_at']).where('id', '=', fromId).executeTakeFirst()
       if (from === undefined || from.remaining === null) return
-      await db.updateTable('credentials').set({ remaining: from.remaining, refilled_at: from.refilled_at, updated_at: now }).where('id', '=', toId).execute()
+      await db
+        .updateTable('credentials')
+        .set({ remaining: from.remaining, refilled_at: from.refilled_at, budget_set_at: from.budget_set_at, updated_at: now })
+        .where('id', '=', toId)
+        .execute()
       await db.updateTable('credentials').set({ remaining: 0 }).where('id', '=', fromId).execute()
     },
 

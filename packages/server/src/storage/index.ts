@@ -13,7 +13,7 @@ import { organizationRepository, type OrganizationRepository } from './organizat
 import { emailChangeRepository, type EmailChangeRepository } from './email-changes.js'
 import { passwordResetRepository, type PasswordResetRepository } from './password-resets.js'
 import type { Database } from './schema.js'
-import { spending, type SpendNow, type SpendTogether } from './spends.js'
+import { spending, type Spending, type SpendNow, type SpendTogether } from './spends.js'
 import { settingsRepository, type SettingsRepository } from './settings.js'
 import { sessionRepository, type SessionRepository } from './sessions.js'
 import { userRepository, type UserRepository } from './users.js'
@@ -59,6 +59,8 @@ export interface Storage extends Repositories {
   readonly spendTogether: SpendTogether
   /** The same, one spend without a promise: the embedded database only (null on PostgreSQL). */
   readonly spendNow: SpendNow | null
+  /** What a count kept in Redis starts from and gives back (`spends.ts`, `shared-state/redis-budgets.ts`). */
+  readonly budgets: Pick<Spending, 'readBudget' | 'writeBehind'>
 }
 
 /** Repositories bound to `db`, each built the first time it is used. */
@@ -99,5 +101,6 @@ export function createStorage(database: Pick<DatabaseHandle, 'db' | 'dialect'> &
     transaction: (work) => db.transaction().execute((trx) => work(repositoriesOf(trx, dialect))),
     spendTogether: spends.together,
     spendNow: spends.now,
+    budgets: { readBudget: spends.readBudget, writeBehind: spends.writeBehind },
   }
 }

@@ -92,6 +92,8 @@ export interface CredentialsTable {
   disabled_at: ColumnType<string | null, string | null | undefined, string | null>
   /** A rotated credential whose grace period starts at its successor's first use: that period, until then. */
   first_use_grace_seconds: ColumnType<number | null, number | null | undefined, number | null>
+  /** When the budget was last set (created or changed), not spent or refilled: a Redis count's epoch. */
+  budget_set_at: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export interface SessionsTable {

@@ -2,6 +2,7 @@ import type SqliteDatabase from 'better-sqlite3'
 import { CompiledQuery, type Kysely } from 'kysely'
 import type { SpendResult } from './credentials.js'
 import type { Dialect, EmbeddedConnection } from './database.js'
+import { byteOrder } from './lock-order.js'
 import type { Database } from './schema.js'
 
 /** One budget's spends of a batch, in arrival order, all for the same refill period. */
@@ -13,6 +14,8 @@ export interface KeySpends {
   readonly refillPeriodStart: string | null
   /** When the first of them arrived: what a refill applied by them records. */
   readonly now: string
+  /** When the budget they spend was set, as the spenders' records say (`budgetSetAt`): a Redis count's epoch (the database needs none). */
+  readonly epoch?: string | null
 }
 
 /** Spends a batch (keys in lock order, see lock-order.ts) in one transaction; results in the batch's shape. */
@@ -28,10 +31,33 @@ export interface SpendNow {
   spend(familyId: string, cost: number, refillPeriodStart: string | null, now: string): SpendResult
 }
 
+/** A family's budget as its holder's row has it: where a count kept elsewhere (Redis) starts from. */
+export interface StoredBudget {
+  /** Null: unlimited after all. */
+  readonly remaining: number | null
+  readonly refillAmount: number | null
+  readonly refilledAt: string | null
+  readonly budgetSetAt: string | null
+}
+
+/** Uses spent elsewhere (Redis decided them), to be taken off a budget's row: all of one family, period and epoch. */
+export interface SpentElsewhere {
+  readonly familyId: string
+  readonly spent: number
+  readonly refillPeriodStart: string | null
+  readonly now: string
+  /** The epoch they were counted under: if the budget was set again since, they are not taken off the new one. */
+  readonly epoch: string | null
+}
+
 /** What spending takes from storage: a batch, asynchronously on any database; one, synchronously, on the embedded one. */
 export interface Spending {
   readonly together: SpendTogether
   readonly now: SpendNow | null
+  /** The budget a family's holder has now. */
+  readonly readBudget: (familyId: string) => Promise<StoredBudget | undefined>
+  /** Takes spends decided elsewhere off their budgets' rows, unconditionally (never below 0), in one transaction. */
+  readonly writeBehind: (entries: readonly SpentElsewhere[]) => Promise<void>
 }
 
 /** One statement the spend of a key asks for: spend `cost` (the row it returns, if any), or read what is left. */
@@ -96,7 +122,7 @@ function* spendKey(costs: readonly number[]): Generator<Step, SpendResult[], Row
  * own for a credential never rotated, its successor's for one in a rotation's grace period,
  * so old and new secret spend one budget.
  */
-type Statement = 'plain' | 'refilling' | 'read'
+type Statement = 'plain' | 'refilling' | 'read' | 'budget' | 'behindPlain' | 'behindRefilling'
 // The holder is looked up in each statement, never remembered: a rotation moves it.
 const HOLDER = 'id = (select holder.id from credentials holder where holder.family_id = @family and holder.rotated_to_id is null)'
 function statementText(statement: Statement, dialect: Dialect): string {
@@ -104,6 +130,9 @@ function statementText(statement: Statement, dialect: Dialect): string {
   const [cost, periodStart, now] = [cast('cost', 'int'), cast('periodStart', 'timestamptz'), cast('now', 'timestamptz')]
   const where = HOLDER
   const due = `(refilled_at is null or refilled_at < ${periodStart})`
+  // Spent elsewhere already: taken off whatever is there, never below 0, and only from the budget they were counted under.
+  const floor = (value: string) => (dialect === 'postgres' ? `greatest(${value}, 0)` : `max(${value}, 0)`)
+  const sameEpoch = dialect === 'postgres' ? `budget_set_at is not distinct from ${cast('epoch', 'timestamptz')}` : 'budget_set_at is @epoch'
   switch (statement) {
     case 'plain':
       return `update credentials set remaining = remaining - ${cost} where ${where} and remaining >= ${cost} returning remaining`
@@ -114,6 +143,15 @@ function statementText(statement: Statement, dialect: Dialect): string {
       )
     case 'read':
       return `select remaining from credentials where ${where}`
+    case 'budget':
+      return `select remaining, refill_amount, refilled_at, budget_set_at from credentials where ${where}`
+    case 'behindPlain':
+      return `update credentials set remaining = ${floor(`remaining - ${cost}`)} where ${where} and remaining is not null and ${sameEpoch}`
+    case 'behindRefilling':
+      return (
+        `update credentials set remaining = ${floor(`(case when ${due} then refill_amount else remaining end) - ${cost}`)}, refilled_at = case when ${due} then ${now} else refilled_at end ` +
+        `where ${where} and remaining is not null and ${sameEpoch}`
+      )
   }
 }
 
@@ -128,7 +166,7 @@ function positional(text: string, dialect: Dialect): { readonly text: string; re
   return { text: replaced, names }
 }
 
-const STATEMENTS: readonly Statement[] = ['plain', 'refilling', 'read']
+const STATEMENTS: readonly Statement[] = ['plain', 'refilling', 'read', 'budget', 'behindPlain', 'behindRefilling']
 const POSITIONAL = Object.fromEntries(
   (['sqlite', 'postgres'] as const).map((dialect) => [dialect, Object.fromEntries(STATEMENTS.map((statement) => [statement, positional(statementText(statement, dialect), dialect)]))]),
 ) as Record<Dialect, Record<Statement, ReturnType<typeof positional>>>
@@ -139,16 +177,21 @@ function stepOf(key: KeySpends, step: Step): { statement: Statement; values: Rec
   return { statement, values: { family: key.familyId, cost: 'read' in step ? null : step.spend, periodStart: key.refillPeriodStart, now: key.now } }
 }
 
+/** Runs one of the statements above through the query builder. */
+async function runStatement<R>(db: Kysely<Database>, dialect: Dialect, statement: Statement, values: Record<string, unknown>): Promise<R | undefined> {
+  const { text, names } = POSITIONAL[dialect][statement]
+  const query: CompiledQuery<R> = CompiledQuery.raw(text, names.map((name) => values[name]))
+  const [row] = (await db.executeQuery(query)).rows
+  return row
+}
+
 /** Runs the spends of a key through the query builder: PostgreSQL, and SQLite inside someone else's transaction. */
 async function spendKeyAsync(db: Kysely<Database>, dialect: Dialect, key: KeySpends): Promise<SpendResult[]> {
   const steps = spendKey(key.costs)
   let next = steps.next()
   while (next.done !== true) {
     const { statement, values } = stepOf(key, next.value)
-    const { text, names } = POSITIONAL[dialect][statement]
-    const query: CompiledQuery<{ remaining: number | null }> = CompiledQuery.raw(text, names.map((name) => values[name]))
-    const [row] = (await db.executeQuery(query)).rows
-    next = steps.next(row)
+    next = steps.next(await runStatement<{ remaining: number | null }>(db, dialect, statement, values))
   }
   return next.value
 }
@@ -186,7 +229,23 @@ export function spending(db: Kysely<Database>, dialect: Dialect, embeddedConnect
       return results
     })
   }
-  if (embeddedConnection === null) return { together: viaQueryBuilder, now: null }
+  const readBudget = async (familyId: string): Promise<StoredBudget | undefined> => {
+    // Times come back as ISO text from both drivers (database.ts).
+    const row = await runStatement<{ remaining: number | null; refill_amount: number | null; refilled_at: string | null; budget_set_at: string | null }>(db, dialect, 'budget', { family: familyId })
+    return row === undefined ? undefined : { remaining: row.remaining, refillAmount: row.refill_amount, refilledAt: row.refilled_at, budgetSetAt: row.budget_set_at }
+  }
+  const writeBehind = async (entries: readonly SpentElsewhere[]): Promise<void> => {
+    if (entries.length === 0) return
+    // Rows in family order, like every writer of several credentials (lock-order.ts); a family's earlier period first.
+    const ordered = [...entries].sort((a, b) => byteOrder(a.familyId, b.familyId) || byteOrder(a.refillPeriodStart ?? '', b.refillPeriodStart ?? ''))
+    await db.transaction().execute(async (trx) => {
+      for (const entry of ordered) {
+        const values = { family: entry.familyId, cost: entry.spent, periodStart: entry.refillPeriodStart, now: entry.now, epoch: entry.epoch }
+        await runStatement(trx, dialect, entry.refillPeriodStart === null ? 'behindPlain' : 'behindRefilling', values)
+      }
+    })
+  }
+  if (embeddedConnection === null) return { together: viaQueryBuilder, now: null, readBudget, writeBehind }
 
   const { connection: embedded } = embeddedConnection
   // Prepared once each, on first use.
@@ -210,6 +269,8 @@ export function spending(db: Kysely<Database>, dialect: Dialect, embeddedConnect
   // so a snapshot read before it can never turn stale under the UPDATE.
   const inOneTransaction = embedded.transaction((batch: readonly KeySpends[]) => batch.map(spendKeySync))
   return {
+    readBudget,
+    writeBehind,
     together: async (batch) => {
       if (embedded.inTransaction) return viaQueryBuilder(batch)
       const [only] = batch

@@ -14,6 +14,7 @@ import * as oauth from './0011_oauth.js'
 import * as emailChanges from './0014_email_changes.js'
 import * as credentialMetering from './0015_credential_metering.js'
 import * as usageAndPolicy from './0016_usage_and_policy.js'
+import * as budgetEpoch from './0017_budget_epoch.js'
 
 interface VersionedMigration {
   up(db: Parameters<Migration['up']>[0], dialect: Dialect): Promise<void>
@@ -35,6 +36,7 @@ const MIGRATIONS: Readonly<Record<string, VersionedMigration>> = {
   '0014_email_changes': emailChanges,
   '0015_credential_metering': credentialMetering,
   '0016_usage_and_policy': usageAndPolicy,
+  '0017_budget_epoch': budgetEpoch,
 }
 
 /** Every migration's name, in order: what a fully migrated database has recorded. */

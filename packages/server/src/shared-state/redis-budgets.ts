@@ -1,0 +1,226 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { Result } from 'ioredis'
+import type { SpendResult } from '../storage/credentials.js'
+import type { KeySpends, SpendTogether, SpentElsewhere, Spending } from '../storage/spends.js'
+import type { RedisHandle } from './redis-connection.js'
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    brandwaveSpend(key: string, epoch: number, periodStart: number, now: number, ttlMs: number, ...costs: number[]): Result<Array<string | number> | null, Context>
+    brandwaveSeed(key: string, remaining: number, refillAmount: string, refilledAt: number, epoch: number, ttlMs: number): Result<number, Context>
+  }
+}
+
+/**
+ * A budget as Redis keeps it, one hash per family: `r` uses left, `a` the refill amount ('' for
+ * none), `p` when it was last refilled or set (ms), `e` its epoch (the `budgetSetAt` it was
+ * seeded under, ms; 0 for none). Spent in arrival order, each cost only if it is all there: a
+ * result per cost, `r` after it, or `-1 - r` for a cost refused. Nil when there is no budget
+ * here, or only one older than the spender's record: the caller seeds it from the database.
+ */
+const SPEND = `
+local h = redis.call('HMGET', KEYS[1], 'r', 'a', 'p', 'e')
+if h[1] == false or tonumber(h[4]) < tonumber(ARGV[1]) then return false end
+local r = tonumber(h[1])
+local periodStart = tonumber(ARGV[2])
+if periodStart >= 0 and h[2] ~= '' and tonumber(h[3]) < periodStart then
+  r = tonumber(h[2])
+  redis.call('HSET', KEYS[1], 'p', ARGV[3])
+end
+local out = { h[4] }
+for i = 5, #ARGV do
+  local cost = tonumber(ARGV[i])
+  if r >= cost then r = r - cost; out[#out + 1] = r else out[#out + 1] = -1 - r end
+end
+redis.call('HSET', KEYS[1], 'r', r)
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return out
+`
+
+/** Seeds a budget unless one of the same or a later epoch is there (another instance seeded it first, or a PATCH is newer). */
+const SEED = `
+local e = redis.call('HGET', KEYS[1], 'e')
+if e ~= false and tonumber(e) >= tonumber(ARGV[4]) then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'r', ARGV[1], 'a', ARGV[2], 'p', ARGV[3], 'e', ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+return 1
+`
+
+/** A budget untouched this long leaves Redis; by then every spend of it is in the database. */
+const IDLE_TTL_MS = 24 * 3_600_000
+const WRITE_BEHIND_MS = 1000
+
+const msOf = (time: string | null): number => (time === null ? 0 : Date.parse(time))
+const isoOf = (ms: number): string | null => (ms === 0 ? null : new Date(ms).toISOString())
+
+export interface LiveBudget {
+  readonly remaining: number
+  readonly refilledAt: string | null
+}
+
+export interface BudgetStorage {
+  readonly readBudget: Spending['readBudget']
+  readonly writeBehind: Spending['writeBehind']
+  /** The database's own spend, used while Redis cannot be reached. */
+  readonly spendTogether: SpendTogether
+}
+
+/**
+ * Remaining uses counted in Redis, for deployments that have it (issue 24): a spend is one
+ * Lua script per budget and batch, atomic across every instance, and no database write waits
+ * on it. The database still holds every budget: Redis starts a count from the holder's row
+ * (less what this instance has yet to write back), and the uses Redis grants are taken off
+ * that row within a second (`writeBehind`), so the row is at most a second behind.
+ *
+ * A PATCH that sets a budget gives it a new epoch (`budget_set_at`) and moves the access
+ * version, so the next spend anywhere comes with the new epoch, finds Redis's count older and
+ * starts over from the row; uses counted under the old epoch are not taken off the new budget.
+ * That needs no write to Redis on a PATCH, so a budget set while Redis was away (or from the
+ * CLI, which has none) is still the one spent.
+ *
+ * When Redis cannot be reached, a spend falls back to the database's conditional UPDATE, as
+ * exact among the instances doing the same; this instance then drops its Redis copy of that
+ * budget before using it again, so the row's figure (which has the fallback's spends) is what
+ * Redis starts from. What can be granted twice: the uses Redis decided in the last second
+ * before it lost them (a restart without persistence), and, while only some instances can
+ * reach Redis, what the others spend meanwhile (docs/architecture.md, "Spending").
+ */
+export class RedisBudgets {
+  private readonly pending = new Map<string, { -readonly [K in keyof SpentElsewhere]: SpentElsewhere[K] }>()
+  private readonly spentInDatabase = new Set<string>()
+  private timer: NodeJS.Timeout | undefined
+  private flushing: Promise<void> = Promise.resolve()
+
+  constructor(
+    private readonly redis: RedisHandle,
+    private readonly prefix: string,
+    private readonly storage: BudgetStorage,
+    private readonly logger: FastifyBaseLogger,
+  ) {
+    redis.client.defineCommand('brandwaveSpend', { numberOfKeys: 1, lua: SPEND })
+    redis.client.defineCommand('brandwaveSeed', { numberOfKeys: 1, lua: SEED })
+  }
+
+  private key(familyId: string): string {
+    return `${this.prefix}budget:${familyId}`
+  }
+
+  readonly spendTogether: SpendTogether = (batch) => Promise.all(batch.map((spends) => this.spendKey(spends)))
+
+  private async spendKey(spends: KeySpends): Promise<SpendResult[]> {
+    let replies: Array<string | number> | null
+    try {
+      if (this.spentInDatabase.has(spends.familyId)) {
+        await this.redis.client.del(this.key(spends.familyId))
+        this.spentInDatabase.delete(spends.familyId)
+      }
+      replies = await this.spendInRedis(spends)
+      if (replies === null) {
+        const seeded = await this.seed(spends.familyId)
+        if (seeded === 'unlimited') return spends.costs.map(() => ({ spent: true, remaining: null }))
+        replies = await this.spendInRedis(spends)
+      }
+    } catch (error) {
+      this.logger.warn({ err: error }, 'Redis could not spend remaining uses: the database spends them until it can')
+      this.spentInDatabase.add(spends.familyId)
+      const [results] = await this.storage.spendTogether([spends])
+      return results!
+    }
+    // Still older than the spender's record: the row itself predates it (a PATCH rolled back?). The row decides.
+    if (replies === null) {
+      const [results] = await this.storage.spendTogether([spends])
+      return results!
+    }
+    const [epoch, ...outcomes] = replies
+    let granted = 0
+    const results = outcomes.map((outcome, i): SpendResult => {
+      const left = Number(outcome)
+      if (left < 0) return { spent: false, remaining: -1 - left }
+      granted += spends.costs[i]!
+      return { spent: true, remaining: left }
+    })
+    if (granted > 0) this.owe(spends, granted, isoOf(Number(epoch)))
+    return results
+  }
+
+  private spendInRedis(spends: KeySpends): Promise<Array<string | number> | null> {
+    const periodStart = spends.refillPeriodStart === null ? -1 : Date.parse(spends.refillPeriodStart)
+    return this.redis.client.brandwaveSpend(this.key(spends.familyId), msOf(spends.epoch ?? null), periodStart, Date.parse(spends.now), IDLE_TTL_MS, ...spends.costs)
+  }
+
+  /** Starts Redis's count of a family's budget from its row, less what this instance has still to write there. */
+  private async seed(familyId: string): Promise<'seeded' | 'unlimited'> {
+    const stored = await this.storage.readBudget(familyId)
+    if (stored === undefined || stored.remaining === null) return 'unlimited'
+    let owed = 0
+    for (const entry of this.pending.values()) if (entry.familyId === familyId && entry.epoch === stored.budgetSetAt) owed += entry.spent
+    // A refill due meanwhile (p older than the period) replaces the figure anyway, as on the row.
+    const refilledAt = stored.refilledAt === null ? -1 : Date.parse(stored.refilledAt)
+    await this.redis.client.brandwaveSeed(this.key(familyId), Math.max(stored.remaining - owed, 0), stored.refillAmount === null ? '' : String(stored.refillAmount), refilledAt, msOf(stored.budgetSetAt), IDLE_TTL_MS)
+    return 'seeded'
+  }
+
+  private owe(spends: KeySpends, spent: number, epoch: string | null): void {
+    const key = `${spends.familyId} ${spends.refillPeriodStart ?? ''} ${epoch ?? ''}`
+    const entry = this.pending.get(key)
+    if (entry !== undefined) entry.spent += spent
+    else this.pending.set(key, { familyId: spends.familyId, spent, refillPeriodStart: spends.refillPeriodStart, now: spends.now, epoch })
+    if (this.timer === undefined) {
+      this.timer = setTimeout(() => void this.flush(), WRITE_BEHIND_MS)
+      this.timer.unref()
+    }
+  }
+
+  /** Writes what Redis granted back to the rows; what fails to write is kept for the next flush. */
+  flush(): Promise<void> {
+    clearTimeout(this.timer)
+    this.timer = undefined
+    this.flushing = this.flushing.then(async () => {
+      if (this.pending.size === 0) return
+      const entries = [...this.pending.values()]
+      this.pending.clear()
+      try {
+        await this.storage.writeBehind(entries)
+      } catch (error) {
+        this.logger.error({ err: error }, 'could not write spent uses back to the database; retrying')
+        for (const entry of entries) {
+          const key = `${entry.familyId} ${entry.refillPeriodStart ?? ''} ${entry.epoch ?? ''}`
+          const newer = this.pending.get(key)
+          if (newer !== undefined) newer.spent += entry.spent
+          else this.pending.set(key, entry)
+        }
+        if (this.timer === undefined) {
+          this.timer = setTimeout(() => void this.flush(), WRITE_BEHIND_MS)
+          this.timer.unref()
+        }
+      }
+    })
+    return this.flushing
+  }
+
+  /**
+   * What Redis counts for these budgets now, by family, where it holds one at least as recent
+   * as the record's (else the record is current). Empty when Redis cannot be reached: the rows
+   * are then at most a second behind.
+   */
+  async live(budgets: ReadonlyArray<{ readonly familyId: string; readonly budgetSetAt: string | null }>): Promise<Map<string, LiveBudget>> {
+    const found = new Map<string, LiveBudget>()
+    try {
+      const replies = await Promise.all(budgets.map(({ familyId }) => this.redis.client.hmget(this.key(familyId), 'r', 'p', 'e')))
+      budgets.forEach(({ familyId, budgetSetAt }, i) => {
+        const [r, p, e] = replies[i]!
+        if (r == null || Number(e) < msOf(budgetSetAt)) return
+        found.set(familyId, { remaining: Number(r), refilledAt: Number(p) <= 0 ? null : new Date(Number(p)).toISOString() })
+      })
+    } catch {
+      found.clear()
+    }
+    return found
+  }
+
+  /** Background work (`runWhileOpen`): what is owed is written before the database closes. */
+  stop(): Promise<void> {
+    return this.flush()
+  }
+}
