@@ -81,6 +81,27 @@ describe.runIf(postgres && built)('Redis goes away and comes back', () => {
     await request(a.url, 'DELETE', `/v1/api-keys/${late.id}`, { token })
     expect((await me(b.url, late.token)).status).toBe(401)
   })
+
+  it('remaining uses: spent in the database while Redis is away, exactly; counted in Redis again from the row when it returns', async () => {
+    const key = (await request(a.url, 'POST', '/v1/api-keys', { token, body: { name: 'metered', scopes: ['api_keys:read'], remaining: 6 } })).body.data
+    for (const url of [a.url, b.url]) expect((await me(url, key.token)).status).toBe(200)
+
+    await redis.kill()
+    // What Redis granted reaches the row within a second, Redis or not.
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    const during: number[] = []
+    for (let i = 0; i < 6; i++) during.push((await me(i % 2 === 0 ? a.url : b.url, key.token)).status)
+    expect(during).toEqual([200, 200, 200, 200, 429, 429])
+
+    await redis.start(redis.port)
+    await until(async () => (await request(a.url, 'GET', '/readyz')).body.status === 'ok')
+    await until(async () => (await request(b.url, 'GET', '/readyz')).body.status === 'ok')
+    expect((await me(b.url, key.token)).status).toBe(429)
+    expect((await request(a.url, 'PATCH', `/v1/api-keys/${key.id}`, { token, body: { remaining: 3 } })).status).toBe(200)
+    const after = await Promise.all(Array.from({ length: 8 }, (_, i) => me(i % 2 === 0 ? a.url : b.url, key.token)))
+    expect(after.filter((response) => response.status === 200)).toHaveLength(3)
+    expect((await request(b.url, 'GET', `/v1/api-keys/${key.id}`, { token })).body.data.remaining).toBe(0)
+  })
 })
 
 describe.runIf(postgres && built)('PostgreSQL goes away and comes back', () => {
