@@ -162,10 +162,15 @@ export class RedisBudgets {
   }
 
   private owe(spends: KeySpends, spent: number, epoch: string | null): void {
-    const key = `${spends.familyId} ${spends.refillPeriodStart ?? ''} ${epoch ?? ''}`
+    this.oweAgain({ familyId: spends.familyId, spent, refillPeriodStart: spends.refillPeriodStart, now: spends.now, epoch })
+  }
+
+  /** Adds uses to write back, to those already owed for the same budget, period and epoch. */
+  private oweAgain(owed: SpentElsewhere): void {
+    const key = `${owed.familyId} ${owed.refillPeriodStart ?? ''} ${owed.epoch ?? ''}`
     const entry = this.pending.get(key)
-    if (entry !== undefined) entry.spent += spent
-    else this.pending.set(key, { familyId: spends.familyId, spent, refillPeriodStart: spends.refillPeriodStart, now: spends.now, epoch })
+    if (entry !== undefined) entry.spent += owed.spent
+    else this.pending.set(key, { ...owed })
     if (this.timer === undefined) {
       this.timer = setTimeout(() => void this.flush(), WRITE_BEHIND_MS)
       this.timer.unref()
@@ -184,16 +189,7 @@ export class RedisBudgets {
         await this.storage.writeBehind(entries)
       } catch (error) {
         this.logger.error({ err: error }, 'could not write spent uses back to the database; retrying')
-        for (const entry of entries) {
-          const key = `${entry.familyId} ${entry.refillPeriodStart ?? ''} ${entry.epoch ?? ''}`
-          const newer = this.pending.get(key)
-          if (newer !== undefined) newer.spent += entry.spent
-          else this.pending.set(key, entry)
-        }
-        if (this.timer === undefined) {
-          this.timer = setTimeout(() => void this.flush(), WRITE_BEHIND_MS)
-          this.timer.unref()
-        }
+        for (const entry of entries) this.oweAgain(entry)
       }
     })
     return this.flushing
