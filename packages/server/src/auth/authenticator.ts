@@ -40,8 +40,20 @@ export type Verification =
    * `retry`: the principal is a retired credential retrying a request it made with this
    * Idempotency-Key; the request may only replay that request's response (see `findCredential`).
    */
-  /** `remaining`: what a metered credential has left after this use (absent: not metered). */
-  | { readonly valid: true; readonly code: 'VALID'; readonly principal: Principal; readonly rateLimit: Allowed; readonly retry?: true; readonly remaining?: number | null }
+  /**
+   * `remaining`: what a metered credential has left after this use (absent: not metered).
+   * `committed`: from `verifyNow` only, for a use spent on the warm path; it is stored when this
+   * settles, so answer only then (`verify` has awaited it already).
+   */
+  | {
+      readonly valid: true
+      readonly code: 'VALID'
+      readonly principal: Principal
+      readonly rateLimit: Allowed
+      readonly retry?: true
+      readonly remaining?: number | null
+      readonly committed?: Promise<void>
+    }
   | { readonly valid: false; readonly code: 'INSUFFICIENT_SCOPE'; readonly principal: Principal; readonly rateLimit: Allowed }
   | { readonly valid: false; readonly code: 'RATE_LIMITED'; readonly principal: Principal; readonly rateLimit: Extract<RateLimitDecision, { allowed: false }> }
   /** A metered credential without the uses this request would spend (issue 24). */
@@ -135,8 +147,9 @@ export interface AuthenticatorDependencies {
   /**
    * The same spend without a promise, where storage can (the embedded database), so a warm
    * metered credential is decided on the warm path; `ready()` false sends it to `spend`.
+   * The spend is stored when `committed` settles.
    */
-  readonly spendNow?: { ready(): boolean; spend(credential: CredentialRecord, cost: number): SpendResult }
+  readonly spendNow?: { ready(): boolean; spend(credential: CredentialRecord, cost: number): { readonly result: SpendResult; readonly committed: Promise<void> } }
   /**
    * A rotation's successor was accepted for the first time (in this process): a grace period
    * waiting for that starts. Off the request path; a failure lets the next use try again.
@@ -219,7 +232,9 @@ export class Authenticator {
   }
 
   async verify(token: string, options: VerifyOptions): Promise<Verification> {
-    const verification = this.warm(token, options) ?? (await this.run(token, options))
+    const warm = this.warm(token, options)
+    if (warm?.valid === true && warm.committed !== undefined) await warm.committed
+    const verification = warm ?? (await this.run(token, options))
     this.deps.onOutcome?.(verification.code)
     return verification
   }
@@ -284,7 +299,8 @@ export class Authenticator {
       }
     }
     // 5½, as `run` takes it.
-    const spent = spendNow?.spend(principal.credential, options.cost ?? 1)
+    const spending = spendNow?.spend(principal.credential, options.cost ?? 1)
+    const spent = spending?.result
     if (spent?.spent === false) {
       counts?.record(principal.credential.id, now, 'USAGE_EXCEEDED', options.ip)
       return usageExceeded(principal, rateLimit, spent.remaining, now)
@@ -292,7 +308,7 @@ export class Authenticator {
     if (entry.awaitsFirstUse === true) this.firstUse(principal.credential.id, now)
     this.deps.usage.record(principal.credential.id, now, options.ip)
     counts?.record(principal.credential.id, now, 'VALID', options.ip)
-    return spent === undefined ? { valid: true, code: 'VALID', principal, rateLimit } : { valid: true, code: 'VALID', principal, rateLimit, remaining: spent.remaining }
+    return spending === undefined ? { valid: true, code: 'VALID', principal, rateLimit } : { valid: true, code: 'VALID', principal, rateLimit, remaining: spending.result.remaining, committed: spending.committed }
   }
 
   private firstUse(credentialId: string, now: number): void {

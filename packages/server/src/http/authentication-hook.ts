@@ -4,7 +4,7 @@ import type { Authenticator, Verification } from '../auth/authenticator.js'
 import type { RequestPrincipal } from '../auth/principal.js'
 import { presentedCredential } from './presented-credential.js'
 import { fromCode, type ErrorResponse } from './problems.js'
-import { atEndOfTurn } from './end-of-turn.js'
+import { atEndOfTurn } from '../end-of-turn.js'
 import { setRateLimitHeaders } from './rate-limit-headers.js'
 import { sendError } from './responses.js'
 
@@ -135,7 +135,9 @@ export function authenticationHook(authenticator: Authenticator, operation: Oper
       // A warm credential is decided without I/O: answered now, without a promise.
       const decided = authenticator.verifyNow(presented.token, verifyOptions)
       if (decided !== undefined) {
-        settle(decided)
+        // A use spent on the warm path is answered once it is stored, with the rest of its turn's spends.
+        if (decided.valid && decided.committed !== undefined) decided.committed.then(() => settle(decided), (error: unknown) => done(error as Error))
+        else settle(decided)
         return
       }
       authenticator.verify(presented.token, verifyOptions).then(settle, (error: unknown) => done(error as Error))

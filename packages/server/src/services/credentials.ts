@@ -142,8 +142,8 @@ export class CredentialService {
           ready: () => spendNow.ready(),
           spend: (credential, cost) => {
             const now = deps.clock.now()
-            const periodStart = credential.refill === null ? null : isoAt(refillPeriodStart(credential.refill, now))
-            return spendNow.spend(credential.familyId, cost, periodStart, isoAt(now))
+            const periodStart = credential.refill === null ? null : refillPeriodStart(credential.refill, now)
+            return spendNow.spend(credential.familyId, cost, periodStart, now)
           },
         }
   }
@@ -491,9 +491,10 @@ export class CredentialService {
 
   /**
    * The same spend without a promise, where storage can (the embedded database: see
-   * `storage/spends.ts`); null elsewhere. `ready()` false: use `spend` this time.
+   * `storage/spends.ts`); null elsewhere. `ready()` false: use `spend` this time. Decided at
+   * once; answer when `committed` settles.
    */
-  readonly spendNow: { ready(): boolean; spend(credential: SpendingCredential, cost: number): SpendResult } | null
+  readonly spendNow: { ready(): boolean; spend(credential: SpendingCredential, cost: number): { readonly result: SpendResult; readonly committed: Promise<void> } } | null
 
   /**
    * A rotation's successor was used for the first time at `at`: the grace period of the

@@ -1,5 +1,7 @@
+import SqliteDatabase from 'better-sqlite3'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { refillPeriodStart } from '@brandwave/core'
 import { createApiKey, loginAdmin, type TestUser } from '@brandwave/testing/actors'
 import { testDatabaseKinds } from '@brandwave/testing/databases'
 import { startTestServer, type TestServer } from '@brandwave/testing/server'
@@ -112,7 +114,7 @@ describe.each(testDatabaseKinds)('spends of a batch, coalesced per key (%s)', (k
   it.runIf(kind === 'sqlite')('spendNow: one spend without a promise, exact; not ready while a transaction of the query builder is open', async () => {
     const id = await metered(2)
     const spendNow = storage.spendNow!
-    expect([1, 1, 1].map(() => spendNow.spend(id, 1, null, now))).toEqual([
+    expect([1, 1, 1].map(() => spendNow.spend(id, 1, null, Date.parse(now)).result)).toEqual([
       { spent: true, remaining: 1 },
       { spent: true, remaining: 0 },
       { spent: false, remaining: 0 },
@@ -120,7 +122,7 @@ describe.each(testDatabaseKinds)('spends of a batch, coalesced per key (%s)', (k
     await server.running.database.db.transaction().execute(async (trx) => {
       await sql`select 1`.execute(trx)
       expect(spendNow.ready()).toBe(false)
-      expect(() => spendNow.spend(id, 1, null, now)).toThrow(TypeError)
+      expect(() => spendNow.spend(id, 1, null, Date.parse(now))).toThrow(TypeError)
     })
     expect(spendNow.ready()).toBe(true)
   })
@@ -128,9 +130,157 @@ describe.each(testDatabaseKinds)('spends of a batch, coalesced per key (%s)', (k
   it.runIf(kind === 'sqlite')('a spend skips the fsync; the next write of the query builder waits for its own again', async () => {
     const id = await metered(1)
     const { db, embedded } = server.running.database
-    storage.spendNow!.spend(id, 1, null, now)
+    await storage.spendNow!.spend(id, 1, null, Date.parse(now)).committed
     expect(embedded!.connection.pragma('synchronous', { simple: true })).toBe(1)
     const { rows } = await sql<{ synchronous: number }>`pragma synchronous`.execute(db)
     expect(rows[0]!.synchronous).toBe(2)
+  })
+
+  describe.runIf(kind === 'sqlite')('one commit per turn', () => {
+    // Another process's view of the file: what it reads is what was committed.
+    let outside: SqliteDatabase.Database
+    beforeAll(() => {
+      outside = new SqliteDatabase(server.running.database.embedded!.connection.name, { readonly: true })
+    })
+    afterAll(() => outside?.close())
+    /** Changes what the group's spenders are told of its commit; returns the undo. */
+    const tellSpenders = (told: (committed: Promise<void>) => Promise<void>) => {
+      const embedded = server.running.database.embedded!
+      const inGroupCommit = embedded.inGroupCommit.bind(embedded)
+      embedded.inGroupCommit = <T,>(write: () => T) => {
+        const { value, committed } = inGroupCommit(write)
+        return { value, committed: told(committed) }
+      }
+      return () => void (embedded.inGroupCommit = inGroupCommit)
+    }
+    const committedRemaining = (id: string) => (outside.prepare('select remaining from credentials where id = ?').get(id) as { remaining: number }).remaining
+
+    it('the spends of one turn share a commit, which comes at the end of the turn; until then nobody else sees them', async () => {
+      const id = await metered(10)
+      const spends = [1, 2, 3].map(() => storage.spendNow!.spend(id, 1, null, Date.parse(now)))
+      expect(spends.map((spend) => spend.result.remaining)).toEqual([9, 8, 7])
+      expect(new Set(spends.map((spend) => spend.committed)).size).toBe(1)
+      expect(committedRemaining(id)).toBe(10)
+      await spends[0]!.committed
+      expect(committedRemaining(id)).toBe(7)
+      // The next turn starts a group of its own.
+      const next = storage.spendNow!.spend(id, 1, null, Date.parse(now))
+      expect(next.committed).not.toBe(spends[0]!.committed)
+      await next.committed
+      expect(committedRemaining(id)).toBe(6)
+    })
+
+    it('within a turn, spends decided on what the group knows stay exact: a refusal at 0, a batch on the same budget, a refill that comes due', async () => {
+      const id = await metered(4)
+      const at = Date.parse(now)
+      const inMemory = [1, 1, 1].map(() => storage.spendNow!.spend(id, 1, null, at))
+      // The batch's statement sees the uses held back in the group: 1 is left, not 4.
+      const batch = storage.spendTogether([{ familyId: id, costs: [1, 1], refillPeriodStart: null, now }])
+      const refused = storage.spendNow!.spend(id, 1, null, at)
+      expect(inMemory.map((spend) => spend.result.remaining)).toEqual([3, 2, 1])
+      expect(await batch).toEqual([[{ spent: true, remaining: 0 }, { spent: false, remaining: 0 }]])
+      expect(refused.result).toEqual({ spent: false, remaining: 0 })
+      await refused.committed
+      expect(committedRemaining(id)).toBe(0)
+
+      const refill = { interval: 'daily', amount: 10 } as const
+      const refilling = (await createApiKey(server, admin.accessToken, { scopes: ['api_keys:read'], remaining: 3, refill })).id
+      const today = refillPeriodStart({ ...refill, day: null }, at)
+      const tomorrow = today + 86_400_000
+      const spends = [
+        storage.spendNow!.spend(refilling, 1, today, at),
+        storage.spendNow!.spend(refilling, 1, today, at),
+        storage.spendNow!.spend(refilling, 1, tomorrow, tomorrow),
+        storage.spendNow!.spend(refilling, 1, tomorrow, tomorrow),
+      ]
+      expect(spends.map((spend) => spend.result.remaining)).toEqual([2, 1, 9, 8])
+      await spends[0]!.committed
+      expect(committedRemaining(refilling)).toBe(8)
+    })
+
+    it('a statement of the query builder commits the open group first, and its own transaction does not join it', async () => {
+      const id = await metered(5)
+      const spend = storage.spendNow!.spend(id, 2, null, Date.parse(now))
+      let settled = false
+      void spend.committed.then(() => (settled = true))
+      await server.running.database.db.transaction().execute(async (trx) => {
+        await sql`update credentials set name = 'renamed' where id = ${id}`.execute(trx)
+        expect(committedRemaining(id)).toBe(3)
+        throw new Error('roll back the rename only')
+      }).catch(() => undefined)
+      await spend.committed
+      expect(settled).toBe(true)
+      expect(committedRemaining(id)).toBe(3)
+      expect((outside.prepare('select name from credentials where id = ?').get(id) as { name: string }).name).not.toBe('renamed')
+    })
+
+    it('over HTTP, a use spent on the warm path is answered only once its group committed, by verify and by an authenticated request', async () => {
+      const caller = await createApiKey(server, admin.accessToken, { scopes: ['api_keys:workflow'] })
+      const key = await createApiKey(server, admin.accessToken, { scopes: ['api_keys:read'], remaining: 100 })
+      // Warm: decided on the warm path from now on (a cold one is decided by `run`, which awaits the batch's commit).
+      await server.request('POST', '/v1/keys/verify', { token: caller.token, body: { key: key.token } })
+      // The group commits as usual; what its spenders are told of it waits for the test.
+      let release!: () => void
+      const gate = new Promise<void>((resolve) => (release = resolve))
+      const restore = tellSpenders((committed) => committed.then(() => gate))
+      try {
+        let answered = 0
+        const requests = [
+          server.request('POST', '/v1/keys/verify', { token: caller.token, body: { key: key.token } }),
+          server.request('GET', '/v1/me', { token: key.token }),
+        ].map((request) => request.finally(() => (answered += 1)))
+        await new Promise((resolve) => setTimeout(resolve, 100))
+        expect(answered).toBe(0)
+        release()
+        const [verified, me] = await Promise.all(requests)
+        expect(verified!.body.data).toMatchObject({ valid: true, remaining: expect.any(Number) })
+        expect(me!.status).toBe(200)
+      } finally {
+        restore()
+      }
+      expect(committedRemaining(key.id)).toBe(97)
+    })
+
+    it('a database another process keeps locked fails the warm spends of a turn with 503, and only them', async () => {
+      const metered = await createApiKey(server, admin.accessToken, { scopes: ['api_keys:read'], remaining: 10 })
+      const unmetered = await createApiKey(server, admin.accessToken, { scopes: ['api_keys:read'] })
+      for (const key of [metered, unmetered]) expect((await server.request('GET', '/v1/me', { token: key.token })).status).toBe(200)
+      const { connection } = server.running.database.embedded!
+      const writer = new SqliteDatabase(connection.name)
+      connection.pragma('busy_timeout = 50')
+      try {
+        writer.exec('BEGIN IMMEDIATE')
+        const answers = await Promise.all([metered, metered, unmetered].map((key) => server.request('GET', '/v1/me', { token: key.token })))
+        expect(answers.map((answer) => answer.status)).toEqual([503, 503, 200])
+        expect(answers[0]!.headers.get('retry-after')).toBe('1')
+      } finally {
+        if (writer.inTransaction) writer.exec('ROLLBACK')
+        writer.close()
+        connection.pragma('busy_timeout = 5000')
+      }
+      expect(committedRemaining(metered.id)).toBe(9)
+      expect((await server.request('GET', '/v1/me', { token: metered.token })).status).toBe(200)
+      expect(committedRemaining(metered.id)).toBe(8)
+    })
+
+    it('a group whose commit fails answers its requests with an error, never as granted', async () => {
+      const caller = await createApiKey(server, admin.accessToken, { scopes: ['api_keys:workflow'] })
+      const key = await createApiKey(server, admin.accessToken, { scopes: ['api_keys:read'], remaining: 10 })
+      // Warm, so that both are decided on the warm path; a cold one's spend is awaited in `run`.
+      await server.request('POST', '/v1/keys/verify', { token: caller.token, body: { key: key.token } })
+      await server.request('GET', '/v1/me', { token: key.token })
+      const restore = tellSpenders((committed) => committed.then(() => Promise.reject(Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }))))
+      try {
+        const verified = await server.request('POST', '/v1/keys/verify', { token: caller.token, body: { key: key.token } })
+        const me = await server.request('GET', '/v1/me', { token: key.token })
+        for (const response of [verified, me]) {
+          expect(response.status).toBeGreaterThanOrEqual(500)
+          expect(response.body.error).toMatchObject({ code: expect.any(String) })
+          expect(response.text).not.toContain('disk is full')
+        }
+      } finally {
+        restore()
+      }
+    })
   })
 })

@@ -1,7 +1,8 @@
 import type SqliteDatabase from 'better-sqlite3'
 import { CompiledQuery, type Kysely } from 'kysely'
 import type { SpendResult } from './credentials.js'
-import type { Dialect, EmbeddedConnection } from './database.js'
+import { isoAt } from '../clock.js'
+import type { Dialect, EmbeddedConnection, GroupParticipant } from './database.js'
 import { byteOrder } from './lock-order.js'
 import type { Database } from './schema.js'
 
@@ -24,11 +25,13 @@ export type SpendTogether = (batch: readonly KeySpends[]) => Promise<SpendResult
 /**
  * Spends on the embedded database without a promise, for the warm verification path:
  * `ready()` says whether one may run now (no transaction of the query builder is open on
- * the connection); `spend` is then one conditional UPDATE, committed before it returns.
+ * the connection); `spend` is then one conditional UPDATE, decided at once, in the turn's
+ * group transaction. Answer the request only when `committed` settles (see `GroupCommit`).
  */
 export interface SpendNow {
   ready(): boolean
-  spend(familyId: string, cost: number, refillPeriodStart: string | null, now: string): SpendResult
+  /** Times in ms since the epoch: written out only when a statement needs them. */
+  spend(familyId: string, cost: number, refillPeriodStart: number | null, now: number): { readonly result: SpendResult; readonly committed: Promise<void> }
 }
 
 /** A family's budget as its holder's row has it: where a count kept elsewhere (Redis) starts from. */
@@ -210,13 +213,15 @@ async function spendKeyAsync(db: Kysely<Database>, dialect: Dialect, key: KeySpe
  * (between its awaits) does a spend go the builder's way, waiting for the connection like any
  * other query: a synchronous one would otherwise join that transaction and share its fate.
  *
- * Durability: a spend's commit skips SQLite's fsync (`EmbeddedConnection.withoutFsync`; every
+ * Commits: spends decided synchronously join the turn's group transaction
+ * (`EmbeddedConnection.inGroupCommit`), so a busy server commits once per turn, not once per
+ * request, and each request is answered after the commit. A group skips SQLite's fsync (every
  * other write keeps waiting for one), and the WAL it went to is fsynced off the main thread
- * within a second. A crash of the process loses nothing (the WAL is in the
- * page cache, and other processes see the spend at once); a power loss or a crash of the
- * operating system may forget the spends of that last interval, which are then granted
- * again: the same bound as the Redis path's write-behind (docs/architecture.md). Waiting for
- * an fsync on the main thread (0.4 ms here) for each spend would stall every other request.
+ * within a second. A crash of the process loses nothing that was answered; a power loss or a
+ * crash of the operating system may forget the spends of that last interval, which are then
+ * granted again: the same bound as the Redis path's write-behind (docs/architecture.md).
+ * Waiting for an fsync on the main thread (0.4 ms here) for each spend would stall every
+ * other request.
  */
 export function spending(db: Kysely<Database>, dialect: Dialect, embeddedConnection: EmbeddedConnection | null): Spending {
   const viaQueryBuilder: SpendTogether = async (batch) => {
@@ -250,38 +255,108 @@ export function spending(db: Kysely<Database>, dialect: Dialect, embeddedConnect
   const { connection: embedded } = embeddedConnection
   // Prepared once each, on first use.
   const prepared = new Map<string, SqliteDatabase.Statement>()
-  const statementFor = (statement: Statement) => {
+  const runSync = (statement: Statement, values: Record<string, unknown>): Row => {
     let found = prepared.get(statement)
     if (found === undefined) prepared.set(statement, (found = embedded.prepare(POSITIONAL.sqlite[statement].text)))
-    return found
+    return found.get(...POSITIONAL.sqlite[statement].names.map((name) => values[name])) as Row
   }
   const spendKeySync = (key: KeySpends): SpendResult[] => {
     const steps = spendKey(key.costs)
     let next = steps.next()
     while (next.done !== true) {
       const { statement, values } = stepOf(key, next.value)
-      next = steps.next(statementFor(statement).get(...POSITIONAL.sqlite[statement].names.map((name) => values[name])) as Row)
+      next = steps.next(runSync(statement, values))
     }
     return next.value
   }
-  const unsynced = <T>(commit: () => T): T => embeddedConnection.withoutFsync(commit)
-  // IMMEDIATE: the write lock is taken first (waiting up to busy_timeout for another process),
-  // so a snapshot read before it can never turn stale under the UPDATE.
+  const budgets = new GroupBudgets((familyId, owed) => {
+    // It fits: nothing else wrote to the row while the group held the write lock.
+    if (runSync('plain', { family: familyId, cost: owed }) === undefined) throw new Error(`the uses spent in this group no longer fit the budget of ${familyId}`)
+  })
+  embeddedConnection.joinGroups(budgets)
+  // Inside the group, a batch of several spends is a savepoint: it stands or falls as one.
   const inOneTransaction = embedded.transaction((batch: readonly KeySpends[]) => batch.map(spendKeySync))
+  const bySpends = (batch: readonly KeySpends[]): SpendResult[][] => {
+    for (const key of batch) budgets.settle(key.familyId)
+    const [only] = batch
+    return batch.length === 1 && only !== undefined && only.costs.length === 1 ? [spendKeySync(only)] : inOneTransaction(batch)
+  }
   return {
     readBudget,
     writeBehind,
     together: async (batch) => {
-      if (embedded.inTransaction) return viaQueryBuilder(batch)
-      const [only] = batch
-      return unsynced(() => (batch.length === 1 && only !== undefined && only.costs.length === 1 ? [spendKeySync(only)] : inOneTransaction.immediate(batch)))
+      if (!embeddedConnection.canGroup()) return viaQueryBuilder(batch)
+      const { value, committed } = embeddedConnection.inGroupCommit(() => bySpends(batch))
+      await committed
+      return value
     },
     now: {
-      ready: () => !embedded.inTransaction,
+      ready: () => embeddedConnection.canGroup(),
       spend: (familyId, cost, refillPeriodStart, now) => {
-        if (embedded.inTransaction) throw new TypeError('SpendNow.spend: a transaction is open on the connection; check ready() first')
-        return unsynced(() => spendKeySync({ familyId, costs: [cost], refillPeriodStart, now })[0]!)
+        if (!embeddedConnection.canGroup()) throw new TypeError('SpendNow.spend: a transaction is open on the connection; check ready() first')
+        try {
+          const { value, committed } = embeddedConnection.inGroupCommit(() => {
+            const known = budgets.spend(familyId, cost, refillPeriodStart)
+            if (known !== undefined) return known
+            const periodStart = refillPeriodStart === null ? null : isoAt(refillPeriodStart)
+            const [result] = bySpends([{ familyId, costs: [cost], refillPeriodStart: periodStart, now: isoAt(now) }])[0]!
+            budgets.learn(familyId, refillPeriodStart, result!)
+            return result!
+          })
+          return { result: value, committed }
+        } catch (error) {
+          // The database stayed locked past busy_timeout, say: the request fails with it (503 for
+          // a lock), as on the asynchronous path, instead of throwing into the warm path's caller,
+          // which has the rest of its turn's requests to answer. Granted, so that it is awaited.
+          return { result: { spent: true, remaining: null }, committed: Promise.reject(error as Error) }
+        }
       },
     },
+  }
+}
+
+/**
+ * What the group transaction knows of the budgets it spent. It holds the database's write
+ * lock, and a statement of the query builder ends it before running (`GroupCommit`), so a
+ * budget's figure, once a statement of the group returned it, changes only by the group's
+ * own spends until the group ends. The next spends of that budget in the group are decided
+ * on that figure, exactly, without a statement each: what they took is written in one
+ * UPDATE just before the commit (or before any other statement on that budget). A busy key
+ * then costs two statements and one commit per turn, however many requests it served.
+ */
+class GroupBudgets implements GroupParticipant {
+  private readonly known = new Map<string, { readonly periodStart: number | null; remaining: number; owed: number }>()
+
+  constructor(private readonly write: (familyId: string, owed: number) => void) {}
+
+  /** Decided on what the group knows, or undefined: then a statement decides, and `learn` is told. */
+  spend(familyId: string, cost: number, periodStart: number | null): SpendResult | undefined {
+    const budget = this.known.get(familyId)
+    // Another refill period began within the group: its statement applies the refill.
+    if (budget === undefined || budget.periodStart !== periodStart) return (this.settle(familyId), undefined)
+    if (budget.remaining < cost) return { spent: false, remaining: budget.remaining }
+    budget.remaining -= cost
+    budget.owed += cost
+    return { spent: true, remaining: budget.remaining }
+  }
+
+  learn(familyId: string, periodStart: number | null, result: SpendResult): void {
+    if (result.spent && result.remaining !== null) this.known.set(familyId, { periodStart, remaining: result.remaining, owed: 0 })
+  }
+
+  /** Writes what was held back for this budget and forgets it: a statement is about to read or spend it. */
+  settle(familyId: string): void {
+    const budget = this.known.get(familyId)
+    if (budget === undefined) return
+    this.known.delete(familyId)
+    if (budget.owed > 0) this.write(familyId, budget.owed)
+  }
+
+  beforeCommit(): void {
+    for (const familyId of [...this.known.keys()]) this.settle(familyId)
+  }
+
+  ended(): void {
+    this.known.clear()
   }
 }
