@@ -341,8 +341,8 @@ async function storedAtScale(url, tokens) {
 
 const SHARED_FLOOR = 'floor (alternated with this phase)'
 
-// Phase 3 (PostgreSQL + Redis, two instances): R4, and `/v1/me` against the floor.
-async function sharedInstances(databaseUrl, redisUrl) {
+/** Runs `measure` with the environment of a server on a database and Redis prefix of its own, dropped and deleted afterwards. */
+async function withSharedStack(databaseUrl, redisUrl, measure) {
   const name = `brandwave_bench_${randomBytes(4).toString('hex')}`
   const admin = new pg.Client({ connectionString: databaseUrl })
   await admin.connect()
@@ -350,29 +350,9 @@ async function sharedInstances(databaseUrl, redisUrl) {
   const url = new URL(databaseUrl)
   url.pathname = `/${name}`
   const prefix = `brandwave-bench:${name}:`
-  const env = { DATABASE_URL: url.href, REDIS_URL: redisUrl, BRANDWAVE_REDIS_PREFIX: prefix }
-  const servers = []
   try {
-    const strict = await startServer({ ...env, BRANDWAVE_REVOCATION: 'strict' })
-    servers.push(strict)
-    const cached = await startServer({ ...env, BRANDWAVE_REVOCATION: 'cached' })
-    servers.push(cached)
-    const session = await signIn(strict.url)
-    const key = await api(strict.url, '/v1/api-keys', { method: 'POST', token: session, body: { name: 'bench', scopes: ['api_keys:read'], rateLimit: { requestsPerMinute: 1_000_000 } } })
-    const authenticated = { authorization: `Bearer ${key.token}` }
-    // The same floor as phase 1, alternated with this phase's routes: `/v1/me` strict has a target against it.
-    const floor = await startServer({}, join(root, 'bench/floor.mjs'))
-    servers.push(floor)
-    const routes = {
-      [SHARED_FLOOR]: () => load(floor.url, '/', { duration, pid: floor.pid }),
-      'unauthenticated GET /healthz (strict instance)': () => load(strict.url, '/healthz', { duration, pid: strict.pid }),
-      'GET /v1/me, BRANDWAVE_REVOCATION=strict': () => load(strict.url, '/v1/me', { headers: authenticated, duration, pid: strict.pid }),
-      'GET /v1/me, BRANDWAVE_REVOCATION=cached': () => load(cached.url, '/v1/me', { headers: authenticated, duration, pid: cached.pid }),
-    }
-    if (!quick) for (const measure of Object.values(routes)) await measure()
-    return await alternate(rounds, routes)
+    return await measure({ DATABASE_URL: url.href, REDIS_URL: redisUrl, BRANDWAVE_REDIS_PREFIX: prefix })
   } finally {
-    for (const server of servers) await server.stop()
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
     await admin.end()
     const redis = new Redis(redisUrl, { lazyConnect: true })
@@ -381,6 +361,35 @@ async function sharedInstances(databaseUrl, redisUrl) {
     if (keys.length > 0) await redis.del(...keys)
     redis.disconnect()
   }
+}
+
+// Phase 3 (PostgreSQL + Redis, two instances): R4, and `/v1/me` against the floor.
+function sharedInstances(databaseUrl, redisUrl) {
+  return withSharedStack(databaseUrl, redisUrl, async (env) => {
+    const servers = []
+    try {
+      const strict = await startServer({ ...env, BRANDWAVE_REVOCATION: 'strict' })
+      servers.push(strict)
+      const cached = await startServer({ ...env, BRANDWAVE_REVOCATION: 'cached' })
+      servers.push(cached)
+      const session = await signIn(strict.url)
+      const key = await api(strict.url, '/v1/api-keys', { method: 'POST', token: session, body: { name: 'bench', scopes: ['api_keys:read'], rateLimit: { requestsPerMinute: 1_000_000 } } })
+      const authenticated = { authorization: `Bearer ${key.token}` }
+      // The same floor as phase 1, alternated with this phase's routes: `/v1/me` strict has a target against it.
+      const floor = await startServer({}, join(root, 'bench/floor.mjs'))
+      servers.push(floor)
+      const routes = {
+        [SHARED_FLOOR]: () => load(floor.url, '/', { duration, pid: floor.pid }),
+        'unauthenticated GET /healthz (strict instance)': () => load(strict.url, '/healthz', { duration, pid: strict.pid }),
+        'GET /v1/me, BRANDWAVE_REVOCATION=strict': () => load(strict.url, '/v1/me', { headers: authenticated, duration, pid: strict.pid }),
+        'GET /v1/me, BRANDWAVE_REVOCATION=cached': () => load(cached.url, '/v1/me', { headers: authenticated, duration, pid: cached.pid }),
+      }
+      if (!quick) for (const measure of Object.values(routes)) await measure()
+      return await alternate(rounds, routes)
+    } finally {
+      for (const server of servers) await server.stop()
+    }
+  })
 }
 
 /** Exactly 200 bytes of JSON: what issue 24 asks a warm key with metadata to carry. */
@@ -453,21 +462,38 @@ async function meteredVerification({ url, pid }, session) {
   return { summary, spent, ratio: ratio(summary[METERING_ROUTES.metered].requestsPerSecond, summary[METERING_ROUTES.plain].requestsPerSecond) }
 }
 
-/** Runs issue 24's figures and prints them (with `--metering-only`, or within a full run). */
+/** Runs issue 24's figures and prints them (with `--metering-only`, or within a full run); with PostgreSQL + Redis, the ratio there too. */
 async function meteringFigures() {
   const heap = await metadataHeapCost()
   const dataDirectory = mkdtempSync(join(tmpdir(), 'brandwave-bench-metering-'))
   console.log(`Issue 24: heap per warm key ${heap.heapBytesWithoutMetadata} bytes without metadata, ${heap.heapBytesWithMetadata} with ${heap.metadataBytes} bytes of it: ${heap.extraHeapBytes} more (target ≤ 600)`)
   const metering = await startServer({ BRANDWAVE_DATA_DIR: dataDirectory })
+  let embedded
   try {
-    const http = await meteredVerification(metering, await signIn(metering.url))
-    table(http.summary)
-    console.log(`verify with remaining ÷ without: ${http.ratio} (target ≥ 0.85); ${http.spent.toLocaleString('en')} uses spent, one per verification`)
-    return { heap, ...http }
+    embedded = await meteredVerification(metering, await signIn(metering.url))
+    console.log('Embedded database (SQLite):')
+    table(embedded.summary)
+    console.log(`verify with remaining ÷ without: ${embedded.ratio} (target ≥ 0.85); ${embedded.spent.toLocaleString('en')} uses spent, one per verification`)
   } finally {
     await metering.stop()
     rmSync(dataDirectory, { recursive: true, force: true })
   }
+  const databaseUrl = process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL
+  const redisUrl = process.env.REDIS_URL ?? process.env.TEST_REDIS_URL
+  if (!databaseUrl || !redisUrl) return { heap, ...embedded }
+  // Remaining uses counted in Redis (one EVALSHA per key and batch), the row written behind.
+  const shared = await withSharedStack(databaseUrl, redisUrl, async (env) => {
+    const server = await startServer(env)
+    try {
+      return await meteredVerification(server, await signIn(server.url))
+    } finally {
+      await server.stop()
+    }
+  })
+  console.log('PostgreSQL + Redis:')
+  table(shared.summary)
+  console.log(`verify with remaining ÷ without: ${shared.ratio} (target ≥ 0.85); ${shared.spent.toLocaleString('en')} uses spent, one per verification`)
+  return { heap, ...embedded, shared }
 }
 
 /** The run as a markdown table, to paste into bench/README.md. */
@@ -509,6 +535,10 @@ function markdown(run) {
   if (run.metering !== undefined) {
     for (const name of Object.values(METERING_ROUTES)) row(`${name}, req/s`, run.metering.summary[name].requestsPerSecond.toLocaleString('en'))
     row('**verify with remaining ÷ without (issue 24)**', `**${run.metering.ratio}**`, '≥ 0.85')
+    if (run.metering.shared !== undefined) {
+      for (const name of Object.values(METERING_ROUTES)) row(`PostgreSQL + Redis: ${name}, req/s`, run.metering.shared.summary[name].requestsPerSecond.toLocaleString('en'))
+      row('**PostgreSQL + Redis: verify with remaining ÷ without**', `**${run.metering.shared.ratio}**`, '≥ 0.85')
+    }
     row(`heap per warm key with ${run.metering.heap.metadataBytes} bytes of metadata, more than without, bytes`, `${run.metering.heap.extraHeapBytes} (${run.metering.heap.heapBytesWithMetadata} vs ${run.metering.heap.heapBytesWithoutMetadata})`, '≤ 600')
   }
   if (run.shared !== undefined) {
