@@ -308,7 +308,7 @@ export function spending(db: Kysely<Database>, dialect: Dialect, embeddedConnect
           // The database stayed locked past busy_timeout, say: the request fails with it (503 for
           // a lock), as on the asynchronous path, instead of throwing into the warm path's caller,
           // which has the rest of its turn's requests to answer. Granted, so that it is awaited.
-          return { result: { spent: true, remaining: null }, committed: Promise.reject(error as Error) }
+          return { result: { spent: true, remaining: null }, committed: Promise.reject(error instanceof Error ? error : new Error(String(error))) }
         }
       },
     },
