@@ -299,13 +299,26 @@ export class Authenticator {
       }
     }
     // 5½, as `run` takes it.
-    const spending = spendNow?.spend(principal.credential, options.cost ?? 1)
+    let spending: { readonly result: SpendResult; readonly committed: Promise<void> } | undefined
+    try {
+      spending = spendNow?.spend(principal.credential, options.cost ?? 1)
+    } catch (error) {
+      // Nothing was spent (the database stayed locked past busy_timeout, say): the request fails
+      // with the error (503 for a lock) once its caller awaits it, and no use is recorded. Not
+      // thrown: the caller has the rest of its turn's requests to answer.
+      return { valid: true, code: 'VALID', principal, rateLimit, committed: Promise.reject(error instanceof Error ? error : new Error(String(error))) }
+    }
     const spent = spending?.result
     if (spent?.spent === false) {
       counts?.record(principal.credential.id, now, 'USAGE_EXCEEDED', options.ip)
       return usageExceeded(principal, rateLimit, spent.remaining, now)
     }
-    if (entry.awaitsFirstUse === true) this.firstUse(principal.credential.id, now)
+    if (entry.awaitsFirstUse === true) {
+      const credentialId = principal.credential.id
+      // A grace period starts on a use that happened: once its spend is stored, if it spent.
+      if (spending === undefined) this.firstUse(credentialId, now)
+      else spending.committed.then(() => this.firstUse(credentialId, now), () => undefined)
+    }
     this.deps.usage.record(principal.credential.id, now, options.ip)
     counts?.record(principal.credential.id, now, 'VALID', options.ip)
     return spending === undefined ? { valid: true, code: 'VALID', principal, rateLimit } : { valid: true, code: 'VALID', principal, rateLimit, remaining: spending.result.remaining, committed: spending.committed }

@@ -37,8 +37,9 @@ export interface EmbeddedConnection {
    * Runs `write` in this turn's group transaction, opening it (`BEGIN IMMEDIATE`) if none is
    * open, and returns what `write` returned with `committed`, which settles when the group
    * commits: once this turn's requests have been checked and handled (`afterTurn`), or before
-   * the query builder's next statement, whichever comes first. Answer a request only then: a group
-   * whose commit fails (a full disk) takes all its writes with it, and `committed` rejects.
+   * the query builder's next statement, whichever comes first. Answer a request only then: a
+   * group whose commit or any write fails (a full disk) is rolled back whole, and `committed`
+   * rejects.
    *
    * One commit per turn instead of one per write: SQLite's commit (about 6 file locks and a
    * WAL frame) costs several times the statement. The group's commit does not wait for an
@@ -241,8 +242,9 @@ class GroupCommit {
     try {
       return { value: write(), committed: open.committed }
     } catch (error) {
-      // Some errors (a full disk, an I/O error) roll the whole transaction back, not the statement alone.
-      if (!this.sqlite.inTransaction) this.fail(error)
+      // A write that failed may have taken the transaction with it (a full disk), or left held-back
+      // uses unwritten: the group stands or falls as one, and its spenders hear of the failure.
+      this.abandon(error)
       throw error
     }
   }
@@ -250,19 +252,31 @@ class GroupCommit {
   commit(): void {
     const open = this.open
     if (open === null) return
-    this.open = null
     try {
       for (const participant of this.participants) participant.beforeCommit()
       this.end.run()
     } catch (error) {
-      if (this.sqlite.inTransaction) this.sqlite.exec('ROLLBACK')
-      this.ended()
-      open.reject(error)
+      this.abandon(error)
       return
     }
+    this.open = null
     this.ended()
     this.afterCommit()
     open.resolve()
+  }
+
+  /** Rolls the open group back and fails its spenders, whatever the rollback itself does. */
+  private abandon(error: unknown): void {
+    const open = this.open
+    this.open = null
+    try {
+      if (this.sqlite.inTransaction) this.sqlite.exec('ROLLBACK')
+    } catch {
+      // The transaction is gone either way: SQLite ends it when a rollback fails.
+    } finally {
+      this.ended()
+      open?.reject(error)
+    }
   }
 
   private ended(): void {
@@ -281,12 +295,6 @@ class GroupCommit {
     return (this.open = { committed, resolve, reject })
   }
 
-  private fail(error: unknown): void {
-    const open = this.open
-    this.open = null
-    this.ended()
-    open?.reject(error)
-  }
 }
 
 /** Makes the embedded database's WAL durable within an interval of a commit that skipped its fsync, off the main thread. */

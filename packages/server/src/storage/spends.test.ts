@@ -185,17 +185,56 @@ describe.each(testDatabaseKinds)('spends of a batch, coalesced per key (%s)', (k
 
       const refill = { interval: 'daily', amount: 10 } as const
       const refilling = (await createApiKey(server, admin.accessToken, { scopes: ['api_keys:read'], remaining: 3, refill })).id
-      const today = refillPeriodStart({ ...refill, day: null }, at)
+      // The server's clock (which stands still here) set the key's last refill: today's period has none due.
+      const created = server.clock.now()
+      const today = refillPeriodStart({ ...refill, day: null }, created)
       const tomorrow = today + 86_400_000
       const spends = [
-        storage.spendNow!.spend(refilling, 1, today, at),
-        storage.spendNow!.spend(refilling, 1, today, at),
+        storage.spendNow!.spend(refilling, 1, today, created),
+        storage.spendNow!.spend(refilling, 1, today, created),
         storage.spendNow!.spend(refilling, 1, tomorrow, tomorrow),
         storage.spendNow!.spend(refilling, 1, tomorrow, tomorrow),
       ]
       expect(spends.map((spend) => spend.result.remaining)).toEqual([2, 1, 9, 8])
       await spends[0]!.committed
       expect(committedRemaining(refilling)).toBe(8)
+    })
+
+    it('every Storage made on the connection decides on the same figures within a group', async () => {
+      const id = await metered(4)
+      const other = createStorage(server.running.database)
+      const at = Date.parse(now)
+      const first = storage.spendNow!.spend(id, 1, null, at) // by statement: 3 left
+      const second = storage.spendNow!.spend(id, 1, null, at) // on the group's figure: 2 left, not yet written
+      const third = other.spendNow!.spend(id, 3, null, at)
+      expect([first, second, third].map((spend) => spend.result)).toEqual([
+        { spent: true, remaining: 3 },
+        { spent: true, remaining: 2 },
+        { spent: false, remaining: 2 },
+      ])
+      await first.committed
+      expect(committedRemaining(id)).toBe(2)
+    })
+
+    it('a write of the group that fails rolls the whole group back: its spenders are told, nothing of it is stored, the next group starts clean', async () => {
+      const id = await metered(10)
+      const { connection } = server.running.database.embedded!
+      // Refuses the one UPDATE that writes the uses held back in the group (2 at once); single spends pass.
+      connection.exec(`create temp trigger refuse_held_back before update of remaining on main.credentials when new.remaining < old.remaining - 1 begin select raise(abort, 'refused by the test'); end`)
+      try {
+        const at = Date.parse(now)
+        const spends = [1, 2, 3].map(() => storage.spendNow!.spend(id, 1, null, at))
+        expect(spends.map((spend) => spend.result.remaining)).toEqual([9, 8, 7])
+        await expect(spends[0]!.committed).rejects.toThrow('refused by the test')
+        expect(committedRemaining(id)).toBe(10)
+        expect(connection.inTransaction).toBe(false)
+        const next = storage.spendNow!.spend(id, 1, null, at)
+        expect(next.result).toEqual({ spent: true, remaining: 9 })
+        await next.committed
+        expect(committedRemaining(id)).toBe(9)
+      } finally {
+        connection.exec('drop trigger if exists temp.refuse_held_back')
+      }
     })
 
     it('a statement of the query builder commits the open group first, and its own transaction does not join it', async () => {

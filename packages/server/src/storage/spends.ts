@@ -269,11 +269,15 @@ export function spending(db: Kysely<Database>, dialect: Dialect, embeddedConnect
     }
     return next.value
   }
-  const budgets = new GroupBudgets((familyId, owed) => {
-    // It fits: nothing else wrote to the row while the group held the write lock.
+  // One per connection, as the group is: every Storage made on it decides on the same figures.
+  const budgets = groupBudgets.get(embeddedConnection) ?? new GroupBudgets((familyId, owed) => {
+    // It fits: nothing else wrote to the row while the group held the write lock. If not, the group is rolled back.
     if (runSync('plain', { family: familyId, cost: owed }) === undefined) throw new Error(`the uses spent in this group no longer fit the budget of ${familyId}`)
   })
-  embeddedConnection.joinGroups(budgets)
+  if (!groupBudgets.has(embeddedConnection)) {
+    groupBudgets.set(embeddedConnection, budgets)
+    embeddedConnection.joinGroups(budgets)
+  }
   // Inside the group, a batch of several spends is a savepoint: it stands or falls as one.
   const inOneTransaction = embedded.transaction((batch: readonly KeySpends[]) => batch.map(spendKeySync))
   const bySpends = (batch: readonly KeySpends[]): SpendResult[][] => {
@@ -294,26 +298,21 @@ export function spending(db: Kysely<Database>, dialect: Dialect, embeddedConnect
       ready: () => embeddedConnection.canGroup(),
       spend: (familyId, cost, refillPeriodStart, now) => {
         if (!embeddedConnection.canGroup()) throw new TypeError('SpendNow.spend: a transaction is open on the connection; check ready() first')
-        try {
-          const { value, committed } = embeddedConnection.inGroupCommit(() => {
-            const known = budgets.spend(familyId, cost, refillPeriodStart)
-            if (known !== undefined) return known
-            const periodStart = refillPeriodStart === null ? null : isoAt(refillPeriodStart)
-            const [result] = bySpends([{ familyId, costs: [cost], refillPeriodStart: periodStart, now: isoAt(now) }])[0]!
-            budgets.learn(familyId, refillPeriodStart, result!)
-            return result!
-          })
-          return { result: value, committed }
-        } catch (error) {
-          // The database stayed locked past busy_timeout, say: the request fails with it (503 for
-          // a lock), as on the asynchronous path, instead of throwing into the warm path's caller,
-          // which has the rest of its turn's requests to answer. Granted, so that it is awaited.
-          return { result: { spent: true, remaining: null }, committed: Promise.reject(error instanceof Error ? error : new Error(String(error))) }
-        }
+        const { value, committed } = embeddedConnection.inGroupCommit(() => {
+          const known = budgets.spend(familyId, cost, refillPeriodStart)
+          if (known !== undefined) return known
+          const periodStart = refillPeriodStart === null ? null : isoAt(refillPeriodStart)
+          const [result] = bySpends([{ familyId, costs: [cost], refillPeriodStart: periodStart, now: isoAt(now) }])[0]!
+          budgets.learn(familyId, refillPeriodStart, result!)
+          return result!
+        })
+        return { result: value, committed }
       },
     },
   }
 }
+
+const groupBudgets = new WeakMap<EmbeddedConnection, GroupBudgets>()
 
 /**
  * What the group transaction knows of the budgets it spent. It holds the database's write
