@@ -18,6 +18,7 @@ import {
 import { LRUCache } from 'lru-cache'
 import type { Clock } from '../clock.js'
 import type { CredentialRecord, CredentialRepository, SpendResult } from '../storage/credentials.js'
+import type { SpentNow } from '../storage/spends.js'
 import type { SessionForAuthentication, SessionRepository } from '../storage/sessions.js'
 import type { AccessVersion, Version } from '../shared-state/access-version.js'
 import type { RequestContext } from '../request-context.js'
@@ -149,7 +150,7 @@ export interface AuthenticatorDependencies {
    * metered credential is decided on the warm path; `ready()` false sends it to `spend`.
    * The spend is stored when `committed` settles.
    */
-  readonly spendNow?: { ready(): boolean; spend(credential: CredentialRecord, cost: number): { readonly result: SpendResult; readonly committed: Promise<void> } }
+  readonly spendNow?: { ready(): boolean; spend(credential: CredentialRecord, cost: number): SpentNow }
   /**
    * A rotation's successor was accepted for the first time (in this process): a grace period
    * waiting for that starts. Off the request path; a failure lets the next use try again.
@@ -299,7 +300,7 @@ export class Authenticator {
       }
     }
     // 5½, as `run` takes it.
-    let spending: { readonly result: SpendResult; readonly committed: Promise<void> } | undefined
+    let spending: SpentNow | undefined
     try {
       spending = spendNow?.spend(principal.credential, options.cost ?? 1)
     } catch (error) {

@@ -26,6 +26,7 @@ import { ANONYMOUS, auditActorOf, type AuditTarget } from './audit-record.js'
 import { type RequestContext } from '../request-context.js'
 import { budgetOf, checkGrantableScopes, metadataKeys, normalizeAllowedIps, parseExpiry, serializeMetadata, type BudgetInput } from './credential-input.js'
 import type { Repositories, Storage } from '../storage/index.js'
+import type { SpentNow } from '../storage/spends.js'
 import { SpendBatch } from './spend-batch.js'
 import type { RedisBudgets } from '../shared-state/redis-budgets.js'
 import type { CredentialPolicyService } from './credential-policy.js'
@@ -494,7 +495,7 @@ export class CredentialService {
    * `storage/spends.ts`); null elsewhere. `ready()` false: use `spend` this time. Decided at
    * once; answer when `committed` settles.
    */
-  readonly spendNow: { ready(): boolean; spend(credential: SpendingCredential, cost: number): { readonly result: SpendResult; readonly committed: Promise<void> } } | null
+  readonly spendNow: { ready(): boolean; spend(credential: SpendingCredential, cost: number): SpentNow } | null
 
   /**
    * A rotation's successor was used for the first time at `at`: the grace period of the

@@ -31,7 +31,13 @@ export type SpendTogether = (batch: readonly KeySpends[]) => Promise<SpendResult
 export interface SpendNow {
   ready(): boolean
   /** Times in ms since the epoch: written out only when a statement needs them. */
-  spend(familyId: string, cost: number, refillPeriodStart: number | null, now: number): { readonly result: SpendResult; readonly committed: Promise<void> }
+  spend(familyId: string, cost: number, refillPeriodStart: number | null, now: number): SpentNow
+}
+
+/** A spend decided at once: stored when `committed` settles, and only then to be answered. */
+export interface SpentNow {
+  readonly result: SpendResult
+  readonly committed: Promise<void>
 }
 
 /** A family's budget as its holder's row has it: where a count kept elsewhere (Redis) starts from. */
@@ -278,13 +284,12 @@ export function spending(db: Kysely<Database>, dialect: Dialect, embeddedConnect
     groupBudgets.set(embeddedConnection, budgets)
     embeddedConnection.joinGroups(budgets)
   }
-  // Inside the group, a batch of several spends is a savepoint: it stands or falls as one.
-  const inOneTransaction = embedded.transaction((batch: readonly KeySpends[]) => batch.map(spendKeySync))
-  const bySpends = (batch: readonly KeySpends[]): SpendResult[][] => {
-    for (const key of batch) budgets.settle(key.familyId)
-    const [only] = batch
-    return batch.length === 1 && only !== undefined && only.costs.length === 1 ? [spendKeySync(only)] : inOneTransaction(batch)
-  }
+  // A statement on a budget first writes what the group held back for it. A throw rolls the whole group back.
+  const bySpends = (batch: readonly KeySpends[]): SpendResult[][] =>
+    batch.map((key) => {
+      budgets.settle(key.familyId)
+      return spendKeySync(key)
+    })
   return {
     readBudget,
     writeBehind,
@@ -299,10 +304,11 @@ export function spending(db: Kysely<Database>, dialect: Dialect, embeddedConnect
       spend: (familyId, cost, refillPeriodStart, now) => {
         if (!embeddedConnection.canGroup()) throw new TypeError('SpendNow.spend: a transaction is open on the connection; check ready() first')
         const { value, committed } = embeddedConnection.inGroupCommit(() => {
+          // Settled already when undefined: the group knows nothing of this budget in this period.
           const known = budgets.spend(familyId, cost, refillPeriodStart)
           if (known !== undefined) return known
           const periodStart = refillPeriodStart === null ? null : isoAt(refillPeriodStart)
-          const [result] = bySpends([{ familyId, costs: [cost], refillPeriodStart: periodStart, now: isoAt(now) }])[0]!
+          const [result] = spendKeySync({ familyId, costs: [cost], refillPeriodStart: periodStart, now: isoAt(now) })
           budgets.learn(familyId, refillPeriodStart, result!)
           return result!
         })
