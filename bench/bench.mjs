@@ -20,13 +20,11 @@ import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { generateToken, hashToken } from '@brandwave/core'
 import Database from 'better-sqlite3'
-import { Redis } from 'ioredis'
-import pg from 'pg'
 import { loadConfig } from '../packages/server/dist/config.js'
 import { deriveKeys } from '../packages/server/dist/secret.js'
 import { startServer as startInProcess } from '../packages/server/dist/server.js'
 import { UsageCounts } from '../packages/server/dist/auth/usage-counts.js'
-import { SECRET, alternate, api, canPin, load, metric, pinLoadGenerator, ratio, root, signIn, startServer, table } from './harness.mjs'
+import { SECRET, alternate, api, canPin, load, metric, pinLoadGenerator, ratio, root, signIn, startServer, table, withSharedStack } from './harness.mjs'
 
 // The heap per warm entry is measured in this process, after full collections.
 setFlagsFromString('--expose-gc')
@@ -340,28 +338,6 @@ async function storedAtScale(url, tokens) {
 }
 
 const SHARED_FLOOR = 'floor (alternated with this phase)'
-
-/** Runs `measure` with the environment of a server on a database and Redis prefix of its own, dropped and deleted afterwards. */
-async function withSharedStack(databaseUrl, redisUrl, measure) {
-  const name = `brandwave_bench_${randomBytes(4).toString('hex')}`
-  const admin = new pg.Client({ connectionString: databaseUrl })
-  await admin.connect()
-  await admin.query(`CREATE DATABASE ${name}`)
-  const url = new URL(databaseUrl)
-  url.pathname = `/${name}`
-  const prefix = `brandwave-bench:${name}:`
-  try {
-    return await measure({ DATABASE_URL: url.href, REDIS_URL: redisUrl, BRANDWAVE_REDIS_PREFIX: prefix })
-  } finally {
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-    await admin.end()
-    const redis = new Redis(redisUrl, { lazyConnect: true })
-    await redis.connect()
-    const keys = await redis.keys(`${prefix}*`)
-    if (keys.length > 0) await redis.del(...keys)
-    redis.disconnect()
-  }
-}
 
 // Phase 3 (PostgreSQL + Redis, two instances): R4, and `/v1/me` against the floor.
 function sharedInstances(databaseUrl, redisUrl) {

@@ -8,6 +8,8 @@ import { cpus } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
+import { Redis } from 'ioredis'
+import pg from 'pg'
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 export const canPin = cpus().length >= 2 && spawnSync('taskset', ['-V']).status === 0
@@ -190,5 +192,27 @@ export function table(rows) {
   for (const [name, sample] of Object.entries(rows)) {
     const cpu = sample.cpuMicrosecondsPerRequest === undefined ? '' : sample.cpuMicrosecondsPerRequest.toFixed(1)
     console.log(line([name, sample.requestsPerSecond === undefined ? '' : Math.round(sample.requestsPerSecond), sample.p50Ms.toFixed(2), sample.p99Ms.toFixed(2), cpu]))
+  }
+}
+
+/** Runs `measure` with the environment of a server on a database and Redis prefix of its own, dropped and deleted afterwards. */
+export async function withSharedStack(databaseUrl, redisUrl, measure) {
+  const name = `brandwave_bench_${randomBytes(4).toString('hex')}`
+  const admin = new pg.Client({ connectionString: databaseUrl })
+  await admin.connect()
+  await admin.query(`CREATE DATABASE ${name}`)
+  const url = new URL(databaseUrl)
+  url.pathname = `/${name}`
+  const prefix = `brandwave-bench:${name}:`
+  try {
+    return await measure({ DATABASE_URL: url.href, REDIS_URL: redisUrl, BRANDWAVE_REDIS_PREFIX: prefix })
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    await admin.end()
+    const redis = new Redis(redisUrl, { lazyConnect: true })
+    await redis.connect()
+    const keys = await redis.keys(`${prefix}*`)
+    if (keys.length > 0) await redis.del(...keys)
+    redis.disconnect()
   }
 }

@@ -12,12 +12,17 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateToken } from '@brandwave/core'
 import { randomBytes } from 'node:crypto'
-import { api, load, pinLoadGenerator, root, signIn, startServer } from './harness.mjs'
+import { api, load, pinLoadGenerator, root, signIn, startServer, withSharedStack } from './harness.mjs'
 
 const seconds = Number(process.argv[2] ?? 6)
 // `--only a,b`: profile just these routes (names as in ROUTES), e.g. `--only '/v1/keys/verify,metered verify'`.
 const onlyIndex = process.argv.indexOf('--only')
 const only = onlyIndex === -1 ? null : new Set(process.argv[onlyIndex + 1].split(','))
+// `--shared`: Brandwave's routes on PostgreSQL + Redis (DATABASE_URL and REDIS_URL, or the TEST_ ones), each in a database of its own.
+const shared = process.argv.includes('--shared')
+const databaseUrl = process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL
+const redisUrl = process.env.REDIS_URL ?? process.env.TEST_REDIS_URL
+if (shared && (!databaseUrl || !redisUrl)) throw new Error('--shared needs DATABASE_URL and REDIS_URL (or TEST_DATABASE_URL and TEST_REDIS_URL)')
 const profiles = join(root, 'bench/results', `profiles-${new Date().toISOString().replace(/[:.]/g, '-')}`)
 
 /** Who owns a sample: the first frame, from the innermost out, that belongs to one of these. */
@@ -97,19 +102,44 @@ async function profileRoute(name, start, request) {
   }
 }
 
-function brandwave() {
+async function brandwave() {
+  if (shared) {
+    // The stack outlives the server by the profile's length: it is dropped when the server stops.
+    let started
+    let stop
+    const stopped = new Promise((resolve) => (stop = resolve))
+    const ready = new Promise((resolve, reject) => {
+      withSharedStack(databaseUrl, redisUrl, async (env) => {
+        started = await brandwaveOn(env)
+        resolve(started)
+        await stopped
+      }).catch(reject)
+    })
+    const server = await ready
+    return { ...server, stop: async () => {
+      await started.stop()
+      stop()
+    } }
+  }
   const dataDir = mkdtempSync(join(tmpdir(), 'brandwave-profile-'))
-  return startServer({ BRANDWAVE_DATA_DIR: dataDir }).then((server) => ({
+  const server = await brandwaveOn({ BRANDWAVE_DATA_DIR: dataDir })
+  return {
+    ...server,
+    stop: async () => {
+      await server.stop()
+      rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+function brandwaveOn(env) {
+  return startServer(env).then((server) => ({
     ...server,
     prepare: async () => {
       const session = await signIn(server.url)
       const create = (name, scopes) => api(server.url, '/v1/api-keys', { method: 'POST', token: session, body: { name, scopes, rateLimit: { requestsPerMinute: 1_000_000 } } })
       const metered = await api(server.url, '/v1/api-keys', { method: 'POST', token: session, body: { name: 'metered', scopes: ['api_keys:read'], remaining: 2_000_000_000, rateLimit: { requestsPerMinute: 1_000_000 } } })
       return { key: await create('profiled', ['api_keys:read']), metered, caller: await create('caller', ['api_keys:workflow']) }
-    },
-    stop: async () => {
-      await server.stop()
-      rmSync(dataDir, { recursive: true, force: true })
     },
   }))
 }
