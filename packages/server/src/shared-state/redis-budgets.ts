@@ -1,25 +1,29 @@
+import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Result } from 'ioredis'
+import { LRUCache } from 'lru-cache'
 import type { SpendResult } from '../storage/credentials.js'
 import type { KeySpends, SpendTogether, SpentElsewhere, Spending } from '../storage/spends.js'
 import type { RedisHandle } from './redis-connection.js'
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    brandwaveSpend(key: string, epoch: number, periodStart: number, now: number, ttlMs: number, ...costs: number[]): Result<Array<string | number> | null, Context>
-    brandwaveSeed(key: string, remaining: number, refillAmount: string, refilledAt: number, epoch: number, ttlMs: number): Result<number, Context>
+    brandwaveSpend(key: string, epoch: number, periodStart: number, now: number, ttlMs: number, ...costs: number[]): Result<Array<string | number | null> | null, Context>
+    brandwaveSeed(key: string, remaining: number, refillAmount: string, refilledAt: number, epoch: number, ttlMs: number, seeding: string): Result<number, Context>
+    brandwaveDrop(key: string, seeding: string): Result<number, Context>
   }
 }
 
 /**
  * A budget as Redis keeps it, one hash per family: `r` uses left, `a` the refill amount ('' for
  * none), `p` when it was last refilled or set (ms), `e` its epoch (the `budgetSetAt` it was
- * seeded under, ms; 0 for none). Spent in arrival order, each cost only if it is all there: a
- * result per cost, `r` after it, or `-1 - r` for a cost refused. Nil when there is no budget
- * here, or only one older than the spender's record: the caller seeds it from the database.
+ * seeded under, ms; 0 for none), `g` which seeding made it (a random id). Spent in arrival
+ * order, each cost only if it is all there: the epoch and `g`, then a result per cost, `r`
+ * after it, or `-1 - r` for a cost refused. Nil when there is no budget here, or only one
+ * older than the spender's record: the caller seeds it from the database.
  */
 const SPEND = `
-local h = redis.call('HMGET', KEYS[1], 'r', 'a', 'p', 'e')
+local h = redis.call('HMGET', KEYS[1], 'r', 'a', 'p', 'e', 'g')
 if h[1] == false or tonumber(h[4]) < tonumber(ARGV[1]) then return false end
 local r = tonumber(h[1])
 local periodStart = tonumber(ARGV[2])
@@ -27,7 +31,7 @@ if periodStart >= 0 and h[2] ~= '' and tonumber(h[3]) < periodStart then
   r = tonumber(h[2])
   redis.call('HSET', KEYS[1], 'p', ARGV[3])
 end
-local out = { h[4] }
+local out = { h[4], h[5] }
 for i = 5, #ARGV do
   local cost = tonumber(ARGV[i])
   if r >= cost then r = r - cost; out[#out + 1] = r else out[#out + 1] = -1 - r end
@@ -42,9 +46,15 @@ const SEED = `
 local e = redis.call('HGET', KEYS[1], 'e')
 if e ~= false and tonumber(e) >= tonumber(ARGV[4]) then return 0 end
 redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'r', ARGV[1], 'a', ARGV[2], 'p', ARGV[3], 'e', ARGV[4])
+redis.call('HSET', KEYS[1], 'r', ARGV[1], 'a', ARGV[2], 'p', ARGV[3], 'e', ARGV[4], 'g', ARGV[6])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 return 1
+`
+
+/** Drops a budget's copy if it is the one seeded as ARGV[1] (any copy when none is given): see `spentInDatabase`. */
+const DROP = `
+if ARGV[1] == '' or redis.call('HGET', KEYS[1], 'g') == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
 `
 
 /** A budget untouched this long leaves Redis; by then every spend of it is in the database. */
@@ -80,15 +90,25 @@ export interface BudgetStorage {
  * CLI, which has none) is still the one spent.
  *
  * When Redis cannot be reached, a spend falls back to the database's conditional UPDATE, as
- * exact among the instances doing the same; this instance then drops its Redis copy of that
- * budget before using it again, so the row's figure (which has the fallback's spends) is what
- * Redis starts from. What can be granted twice: the uses Redis decided in the last second
+ * exact among the instances doing the same; this instance then drops Redis's copy of that
+ * budget before using it again, if it is still the copy it spent before (a partition), so the
+ * row's figure (which has the fallback's spends) is what Redis starts from. A copy seeded
+ * since, after a restart or by an instance that came back first, started from the row and
+ * stays: dropping it would lose what it granted. What can be granted twice: the uses Redis decided in the last second
  * before it lost them (a restart without persistence), and, while only some instances can
  * reach Redis, what the others spend meanwhile (docs/architecture.md, "Spending").
  */
 export class RedisBudgets {
   private readonly pending = new Map<string, { -readonly [K in keyof SpentElsewhere]: SpentElsewhere[K] }>()
-  private readonly spentInDatabase = new Set<string>()
+  /**
+   * Families this instance spent in the database while Redis could not be reached, each with
+   * the seeding of Redis's copy it last spent (null: none seen). That copy misses those spends:
+   * it is dropped before the family is spent in Redis again. A copy seeded since (after a
+   * restart, or by an instance that got there first) started from the row, so it stays.
+   */
+  private readonly spentInDatabase = new Map<string, string | null>()
+  /** The seeding of the copy each family was last spent from here. */
+  private readonly seenSeedings = new LRUCache<string, string>({ max: 100_000 })
   private timer: NodeJS.Timeout | undefined
   private flushing: Promise<void> = Promise.resolve()
 
@@ -100,6 +120,7 @@ export class RedisBudgets {
   ) {
     redis.client.defineCommand('brandwaveSpend', { numberOfKeys: 1, lua: SPEND })
     redis.client.defineCommand('brandwaveSeed', { numberOfKeys: 1, lua: SEED })
+    redis.client.defineCommand('brandwaveDrop', { numberOfKeys: 1, lua: DROP })
   }
 
   private key(familyId: string): string {
@@ -109,10 +130,11 @@ export class RedisBudgets {
   readonly spendTogether: SpendTogether = (batch) => Promise.all(batch.map((spends) => this.spendKey(spends)))
 
   private async spendKey(spends: KeySpends): Promise<SpendResult[]> {
-    let replies: Array<string | number> | null
+    let replies: Array<string | number | null> | null
     try {
-      if (this.spentInDatabase.has(spends.familyId)) {
-        await this.redis.client.del(this.key(spends.familyId))
+      const seeding = this.spentInDatabase.get(spends.familyId)
+      if (seeding !== undefined) {
+        await this.redis.client.brandwaveDrop(this.key(spends.familyId), seeding ?? '')
         this.spentInDatabase.delete(spends.familyId)
       }
       replies = await this.spendInRedis(spends)
@@ -123,7 +145,7 @@ export class RedisBudgets {
       }
     } catch (error) {
       this.logger.warn({ err: error }, 'Redis could not spend remaining uses: the database spends them until it can')
-      this.spentInDatabase.add(spends.familyId)
+      if (!this.spentInDatabase.has(spends.familyId)) this.spentInDatabase.set(spends.familyId, this.seenSeedings.get(spends.familyId) ?? null)
       const [results] = await this.storage.spendTogether([spends])
       return results!
     }
@@ -132,7 +154,8 @@ export class RedisBudgets {
       const [results] = await this.storage.spendTogether([spends])
       return results!
     }
-    const [epoch, ...outcomes] = replies
+    const [epoch, seeding, ...outcomes] = replies
+    if (typeof seeding === 'string') this.seenSeedings.set(spends.familyId, seeding)
     let granted = 0
     const results = outcomes.map((outcome, i): SpendResult => {
       const left = Number(outcome)
@@ -144,7 +167,7 @@ export class RedisBudgets {
     return results
   }
 
-  private spendInRedis(spends: KeySpends): Promise<Array<string | number> | null> {
+  private spendInRedis(spends: KeySpends): Promise<Array<string | number | null> | null> {
     const periodStart = spends.refillPeriodStart === null ? -1 : Date.parse(spends.refillPeriodStart)
     return this.redis.client.brandwaveSpend(this.key(spends.familyId), msOf(spends.epoch ?? null), periodStart, Date.parse(spends.now), IDLE_TTL_MS, ...spends.costs)
   }
@@ -157,7 +180,7 @@ export class RedisBudgets {
     for (const entry of this.pending.values()) if (entry.familyId === familyId && entry.epoch === stored.budgetSetAt) owed += entry.spent
     // A refill due meanwhile (p older than the period) replaces the figure anyway, as on the row.
     const refilledAt = stored.refilledAt === null ? -1 : Date.parse(stored.refilledAt)
-    await this.redis.client.brandwaveSeed(this.key(familyId), Math.max(stored.remaining - owed, 0), stored.refillAmount === null ? '' : String(stored.refillAmount), refilledAt, msOf(stored.budgetSetAt), IDLE_TTL_MS)
+    await this.redis.client.brandwaveSeed(this.key(familyId), Math.max(stored.remaining - owed, 0), stored.refillAmount === null ? '' : String(stored.refillAmount), refilledAt, msOf(stored.budgetSetAt), IDLE_TTL_MS, randomUUID())
     return 'seeded'
   }
 
