@@ -45,7 +45,7 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
   const app = createHttpServer({ config, logger: deps.logger, tokenPrefixes, metrics })
   const shared = createSharedState(deps, app.log)
   const storage = createStorage(database)
-  const budgets = deps.redis ? new RedisBudgets(deps.redis, config.redisPrefix, { ...storage.budgets, spendTogether: storage.spendTogether }, app.log) : null
+  const budgets = deps.redis ? new RedisBudgets(deps.redis, config.redisPrefix, { ...storage.budgets, spendTogether: storage.spendTogether }, app.log, shared.accessVersion) : null
   const audit = new AuditLog(clock)
   const webhooks = deliverWebhooks(app, { config, storage, secretKey: keys.webhookSecretEncryption, clock, audit })
   const mail = createMail({ config, storage, sealKey: keys.mailEncryption, clock, log: app.log })
@@ -62,6 +62,7 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
     onRetiredSecret: revokeFamilyOnReuse,
     madeRequest: (credentialId, idempotencyKey) => idempotency.madeRequest(credentialId, idempotencyKey),
     spend: (credential, cost) => services.credentials.spend(credential, cost),
+    countAndSpend: (credential, cost, rateLimit, version) => services.credentials.countAndSpend(credential, cost, rateLimit, version),
     spendNow: services.credentials.spendNow,
     onFirstUse: (credentialId, at) => services.credentials.successorFirstUsed(credentialId, at),
   })

@@ -21,6 +21,7 @@ import type { CredentialRecord, CredentialRepository, SpendResult } from '../sto
 import type { SpentNow } from '../storage/spends.js'
 import type { SessionForAuthentication, SessionRepository } from '../storage/sessions.js'
 import type { AccessVersion, Version } from '../shared-state/access-version.js'
+import type { CountedSpend } from '../shared-state/redis-budgets.js'
 import type { RequestContext } from '../request-context.js'
 import type { RateLimiter } from './rate-limiter.js'
 // The verification pipeline only ever yields callers of the API, never the operator.
@@ -151,6 +152,12 @@ export interface AuthenticatorDependencies {
    * The spend is stored when `committed` settles.
    */
   readonly spendNow?: { ready(): boolean; spend(credential: CredentialRecord, cost: number): SpentNow }
+  /**
+   * The same spend for a warm credential, together with counting its request, in one trip to
+   * the shared state, provided the access version there is still `version` (Redis); undefined
+   * where that cannot be done, and then the request is counted and spent in turn.
+   */
+  readonly countAndSpend?: (credential: CredentialRecord, cost: number, rateLimit: { readonly key: string; readonly perMinute: number }, version: Version) => Promise<CountedSpend> | undefined
   /**
    * A rotation's successor was accepted for the first time (in this process): a grace period
    * waiting for that starts. Off the request path; a failure lets the next use try again.
@@ -362,10 +369,11 @@ export class Authenticator {
       }
     }
 
-    // 5½: spend a metered credential's uses (issue 24), atomically in storage.
+    // 5½: spend a metered credential's uses (issue 24), atomically in storage, unless that was done with the count.
     let remaining: number | null | undefined
-    if ('entry' in found && found.entry.metered === true && principal.kind === 'credential' && this.deps.spend !== undefined) {
-      const spent = await this.deps.spend(principal.credential, options.cost ?? 1)
+    const spentWithCount = 'spent' in found ? found.spent : undefined
+    if ('entry' in found && found.entry.metered === true && principal.kind === 'credential' && (spentWithCount != null || this.deps.spend !== undefined)) {
+      const spent = spentWithCount ?? (await this.deps.spend!(principal.credential, options.cost ?? 1))
       if (!spent.spent) {
         this.countCredential(principal, now, 'USAGE_EXCEEDED', options.ip)
         return usageExceeded(principal, rateLimit, spent.remaining, now)
@@ -411,8 +419,8 @@ export class Authenticator {
   private async findCredential(
     token: string,
     now: number,
-    { ip, organizationId, detectReuse, arrival, requestId, userAgent, idempotencyKey }: VerifyOptions,
-  ): Promise<{ principal: CredentialPrincipal; counted: Promise<RateLimitCount>; entry: CredentialEntry; retry?: true } | Denied> {
+    { ip, organizationId, detectReuse, arrival, requestId, userAgent, idempotencyKey, requiredScopes, cost }: VerifyOptions,
+  ): Promise<{ principal: CredentialPrincipal; counted: Promise<RateLimitCount>; entry: CredentialEntry; retry?: true; spent?: SpendResult | null } | Denied> {
     const parsed = parseToken(token, this.deps.tokenPrefixes, CREDENTIAL_KINDS)
     if (!parsed.ok) return DENIED.MALFORMED
 
@@ -421,8 +429,12 @@ export class Authenticator {
     // searched by the keyed hash only (SPEC §2).
     const cacheKey = cacheKeyOf(token)
     const cache = this.deps.credentialCache
-    const candidateKey = cache.peek(cacheKey)?.principal.rateLimit.key
-    const { version, counted } = await this.versionAndCount(candidateKey, arrival)
+    const candidate = cache.peek(cacheKey)
+    const candidateKey = candidate?.principal.rateLimit.key
+    const together = candidate?.metered === true ? await this.countAndSpendWarm(candidate, now, { ip, organizationId, requiredScopes, cost }) : undefined
+    // The entry was current when the request was counted and spent: it decides, as below.
+    if (together?.current === true) return { principal: candidate!.principal, counted: Promise.resolve(together.count), entry: candidate!, spent: together.spent }
+    const { version, counted } = together === undefined ? await this.versionAndCount(candidateKey, arrival) : { version: together.version, counted: Promise.resolve(together.count) }
     let entry = cache.get(cacheKey, version)
     if (entry === undefined) {
       const unknownKeys = this.deps.unknownKeys
@@ -459,6 +471,31 @@ export class Authenticator {
     }
     // Counted under the credential's id: the same whether the candidate was current or not.
     return { principal: entry.principal, counted: counted ?? this.deps.rateLimiter.count(entry.principal.rateLimit.key), entry }
+  }
+
+  /**
+   * Counts and spends in one trip (`countAndSpend`) for a warm metered credential whose entry
+   * lets this request through; undefined otherwise, or if that trip fails (then nothing was
+   * spent, or, if Redis did spend before the connection dropped, the request spends again:
+   * never more than there was). What the entry refuses is left to the usual steps, with
+   * their refunds and reports; so is everything if the entry turns out to be out of date.
+   */
+  private async countAndSpendWarm(
+    entry: CredentialEntry,
+    now: number,
+    options: Pick<VerifyOptions, 'ip' | 'organizationId' | 'requiredScopes' | 'cost'>,
+  ): Promise<CountedSpend | undefined> {
+    const countAndSpend = this.deps.countAndSpend
+    if (countAndSpend === undefined) return undefined
+    const { ip, organizationId, requiredScopes, cost } = options
+    if (!decideCredential(entry, { now, ip, ...(organizationId !== undefined && { organizationId }) }).usable) return undefined
+    const { principal } = entry
+    for (const scope of requiredScopes) if (!principal.scopes.has(scope)) return undefined
+    try {
+      return await countAndSpend(principal.credential, cost ?? 1, principal.rateLimit, entry.cachedUnder)
+    } catch {
+      return undefined
+    }
   }
 
   /**

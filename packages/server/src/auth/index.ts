@@ -44,6 +44,8 @@ export interface AuthenticationDependencies {
   readonly madeRequest: (credentialId: string, idempotencyKey: string) => Promise<boolean>
   /** Spends a metered credential's remaining uses (issue 24). */
   readonly spend: (credential: CredentialRecord, cost: number) => Promise<SpendResult>
+  /** The same for a warm credential, with its request's count, in one trip to Redis where there is one. */
+  readonly countAndSpend: AuthenticatorDependencies['countAndSpend']
   /** The same without a promise, where storage can (the embedded database); null elsewhere. */
   readonly spendNow: AuthenticatorDependencies['spendNow'] | null
   /** A rotation's successor was first used: start the grace period that waited for it. */
@@ -99,6 +101,7 @@ export function createAuthentication(deps: AuthenticationDependencies): { authen
     onOutcome: (code) => metrics.authentications.count(code),
     madeRequest: deps.madeRequest,
     spend: deps.spend,
+    countAndSpend: deps.countAndSpend,
     ...(deps.spendNow !== null && { spendNow: deps.spendNow }),
     onFirstUse: async (credentialId, at) => {
       try {

@@ -1,5 +1,5 @@
 import type { RateLimitCount } from '@brandwave/core'
-import { countTogether, inMemoryCounters, type CounterStoreFactory } from '../shared-state/counters.js'
+import { countTogether, inMemoryCounters, REQUEST_COUNTER, type CounterStoreFactory } from '../shared-state/counters.js'
 import { MemoryRequestCounter } from './memory-request-counter.js'
 
 /**
@@ -16,7 +16,7 @@ export interface RateLimiter {
 
 export function requestRateLimiter(counters: CounterStoreFactory): RateLimiter {
   if (counters === inMemoryCounters) {
-    const memory = new MemoryRequestCounter(60_000)
+    const memory = new MemoryRequestCounter(REQUEST_COUNTER.windowSeconds * 1000)
     return {
       count: (key) => Promise.resolve(memory.count(key)),
       refund: (key) => {
@@ -26,7 +26,7 @@ export function requestRateLimiter(counters: CounterStoreFactory): RateLimiter {
       countNow: (key) => memory.count(key),
     }
   }
-  const store = counters({ name: 'requests', windowSeconds: 60 })
+  const store = counters(REQUEST_COUNTER)
   return {
     // Requests of one key checked in the same batch are counted with one command.
     count: countTogether(store),

@@ -22,10 +22,10 @@ async function spendConcurrently(urls: readonly string[], token: string, count: 
   return { ok, exceeded, other: responses.filter((response) => response.status !== 200 && response.status !== 429).map((response) => `${response.status} ${response.text.slice(0, 200)}`) }
 }
 
-async function meteredKey(url: string, admin: TestUser, remaining: number): Promise<{ id: string; token: string }> {
+async function meteredKey(url: string, admin: TestUser, remaining: number, requestsPerMinute = 100_000): Promise<{ id: string; token: string }> {
   const created = await request(url, 'POST', '/v1/api-keys', {
     token: admin.accessToken,
-    body: { name: 'metered', scopes: ['api_keys:read'], remaining, rateLimit: { requestsPerMinute: 100_000 } },
+    body: { name: 'metered', scopes: ['api_keys:read'], remaining, rateLimit: { requestsPerMinute } },
   })
   expect(created.status, created.text).toBe(201)
   return created.body.data
@@ -51,12 +51,43 @@ describe.runIf(scaleOut && built)('metered credentials on two instances (Postgre
     await deleteRedisPrefix(process.env.TEST_REDIS_URL!, prefix)
   })
 
+  const me = (url: string, token: string) => request(url, 'GET', '/v1/me', { token })
+  const remainingOf = async (id: string) => (await request(a.url, 'GET', `/v1/api-keys/${id}`, { token: admin.accessToken })).body.data.remaining as number
+
   it('with 100 left, exactly 100 of 300 concurrent requests over both instances succeed; the rest get USAGE_EXCEEDED', async () => {
-    const key = await meteredKey(a.url, admin, 100)
-    // Warm on both, so neither reads the budget fresh from a cold start.
-    const result = await spendConcurrently([a.url, b.url], key.token, 300)
-    expect(result).toEqual({ ok: 100, exceeded: 200, other: [] })
-    expect((await request(b.url, 'GET', `/v1/api-keys/${key.id}`, { token: admin.accessToken })).body.data.remaining).toBe(0)
+    const cold = await meteredKey(a.url, admin, 100)
+    expect(await spendConcurrently([a.url, b.url], cold.token, 300)).toEqual({ ok: 100, exceeded: 200, other: [] })
+    expect(await remainingOf(cold.id)).toBe(0)
+    // Warm on both first: each request is then counted and spent in one script.
+    const warm = await meteredKey(a.url, admin, 102)
+    for (const url of [a.url, b.url]) expect((await me(url, warm.token)).status).toBe(200)
+    expect(await spendConcurrently([a.url, b.url], warm.token, 300)).toEqual({ ok: 100, exceeded: 200, other: [] })
+    expect(await remainingOf(warm.id)).toBe(0)
+  })
+
+  it('a warm metered key over its rate limit is refused without spending, on one counter with its cold requests', async () => {
+    const key = await meteredKey(a.url, admin, 100, 5)
+    // The first is counted the usual way (cold), the rest with their spends (warm): one count.
+    const statuses = []
+    for (let i = 0; i < 3; i++) statuses.push((await me(b.url, key.token)).status)
+    const together = await Promise.all(Array.from({ length: 6 }, () => me(b.url, key.token)))
+    expect(statuses).toEqual([200, 200, 200])
+    expect(together.filter((response) => response.status === 200)).toHaveLength(2)
+    expect(together.filter((response) => response.status === 429 && response.body.error.code === 'rate_limited' && response.body.error.details.length === 0)).toHaveLength(4)
+    expect(await remainingOf(key.id)).toBe(95)
+  })
+
+  it('a warm metered key revoked or disabled on A is refused on B on the very next request, and spends nothing', async () => {
+    for (const action of ['disable', 'revoke'] as const) {
+      const key = await meteredKey(a.url, admin, 10)
+      for (let i = 0; i < 3; i++) expect((await me(b.url, key.token)).status).toBe(200)
+      const path = action === 'disable' ? `/v1/api-keys/${key.id}/disable` : `/v1/api-keys/${key.id}`
+      expect((await request(a.url, action === 'disable' ? 'POST' : 'DELETE', path, { token: admin.accessToken })).status).toBeLessThan(300)
+      const refused = await me(b.url, key.token)
+      expect(refused.status, action).toBe(401)
+      expect(refused.body.error.details[0].reason).toBe(action === 'disable' ? 'DISABLED' : 'REVOKED')
+      expect(await remainingOf(key.id)).toBe(7)
+    }
   })
 
   it('verifications on both instances spend the same budget', async () => {

@@ -28,7 +28,8 @@ import { budgetOf, checkGrantableScopes, metadataKeys, normalizeAllowedIps, pars
 import type { Repositories, Storage } from '../storage/index.js'
 import type { SpentNow } from '../storage/spends.js'
 import { SpendBatch } from './spend-batch.js'
-import type { RedisBudgets } from '../shared-state/redis-budgets.js'
+import type { CountedSpend, RedisBudgets } from '../shared-state/redis-budgets.js'
+import type { Version } from '../shared-state/access-version.js'
 import type { CredentialPolicyService } from './credential-policy.js'
 
 export type CredentialType = CredentialTypeName
@@ -96,7 +97,7 @@ export interface CredentialServiceDependencies {
   /** The organization's credential policy; without it, no policy applies. */
   readonly policies?: Pick<CredentialPolicyService, 'enforce'>
   /** Where remaining uses are counted when not in the database: Redis, where the deployment has it. */
-  readonly budgets?: Pick<RedisBudgets, 'spendTogether' | 'live'> | null
+  readonly budgets?: Pick<RedisBudgets, 'spendTogether' | 'live' | 'countAndSpend'> | null
 }
 
 /** The limits a credential keeps when it is minted, rotated or reshaped by another one. */
@@ -471,6 +472,19 @@ export class CredentialService {
     const now = this.deps.clock.now()
     const periodStart = credential.refill === null ? null : isoAt(refillPeriodStart(credential.refill, now))
     return this.spends.spend(credential.familyId, cost, periodStart, isoAt(now), credential.budgetSetAt)
+  }
+
+  /**
+   * The same spend for a warm credential, counted with its request in one trip to Redis, if
+   * the access version there is still `version` (`RedisBudgets.countAndSpend`); undefined
+   * without Redis, or when it cannot be done now.
+   */
+  countAndSpend(credential: SpendingCredential, cost: number, rateLimit: { readonly key: string; readonly perMinute: number }, version: Version): Promise<CountedSpend> | undefined {
+    const budgets = this.deps.budgets
+    if (!budgets) return undefined
+    const now = this.deps.clock.now()
+    const periodStart = credential.refill === null ? null : refillPeriodStart(credential.refill, now)
+    return budgets.countAndSpend({ rateKey: rateLimit.key, perMinute: rateLimit.perMinute, familyId: credential.familyId, epoch: credential.budgetSetAt, refillPeriodStart: periodStart, now, cost, version })
   }
 
   /**

@@ -16,6 +16,11 @@ export interface AccessVersion {
   readonly readNow?: (arrival?: number) => Version | null
   /** Reading costs enough, and one read serves every request that arrived before it: check requests in batches. */
   readonly perBatch?: boolean
+  /**
+   * The Redis key holding the version, while this instance may trust what it says (null
+   * otherwise): a script can then check the version in the same step as its own work.
+   */
+  readonly sharedKey?: () => string | null
   /** Moves the version on; called after a change that can deny access has committed. */
   bump(): Promise<void>
 }

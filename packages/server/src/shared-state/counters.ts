@@ -10,6 +10,9 @@ import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rat
 /** Makes a counter store with its own window, of whatever kind the deployment uses. */
 export type CounterStoreFactory = (options: { readonly name: string; readonly windowSeconds: number }) => RateLimiterAbstract
 
+/** The counter every authenticated request is counted in, per principal (`auth/rate-limiter.ts`); limits are per minute. */
+export const REQUEST_COUNTER = { name: 'requests', windowSeconds: 60 } as const
+
 export const inMemoryCounters: CounterStoreFactory = ({ name, windowSeconds }) =>
   new RateLimiterMemory({ keyPrefix: name, points: Number.MAX_SAFE_INTEGER, duration: windowSeconds })
 

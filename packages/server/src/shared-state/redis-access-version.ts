@@ -93,6 +93,8 @@ export class RedisAccessVersion implements AccessVersion {
     }
   }
 
+  readonly sharedKey = (): string | null => (this.pending || this.redis.client.status !== 'ready' ? null : this.key)
+
   private forget(): void {
     this.answered = undefined
     this.inFlight = undefined

@@ -1,16 +1,34 @@
 import { randomUUID } from 'node:crypto'
+import type { RateLimitCount } from '@brandwave/core'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Result } from 'ioredis'
 import { LRUCache } from 'lru-cache'
+import { isoAt } from '../clock.js'
 import type { SpendResult } from '../storage/credentials.js'
 import type { KeySpends, SpendTogether, SpentElsewhere, Spending } from '../storage/spends.js'
+import type { AccessVersion, Version } from './access-version.js'
+import { REQUEST_COUNTER } from './counters.js'
 import type { RedisHandle } from './redis-connection.js'
+import { redisCounterKey } from './redis-counters.js'
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     brandwaveSpend(key: string, epoch: number, periodStart: number, now: number, ttlMs: number, ...costs: number[]): Result<Array<string | number | null> | null, Context>
     brandwaveSeed(key: string, remaining: number, refillAmount: string, refilledAt: number, epoch: number, ttlMs: number, seeding: string): Result<number, Context>
     brandwaveDrop(key: string, seeding: string): Result<number, Context>
+    brandwaveCountAndSpend(
+      versionKey: string,
+      counterKey: string,
+      budgetKey: string,
+      version: string,
+      windowSeconds: number,
+      perMinute: number,
+      epoch: number,
+      periodStart: number,
+      now: number,
+      ttlMs: number,
+      ...costs: number[]
+    ): Result<Array<string | number | null>, Context>
   }
 }
 
@@ -41,6 +59,50 @@ redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return out
 `
 
+/**
+ * The requests of a batch for one warm metered credential, counted and spent in one step,
+ * provided the access version is still the one the credential's entry was read under. KEYS:
+ * the version, the request counter (counted as rate-limiter-flexible's Redis store counts it:
+ * the same key and window, so either may count the same credential), the budget. ARGV: the
+ * version expected, the window (s), the credential's limit per minute, then SPEND's epoch,
+ * period start, now and TTL, then one cost per request. The reply starts with the count
+ * after the batch and its ms to reset, then:
+ * - 0 and the version Redis holds (nil for none): changed since the entry was read; nothing spent;
+ * - 1: unchanged, but no budget of this epoch here: the caller spends the usual way (and seeds it);
+ * - 2, the epoch and seeding, then SPEND's outcome for each request within the limit, in order.
+ */
+const COUNT_AND_SPEND = `
+local n = #ARGV - 7
+redis.call('SET', KEYS[2], 0, 'EX', ARGV[2], 'NX')
+local consumed = redis.call('INCRBY', KEYS[2], n)
+local ttl = redis.call('PTTL', KEYS[2])
+if ttl == -1 then
+  redis.call('EXPIRE', KEYS[2], ARGV[2])
+  ttl = 1000 * ARGV[2]
+end
+local version = redis.call('GET', KEYS[1])
+if version ~= ARGV[1] then return { consumed, ttl, 0, version } end
+local h = redis.call('HMGET', KEYS[3], 'r', 'a', 'p', 'e', 'g')
+if h[1] == false or tonumber(h[4]) < tonumber(ARGV[4]) then return { consumed, ttl, 1 } end
+local r = tonumber(h[1])
+local periodStart = tonumber(ARGV[5])
+if periodStart >= 0 and h[2] ~= '' and tonumber(h[3]) < periodStart then
+  r = tonumber(h[2])
+  redis.call('HSET', KEYS[3], 'p', ARGV[6])
+end
+local out = { consumed, ttl, 2, h[4], h[5] }
+local limit = tonumber(ARGV[3])
+local before = consumed - n
+for i = 1, n do
+  if before + i > limit then break end
+  local cost = tonumber(ARGV[7 + i])
+  if r >= cost then r = r - cost; out[#out + 1] = r else out[#out + 1] = -1 - r end
+end
+redis.call('HSET', KEYS[3], 'r', r)
+redis.call('PEXPIRE', KEYS[3], ARGV[7])
+return out
+`
+
 /** Seeds a budget unless one of the same or a later epoch is there (another instance seeded it first, or a PATCH is newer). */
 const SEED = `
 local e = redis.call('HGET', KEYS[1], 'e')
@@ -63,6 +125,38 @@ const WRITE_BEHIND_MS = 1000
 
 const msOf = (time: string | null): number => (time === null ? 0 : Date.parse(time))
 const isoOf = (ms: number): string | null => (ms === 0 ? null : new Date(ms).toISOString())
+
+/** A warm metered credential's request, to count and spend in one step (`RedisBudgets.countAndSpend`). */
+export interface WarmSpend {
+  /** The principal's request counter, as `RateLimiter.count` takes it, and its limit. */
+  readonly rateKey: string
+  readonly perMinute: number
+  readonly familyId: string
+  /** The budget's epoch, as the credential's record has it (`budgetSetAt`). */
+  readonly epoch: string | null
+  /** Times in ms since the epoch; the period start is null for a credential that does not refill. */
+  readonly refillPeriodStart: number | null
+  readonly now: number
+  readonly cost: number
+  /** The access version the credential's entry was read under. */
+  readonly version: Version
+}
+
+/**
+ * What counting and spending together found. `current`: the version was the entry's, so the
+ * entry decides; `spent` null if nothing was spent here (the request is over its limit, or
+ * Redis holds no budget of this epoch yet: spend the usual way). Otherwise the version
+ * Redis holds now: read by a command sent after the request arrived, so good for it.
+ */
+export type CountedSpend =
+  | { readonly current: true; readonly count: RateLimitCount; readonly spent: SpendResult | null }
+  | { readonly current: false; readonly count: RateLimitCount; readonly version: Version | null }
+
+interface WarmBatch {
+  readonly first: WarmSpend
+  readonly costs: number[]
+  readonly waiters: Array<{ resolve(counted: CountedSpend): void; reject(error: unknown): void }>
+}
 
 export interface LiveBudget {
   readonly remaining: number
@@ -111,16 +205,90 @@ export class RedisBudgets {
   private readonly seenSeedings = new LRUCache<string, string>({ max: 100_000 })
   private timer: NodeJS.Timeout | undefined
   private flushing: Promise<void> = Promise.resolve()
+  private warmBatches: Map<string, WarmBatch> | undefined
 
   constructor(
     private readonly redis: RedisHandle,
     private readonly prefix: string,
     private readonly storage: BudgetStorage,
     private readonly logger: FastifyBaseLogger,
+    /** Where the version lives, when it is shared through Redis: warm spends are then checked against it. */
+    private readonly accessVersion?: Pick<AccessVersion, 'sharedKey'>,
   ) {
     redis.client.defineCommand('brandwaveSpend', { numberOfKeys: 1, lua: SPEND })
     redis.client.defineCommand('brandwaveSeed', { numberOfKeys: 1, lua: SEED })
     redis.client.defineCommand('brandwaveDrop', { numberOfKeys: 1, lua: DROP })
+    redis.client.defineCommand('brandwaveCountAndSpend', { numberOfKeys: 3, lua: COUNT_AND_SPEND })
+  }
+
+  /**
+   * Counts a warm metered credential's request and spends its uses in one trip to Redis,
+   * where a request would otherwise take two in turn (the version read with the count, then
+   * the spend): the script checks the version itself, so it spends only what the entry may.
+   * Requests of one credential made in the same synchronous step go in one script. Undefined
+   * when this cannot be done now (the version is not shared through Redis or cannot be trusted
+   * here, or the budget is being spent in the database): count, then spend, the usual way.
+   */
+  countAndSpend(spend: WarmSpend): Promise<CountedSpend> | undefined {
+    const versionKey = this.accessVersion?.sharedKey?.() ?? null
+    if (versionKey === null || this.spentInDatabase.has(spend.familyId)) return undefined
+    if (this.warmBatches === undefined) {
+      const batches = new Map<string, WarmBatch>()
+      this.warmBatches = batches
+      queueMicrotask(() => {
+        this.warmBatches = undefined
+        for (const batch of batches.values()) void this.sendWarm(versionKey, batch)
+      })
+    }
+    const key = `${spend.rateKey} ${spend.perMinute} ${spend.familyId} ${spend.epoch ?? ''} ${spend.refillPeriodStart ?? ''} ${spend.version}`
+    let batch = this.warmBatches.get(key)
+    if (batch === undefined) {
+      batch = { first: spend, costs: [], waiters: [] }
+      this.warmBatches.set(key, batch)
+    }
+    batch.costs.push(spend.cost)
+    const waiters = batch.waiters
+    return new Promise((resolve, reject) => waiters.push({ resolve, reject }))
+  }
+
+  private async sendWarm(versionKey: string, { first, costs, waiters }: WarmBatch): Promise<void> {
+    let reply: Array<string | number | null>
+    try {
+      reply = await this.redis.client.brandwaveCountAndSpend(
+        versionKey,
+        redisCounterKey(this.prefix, REQUEST_COUNTER.name, first.rateKey),
+        this.key(first.familyId),
+        String(first.version),
+        REQUEST_COUNTER.windowSeconds,
+        first.perMinute,
+        msOf(first.epoch),
+        first.refillPeriodStart ?? -1,
+        first.now,
+        IDLE_TTL_MS,
+        ...costs,
+      )
+    } catch (error) {
+      for (const waiter of waiters) waiter.reject(error)
+      return
+    }
+    const [consumed, msBeforeReset, state, fourth, seeding, ...outcomes] = reply
+    if (state === 2 && typeof seeding === 'string') this.seenSeedings.set(first.familyId, seeding)
+    // Each request's count is what it would have got alone: the batch's, less those after it.
+    const countOf = (i: number): RateLimitCount => ({ consumed: Number(consumed) - costs.length + i + 1, msBeforeReset: Number(msBeforeReset) })
+    let granted = 0
+    waiters.forEach((waiter, i) => {
+      if (state === 0) return waiter.resolve({ current: false, count: countOf(i), version: fourth ?? null })
+      const outcome = state === 2 ? outcomes[i] : undefined
+      if (outcome === undefined || outcome === null) return waiter.resolve({ current: true, count: countOf(i), spent: null })
+      const left = Number(outcome)
+      if (left < 0) return waiter.resolve({ current: true, count: countOf(i), spent: { spent: false, remaining: -1 - left } })
+      granted += costs[i]!
+      waiter.resolve({ current: true, count: countOf(i), spent: { spent: true, remaining: left } })
+    })
+    if (granted > 0) {
+      const refillPeriodStart = first.refillPeriodStart === null ? null : isoAt(first.refillPeriodStart)
+      this.oweAgain({ familyId: first.familyId, spent: granted, refillPeriodStart, now: isoAt(first.now), epoch: isoOf(Number(fourth)) })
+    }
   }
 
   private key(familyId: string): string {
