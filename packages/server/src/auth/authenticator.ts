@@ -476,8 +476,8 @@ export class Authenticator {
   /**
    * Counts and spends in one trip (`countAndSpend`) for a warm metered credential whose entry
    * lets this request through; undefined otherwise, or if that trip fails (then nothing was
-   * spent, or, if Redis did spend before the connection dropped, the request spends again:
-   * never more than there was). What the entry refuses is left to the usual steps, with
+   * counted or spent, or, if Redis ran the script before the connection dropped, the request
+   * is counted and spends again: never more than there was). What the entry refuses is left to the usual steps, with
    * their refunds and reports; so is everything if the entry turns out to be out of date.
    */
   private async countAndSpendWarm(

@@ -187,8 +187,8 @@ export interface BudgetStorage {
  * exact among the instances doing the same; this instance then drops Redis's copy of that
  * budget before using it again, if it is still the copy it spent before (a partition), so the
  * row's figure (which has the fallback's spends) is what Redis starts from. A copy seeded
- * since, after a restart or by an instance that came back first, started from the row and
- * stays: dropping it would lose what it granted. What can be granted twice: the uses Redis decided in the last second
+ * since, after a restart or by an instance that came back first, started from the row (with
+ * the database's spends committed by then) and stays: dropping it would lose what it granted. What can be granted twice: the uses Redis decided in the last second
  * before it lost them (a restart without persistence), and, while only some instances can
  * reach Redis, what the others spend meanwhile (docs/architecture.md, "Spending").
  */
@@ -196,13 +196,15 @@ export class RedisBudgets {
   private readonly pending = new Map<string, { -readonly [K in keyof SpentElsewhere]: SpentElsewhere[K] }>()
   /**
    * Families this instance spent in the database while Redis could not be reached, each with
-   * the seeding of Redis's copy it last spent (null: none seen). That copy misses those spends:
-   * it is dropped before the family is spent in Redis again. A copy seeded since (after a
-   * restart, or by an instance that got there first) started from the row, so it stays.
+   * the seeding of Redis's copy it last spent under the same epoch (null: none seen, and then
+   * any copy is dropped). That copy misses those spends: it is dropped before the family is
+   * spent in Redis again. A copy seeded since (after a restart, or by an instance that got
+   * back first) is kept: it started from the row, so it has the database spends committed
+   * before it was seeded, but not any this instance made after that, while still cut off.
    */
   private readonly spentInDatabase = new Map<string, string | null>()
-  /** The seeding of the copy each family was last spent from here. */
-  private readonly seenSeedings = new LRUCache<string, string>({ max: 100_000 })
+  /** The copy each family was last spent from here: its epoch and seeding. */
+  private readonly seenSeedings = new LRUCache<string, { readonly epoch: number; readonly seeding: string }>({ max: 100_000 })
   private timer: NodeJS.Timeout | undefined
   private flushing: Promise<void> = Promise.resolve()
   private warmBatches: Map<string, WarmBatch> | undefined
@@ -271,24 +273,33 @@ export class RedisBudgets {
       for (const waiter of waiters) waiter.reject(error)
       return
     }
-    const [consumed, msBeforeReset, state, fourth, seeding, ...outcomes] = reply
-    if (state === 2 && typeof seeding === 'string') this.seenSeedings.set(first.familyId, seeding)
-    // Each request's count is what it would have got alone: the batch's, less those after it.
-    const countOf = (i: number): RateLimitCount => ({ consumed: Number(consumed) - costs.length + i + 1, msBeforeReset: Number(msBeforeReset) })
-    let granted = 0
-    waiters.forEach((waiter, i) => {
-      if (state === 0) return waiter.resolve({ current: false, count: countOf(i), version: fourth ?? null })
-      const outcome = state === 2 ? outcomes[i] : undefined
-      if (outcome === undefined || outcome === null) return waiter.resolve({ current: true, count: countOf(i), spent: null })
-      const left = Number(outcome)
-      if (left < 0) return waiter.resolve({ current: true, count: countOf(i), spent: { spent: false, remaining: -1 - left } })
-      granted += costs[i]!
-      waiter.resolve({ current: true, count: countOf(i), spent: { spent: true, remaining: left } })
-    })
-    if (granted > 0) {
-      const refillPeriodStart = first.refillPeriodStart === null ? null : isoAt(first.refillPeriodStart)
-      this.oweAgain({ familyId: first.familyId, spent: granted, refillPeriodStart, now: isoAt(first.now), epoch: isoOf(Number(fourth)) })
+    // A reply of an unexpected shape fails its requests rather than leave them waiting (a settled promise ignores the rest).
+    try {
+      const [consumed, msBeforeReset, state, fourth, seeding, ...outcomes] = reply
+      if (state === 2) this.sawSeeding(first.familyId, fourth, seeding)
+      // Each request's count is what it would have got alone: the batch's, less those after it.
+      const countOf = (i: number): RateLimitCount => ({ consumed: Number(consumed) - costs.length + i + 1, msBeforeReset: Number(msBeforeReset) })
+      let granted = 0
+      waiters.forEach((waiter, i) => {
+        if (state === 0) return waiter.resolve({ current: false, count: countOf(i), version: fourth ?? null })
+        const outcome = state === 2 ? outcomes[i] : undefined
+        if (outcome === undefined || outcome === null) return waiter.resolve({ current: true, count: countOf(i), spent: null })
+        const left = Number(outcome)
+        if (left < 0) return waiter.resolve({ current: true, count: countOf(i), spent: { spent: false, remaining: -1 - left } })
+        granted += costs[i]!
+        waiter.resolve({ current: true, count: countOf(i), spent: { spent: true, remaining: left } })
+      })
+      if (granted > 0) {
+        const refillPeriodStart = first.refillPeriodStart === null ? null : isoAt(first.refillPeriodStart)
+        this.oweAgain({ familyId: first.familyId, spent: granted, refillPeriodStart, now: isoAt(first.now), epoch: isoOf(Number(fourth)) })
+      }
+    } catch (error) {
+      for (const waiter of waiters) waiter.reject(error)
     }
+  }
+
+  private sawSeeding(familyId: string, epoch: string | number | null | undefined, seeding: string | number | null | undefined): void {
+    if (typeof seeding === 'string') this.seenSeedings.set(familyId, { epoch: Number(epoch), seeding })
   }
 
   private key(familyId: string): string {
@@ -313,7 +324,11 @@ export class RedisBudgets {
       }
     } catch (error) {
       this.logger.warn({ err: error }, 'Redis could not spend remaining uses: the database spends them until it can')
-      if (!this.spentInDatabase.has(spends.familyId)) this.spentInDatabase.set(spends.familyId, this.seenSeedings.get(spends.familyId) ?? null)
+      if (!this.spentInDatabase.has(spends.familyId)) {
+        // A copy seen under an older epoch is not the one these spends bypass (a PATCH seeded another since): drop whatever is there.
+        const seen = this.seenSeedings.get(spends.familyId)
+        this.spentInDatabase.set(spends.familyId, seen !== undefined && seen.epoch === msOf(spends.epoch ?? null) ? seen.seeding : null)
+      }
       const [results] = await this.storage.spendTogether([spends])
       return results!
     }
@@ -323,7 +338,7 @@ export class RedisBudgets {
       return results!
     }
     const [epoch, seeding, ...outcomes] = replies
-    if (typeof seeding === 'string') this.seenSeedings.set(spends.familyId, seeding)
+    this.sawSeeding(spends.familyId, epoch, seeding)
     let granted = 0
     const results = outcomes.map((outcome, i): SpendResult => {
       const left = Number(outcome)
