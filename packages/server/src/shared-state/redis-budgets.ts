@@ -33,6 +33,32 @@ declare module 'ioredis' {
 }
 
 /**
+ * The spending both scripts below share, as a Lua function: spends `costs` from the budget at
+ * `key` (refilled first when its period has started), appending to `out` the epoch, the
+ * seeding and a result per cost; false when there is no budget of at least `epoch` there.
+ */
+const SPEND_BUDGET = `
+local function spendBudget(key, epoch, periodStart, now, ttlMs, costs, out)
+  local h = redis.call('HMGET', key, 'r', 'a', 'p', 'e', 'g')
+  if h[1] == false or tonumber(h[4]) < tonumber(epoch) then return false end
+  local r = tonumber(h[1])
+  if tonumber(periodStart) >= 0 and h[2] ~= '' and tonumber(h[3]) < tonumber(periodStart) then
+    r = tonumber(h[2])
+    redis.call('HSET', key, 'p', now)
+  end
+  out[#out + 1] = h[4]
+  out[#out + 1] = h[5]
+  for i = 1, #costs do
+    local cost = costs[i]
+    if r >= cost then r = r - cost; out[#out + 1] = r else out[#out + 1] = -1 - r end
+  end
+  redis.call('HSET', key, 'r', r)
+  redis.call('PEXPIRE', key, ttlMs)
+  return out
+end
+`
+
+/**
  * A budget as Redis keeps it, one hash per family: `r` uses left, `a` the refill amount ('' for
  * none), `p` when it was last refilled or set (ms), `e` its epoch (the `budgetSetAt` it was
  * seeded under, ms; 0 for none), `g` which seeding made it (a random id). Spent in arrival
@@ -40,23 +66,10 @@ declare module 'ioredis' {
  * after it, or `-1 - r` for a cost refused. Nil when there is no budget here, or only one
  * older than the spender's record: the caller seeds it from the database.
  */
-const SPEND = `
-local h = redis.call('HMGET', KEYS[1], 'r', 'a', 'p', 'e', 'g')
-if h[1] == false or tonumber(h[4]) < tonumber(ARGV[1]) then return false end
-local r = tonumber(h[1])
-local periodStart = tonumber(ARGV[2])
-if periodStart >= 0 and h[2] ~= '' and tonumber(h[3]) < periodStart then
-  r = tonumber(h[2])
-  redis.call('HSET', KEYS[1], 'p', ARGV[3])
-end
-local out = { h[4], h[5] }
-for i = 5, #ARGV do
-  local cost = tonumber(ARGV[i])
-  if r >= cost then r = r - cost; out[#out + 1] = r else out[#out + 1] = -1 - r end
-end
-redis.call('HSET', KEYS[1], 'r', r)
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
-return out
+const SPEND = `${SPEND_BUDGET}
+local costs = {}
+for i = 5, #ARGV do costs[#costs + 1] = tonumber(ARGV[i]) end
+return spendBudget(KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4], costs, {})
 `
 
 /**
@@ -71,7 +84,7 @@ return out
  * - 1: unchanged, but no budget of this epoch here: the caller spends the usual way (and seeds it);
  * - 2, the epoch and seeding, then SPEND's outcome for each request within the limit, in order.
  */
-const COUNT_AND_SPEND = `
+const COUNT_AND_SPEND = `${SPEND_BUDGET}
 local n = #ARGV - 7
 redis.call('SET', KEYS[2], 0, 'EX', ARGV[2], 'NX')
 local consumed = redis.call('INCRBY', KEYS[2], n)
@@ -82,24 +95,14 @@ if ttl == -1 then
 end
 local version = redis.call('GET', KEYS[1])
 if version ~= ARGV[1] then return { consumed, ttl, 0, version } end
-local h = redis.call('HMGET', KEYS[3], 'r', 'a', 'p', 'e', 'g')
-if h[1] == false or tonumber(h[4]) < tonumber(ARGV[4]) then return { consumed, ttl, 1 } end
-local r = tonumber(h[1])
-local periodStart = tonumber(ARGV[5])
-if periodStart >= 0 and h[2] ~= '' and tonumber(h[3]) < periodStart then
-  r = tonumber(h[2])
-  redis.call('HSET', KEYS[3], 'p', ARGV[6])
-end
-local out = { consumed, ttl, 2, h[4], h[5] }
+local costs = {}
 local limit = tonumber(ARGV[3])
-local before = consumed - n
 for i = 1, n do
-  if before + i > limit then break end
-  local cost = tonumber(ARGV[7 + i])
-  if r >= cost then r = r - cost; out[#out + 1] = r else out[#out + 1] = -1 - r end
+  if consumed - n + i > limit then break end
+  costs[i] = tonumber(ARGV[7 + i])
 end
-redis.call('HSET', KEYS[3], 'r', r)
-redis.call('PEXPIRE', KEYS[3], ARGV[7])
+local out = spendBudget(KEYS[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], costs, { consumed, ttl, 2 })
+if out == false then return { consumed, ttl, 1 } end
 return out
 `
 
