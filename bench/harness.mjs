@@ -195,8 +195,8 @@ export function table(rows) {
   }
 }
 
-/** Runs `measure` with the environment of a server on a database and Redis prefix of its own, dropped and deleted afterwards. */
-export async function withSharedStack(databaseUrl, redisUrl, measure) {
+/** A database and Redis prefix of their own, for servers started with `env`; `drop()` removes both. */
+export async function sharedStack(databaseUrl, redisUrl) {
   const name = `brandwave_bench_${randomBytes(4).toString('hex')}`
   const admin = new pg.Client({ connectionString: databaseUrl })
   await admin.connect()
@@ -204,15 +204,26 @@ export async function withSharedStack(databaseUrl, redisUrl, measure) {
   const url = new URL(databaseUrl)
   url.pathname = `/${name}`
   const prefix = `brandwave-bench:${name}:`
+  return {
+    env: { DATABASE_URL: url.href, REDIS_URL: redisUrl, BRANDWAVE_REDIS_PREFIX: prefix },
+    async drop() {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+      await admin.end()
+      const redis = new Redis(redisUrl, { lazyConnect: true })
+      await redis.connect()
+      const keys = await redis.keys(`${prefix}*`)
+      if (keys.length > 0) await redis.del(...keys)
+      redis.disconnect()
+    },
+  }
+}
+
+/** Runs `measure` with the environment of a server on a `sharedStack`, dropped afterwards. */
+export async function withSharedStack(databaseUrl, redisUrl, measure) {
+  const stack = await sharedStack(databaseUrl, redisUrl)
   try {
-    return await measure({ DATABASE_URL: url.href, REDIS_URL: redisUrl, BRANDWAVE_REDIS_PREFIX: prefix })
+    return await measure(stack.env)
   } finally {
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-    await admin.end()
-    const redis = new Redis(redisUrl, { lazyConnect: true })
-    await redis.connect()
-    const keys = await redis.keys(`${prefix}*`)
-    if (keys.length > 0) await redis.del(...keys)
-    redis.disconnect()
+    await stack.drop()
   }
 }

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateToken } from '@brandwave/core'
 import { randomBytes } from 'node:crypto'
-import { api, load, pinLoadGenerator, root, signIn, startServer, withSharedStack } from './harness.mjs'
+import { api, load, pinLoadGenerator, root, sharedStack, signIn, startServer } from './harness.mjs'
 
 const seconds = Number(process.argv[2] ?? 6)
 // `--only a,b`: profile just these routes (names as in ROUTES), e.g. `--only '/v1/keys/verify,metered verify'`.
@@ -104,22 +104,15 @@ async function profileRoute(name, start, request) {
 
 async function brandwave() {
   if (shared) {
-    // The stack outlives the server by the profile's length: it is dropped when the server stops.
-    let started
-    let stop
-    const stopped = new Promise((resolve) => (stop = resolve))
-    const ready = new Promise((resolve, reject) => {
-      withSharedStack(databaseUrl, redisUrl, async (env) => {
-        started = await brandwaveOn(env)
-        resolve(started)
-        await stopped
-      }).catch(reject)
-    })
-    const server = await ready
-    return { ...server, stop: async () => {
-      await started.stop()
-      stop()
-    } }
+    const stack = await sharedStack(databaseUrl, redisUrl)
+    const server = await brandwaveOn(stack.env)
+    return {
+      ...server,
+      stop: async () => {
+        await server.stop()
+        await stack.drop()
+      },
+    }
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'brandwave-profile-'))
   const server = await brandwaveOn({ BRANDWAVE_DATA_DIR: dataDir })
