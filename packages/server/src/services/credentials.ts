@@ -400,6 +400,7 @@ export class CredentialService {
       )
     }
     await this.deps.storage.transaction(async (repos) => {
+      if (changes.budget !== undefined) await repos.credentials.lockFamily(current.familyId)
       await repos.credentials.update(id, changes, isoAt(now))
       // Predecessors still in grace spend this budget: they must count as metered (or not) with it.
       if (changes.budget !== undefined) await repos.credentials.setPredecessorsMetered(current.familyId, id, changes.budget.remaining !== null, changes.budget.setAt, isoAt(now))

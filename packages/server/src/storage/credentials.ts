@@ -364,6 +364,15 @@ export function credentialRepository(db: Kysely<Database>, dialect: Dialect) {
     },
 
     /**
+     * Locks every row of a rotation family in id order (see lock-order.ts): first in a
+     * transaction that changes the holder and then its predecessors, which would otherwise lock
+     * the holder, often the higher id, before rows the batched usage write locks lower first.
+     */
+    async lockFamily(familyId: string): Promise<void> {
+      await lockInIdOrder((eb) => eb('family_id', '=', familyId))
+    },
+
+    /**
      * The budget of `holderId` changed to metered (or to unlimited): its predecessors of the
      * family, which spend it (`spends.ts`), say so too. Their own figure is never spent, only
      * whether it is null, so any number will do; 0 keeps a stale copy from looking like uses.

@@ -93,6 +93,22 @@ describe.each(testDatabaseKinds)('row locks of writers to several rows are taken
     expect(rows.every((row) => row.ended_at !== null)).toBe(true)
   })
 
+  it("changing the budget of a rotated key's successor, which its predecessor in grace spends", async () => {
+    // The successor must sort after its predecessor, or going in scan order would be the right order.
+    let key: any
+    let successor: any
+    do {
+      key = await createApiKey(server, admin.accessToken, { scopes: ['api_keys:read'] })
+      successor = (await server.request('POST', `/v1/api-keys/${key.id}/rotate`, { token: admin.accessToken, body: { gracePeriodSeconds: 3600 } })).body.data
+    } while (successor.id < key.id)
+    let status = 0
+    await checkOrder('credentials', { id: key.id }, { id: successor.id }, ['select "id" from "credentials"', 'update "credentials"'], async () => {
+      status = (await server.request('PATCH', `/v1/api-keys/${successor.id}`, { token: admin.accessToken, body: { remaining: 5 } })).status
+    })
+    expect(status).toBe(200)
+    expect((await server.request('GET', `/v1/api-keys/${key.id}`, { token: admin.accessToken })).body.data.remaining).toBe(5)
+  })
+
   describe.each([
     ['revoking an app for a user', (repos: Repositories, clientId: string) => repos.oauthAuthorizations.revokeClient(admin.userId, admin.organizationId, clientId, now)],
     ['removing a member', (repos: Repositories) => repos.oauthAuthorizations.revokeAllOfUser(admin.organizationId, admin.userId, now)],
