@@ -18,8 +18,8 @@
 // time (warm keys, unknown keys), at the rate each instance got in the run. The model then predicts what N instances do
 // under the mix: CPU per request from the mix, storage reads from the revocations (each
 // one makes every instance read every key in use once), Redis traffic from the per-request
-// figures, PostgreSQL row writes from usage batching (one update per active key per
-// instance per flush interval) and the revocations themselves.
+// figures, and the usage rows written to PostgreSQL from usage batching (one per active key
+// per instance per flush interval), as the instances count them in /metrics.
 import { spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
@@ -75,9 +75,16 @@ function difference(after, before) {
 /** PostgreSQL's counters for the credentials table and the database. */
 async function postgresCounters(client, database) {
   // Statistics reach the views within about a second of each transaction's end.
-  const table = await client.query(`SELECT n_tup_upd::int AS updated, idx_scan::int AS scans FROM pg_stat_user_tables WHERE relname = 'credentials'`)
+  const table = await client.query(`SELECT n_tup_upd::int AS updated FROM pg_stat_user_tables WHERE relname = 'credentials'`)
   const db = await client.query(`SELECT xact_commit::int AS commits, tup_updated::int AS updated, tup_inserted::int AS inserted FROM pg_stat_database WHERE datname = $1`, [database])
-  return { credentialsUpdated: table.rows[0].updated, credentialsScans: table.rows[0].scans, ...db.rows[0] }
+  return { credentialsUpdated: table.rows[0].updated, ...db.rows[0] }
+}
+
+/** The rows the instances' batched usage writes sent, added up over `servers`. */
+async function usageRowsWritten(servers) {
+  const of = (kind) => Promise.all(servers.map((server) => metric(server.url, 'brandwave_usage_rows_written_total', { kind })))
+  const sum = (values) => values.reduce((a, b) => a + b, 0)
+  return { lastUsed: sum(await of('last_used')), counts: sum(await of('counts')) }
 }
 
 /**
@@ -182,6 +189,7 @@ async function main() {
     const redisBefore = await redisCounters(redis)
     const postgresBefore = await postgresCounters(stats, name)
     const lookupsBefore = await Promise.all(servers.map((server) => metric(server.url, 'brandwave_credential_storage_lookups_total')))
+    const usageBefore = await usageRowsWritten(servers)
     const cpuBefore = servers.map((server) => cpuMicroseconds(server.pid))
     const mixes = servers.map(() => mix(tokens, settings.unknownShare))
     const started = performance.now()
@@ -198,6 +206,10 @@ async function main() {
     const elapsedSeconds = (performance.now() - started) / 1000
     const cpu = servers.map((server, i) => cpuMicroseconds(server.pid) - cpuBefore[i])
     const lookups = await Promise.all(servers.map(async (server, i) => (await metric(server.url, 'brandwave_credential_storage_lookups_total')) - lookupsBefore[i]))
+    // Read before the instances stop: their last flush on shutdown falls outside the window.
+    const usageSeconds = (performance.now() - started) / 1000
+    const usageAfter = await usageRowsWritten(servers)
+    const usageUsed = { lastUsed: usageAfter.lastUsed - usageBefore.lastUsed, counts: usageAfter.counts - usageBefore.counts }
     const redisUsed = difference(await redisCounters(redis), redisBefore)
     // Stopped, each instance writes the usage still pending, and its database connections end,
     // which flushes their statistics to the views at once.
@@ -254,11 +266,13 @@ async function main() {
     const predictedCommands = (1 - unknownShare) * warm.commands + unknownShare * unknown.commands
     const predictedBytes = (1 - unknownShare) * warm.bytes + unknownShare * unknown.bytes
     const predictedRedisCpu = (1 - unknownShare) * warm.redisCpuMicroseconds + unknownShare * unknown.redisCpuMicroseconds
-    // One flush per interval, and the last on shutdown.
-    const flushes = elapsedSeconds / (settings.flushMs / 1000) + 1
-    // Usage: one UPDATE per key used per instance per flush interval (it changes the row only when
-    // its time is later than the stored one: fewer rows change); a revocation updates its row.
-    const predictedUpdates = keysUsedIn(settings.flushMs / 1000).reduce((sum, used) => sum + used, 0) * flushes + bumps
+    // Usage: each instance writes one row per key it used in each flush interval, however many
+    // requests that key made (the UPDATE changes the row only when its time is later than the
+    // stored one: fewer rows change). The per-hour counts write one row per key and outcome: the
+    // same, plus each revoked key's one refusal on every instance.
+    const flushes = usageSeconds / (settings.flushMs / 1000)
+    const predictedLastUsed = keysUsedIn(settings.flushMs / 1000).reduce((sum, used) => sum + used, 0) * flushes
+    const predictedCountRows = predictedLastUsed + bumps * settings.instances
     const measuredCpu = cpu.reduce((a, b) => a + b, 0) / requests
     const rows = [
       ['CPU µs per request (mean over instances)', measuredCpu, predictedCpu],
@@ -268,8 +282,9 @@ async function main() {
       ['Redis commands per request (Lua inner commands included)', redisUsed.commands / requests, predictedCommands],
       ['Redis bytes in + out per request', redisUsed.bytes / requests, predictedBytes],
       ['Redis CPU µs per request (idle CPU taken off)', busyRedisCpu(redisUsed, elapsedSeconds) / requests, predictedRedisCpu],
-      // Each usage UPDATE finds its row by primary key: the table's index scans, less the verification reads.
-      ['PostgreSQL usage UPDATEs per second', (postgresUsed.credentialsScans - lookups.reduce((a, b) => a + b, 0)) / elapsedSeconds, predictedUpdates / elapsedSeconds],
+      // Counted by the instances themselves (brandwave_usage_rows_written_total), as an operator would.
+      ['PostgreSQL usage UPDATEs (last used) per second', usageUsed.lastUsed / usageSeconds, predictedLastUsed / usageSeconds],
+      ['PostgreSQL per-hour count rows upserted per second', usageUsed.counts / usageSeconds, predictedCountRows / usageSeconds],
     ]
 
     console.log(`\n${settings.instances} instances, ${settings.rate} requests/s in all for ${settings.seconds} s (${Math.round(requests / elapsedSeconds)} measured), ${settings.keys} warm keys, ${(unknownShare * 100).toFixed(1)} % unknown keys, ${bumps} revocations`)

@@ -141,6 +141,23 @@ describe.each(testDatabaseKinds)('HTTP conventions (%s)', (kind) => {
     expect(text).not.toContain(admin.userId)
   })
 
+  it('/metrics counts the rows the batched usage writes send, by kind', async () => {
+    const rowsWritten = async (kind: string) => {
+      const text = await (await fetch(`${server.url}/metrics`)).text()
+      return Number(new RegExp(`^brandwave_usage_rows_written_total\\{kind="${kind}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0)
+    }
+    await server.running.app.usage.flush()
+    await server.running.app.usageCounts.flush()
+    const before = { lastUsed: await rowsWritten('last_used'), counts: await rowsWritten('counts') }
+    const pats = [await createPat(server, admin), await createPat(server, admin)]
+    for (const pat of [...pats, ...pats]) await server.request('GET', '/v1/me', { token: pat.token })
+    await server.running.app.usage.flush()
+    await server.running.app.usageCounts.flush()
+    // One row per credential per batch, however many requests it made.
+    expect(await rowsWritten('last_used')).toBe(before.lastUsed + 2)
+    expect(await rowsWritten('counts')).toBe(before.counts + 2)
+  })
+
   it('logs one line per request, with the request id, and never a secret', async () => {
     const pat = await createPat(server, admin)
     await server.request('GET', '/v1/me', { token: pat.token, via: 'x-api-key' })

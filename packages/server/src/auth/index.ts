@@ -72,12 +72,19 @@ export function createAuthentication(deps: AuthenticationDependencies): { authen
   metrics.sources.cacheSizes = () => ({ credential: credentialCache.size, session: sessionCache.size })
 
   const usage = new UsageRecorder({
-    write: (entries) => storage.credentials.recordUsage(entries),
+    write: async (entries) => {
+      await storage.credentials.recordUsage(entries)
+      metrics.usageRowsWritten.inc({ kind: 'last_used' }, entries.length)
+    },
     intervalMs: deps.config.usageFlushIntervalMs,
     onError: (error) => deps.logger.error({ err: error }, 'could not record credential usage; will retry'),
   })
   const counts = new UsageCounts({
-    write: (rows, sightings) => storage.usage.add(rows, sightings),
+    write: async (rows, sightings) => {
+      await storage.usage.add(rows, sightings)
+      metrics.usageRowsWritten.inc({ kind: 'counts' }, rows.length)
+      metrics.usageRowsWritten.inc({ kind: 'addresses' }, sightings.length)
+    },
     intervalMs: deps.config.usageFlushIntervalMs,
     onError: (error) => deps.logger.error({ err: error }, 'could not record credential request counts; will retry'),
   })

@@ -19,6 +19,13 @@ export function createMetrics() {
     requests: new RequestCounter(registry),
     authentications: new OneLabelCounter(registry, { name: 'brandwave_authentications_total', help: 'Credential and session checks by outcome code.', label: 'code' }),
     storageLookups: new Counter({ name: 'brandwave_credential_storage_lookups_total', help: 'Storage reads by the verification path (cache misses).', labelNames: ['kind'], registers: [registry] }),
+    // The database's write load from usage, which grows with instances × distinct keys (docs/capacity.md).
+    usageRowsWritten: new Counter({
+      name: 'brandwave_usage_rows_written_total',
+      help: 'Rows sent by the batched usage writes: last_used (one UPDATE per credential per interval), counts (per-hour request counts upserted), addresses (addresses seen upserted).',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
     cacheEntries: new Gauge({
       name: 'brandwave_verification_cache_entries',
       help: 'Warm credential and session entries.',
