@@ -146,16 +146,21 @@ describe.each(testDatabaseKinds)('HTTP conventions (%s)', (kind) => {
       const text = await (await fetch(`${server.url}/metrics`)).text()
       return Number(new RegExp(`^brandwave_usage_rows_written_total\\{kind="${kind}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0)
     }
-    await server.running.app.usage.flush()
-    await server.running.app.usageCounts.flush()
-    const before = { lastUsed: await rowsWritten('last_used'), counts: await rowsWritten('counts') }
-    const pats = [await createPat(server, admin), await createPat(server, admin)]
-    for (const pat of [...pats, ...pats]) await server.request('GET', '/v1/me', { token: pat.token })
-    await server.running.app.usage.flush()
-    await server.running.app.usageCounts.flush()
-    // One row per credential per batch, however many requests it made.
-    expect(await rowsWritten('last_used')).toBe(before.lastUsed + 2)
-    expect(await rowsWritten('counts')).toBe(before.counts + 2)
+    const { usage, usageCounts } = server.running.app
+    // The test server flushes every 100 ms: stopped, the four requests fall in one batch.
+    await Promise.all([usage.stop(), usageCounts.stop()])
+    try {
+      const before = { lastUsed: await rowsWritten('last_used'), counts: await rowsWritten('counts') }
+      const pats = [await createPat(server, admin), await createPat(server, admin)]
+      for (const pat of [...pats, ...pats]) await server.request('GET', '/v1/me', { token: pat.token })
+      await Promise.all([usage.flush(), usageCounts.flush()])
+      // One row per credential per batch, however many requests it made.
+      expect(await rowsWritten('last_used')).toBe(before.lastUsed + 2)
+      expect(await rowsWritten('counts')).toBe(before.counts + 2)
+    } finally {
+      usage.start()
+      usageCounts.start()
+    }
   })
 
   it('logs one line per request, with the request id, and never a secret', async () => {
