@@ -140,6 +140,7 @@ function brandwaveOn(env) {
 const unknown = Array.from({ length: 10_000 }, () => generateToken('bw', 'live', randomBytes))
 const ROUTES = {
   floor: [() => startServer({}, join(root, 'bench/floor.mjs')), (server, _setup, duration) => load(server.url, '/', { duration, pid: server.pid })],
+  "floor with /healthz's bytes": [() => startServer({ FLOOR_CONVENTIONS: 'bytes' }, join(root, 'bench/floor.mjs')), (server, _setup, duration) => load(server.url, '/', { duration, pid: server.pid })],
   '/healthz': [brandwave, (server, _setup, duration) => load(server.url, '/healthz', { duration })],
   '/v1/me': [brandwave, (server, { key }, duration) => load(server.url, '/v1/me', { headers: { authorization: `Bearer ${key.token}` }, duration })],
   '/v1/keys/verify': [

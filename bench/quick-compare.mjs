@@ -13,6 +13,8 @@ const dataDir = mkdtempSync(join(tmpdir(), 'brandwave-compare-'))
 const extra = {}
 const floor = await startServer(extra, join(root, 'bench/floor.mjs'))
 const conventions = await startServer({ ...extra, FLOOR_CONVENTIONS: '1' }, join(root, 'bench/floor.mjs'))
+const bytes = await startServer({ ...extra, FLOOR_CONVENTIONS: 'bytes' }, join(root, 'bench/floor.mjs'))
+const verifyBytes = await startServer({ ...extra, FLOOR_CONVENTIONS: 'verify-bytes' }, join(root, 'bench/floor.mjs'))
 const server = await startServer({ BRANDWAVE_DATA_DIR: dataDir, ...extra })
 try {
   const session = await signIn(server.url)
@@ -21,6 +23,8 @@ try {
   const routes = {
     floor: () => load(floor.url, '/', { duration, pid: floor.pid }),
     conventions: () => load(conventions.url, '/', { duration, pid: conventions.pid }),
+    "floor with /healthz's bytes": () => load(bytes.url, '/', { duration, pid: bytes.pid }),
+    "floor with a verification's bytes": () => load(verifyBytes.url, '/', { method: 'POST', headers: { authorization: `Bearer ${caller.token}` }, body: { key: key.token }, duration, pid: verifyBytes.pid }),
     healthz: () => load(server.url, '/healthz', { duration, pid: server.pid }),
     me: () => load(server.url, '/v1/me', { headers: { authorization: `Bearer ${key.token}` }, duration, pid: server.pid }),
     verify: () => load(server.url, '/v1/keys/verify', { method: 'POST', headers: { authorization: `Bearer ${caller.token}` }, body: { key: key.token }, duration, pid: server.pid }),
@@ -30,10 +34,12 @@ try {
   table(summary)
   const f = summary.floor.requestsPerSecond
   const c = summary.floor.cpuMicrosecondsPerRequest
-  for (const name of ['conventions', 'healthz', 'me', 'verify']) console.log(`${name} ÷ floor ${ratio(summary[name].requestsPerSecond, f)} (by CPU time ${c === undefined ? '?' : ratio(c, summary[name].cpuMicrosecondsPerRequest)})`)
+  for (const name of ['conventions', "floor with /healthz's bytes", 'healthz', "floor with a verification's bytes", 'me', 'verify']) console.log(`${name} ÷ floor ${ratio(summary[name].requestsPerSecond, f)} (by CPU time ${c === undefined ? '?' : ratio(c, summary[name].cpuMicrosecondsPerRequest)})`)
 } finally {
   await server.stop()
   await floor.stop()
   await conventions.stop()
+  await bytes.stop()
+  await verifyBytes.stop()
   rmSync(dataDir, { recursive: true, force: true })
 }
