@@ -201,7 +201,7 @@ async function usageRecordingCost(authenticator, token, options, calls) {
 }
 
 // Phase 1 (embedded database): the floor, R1, R2, R3 (PAT creation).
-async function embeddedThroughput({ url, pid }, floor, conventions, key, caller) {
+async function embeddedThroughput({ url, pid }, { floor, conventions, healthzBytes, verificationBytes }, key, caller) {
   const authenticated = { authorization: `Bearer ${key.token}` }
   const unknown = Array.from({ length: settings.floodKeys }, unknownKey)
   const broken = unknown.map(badChecksum)
@@ -211,6 +211,8 @@ async function embeddedThroughput({ url, pid }, floor, conventions, key, caller)
   const routes = {
     [ROUTES.floor]: () => load(floor.url, '/', { duration, pid: floor.pid }),
     [ROUTES.conventions]: () => load(conventions.url, '/', { duration, pid: conventions.pid }),
+    [ROUTES.healthzBytes]: () => load(healthzBytes.url, '/', { duration, pid: healthzBytes.pid }),
+    [ROUTES.verificationBytes]: () => load(verificationBytes.url, '/', { method: 'POST', body: { key: key.token }, duration, pid: verificationBytes.pid }),
     [ROUTES.healthz]: () => load(url, '/healthz', { duration, pid }),
     [ROUTES.me]: () => load(url, '/v1/me', { headers: authenticated, duration, pid }),
     [ROUTES.verify]: () => load(url, '/v1/keys/verify', { method: 'POST', headers: { authorization: `Bearer ${caller.token}` }, body: { key: key.token }, duration, pid }),
@@ -238,6 +240,8 @@ async function embeddedThroughput({ url, pid }, floor, conventions, key, caller)
 const ROUTES = {
   floor: 'floor: bare Fastify GET / → {ok:true}',
   conventions: 'bare Fastify with the conventions (diagnostic)',
+  healthzBytes: "bare Fastify answering /healthz's bytes (diagnostic)",
+  verificationBytes: "bare Fastify answering a verification's bytes (diagnostic)",
   healthz: 'unauthenticated GET /healthz',
   me: 'authenticated GET /v1/me (warm key)',
   verify: 'POST /v1/keys/verify (warm caller, warm key)',
@@ -250,6 +254,9 @@ const TARGETS = [
   { name: '/healthz ÷ floor', of: ROUTES.healthz, over: ROUTES.floor, target: 0.9 },
   { name: 'the conventions alone ÷ floor (diagnostic)', of: ROUTES.conventions, over: ROUTES.floor, target: null },
   { name: '/healthz ÷ the conventions alone (diagnostic)', of: ROUTES.healthz, over: ROUTES.conventions, target: null },
+  // What the answers' size alone allows: the same bytes from bare Fastify, no code (bench/floor.mjs).
+  { name: "/healthz's bytes alone ÷ floor (diagnostic)", of: ROUTES.healthzBytes, over: ROUTES.floor, target: null },
+  { name: "a verification's bytes alone ÷ floor (diagnostic)", of: ROUTES.verificationBytes, over: ROUTES.floor, target: null },
   { name: '/v1/me ÷ floor', of: ROUTES.me, over: ROUTES.floor, target: 0.7 },
   { name: '/v1/me ÷ /healthz (R1)', of: ROUTES.me, over: ROUTES.healthz, target: 0.85 },
   { name: '/v1/keys/verify ÷ floor', of: ROUTES.verify, over: ROUTES.floor, target: 0.65 },
@@ -548,6 +555,8 @@ const result = {
 let server
 let floor
 let conventions
+let healthzBytes
+let verificationBytes
 if (quick) console.log('Quick run: 1-second samples, no warm-up, small data. It proves the harness works; its figures are not measurements.\n')
 try {
   if (meteringOnly) {
@@ -573,15 +582,21 @@ try {
   console.log(`Embedded database (SQLite), one instance, and the bare-Fastify floor started the same way${canPin ? '; servers on core 0, load on core 1' : ' (not pinned to separate cores)'}`)
   floor = await startServer({}, join(root, 'bench/floor.mjs'))
   conventions = await startServer({ FLOOR_CONVENTIONS: '1' }, join(root, 'bench/floor.mjs'))
+  healthzBytes = await startServer({ FLOOR_CONVENTIONS: 'bytes' }, join(root, 'bench/floor.mjs'))
+  verificationBytes = await startServer({ FLOOR_CONVENTIONS: 'verify-bytes' }, join(root, 'bench/floor.mjs'))
   server = await startServer({ BRANDWAVE_DATA_DIR: dataDir })
   const session = await signIn(server.url)
   const key = await api(server.url, '/v1/api-keys', { method: 'POST', token: session, body: { name: 'bench', scopes: ['api_keys:read'], rateLimit: { requestsPerMinute: 1_000_000 } } })
   const caller = await api(server.url, '/v1/api-keys', { method: 'POST', token: session, body: { name: 'bench caller', scopes: ['api_keys:workflow'], rateLimit: { requestsPerMinute: 1_000_000 } } })
-  const { summary, lookups, distinctUnknown, unknownReadsInAll } = await embeddedThroughput(server, floor, conventions, key, caller)
+  const { summary, lookups, distinctUnknown, unknownReadsInAll } = await embeddedThroughput(server, { floor, conventions, healthzBytes, verificationBytes }, key, caller)
   await floor.stop()
   await conventions.stop()
+  await healthzBytes.stop()
+  await verificationBytes.stop()
   floor = undefined
   conventions = undefined
+  healthzBytes = undefined
+  verificationBytes = undefined
   const patSample = await patCreation(server.url, session)
   await server.stop()
   table({ ...summary, 'POST /v1/personal-access-tokens (1 connection)': patSample })
@@ -667,6 +682,8 @@ try {
 } finally {
   await floor?.stop()
   await conventions?.stop()
+  await healthzBytes?.stop()
+  await verificationBytes?.stop()
   await server?.stop()
   rmSync(dataDir, { recursive: true, force: true })
 }
