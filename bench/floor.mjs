@@ -20,10 +20,32 @@ import { randomBytes } from 'node:crypto'
 import Fastify from 'fastify'
 
 const conventions = process.env.FLOOR_CONVENTIONS === '1'
-const bytesOnly = process.env.FLOOR_CONVENTIONS === 'bytes'
-const verifyBytesOnly = process.env.FLOOR_CONVENTIONS === 'verify-bytes'
 /** A warm key's verification as the server answers it, ids and times as of one run. */
 const VERIFICATION = '{"data":{"valid":true,"code":"VALID","credential":{"id":"01a25175-6466-70be-b763-954f95fe4ea3","name":"bench","type":"api_key","environment":"live","start":"bw_live_GcXD","last4":"pMeg","scopes":["api_keys:read"],"allowedIps":null,"rateLimit":{"requestsPerMinute":1000000},"createdBy":{"type":"user","id":"01a25175-61bb-7656-adbb-efa37e5efb5a","name":"Administrator"},"createdAt":"2026-12-07T17:02:57.639Z","expiresAt":null,"lastUsedAt":null,"lastUsedIp":null,"revokedAt":null,"revocationReason":null,"rotatedToId":null,"status":"active","externalId":null,"metadata":null,"remaining":null,"refill":null,"disabledAt":null,"exposure":null},"remaining":null,"rateLimit":{"limit":1000000,"remaining":999999,"reset":60}},"meta":{"request_id":"req_2f197438cef68904e4c2b0d776b24435"}}'
+
+/** The four headers every Brandwave response carries (packages/server/src/http/responses.ts). */
+const STANDARD_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+}
+let requests = 0
+/** 32 hex digits, as long as the server's random ids, without drawing random bytes. */
+const countedRequestId = () => `req_${(requests++).toString(16).padStart(32, '0')}`
+
+/** The floors that answer with Brandwave's bytes: the route, its headers beyond the standard ones, its body. */
+const BYTES_ONLY = {
+  bytes: { label: "/healthz's bytes", method: 'GET', headers: {}, body: () => ({ status: 'ok' }) },
+  'verify-bytes': {
+    label: "a verification's bytes",
+    method: 'POST',
+    headers: { 'ratelimit-limit': '1000000', 'ratelimit-remaining': '999999', 'ratelimit-reset': '60', 'content-type': 'application/json; charset=utf-8' },
+    body: () => VERIFICATION,
+  },
+}
+const bytesOnly = BYTES_ONLY[process.env.FLOOR_CONVENTIONS]
+
 const app = conventions ? Fastify({ logger: { level: 'warn' }, genReqId: () => `req_${randomBytes(16).toString('hex')}` }) : Fastify()
 if (conventions) {
   const headers = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'cache-control': 'no-store' }
@@ -35,36 +57,17 @@ if (conventions) {
   app.addHook('onResponse', (_request, _reply, done) => done())
 }
 const schema = conventions ? { response: { 200: { type: 'object', properties: { ok: { type: 'boolean' } } } } } : {}
-if (bytesOnly) {
-  const headers = {
-    'x-content-type-options': 'nosniff',
-    'referrer-policy': 'no-referrer',
-    'cache-control': 'no-store',
-    'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
-  }
-  let count = 0
-  app.get('/', (_request, reply) => {
-    // 32 hex digits, as long as the server's random ids.
-    reply.header('x-request-id', `req_${(count++).toString(16).padStart(32, '0')}`).headers(headers)
-    return { status: 'ok' }
-  })
-} else if (verifyBytesOnly) {
-  const headers = {
-    'x-content-type-options': 'nosniff',
-    'referrer-policy': 'no-referrer',
-    'cache-control': 'no-store',
-    'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
-    'ratelimit-limit': '1000000',
-    'ratelimit-remaining': '999999',
-    'ratelimit-reset': '60',
-    'content-type': 'application/json; charset=utf-8',
-  }
-  let count = 0
-  app.post('/', (_request, reply) => {
-    reply.header('x-request-id', `req_${(count++).toString(16).padStart(32, '0')}`).headers(headers)
-    return VERIFICATION
+if (bytesOnly !== undefined) {
+  const headers = { ...STANDARD_HEADERS, ...bytesOnly.headers }
+  app.route({
+    method: bytesOnly.method,
+    url: '/',
+    handler: (_request, reply) => {
+      reply.header('x-request-id', countedRequestId()).headers(headers)
+      return bytesOnly.body()
+    },
   })
 } else app.get('/', { schema }, () => ({ ok: true }))
 const address = await app.listen({ port: Number(process.env.PORT ?? 0), host: process.env.HOST ?? '127.0.0.1' })
-console.log(`listening on ${address} (bare Fastify${conventions ? ' with the conventions' : bytesOnly ? " answering /healthz's bytes" : verifyBytesOnly ? " answering a verification's bytes" : ''})`)
+console.log(`listening on ${address} (bare Fastify${conventions ? ' with the conventions' : bytesOnly !== undefined ? ` answering ${bytesOnly.label}` : ''})`)
 process.on('SIGTERM', () => void app.close().then(() => process.exit(0)))
