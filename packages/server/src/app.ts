@@ -58,7 +58,7 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
   // A retired secret presented to rotate: at authentication, or as a retry that is not one.
   const revokeFamilyOnReuse = async (credential: CredentialRecord, context: RequestContext) => void (await services.credentials.revokeFamilyOnReuse(credential, context))
   const idempotency = new Idempotency(storage, keys, clock, (sessionId) => services.sessions.isLive(sessionId), revokeFamilyOnReuse)
-  const { authenticator, usage, counts } = createAuthentication({ config, keys, storage, shared, tokenPrefixes, catalog, sessionTokens, clock, metrics, logger: app.log,
+  const { authenticator, usage, counts, rateLimiter } = createAuthentication({ config, keys, storage, shared, tokenPrefixes, catalog, sessionTokens, clock, metrics, logger: app.log,
     onRetiredSecret: revokeFamilyOnReuse,
     madeRequest: (credentialId, idempotencyKey) => idempotency.madeRequest(credentialId, idempotencyKey),
     spend: (credential, cost) => services.credentials.spend(credential, cost),
@@ -67,7 +67,7 @@ export async function createApp(deps: AppDependencies): Promise<FastifyInstance>
     onFirstUse: (credentialId, at) => services.credentials.successorFirstUsed(credentialId, at),
   })
   app.decorate('usageCounts', counts)
-  runWhileOpen(app, [budgets, usage, counts, usageRetention(storage, clock, app.log), idempotency.sweeper(app.log), webhooks, { stop: () => services.passwordResets.drain() }, mail.worker, shared])
+  runWhileOpen(app, [budgets, usage, counts, usageRetention(storage, clock, app.log), idempotency.sweeper(app.log), webhooks, { stop: () => services.passwordResets.drain() }, mail.worker, rateLimiter, shared])
   await app.register(routesPlugin, { config, services, authenticator, usage, idempotency, shared, checkDatabase: () => database.ping(), metrics, version: deps.version ?? '0.1.0' })
   await app.register(oauthPlugin, { config, storage, keys, catalog, clock, shared, oauthApps: services.oauthApps, authenticator, idempotency, tokenPrefixes })
   return app

@@ -294,7 +294,10 @@ export class Authenticator {
     if (countNow === undefined || (entry.metered === true && spendNow?.ready() !== true)) return undefined
     const { principal } = entry
     const limit = principal.rateLimit
-    const rateLimit = decideRateLimit(limit.perMinute, countNow(limit.key))
+    const counted = countNow(limit.key, limit.perMinute)
+    // No count to be had without I/O: `run` counts it, and nothing was counted here.
+    if (counted === undefined) return undefined
+    const rateLimit = decideRateLimit(limit.perMinute, counted)
     const counts = this.deps.counts
     if (!rateLimit.allowed) {
       counts?.record(principal.credential.id, now, 'RATE_LIMITED', options.ip)

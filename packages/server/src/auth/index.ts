@@ -10,7 +10,7 @@ import type { RequestContext } from '../request-context.js'
 import type { Storage } from '../storage/index.js'
 import type { SessionForAuthentication } from '../storage/sessions.js'
 import { Authenticator, type AuthenticatorDependencies, type CredentialEntry } from './authenticator.js'
-import { requestRateLimiter } from './rate-limiter.js'
+import { requestRateLimiter, type RateLimiter } from './rate-limiter.js'
 import type { SessionTokens } from './session-tokens.js'
 import { UsageCounts } from './usage-counts.js'
 import { UsageRecorder } from './usage-recorder.js'
@@ -57,7 +57,7 @@ export interface AuthenticationDependencies {
  * credentials and sessions (valid under the shared access version) and the batched
  * `lastUsedAt` writes, whose recorder the caller runs and stops with the server.
  */
-export function createAuthentication(deps: AuthenticationDependencies): { authenticator: Authenticator; usage: UsageRecorder; counts: UsageCounts } {
+export function createAuthentication(deps: AuthenticationDependencies): { authenticator: Authenticator; usage: UsageRecorder; counts: UsageCounts; rateLimiter: RateLimiter } {
   const { storage, shared, metrics } = deps
   const cacheOptions = { maxEntries: deps.config.cacheEntries, ttlMs: Math.max(shared.cacheTtlMs, 1) }
   const credentialCache = new VersionedCache<CredentialEntry>(cacheOptions)
@@ -88,6 +88,7 @@ export function createAuthentication(deps: AuthenticationDependencies): { authen
     intervalMs: deps.config.usageFlushIntervalMs,
     onError: (error) => deps.logger.error({ err: error }, 'could not record credential request counts; will retry'),
   })
+  const rateLimiter = requestRateLimiter(shared.counters)
   const authenticator = new Authenticator({
     tokenPrefixes: deps.tokenPrefixes,
     tokenHashKey: deps.keys.tokenHash,
@@ -99,7 +100,7 @@ export function createAuthentication(deps: AuthenticationDependencies): { authen
     credentialCache,
     unknownKeys,
     sessionCache,
-    rateLimiter: requestRateLimiter(shared.counters),
+    rateLimiter,
     usage,
     counts,
     defaultRateLimitPerMinute: deps.config.defaultRateLimitPerMinute,
@@ -130,5 +131,5 @@ export function createAuthentication(deps: AuthenticationDependencies): { authen
       }
     },
   })
-  return { authenticator, usage, counts }
+  return { authenticator, usage, counts, rateLimiter }
 }

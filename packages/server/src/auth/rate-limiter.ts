@@ -1,4 +1,5 @@
 import type { RateLimitCount } from '@brandwave/core'
+import { CounterShares } from '../shared-state/counter-shares.js'
 import { countTogether, inMemoryCounters, REQUEST_COUNTER, type CounterStoreFactory } from '../shared-state/counters.js'
 import { MemoryRequestCounter } from './memory-request-counter.js'
 
@@ -10,8 +11,14 @@ export interface RateLimiter {
   count(key: string): Promise<RateLimitCount>
   /** Gives back a request that was counted before it was refused (a refused request is not use). */
   refund(key: string): Promise<void>
-  /** Counts without I/O, when the counter lives in this process: a warm request then never awaits. */
-  readonly countNow?: (key: string) => RateLimitCount
+  /**
+   * Counts without I/O where it can: always when the counter lives in this process, and for
+   * a busy key of a shared counter from the share of its count this process holds
+   * (`CounterShares`). Undefined when it cannot now: then `count`. A warm request then never awaits.
+   */
+  readonly countNow?: (key: string, limit: number) => RateLimitCount | undefined
+  /** Hands back what this process holds of shared counts (the server is closing). */
+  stop(): void
 }
 
 export function requestRateLimiter(counters: CounterStoreFactory): RateLimiter {
@@ -24,10 +31,14 @@ export function requestRateLimiter(counters: CounterStoreFactory): RateLimiter {
         return Promise.resolve()
       },
       countNow: (key) => memory.count(key),
+      stop: () => undefined,
     }
   }
   const store = counters(REQUEST_COUNTER)
+  const shares = new CounterShares(store)
   return {
+    countNow: (key, limit) => shares.countNow(key, limit),
+    stop: () => shares.stop(),
     // Requests of one key checked in the same batch are counted with one command.
     count: countTogether(store),
     refund: async (key) => {

@@ -8,6 +8,7 @@ import { request } from '@brandwave/testing/http'
 import { storageLookups } from '@brandwave/testing/metrics'
 import { built, PrivateRedis, startInstance, TcpProxy, type Instance } from '@brandwave/testing/processes'
 import { ADMIN_ENV, TEST_SECRET } from '@brandwave/testing/server'
+import { LEASE_MS } from '../shared-state/access-fence.js'
 
 const postgres = Boolean(process.env.TEST_DATABASE_URL)
 
@@ -87,13 +88,20 @@ describe.runIf(postgres && built)('one access-version read for many requests, on
     (await request(a.url, 'POST', '/v1/api-keys', { token: admin.accessToken, body: { name, scopes: ['api_keys:read'], rateLimit: { requestsPerMinute } } })).body.data as { id: string; token: string }
   const revoke = async (id: string, on = a.url) => expect((await request(on, 'DELETE', `/v1/api-keys/${id}`, { token: admin.accessToken })).status).toBe(200)
   const me = (url: string, token: string) => request(url, 'GET', '/v1/me', { token })
-  const redisGets = async () => {
+  const commandStats = async () => {
     const client = new Redis(redisUrl)
     try {
-      return Number(/cmdstat_get:calls=(\d+)/.exec(await client.info('commandstats'))?.[1] ?? 0)
+      return await client.info('commandstats')
     } finally {
       client.disconnect()
     }
+  }
+  const redisGets = async () => Number(/cmdstat_get:calls=(\d+)/.exec(await commandStats())?.[1] ?? 0)
+  const redisCommands = async () => [...(await commandStats()).matchAll(/:calls=(\d+)/g)].reduce((sum, [, calls]) => sum + Number(calls), 0)
+  const timed = async (work: () => Promise<void>) => {
+    const started = performance.now()
+    await work()
+    return performance.now() - started
   }
 
   it('under load and a slow link to Redis, every request sent after a revocation on A was acknowledged is refused on B', async () => {
@@ -142,6 +150,68 @@ describe.runIf(postgres && built)('one access-version read for many requests, on
     }
   })
 
+  it('a warm key asks Redis almost nothing: the version is kept in process and the count comes from a share', async () => {
+    const key = await createKey('in process')
+    expect((await me(b.url, key.token)).status).toBe(200)
+    const commands = await redisCommands()
+    const load = loadWith(b.url, key.token)
+    await pause(1500)
+    await load.stop()
+    expect(load.sent.every(({ status }) => status === 200)).toBe(true)
+    // Besides the lease's PINGs (four a second per instance), one count for many requests.
+    expect((await redisCommands()) - commands).toBeLessThan(load.sent.length / 10)
+  })
+
+  it('with B hearing Redis 400 ms late, a revocation on A is answered only once B has heard it, and B refuses every request sent after', async () => {
+    const key = await createKey('heard late')
+    expect((await me(b.url, key.token)).status).toBe(200)
+    proxy.lag(0, 400)
+    try {
+      // Long enough for the lease to be renewed through the lag: B still trusts its version in process.
+      await pause(1200)
+      const load = loadWith(b.url, key.token, 8)
+      await pause(300)
+      const took = await timed(() => revoke(key.id))
+      const acknowledgedAt = performance.now()
+      await pause(300)
+      await load.stop()
+      expect(took).toBeGreaterThanOrEqual(380)
+      expect(took).toBeLessThan(LEASE_MS)
+      expect(load.sent.filter(({ sentAt, status }) => sentAt > acknowledgedAt && status !== 401)).toEqual([])
+    } finally {
+      proxy.lag(0)
+    }
+  })
+
+  it('a partition that leaves B’s connection open: A waits at most for B’s lease, B then asks the database and refuses', async () => {
+    const steady = await createKey('steady through the silent partition')
+    const doomed = await createKey('revoked during the silent partition')
+    for (const key of [steady, doomed]) expect((await me(b.url, key.token)).status).toBe(200)
+    // Nothing B sends or receives arrives for three seconds: to both ends, the connection looks open.
+    proxy.lag(3000)
+    try {
+      const took = await timed(() => revoke(doomed.id))
+      expect(took).toBeGreaterThanOrEqual(LEASE_MS - 300)
+      expect(took).toBeLessThan(LEASE_MS + 1000)
+      // B's lease has run out: nothing vouches for its cache. Its command to Redis times out, and the database decides.
+      let refused: Awaited<ReturnType<typeof me>> | undefined
+      expect(await timed(async () => void (refused = await me(b.url, doomed.token)))).toBeLessThan(2500)
+      expect(refused?.status).toBe(401)
+      expect((await me(b.url, steady.token)).status).toBe(200)
+    } finally {
+      proxy.lag(0)
+    }
+    // The late bytes arrive, the lease is renewed, and B is warm again, and strict.
+    await pause(3500)
+    await me(b.url, steady.token)
+    await me(b.url, steady.token)
+    const lookups = await storageLookups(b.url)
+    for (let i = 0; i < 5; i++) expect((await me(b.url, steady.token)).status).toBe(200)
+    expect(await storageLookups(b.url)).toBe(lookups)
+    await revoke(steady.id)
+    expect((await me(b.url, steady.token)).status).toBe(401)
+  })
+
   it('requests of one key checked together are counted together, exactly: a limit of 10 gives 10 across instances', async () => {
     const key = await createKey('limited together', 10)
     const responses = await Promise.all(Array.from({ length: 40 }, (_, i) => me(i % 2 === 0 ? a.url : b.url, key.token)))
@@ -151,6 +221,27 @@ describe.runIf(postgres && built)('one access-version read for many requests, on
     // Each request learns the count it would have got alone.
     const remaining = served.map(({ headers }) => Number(headers.get('ratelimit-remaining'))).sort((x, y) => x - y)
     expect(remaining).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+  })
+
+  it('a busy key counted in shares on both instances never gets more than its limit, and gets all of it once shares go back', async () => {
+    const limit = 400
+    const key = await createKey('limited in shares', limit)
+    let served = 0
+    const counted = (response: { status: number }) => {
+      if (response.status === 200) served += 1
+      else expect(response.status).toBe(429)
+    }
+    // Sixteen at a time on both instances, past the limit.
+    for (let i = 0; i < 600; i += 16) {
+      const responses = await Promise.all(Array.from({ length: 16 }, (_, j) => me((i + j) % 2 === 0 ? a.url : b.url, key.token)))
+      responses.forEach(counted)
+    }
+    expect(served).toBeLessThanOrEqual(limit)
+    // What either instance still holds goes back within a second or so; then A alone takes the rest, exactly.
+    await pause(2000)
+    for (let i = 0; i < 100 && served < limit + 1; i++) counted(await me(a.url, key.token))
+    expect(served).toBe(limit)
+    expect((await me(a.url, key.token)).status).toBe(429)
   })
 
   it('cut off from Redis, B trusts no cache yet stays strict; a revocation B could not publish is heard once the link returns', async () => {

@@ -21,6 +21,11 @@ export interface AccessVersion {
    * otherwise): a script can then check the version in the same step as its own work.
    */
   readonly sharedKey?: () => string | null
+  /**
+   * Whether `version` is the current one kept in this process without asking Redis (the
+   * fence of `RedisAccessVersion`): a script then need not check `sharedKey` itself.
+   */
+  readonly inProcess?: (version: Version) => boolean
   /** Moves the version on; called after a change that can deny access has committed. */
   bump(): Promise<void>
 }

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Config } from '../config.js'
 import type { DatabaseHandle } from '../storage/database.js'
 import { localAccessVersion, unknowableAccessVersion, type AccessVersion } from './access-version.js'
+import { AccessFence } from './access-fence.js'
 import { inMemoryCounters, type CounterStoreFactory } from './counters.js'
 import { RedisAccessVersion } from './redis-access-version.js'
 import type { RedisHandle } from './redis-connection.js'
@@ -53,7 +54,10 @@ export function createSharedState(deps: SharedStateDependencies, logger: Fastify
   const { config, database } = deps
   const redis = deps.redis ?? null
   const counters = redis ? redisCounters(redis, config.redisPrefix) : (deps.counters ?? inMemoryCounters)
-  const redisVersion = redis && config.revocation !== 'cached' ? new RedisAccessVersion(redis, `${config.redisPrefix}access-version`, logger) : null
+  const redisVersion =
+    redis && config.revocation !== 'cached'
+      ? new RedisAccessVersion(redis, `${config.redisPrefix}access-version`, logger, new AccessFence(redis, config.redisPrefix, logger))
+      : null
   const choice = (): { accessVersion: AccessVersion; cacheTtlMs: number } => {
     // This instance still sees its own changes at once; the others within the entry lifetime.
     if (config.revocation === 'cached') return { accessVersion: localAccessVersion(null), cacheTtlMs: 10_000 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import { lastArrival, type AccessVersion, type Version } from './access-version.js'
+import type { AccessFence } from './access-fence.js'
 import type { RedisHandle } from './redis-connection.js'
 
 /** One GET of the version: it answers every request numbered up to `after`. */
@@ -24,9 +25,13 @@ interface SharedRead {
  * Redis read for many requests"). A request that arrived after the GET in flight was sent
  * waits for the next one, sent as soon as that one returns; a call without an arrival
  * number (from inside the process) always sends its own.
+ *
+ * With a fence (`AccessFence`), none of that is asked while the fence holds: the version
+ * kept in process, moved by every instance's announced changes, answers without I/O, and
+ * warm requests are checked one by one as they arrive. Versions from the fence are numbers,
+ * the shared ones strings: an entry filed under one is never taken for the other.
  */
 export class RedisAccessVersion implements AccessVersion {
-  readonly perBatch = true
   private pending = false
   private retry: NodeJS.Timeout | undefined
   /** The last GET that answered, and what it said: reused for requests it covers. */
@@ -39,13 +44,25 @@ export class RedisAccessVersion implements AccessVersion {
     private readonly redis: RedisHandle,
     private readonly key: string,
     private readonly logger: FastifyBaseLogger,
+    private readonly fence: AccessFence | null = null,
   ) {
     // What Redis said before the connection dropped says nothing about after it.
     redis.onLost(() => this.forget())
   }
 
+  /** Requests share a `GET` only while the fence does not vouch for the version in process. */
+  get perBatch(): boolean {
+    return this.fence?.current() == null
+  }
+
+  readonly readNow = (): Version | null => (this.pending ? null : (this.fence?.current() ?? null))
+
+  readonly inProcess = (version: Version): boolean => typeof version === 'number' && version === this.readNow()
+
   read(arrival?: number): Version | null | Promise<Version | null> {
     if (this.pending || this.redis.client.status !== 'ready') return null
+    const fenced = this.fence?.current()
+    if (fenced != null) return fenced
     if (arrival === undefined) return this.get()
     const answered = this.answered
     if (answered !== undefined && arrival <= answered.after) return answered.version
@@ -107,7 +124,8 @@ export class RedisAccessVersion implements AccessVersion {
 
   async bump(): Promise<void> {
     try {
-      await this.redis.client.set(this.key, randomUUID())
+      if (this.fence === null) await this.redis.client.set(this.key, randomUUID())
+      else await this.fence.announce(this.key, randomUUID())
       this.pending = false
     } catch (error) {
       // The change is committed; until other instances hear of it through Redis, this one
@@ -125,5 +143,6 @@ export class RedisAccessVersion implements AccessVersion {
 
   stop(): void {
     if (this.retry !== undefined) clearTimeout(this.retry)
+    this.fence?.stop()
   }
 }

@@ -77,7 +77,7 @@ return spendBudget(KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4], costs, {})
  * provided the access version is still the one the credential's entry was read under. KEYS:
  * the version, the request counter (counted as rate-limiter-flexible's Redis store counts it:
  * the same key and window, so either may count the same credential), the budget. ARGV: the
- * version expected, the window (s), the credential's limit per minute, then SPEND's epoch,
+ * version expected (empty: checked by the caller, in process), the window (s), the credential's limit per minute, then SPEND's epoch,
  * period start, now and TTL, then one cost per request. The reply starts with the count
  * after the batch and its ms to reset, then:
  * - 0 and the version Redis holds (nil for none): changed since the entry was read; nothing spent;
@@ -94,7 +94,7 @@ if ttl == -1 then
   ttl = 1000 * ARGV[2]
 end
 local version = redis.call('GET', KEYS[1])
-if version ~= ARGV[1] then return { consumed, ttl, 0, version } end
+if ARGV[1] ~= '' and version ~= ARGV[1] then return { consumed, ttl, 0, version } end
 local costs = {}
 local limit = tonumber(ARGV[3])
 for i = 1, n do
@@ -218,7 +218,7 @@ export class RedisBudgets {
     private readonly storage: BudgetStorage,
     private readonly logger: FastifyBaseLogger,
     /** Where the version lives, when it is shared through Redis: warm spends are then checked against it. */
-    private readonly accessVersion?: Pick<AccessVersion, 'sharedKey'>,
+    private readonly accessVersion?: Pick<AccessVersion, 'sharedKey' | 'inProcess'>,
   ) {
     redis.client.defineCommand('brandwaveSpend', { numberOfKeys: 1, lua: SPEND })
     redis.client.defineCommand('brandwaveSeed', { numberOfKeys: 1, lua: SEED })
@@ -237,6 +237,8 @@ export class RedisBudgets {
   countAndSpend(spend: WarmSpend): Promise<CountedSpend> | undefined {
     const versionKey = this.accessVersion?.sharedKey?.() ?? null
     if (versionKey === null || this.spentInDatabase.has(spend.familyId)) return undefined
+    // A version kept in process is checked here, now, after the request arrived; the script then does not.
+    if (typeof spend.version === 'number' && this.accessVersion?.inProcess?.(spend.version) !== true) return undefined
     if (this.warmBatches === undefined) {
       const batches = new Map<string, WarmBatch>()
       this.warmBatches = batches
@@ -263,7 +265,7 @@ export class RedisBudgets {
         versionKey,
         redisCounterKey(this.prefix, REQUEST_COUNTER.name, first.rateKey),
         this.key(first.familyId),
-        String(first.version),
+        typeof first.version === 'number' ? '' : first.version,
         REQUEST_COUNTER.windowSeconds,
         first.perMinute,
         msOf(first.epoch),

@@ -22,6 +22,9 @@ export function connectRedis(url: string, logger: FastifyBaseLogger): RedisHandl
     enableAutoPipelining: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
+    // A link that stays open but carries nothing (a partition TCP has not noticed) fails a
+    // command within a second, like a closed one: the database decides meanwhile.
+    commandTimeout: 1000,
     connectTimeout: 2000,
     retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2000),
   })
