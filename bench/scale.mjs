@@ -262,10 +262,18 @@ async function main() {
     const coldShare = unknownShare + warmMissShare
     const predictedCpu = (1 - coldShare) * warm.cpuMicroseconds + coldShare * unknown.cpuMicroseconds
     const predictedGets = (1 - unknownShare) * warm.gets + unknownShare * unknown.gets
-    const predictedCounts = (1 - unknownShare) * warm.counts
-    const predictedCommands = (1 - unknownShare) * warm.commands + unknownShare * unknown.commands
-    const predictedBytes = (1 - unknownShare) * warm.bytes + unknownShare * unknown.bytes
-    const predictedRedisCpu = (1 - unknownShare) * warm.redisCpuMicroseconds + unknownShare * unknown.redisCpuMicroseconds
+    // A warm request is counted from its key's share (`warm.counts` is the shares' own
+    // commands, per request); a cold one, the first of its key after a revocation, is
+    // counted in Redis on its own, at what one count costs there (the calibration's cost per
+    // count, which includes the lease's PINGs: a little high). Each revocation is one MULTI
+    // (SET, PUBLISH: 4 calls) and one answer per instance.
+    const warmShare = 1 - unknownShare - warmMissShare
+    const perCount = (figure) => (warm.counts > 0 ? figure / warm.counts : 0)
+    const announcements = (bumps * (4 + settings.instances)) / requests
+    const predictedCounts = warmShare * warm.counts + warmMissShare
+    const predictedCommands = warmShare * warm.commands + unknownShare * unknown.commands + warmMissShare * perCount(warm.commands) + announcements
+    const predictedBytes = warmShare * warm.bytes + unknownShare * unknown.bytes + warmMissShare * perCount(warm.bytes)
+    const predictedRedisCpu = warmShare * warm.redisCpuMicroseconds + unknownShare * unknown.redisCpuMicroseconds + warmMissShare * perCount(warm.redisCpuMicroseconds)
     // Usage: each instance writes one row per key it used in each flush interval, however many
     // requests that key made (the UPDATE changes the row only when its time is later than the
     // stored one: fewer rows change). The per-hour counts write one row per key and outcome: the
