@@ -27,8 +27,8 @@ interface SharedRead {
  * number (from inside the process) always sends its own.
  *
  * With a fence (`AccessFence`), none of that is asked while the fence holds: the version
- * kept in process, moved by every instance's announced changes, answers without I/O, and
- * warm requests are checked one by one as they arrive. Versions from the fence are numbers,
+ * kept in process, moved by every instance's announced changes, answers without I/O.
+ * Versions from the fence are numbers,
  * the shared ones strings: an entry filed under one is never taken for the other.
  */
 export class RedisAccessVersion implements AccessVersion {
@@ -50,10 +50,13 @@ export class RedisAccessVersion implements AccessVersion {
     redis.onLost(() => this.forget())
   }
 
-  /** Requests share a `GET` only while the fence does not vouch for the version in process. */
-  get perBatch(): boolean {
-    return this.fence?.current() == null
-  }
+  /**
+   * Checked at the end of the poll phase, in batches, fence or not: without it, one `GET`
+   * serves the batch; with it, the checks need no I/O, and the turn's answers going out
+   * together cost Node's HTTP writer and the kernel less than answering each request as it
+   * is parsed (bench/README.md, "The access version in process").
+   */
+  readonly perBatch = true
 
   readonly readNow = (): Version | null => (this.pending ? null : (this.fence?.current() ?? null))
 
