@@ -14,8 +14,10 @@ const RENEW_EVERY_MS = LEASE_MS / 4
 const MARGIN_MS = 50
 
 interface Waiting {
-  remaining: number
-  readonly finish: () => void
+  answered: number
+  /** How many instances Redis delivered the announcement to; unknown until it says. */
+  expected: number
+  finish: () => void
 }
 
 /**
@@ -84,22 +86,28 @@ export class AccessFence {
     this.moved()
     this.sequence += 1
     const sequence = this.sequence
-    const results = await this.redis.client.multi().set(versionKey, value).publish(this.changes, `${this.acks} ${sequence}`).exec()
-    // Every PING answered before this instant was answered before the announcement was queued.
-    const announcedAt = performance.now()
-    if (results === null) throw new Error('the access change was not applied')
-    for (const [error] of results) if (error !== null) throw error
-    const receivers = Number(results[1]![1])
-    await this.answersOrLeasesOut(sequence, receivers, announcedAt + LEASE_MS + MARGIN_MS)
+    // Answers come on another connection than Redis's reply, and may come first: counted from now.
+    const waiting: Waiting = { answered: 0, expected: Infinity, finish: () => undefined }
+    this.waiting.set(sequence, waiting)
+    try {
+      const results = await this.redis.client.multi().set(versionKey, value).publish(this.changes, `${this.acks} ${sequence}`).exec()
+      // Every PING answered before this instant was answered before the announcement was queued.
+      const announcedAt = performance.now()
+      if (results === null) throw new Error('the access change was not applied')
+      for (const [error] of results) if (error !== null) throw error
+      waiting.expected = Number(results[1]![1])
+      await this.answersOrLeasesOut(waiting, announcedAt + LEASE_MS + MARGIN_MS)
+    } finally {
+      this.waiting.delete(sequence)
+    }
   }
 
-  private answersOrLeasesOut(sequence: number, receivers: number, deadline: number): Promise<void> {
-    if (receivers <= 0) return Promise.resolve()
+  private answersOrLeasesOut(waiting: Waiting, deadline: number): Promise<void> {
+    if (waiting.answered >= waiting.expected) return Promise.resolve()
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout
-      const finish = (): void => {
+      waiting.finish = () => {
         clearTimeout(timer)
-        this.waiting.delete(sequence)
         resolve()
       }
       const expire = (): void => {
@@ -107,12 +115,11 @@ export class AccessFence {
         // The event loop's clock can be a little behind: never finish before the deadline.
         if (left > 0) timer = setTimeout(expire, Math.ceil(left))
         else {
-          this.logger.warn({ unanswered: this.waiting.get(sequence)?.remaining }, 'an instance did not confirm an access change; waited until its lease ran out')
-          finish()
+          this.logger.warn({ unanswered: waiting.expected - waiting.answered }, 'an instance did not confirm an access change; waited until its lease ran out')
+          waiting.finish()
         }
       }
       timer = setTimeout(expire, Math.ceil(deadline - performance.now()))
-      this.waiting.set(sequence, { remaining: receivers, finish })
     })
   }
 
@@ -128,8 +135,8 @@ export class AccessFence {
   private acknowledged(message: string): void {
     const waiting = this.waiting.get(Number(message))
     if (waiting === undefined) return
-    waiting.remaining -= 1
-    if (waiting.remaining === 0) waiting.finish()
+    waiting.answered += 1
+    if (waiting.answered === waiting.expected) waiting.finish()
   }
 
   private async subscribe(): Promise<void> {
