@@ -36,7 +36,7 @@ function delayTransactions(redis: RedisHandle, ms: number): void {
       const results = await exec()
       await new Promise((resolve) => setTimeout(resolve, ms))
       return results
-    }) as typeof transaction.exec
+    })
     return transaction
   }) as typeof redis.client.multi
 }
@@ -74,7 +74,7 @@ describe.runIf(redisUrl)('the access version in process (Redis)', () => {
   it('an instance that does not answer holds the writer until its lease has run out, and is logged', async () => {
     const [writer, silent] = await deployment(2)
     // It hears the change (its version moves) but its answer never goes out.
-    silent!.redis.client.publish = (() => new Promise(() => undefined)) as typeof silent.redis.client.publish
+    silent!.redis.client.publish = (() => new Promise(() => undefined))
     const startedAt = performance.now()
     await writer!.fence.announce(`${randomBytes(4).toString('hex')}:version`, 'v2')
     expect(performance.now() - startedAt).toBeGreaterThanOrEqual(LEASE_MS)
