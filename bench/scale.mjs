@@ -285,7 +285,7 @@ async function main() {
     const rows = [
       ['CPU µs per request (mean over instances)', measuredCpu, predictedCpu],
       ['storage reads by the verification path', lookups.reduce((a, b) => a + b, 0), predictedLookups],
-      ['Redis GETs of the access version per request', redisUsed.calls.get / requests, predictedGets],
+      ['Redis GETs of the access version per request', (redisUsed.calls.get ?? 0) / requests, predictedGets],
       ['Redis rate-limit counts (EVALSHA) per request', (redisUsed.calls.evalsha ?? 0) / requests, predictedCounts],
       ['Redis commands per request (Lua inner commands included)', redisUsed.commands / requests, predictedCommands],
       ['Redis bytes in + out per request', redisUsed.bytes / requests, predictedBytes],
