@@ -26,6 +26,17 @@ function deployment(instances: number, clock: () => number) {
   }
 }
 
+/** How many commands the store has been sent from now on. */
+function storeCalls(store: RateLimiterMemory): () => number {
+  let calls = 0
+  const consume = store.consume.bind(store)
+  store.consume = (key, points) => {
+    calls += 1
+    return consume(key, points)
+  }
+  return () => calls
+}
+
 let stops: Array<() => void> = []
 afterEach(() => {
   for (const stop of stops) stop()
@@ -47,33 +58,23 @@ describe('rate-limit counts in shares', () => {
   it('asks the store far less than once per request for a busy key', async () => {
     const { store, request, stop } = deployment(1, Date.now)
     stops.push(stop)
-    let calls = 0
-    const consume = store.consume.bind(store)
-    store.consume = (key, points) => {
-      calls += 1
-      return consume(key, points)
-    }
+    const calls = storeCalls(store)
     for (let i = 0; i < 2000; i++) {
       await request(0, 'k', 1_000_000)
       if (i % 10 === 0) await settle()
     }
-    expect(calls).toBeLessThan(2000 / 20)
+    expect(calls()).toBeLessThan(2000 / 20)
   })
 
   it('a limit too small for a share of two is always counted in the store', async () => {
     const { store, request, stop } = deployment(1, Date.now)
     stops.push(stop)
-    let calls = 0
-    const consume = store.consume.bind(store)
-    store.consume = (key, points) => {
-      calls += 1
-      return consume(key, points)
-    }
+    const calls = storeCalls(store)
     for (let i = 0; i < 20; i++) {
       await request(0, 'k', 31)
       await settle()
     }
-    expect(calls).toBe(20)
+    expect(calls()).toBe(20)
   })
 
   it('whatever the interleaving of instances, no key gets more than its limit, and every count is given once', async () => {
