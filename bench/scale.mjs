@@ -241,6 +241,7 @@ async function main() {
         commands: per(redisUsed.commands),
         bytes: per(redisUsed.bytes),
         lookups: per(lookupsAfter.reduce((sum, after, i) => sum + after - lookupsBefore[i], 0)),
+        calls: Object.fromEntries(Object.entries(redisUsed.calls).filter(([, n]) => n > 0).map(([name, n]) => [name, Number(per(n).toFixed(3))])),
       }
     }
     const rate = Math.max(1, Math.round(requests / elapsedSeconds / settings.instances))
@@ -270,10 +271,12 @@ async function main() {
     const warmShare = 1 - unknownShare - warmMissShare
     const perCount = (figure) => (warm.counts > 0 ? figure / warm.counts : 0)
     const announcements = (bumps * (4 + settings.instances)) / requests
-    const predictedCounts = warmShare * warm.counts + warmMissShare
-    const predictedCommands = warmShare * warm.commands + unknownShare * unknown.commands + warmMissShare * perCount(warm.commands) + announcements
-    const predictedBytes = warmShare * warm.bytes + unknownShare * unknown.bytes + warmMissShare * perCount(warm.bytes)
-    const predictedRedisCpu = warmShare * warm.redisCpuMicroseconds + unknownShare * unknown.redisCpuMicroseconds + warmMissShare * perCount(warm.redisCpuMicroseconds)
+    // Each revoked key's check on every instance is counted, then refused and given back: one more.
+    const refunds = (bumps * settings.instances) / requests
+    const predictedCounts = warmShare * warm.counts + warmMissShare + refunds
+    const predictedCommands = warmShare * warm.commands + unknownShare * unknown.commands + (warmMissShare + refunds) * perCount(warm.commands) + announcements
+    const predictedBytes = warmShare * warm.bytes + unknownShare * unknown.bytes + (warmMissShare + refunds) * perCount(warm.bytes)
+    const predictedRedisCpu = warmShare * warm.redisCpuMicroseconds + unknownShare * unknown.redisCpuMicroseconds + (warmMissShare + refunds) * perCount(warm.redisCpuMicroseconds)
     // Usage: each instance writes one row per key it used in each flush interval, however many
     // requests that key made (the UPDATE changes the row only when its time is later than the
     // stored one: fewer rows change). The per-hour counts write one row per key and outcome: the
@@ -301,6 +304,7 @@ async function main() {
     }
     console.log(`statuses: ${JSON.stringify(results.map((run) => run.statuses))}, errors ${results.reduce((sum, run) => sum + run.errors, 0)}`)
     console.log(`${settings.instances} instances, one kind of request each time, at ${rate} requests/s each (${Math.round(warm.requestsPerSecond)} measured): /healthz ${healthz.cpuMicroseconds.toFixed(1)} µs, warm ${warm.cpuMicroseconds.toFixed(1)} µs (${warm.gets.toFixed(3)} GET, ${warm.counts.toFixed(3)} counts, ${warm.bytes.toFixed(0)} Redis bytes per request), unknown ${unknown.cpuMicroseconds.toFixed(1)} µs (${unknown.lookups.toFixed(2)} storage reads, ${unknown.gets.toFixed(3)} GET per request)`)
+    console.log(`Redis commands per request, by name: run ${JSON.stringify(Object.fromEntries(Object.entries(redisUsed.calls).filter(([, n]) => n > 0).map(([name, n]) => [name, Number((n / requests).toFixed(3))])))}, warm ${JSON.stringify(warm.calls)}, unknown ${JSON.stringify(unknown.calls)}`)
     console.log(`PostgreSQL during the run: ${postgresUsed.commits} commits, ${postgresUsed.credentialsUpdated} credential rows changed (${postgresUsed.updated} rows in all), ${postgresUsed.inserted} inserted; Redis idle CPU ${redisIdleMicrosecondsPerSecond.toFixed(0)} µs/s`)
     console.log('')
     console.log(`${'figure'.padEnd(60)} ${'measured'.padStart(10)} ${'predicted'.padStart(10)} ${'off'.padStart(7)}`)
