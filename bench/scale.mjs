@@ -186,6 +186,9 @@ async function main() {
     // 2. Every instance warm on every key, then the mixed load on all of them at once.
     for (const server of servers) for (const token of [...tokens, ...victims.map((victim) => victim.token)]) await api(server.url, '/v1/me', { token })
     await sleep(settings.flushMs * 2 + 2500) // the warm-up's usage written, and its statistics visible
+    // A second of load before measuring, as the calibration has: busy keys have their shares
+    // again after the wait, so the run measures the steady state the model describes.
+    await Promise.all(servers.map((server) => drive(server.url, { rate: perInstanceRate, seconds: 1, next: mix(tokens, 0).next })))
     const redisBefore = await redisCounters(redis)
     const postgresBefore = await postgresCounters(stats, name)
     const lookupsBefore = await Promise.all(servers.map((server) => metric(server.url, 'brandwave_credential_storage_lookups_total')))
