@@ -66,6 +66,8 @@ async function redisCounters(client) {
     cpuMicroseconds: (field('used_cpu_user') + field('used_cpu_sys')) * 1e6,
   }
 }
+/** Each Redis command's calls per request, those sent at all. */
+const callsPer = (calls, requests) => Object.fromEntries(Object.entries(calls).filter(([, n]) => n > 0).map(([name, n]) => [name, Number((n / requests).toFixed(3))]))
 function difference(after, before) {
   const calls = {}
   for (const [name, count] of Object.entries(after.calls)) calls[name] = count - (before.calls[name] ?? 0)
@@ -244,7 +246,7 @@ async function main() {
         commands: per(redisUsed.commands),
         bytes: per(redisUsed.bytes),
         lookups: per(lookupsAfter.reduce((sum, after, i) => sum + after - lookupsBefore[i], 0)),
-        calls: Object.fromEntries(Object.entries(redisUsed.calls).filter(([, n]) => n > 0).map(([name, n]) => [name, Number(per(n).toFixed(3))])),
+        calls: callsPer(redisUsed.calls, total),
       }
     }
     const rate = Math.max(1, Math.round(requests / elapsedSeconds / settings.instances))
@@ -276,10 +278,11 @@ async function main() {
     const announcements = (bumps * (4 + settings.instances)) / requests
     // Each revoked key's check on every instance is counted, then refused and given back: one more.
     const refunds = (bumps * settings.instances) / requests
-    const predictedCounts = warmShare * warm.counts + warmMissShare + refunds
-    const predictedCommands = warmShare * warm.commands + unknownShare * unknown.commands + (warmMissShare + refunds) * perCount(warm.commands) + announcements
-    const predictedBytes = warmShare * warm.bytes + unknownShare * unknown.bytes + (warmMissShare + refunds) * perCount(warm.bytes)
-    const predictedRedisCpu = warmShare * warm.redisCpuMicroseconds + unknownShare * unknown.redisCpuMicroseconds + (warmMissShare + refunds) * perCount(warm.redisCpuMicroseconds)
+    const countedAlone = warmMissShare + refunds
+    const predictedCounts = warmShare * warm.counts + countedAlone
+    const predictedCommands = warmShare * warm.commands + unknownShare * unknown.commands + countedAlone * perCount(warm.commands) + announcements
+    const predictedBytes = warmShare * warm.bytes + unknownShare * unknown.bytes + countedAlone * perCount(warm.bytes)
+    const predictedRedisCpu = warmShare * warm.redisCpuMicroseconds + unknownShare * unknown.redisCpuMicroseconds + countedAlone * perCount(warm.redisCpuMicroseconds)
     // Usage: each instance writes one row per key it used in each flush interval, however many
     // requests that key made (the UPDATE changes the row only when its time is later than the
     // stored one: fewer rows change). The per-hour counts write one row per key and outcome: the
@@ -307,7 +310,7 @@ async function main() {
     }
     console.log(`statuses: ${JSON.stringify(results.map((run) => run.statuses))}, errors ${results.reduce((sum, run) => sum + run.errors, 0)}`)
     console.log(`${settings.instances} instances, one kind of request each time, at ${rate} requests/s each (${Math.round(warm.requestsPerSecond)} measured): /healthz ${healthz.cpuMicroseconds.toFixed(1)} µs, warm ${warm.cpuMicroseconds.toFixed(1)} µs (${warm.gets.toFixed(3)} GET, ${warm.counts.toFixed(3)} counts, ${warm.bytes.toFixed(0)} Redis bytes per request), unknown ${unknown.cpuMicroseconds.toFixed(1)} µs (${unknown.lookups.toFixed(2)} storage reads, ${unknown.gets.toFixed(3)} GET per request)`)
-    console.log(`Redis commands per request, by name: run ${JSON.stringify(Object.fromEntries(Object.entries(redisUsed.calls).filter(([, n]) => n > 0).map(([name, n]) => [name, Number((n / requests).toFixed(3))])))}, warm ${JSON.stringify(warm.calls)}, unknown ${JSON.stringify(unknown.calls)}`)
+    console.log(`Redis commands per request, by name: run ${JSON.stringify(callsPer(redisUsed.calls, requests))}, warm ${JSON.stringify(warm.calls)}, unknown ${JSON.stringify(unknown.calls)}`)
     console.log(`PostgreSQL during the run: ${postgresUsed.commits} commits, ${postgresUsed.credentialsUpdated} credential rows changed (${postgresUsed.updated} rows in all), ${postgresUsed.inserted} inserted; Redis idle CPU ${redisIdleMicrosecondsPerSecond.toFixed(0)} µs/s`)
     console.log('')
     console.log(`${'figure'.padEnd(60)} ${'measured'.padStart(10)} ${'predicted'.padStart(10)} ${'off'.padStart(7)}`)
