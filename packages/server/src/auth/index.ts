@@ -88,7 +88,7 @@ export function createAuthentication(deps: AuthenticationDependencies): { authen
     intervalMs: deps.config.usageFlushIntervalMs,
     onError: (error) => deps.logger.error({ err: error }, 'could not record credential request counts; will retry'),
   })
-  const rateLimiter = requestRateLimiter(shared.counters)
+  const rateLimiter = requestRateLimiter(shared.counters, (command) => metrics.rateLimitCommands.inc({ command }))
   const authenticator = new Authenticator({
     tokenPrefixes: deps.tokenPrefixes,
     tokenHashKey: deps.keys.tokenHash,

@@ -1,5 +1,5 @@
 import type { RateLimitCount } from '@brandwave/core'
-import { CounterShares } from '../shared-state/counter-shares.js'
+import { CounterShares, type ShareCommand } from '../shared-state/counter-shares.js'
 import { countTogether, inMemoryCounters, REQUEST_COUNTER, type CounterStoreFactory } from '../shared-state/counters.js'
 import { MemoryRequestCounter } from './memory-request-counter.js'
 
@@ -21,7 +21,13 @@ export interface RateLimiter {
   stop(): void
 }
 
-export function requestRateLimiter(counters: CounterStoreFactory): RateLimiter {
+/**
+ * What a command to a shared counter store was for: a request's own count (or a batch of one
+ * key's), a share or its give-back (`CounterShares`), a refused request's refund.
+ */
+export type CounterCommand = 'count' | ShareCommand | 'refund'
+
+export function requestRateLimiter(counters: CounterStoreFactory, onCommand: (command: CounterCommand) => void = () => undefined): RateLimiter {
   if (counters === inMemoryCounters) {
     const memory = new MemoryRequestCounter(REQUEST_COUNTER.windowSeconds * 1000)
     return {
@@ -35,13 +41,14 @@ export function requestRateLimiter(counters: CounterStoreFactory): RateLimiter {
     }
   }
   const store = counters(REQUEST_COUNTER)
-  const shares = new CounterShares(store)
+  const shares = new CounterShares(store, Date.now, onCommand)
   return {
     countNow: (key, limit) => shares.countNow(key, limit),
     stop: () => shares.stop(),
     // Requests of one key checked in the same batch are counted with one command.
-    count: countTogether(store),
+    count: countTogether(store, () => onCommand('count')),
     refund: async (key) => {
+      onCommand('refund')
       await store.reward(key, 1)
     },
   }

@@ -26,6 +26,13 @@ export function createMetrics() {
       labelNames: ['kind'],
       registers: [registry],
     }),
+    // Redis's load from rate limiting, by what each command was for (docs/capacity.md checks it).
+    rateLimitCommands: new Counter({
+      name: 'brandwave_rate_limit_store_commands_total',
+      help: 'Commands the request rate limiter sent to the shared counter store (Redis): count (a request counted alone, or one key\'s requests of a batch), share (counts taken ahead of use), give_back (a share\'s leftover, or counts past the limit), refund (a refused request\'s count). None in one process.',
+      labelNames: ['command'],
+      registers: [registry],
+    }),
     cacheEntries: new Gauge({
       name: 'brandwave_verification_cache_entries',
       help: 'Warm credential and session entries.',

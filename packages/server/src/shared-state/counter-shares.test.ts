@@ -66,6 +66,34 @@ describe('rate-limit counts in shares', () => {
     expect(calls()).toBeLessThan(2000 / 20)
   })
 
+  it('reports every command it sends the store, by what it is for', async () => {
+    let now = Date.now()
+    const store = new RateLimiterMemory({ points: Number.MAX_SAFE_INTEGER, duration: 60 })
+    const claims = storeCalls(store)
+    let rewards = 0
+    const reward = store.reward.bind(store)
+    store.reward = (key, points) => {
+      rewards += 1
+      return reward(key, points)
+    }
+    const reported: string[] = []
+    const shares = new CounterShares(store, () => now, (command) => reported.push(command))
+    stops.push(() => shares.stop())
+    for (let i = 0; i < 30; i++) {
+      shares.countNow('k', 1_000_000)
+      now += 5
+      await settle()
+    }
+    // Left unused past its lifetime: the sweep gives back what is left.
+    now += 1100
+    ;(shares as unknown as { sweep(): void }).sweep()
+    await settle()
+    expect(reported.filter((command) => command === 'share').length).toBe(claims())
+    expect(reported.filter((command) => command === 'give_back').length).toBe(rewards)
+    expect(claims()).toBeGreaterThan(1)
+    expect(rewards).toBeGreaterThan(0)
+  })
+
   it('a limit too small for a share of two is always counted in the store', async () => {
     const { store, request, stop } = deployment(1, Date.now)
     stops.push(stop)

@@ -13,6 +13,9 @@ interface Share {
   readonly windowEndsAt: number
 }
 
+/** What a command to the store was for: counts taken ahead of use, or counts given back. */
+export type ShareCommand = 'share' | 'give_back'
+
 interface KeyState {
   share: Share | undefined
   /** Taken while `share` was still in use: counted from once it is. */
@@ -53,6 +56,8 @@ export class CounterShares {
   constructor(
     private readonly store: RateLimiterAbstract,
     private readonly clock: () => number = Date.now,
+    /** Each command sent to the store, as it is sent (the capacity model counts them). */
+    private readonly onCommand: (command: ShareCommand) => void = () => undefined,
   ) {
     this.sweeper = setInterval(() => this.sweep(), SHARE_LIFETIME_MS / 4)
     this.sweeper.unref()
@@ -102,6 +107,7 @@ export class CounterShares {
     if (size < 2) return
     state.claiming = true
     const sentAt = this.clock()
+    this.onCommand('share')
     count(this.store, key, size).then(
       (result) => {
         state.claiming = false
@@ -144,6 +150,7 @@ export class CounterShares {
   }
 
   private reward(key: string, points: number): void {
+    this.onCommand('give_back')
     this.store.reward(key, points).catch(() => undefined)
   }
 

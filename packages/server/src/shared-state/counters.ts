@@ -43,12 +43,16 @@ interface KeyBatch {
  * the count it would have got alone (the total, less the requests counted after it). The
  * store adds atomically, so the shared count is exactly what N single counts would make.
  */
-export function countTogether(store: RateLimiterAbstract): (key: string) => Promise<Counted> {
+export function countTogether(store: RateLimiterAbstract, onCommand: () => void = () => undefined): (key: string) => Promise<Counted> {
   let batch: Map<string, KeyBatch> | undefined
   const flush = (): void => {
     const due = batch
     batch = undefined
-    if (due !== undefined) for (const [key, keyBatch] of due) keyBatch.settle(count(store, key, keyBatch.points))
+    if (due === undefined) return
+    for (const [key, keyBatch] of due) {
+      onCommand()
+      keyBatch.settle(count(store, key, keyBatch.points))
+    }
   }
   return (key) => {
     if (batch === undefined) {
