@@ -3,7 +3,7 @@
 // mixed load (warm keys, unknown keys, revocations during the run) at a fixed rate, and
 // prints each figure of the model measured against predicted. Not a test: it fails only
 // when a revocation is not enforced on every instance at once, or a measurement is
-// impossible. About 40 seconds.
+// impossible. About a minute.
 //
 //   npm run bench:scale -- [--instances 4] [--rate 800] [--seconds 10] [--keys 20]
 //
