@@ -119,12 +119,17 @@ function drive(url, { rate, seconds, next, path = '/v1/me', connections = 8 }) {
       const headers = next === undefined ? {} : { authorization: `Bearer ${next()}` }
       const request = http.get(`${url}${path}`, { agent, headers }, (response) => {
         response.resume()
-        response.on('end', () => {
-          requests += 1
-          statuses[response.statusCode] = (statuses[response.statusCode] ?? 0) + 1
+        // 'close' comes after 'end', and also when the socket closes mid-response (no 'end' then).
+        response.on('close', () => {
+          if (response.complete) {
+            requests += 1
+            statuses[response.statusCode] = (statuses[response.statusCode] ?? 0) + 1
+          } else errors += 1
           resolve()
         })
       })
+      // A server that stops answering fails the request rather than the whole run.
+      request.setTimeout(10_000, () => request.destroy(new Error('timed out')))
       request.on('error', () => {
         errors += 1
         resolve()
@@ -271,14 +276,15 @@ async function main() {
     calibrationServers.push(...(await Promise.all(Array.from({ length: settings.instances }, () => startServer(env, undefined, { pin: false })))))
     // 3. As many fresh instances, each loaded with one kind of request at the rate each got in
     // the run, all at once (the machine as busy as in the run): what each kind costs.
-    const calibrate = async (rate, next, path = '/v1/me') => {
-      await Promise.all(calibrationServers.map((server) => drive(server.url, { rate, seconds: 1, next, path })))
+    // `nextFor()` makes each instance its own sequence of credentials, as in the run.
+    const calibrate = async (rate, nextFor, path = '/v1/me') => {
+      await Promise.all(calibrationServers.map((server) => drive(server.url, { rate, seconds: 1, next: nextFor?.(), path })))
       const redisBefore = await redisCounters(redis)
       const lookupsBefore = await Promise.all(calibrationServers.map((server) => metric(server.url, 'brandwave_credential_storage_lookups_total')))
       const cpuBefore = calibrationServers.map((server) => cpuMicroseconds(server.pid))
       const countersBefore = await counterCommands(calibrationServers)
       const from = performance.now()
-      const runs = await Promise.all(calibrationServers.map((server) => drive(server.url, { rate, seconds: settings.calibrationSeconds, next, path })))
+      const runs = await Promise.all(calibrationServers.map((server) => drive(server.url, { rate, seconds: settings.calibrationSeconds, next: nextFor?.(), path })))
       const seconds = (performance.now() - from) / 1000
       const cpu = calibrationServers.reduce((sum, server, i) => sum + cpuMicroseconds(server.pid) - cpuBefore[i], 0)
       const redisUsed = difference(await redisCounters(redis), redisBefore)
@@ -300,7 +306,7 @@ async function main() {
         counterCommands: commandsPer(countersUsed, total),
         // What busy keys' shares cost (the counts taken ahead, given back, and made alone while
         // no share was usable), per key in use per instance per second: each instance uses every key.
-        shareCountsPerKeySecond: next === undefined ? 0 : (countersUsed.count + countersUsed.share + countersUsed.give_back) / (settings.keys * instanceSeconds),
+        shareCountsPerKeySecond: nextFor === undefined ? 0 : (countersUsed.count + countersUsed.share + countersUsed.give_back) / (settings.keys * instanceSeconds),
         pings: per(redisUsed.calls.ping ?? 0),
         commandsPerSecond: redisUsed.commands / seconds,
         pingsPerInstanceSecond: (redisUsed.calls.ping ?? 0) / instanceSeconds,
@@ -308,10 +314,11 @@ async function main() {
     }
     const rate = Math.max(1, Math.round(requests / elapsedSeconds / settings.instances))
     // Fresh instances run slower until their code is optimized, and a busier machine slows
-    // Redis too: warmed up with the run's mix for as long as the run's instances were before it.
+    // Redis too: warmed up with the run's mix first. 3 s, longer than the run's second of
+    // load, since they did not have the run's first request of each key on each instance.
     await Promise.all(calibrationServers.map((server) => drive(server.url, { rate, seconds: 3, next: mix(tokens, settings.unknownShare).next })))
-    const warm = await calibrate(rate, mix(tokens, 0).next)
-    const unknown = await calibrate(rate, unknownKey)
+    const warm = await calibrate(rate, () => mix(tokens, 0).next)
+    const unknown = await calibrate(rate, () => unknownKey)
     const healthz = await calibrate(rate, undefined, '/healthz')
 
     // 4. The model's predictions for the run, from step 3's figures.
@@ -332,10 +339,11 @@ async function main() {
     // cost is per busy key per instance per second (about two claims, one give-back, and the
     // few requests that find no share usable), whatever the key's rate. Each cold request
     // (the first of its key after a revocation on each instance) is counted alone, and each
-    // revoked key's check on every instance is counted (a cold request too), refused and refunded. Commands,
-    // bytes and Redis CPU follow from the counts, at what one count costs in the calibration
-    // (which includes the lease's PINGs: a little high), plus the PINGs themselves and, for
-    // each revocation, one MULTI (SET, PUBLISH: 4 calls) and one answer per instance.
+    // revoked key's check on every instance is counted (a cold request too), refused and
+    // refunded. Commands: each count's calls (4), the access version's GETs (none while the
+    // leases hold), the lease's PINGs by time, and for each revocation one MULTI (SET,
+    // PUBLISH: 4 calls) and one answer per instance. Bytes and Redis CPU: at what one count
+    // costs in the calibration, whose PINGs and GETs are counted in (a little high).
     const warmMisses = predictedLookups - unknownSent
     const busyKeySeconds = keysUsedIn(1).reduce((sum, used) => sum + used, 0) * elapsedSeconds
     const refunds = bumps * settings.instances
@@ -344,7 +352,7 @@ async function main() {
     const perCount = (figure) => (warm.counts > 0 ? figure / warm.counts : 0)
     const pings = warm.pingsPerInstanceSecond * settings.instances * elapsedSeconds
     const announcements = bumps * (4 + settings.instances)
-    const predictedCommands = (countsMade * perCount(warm.commands - warm.pings) + pings + announcements) / requests
+    const predictedCommands = (countsMade * perCount(warm.commands - warm.pings - warm.gets) + pings + announcements) / requests + predictedGets
     const predictedBytes = predictedCounts * perCount(warm.bytes)
     const predictedRedisCpu = predictedCounts * perCount(warm.redisCpuMicroseconds)
     // Usage: each instance writes one row per key it used in each flush interval, however many

@@ -29,7 +29,7 @@ export function createMetrics() {
     // Redis's load from rate limiting, by what each command was for (docs/capacity.md checks it).
     rateLimitCommands: new Counter({
       name: 'brandwave_rate_limit_store_commands_total',
-      help: 'Commands the request rate limiter sent to the shared counter store (Redis): count (a request counted alone, or one key\'s requests of a batch), share (counts taken ahead of use), give_back (a share\'s leftover, or counts past the limit), refund (a refused request\'s count). None in one process.',
+      help: 'Commands the request rate limiter sent to the shared counter store (Redis): count (a request counted alone, or one key\'s requests of a batch), share (counts taken ahead of use), give_back (a share\'s leftover, or counts past the limit), refund (a refused request\'s count). While Redis is away, the same commands go to each instance\'s own fallback count. None without Redis.',
       labelNames: ['command'],
       registers: [registry],
     }),
