@@ -179,6 +179,21 @@ describe.each(testDatabaseKinds)('HTTP conventions (%s)', (kind) => {
     } else expect(after).toEqual({})
   })
 
+  it('counts a warm key that is not busy with one command per request, taking no share', async () => {
+    const commands = async (command: string) => {
+      const text = await (await fetch(`${server.url}/metrics`)).text()
+      return Number(new RegExp(`^brandwave_rate_limit_store_commands_total\\{command="${command}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0)
+    }
+    const pat = await createPat(server, admin)
+    // Read from storage and cached: the next request is a warm one.
+    await server.request('GET', '/v1/me', { token: pat.token })
+    const before = { count: await commands('count'), share: await commands('share') }
+    expect((await server.request('GET', '/v1/me', { token: pat.token })).status).toBe(200)
+    // A key's first warm request is counted alone: only a second within a second makes it busy.
+    expect(await commands('share')).toBe(before.share)
+    if (kind === 'postgres+redis') expect(await commands('count')).toBe(before.count + 1)
+  })
+
   it('logs one line per request, with the request id, and never a secret', async () => {
     const pat = await createPat(server, admin)
     await server.request('GET', '/v1/me', { token: pat.token, via: 'x-api-key' })

@@ -248,14 +248,26 @@ export class Authenticator {
   }
 
   /**
-   * The same verification when it needs no I/O, else undefined (then call `verify`): a
-   * malformed token, a warm credential or a known-unknown key, with the access version and
+   * The same verification when it needs no I/O, else undefined (then call `verifyUndecided`):
+   * a malformed token, a warm credential or a known-unknown key, with the access version and
    * the rate-limit counter in this process. The authentication hook uses it to answer
    * without a promise; nothing is counted or recorded when it returns undefined.
    */
   verifyNow(token: string, options: VerifyOptions): Verification | undefined {
     const verification = this.warm(token, options)
     if (verification !== undefined) this.deps.onOutcome?.(verification.code)
+    return verification
+  }
+
+  /**
+   * `verify` for a token `verifyNow` has just left undecided, in the same step: the warm
+   * path is not tried again. A second try would find no share of the key's rate-limit count
+   * a second time, and two such misses in a row are what makes a key look busy
+   * (`CounterShares`): every warm key would then take a share it mostly gives back.
+   */
+  async verifyUndecided(token: string, options: VerifyOptions): Promise<Verification> {
+    const verification = await this.run(token, options)
+    this.deps.onOutcome?.(verification.code)
     return verification
   }
 

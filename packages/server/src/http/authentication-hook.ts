@@ -140,7 +140,7 @@ export function authenticationHook(authenticator: Authenticator, operation: Oper
         else settle(decided)
         return
       }
-      authenticator.verify(presented.token, verifyOptions).then(settle, (error: unknown) => done(error as Error))
+      authenticator.verifyUndecided(presented.token, verifyOptions).then(settle, (error: unknown) => done(error as Error))
     }
     if (authenticator.readsVersionPerBatch) atEndOfTurn(check)
     else check()

@@ -94,6 +94,35 @@ describe('rate-limit counts in shares', () => {
     expect(rewards).toBeGreaterThan(0)
   })
 
+  it('a key counted in the store once is not busy, but one whose share lapsed in use takes the next at once', async () => {
+    let now = Date.now()
+    const store = new RateLimiterMemory({ points: Number.MAX_SAFE_INTEGER, duration: 60 })
+    const claims: number[] = []
+    const shares = new CounterShares(store, () => now, (command) => command === 'share' && claims.push(now))
+    stops.push(() => shares.stop())
+    const request = async (): Promise<void> => {
+      if (shares.countNow('k', 1_000_000) === undefined) await count(store, 'k')
+      await settle()
+    }
+    await request()
+    now += 1500
+    await request()
+    // Counted in the store twice, 1.5 s apart: not busy.
+    expect(claims).toEqual([])
+    now += 10
+    await request()
+    expect(claims).toHaveLength(1)
+    const claimedAt = claims[0]!
+    now += 10
+    await request()
+    // Still counted from that share just before it lapses, then once after.
+    now = claimedAt + 950
+    await request()
+    now = claimedAt + 1100
+    await request()
+    expect(claims).toHaveLength(2)
+  })
+
   it('a limit too small for a share of two is always counted in the store', async () => {
     const { store, request, stop } = deployment(1, Date.now)
     stops.push(stop)

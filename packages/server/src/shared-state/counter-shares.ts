@@ -26,6 +26,8 @@ interface KeyState {
   size: number
   /** When this process last had to count the key in the store (no share was usable). */
   lastMissAt: number
+  /** When this process last counted the key from a share. */
+  lastShareUseAt: number
 }
 
 const FIRST_SIZE = 8
@@ -68,18 +70,21 @@ export class CounterShares {
     const now = this.clock()
     const state = this.keys.get(key)
     if (state === undefined) {
-      this.keys.set(key, { share: undefined, following: undefined, claiming: false, size: FIRST_SIZE, lastMissAt: now })
+      this.keys.set(key, { share: undefined, following: undefined, claiming: false, size: FIRST_SIZE, lastMissAt: now, lastShareUseAt: Number.NEGATIVE_INFINITY })
       return undefined
     }
     const share = this.usable(key, state, now)
     if (share !== undefined) {
       const consumed = share.next
       share.next += 1
+      state.lastShareUseAt = now
       // Half used: take the next one now, so that a busy key does not wait for it.
       if (share.last - share.next < state.size / 2) this.claim(key, limit, state)
       return { consumed, msBeforeReset: share.windowEndsAt - now }
     }
-    const busy = now - state.lastMissAt < BUSY_WITHIN_MS
+    // Counted from a share within the last second, a key is still busy when its share lapses:
+    // its next one is taken now, not after a second count in the store.
+    const busy = now - state.lastMissAt < BUSY_WITHIN_MS || now - state.lastShareUseAt < BUSY_WITHIN_MS
     state.lastMissAt = now
     // After this request's own count, which its caller sends in this same step: counts then keep their order.
     if (busy) setImmediate(() => this.claim(key, limit, state))
