@@ -98,7 +98,6 @@ async function counterCommands(servers) {
   return Object.fromEntries(COUNTER_COMMANDS.map((command, i) => [command, totals[i].reduce((a, b) => a + b, 0)]))
 }
 const commandsSince = (after, before) => Object.fromEntries(COUNTER_COMMANDS.map((command) => [command, after[command] - before[command]]))
-const commandsPer = (commands, requests) => Object.fromEntries(COUNTER_COMMANDS.map((command) => [command, Number((commands[command] / requests).toFixed(3))]))
 
 /**
  * `rate` requests per second to `url` for `seconds`, each with the next credential of
@@ -303,7 +302,7 @@ async function main() {
         bytes: per(redisUsed.bytes),
         lookups: per(lookupsAfter.reduce((sum, after, i) => sum + after - lookupsBefore[i], 0)),
         calls: callsPer(redisUsed.calls, total),
-        counterCommands: commandsPer(countersUsed, total),
+        counterCommands: callsPer(countersUsed, total),
         // What busy keys' shares cost (the counts taken ahead, given back, and made alone while
         // no share was usable), per key in use per instance per second: each instance uses every key.
         shareCountsPerKeySecond: nextFor === undefined ? 0 : (countersUsed.count + countersUsed.share + countersUsed.give_back) / (settings.keys * instanceSeconds),
@@ -387,7 +386,7 @@ async function main() {
     console.log(`${settings.instances} instances, one kind of request each time, at ${rate} requests/s each (${Math.round(warm.requestsPerSecond)} measured): /healthz ${healthz.cpuMicroseconds.toFixed(1)} µs, warm ${warm.cpuMicroseconds.toFixed(1)} µs (${warm.gets.toFixed(3)} GET, ${warm.counts.toFixed(3)} counts, ${warm.bytes.toFixed(0)} Redis bytes per request), unknown ${unknown.cpuMicroseconds.toFixed(1)} µs (${unknown.lookups.toFixed(2)} storage reads, ${unknown.gets.toFixed(3)} GET per request)`)
     console.log(`Redis commands per request, by name: run ${JSON.stringify(callsPer(redisUsed.calls, requests))}, warm ${JSON.stringify(warm.calls)}, unknown ${JSON.stringify(unknown.calls)}`)
     console.log(`Redis CPU per second: run ${(busyRedisCpu(redisUsed, elapsedSeconds) / elapsedSeconds / 1000).toFixed(1)} ms at ${(redisUsed.commands / elapsedSeconds).toFixed(0)} commands/s, warm keys ${((warm.redisCpuMicroseconds * warm.commandsPerSecond) / warm.commands / 1000).toFixed(1)} ms at ${warm.commandsPerSecond.toFixed(0)} commands/s`)
-    console.log(`rate-limit commands per request, by what for: run ${JSON.stringify(commandsPer(countersUsed, requests))}, warm ${JSON.stringify(warm.counterCommands)}`)
+    console.log(`rate-limit commands per request, by what for: run ${JSON.stringify(callsPer(countersUsed, requests))}, warm ${JSON.stringify(warm.counterCommands)}`)
     console.log(`PostgreSQL during the run: ${postgresUsed.commits} commits, ${postgresUsed.credentialsUpdated} credential rows changed (${postgresUsed.updated} rows in all), ${postgresUsed.inserted} inserted; Redis idle CPU ${redisIdleMicrosecondsPerSecond.toFixed(0)} µs/s`)
     console.log('')
     console.log(`${'figure'.padEnd(60)} ${'measured'.padStart(10)} ${'predicted'.padStart(10)} ${'off'.padStart(7)}`)

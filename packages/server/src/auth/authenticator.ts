@@ -241,10 +241,10 @@ export class Authenticator {
 
   async verify(token: string, options: VerifyOptions): Promise<Verification> {
     const warm = this.warm(token, options)
-    if (warm?.valid === true && warm.committed !== undefined) await warm.committed
-    const verification = warm ?? (await this.run(token, options))
-    this.deps.onOutcome?.(verification.code)
-    return verification
+    if (warm === undefined) return this.verifyUndecided(token, options)
+    if (warm.valid && warm.committed !== undefined) await warm.committed
+    this.deps.onOutcome?.(warm.code)
+    return warm
   }
 
   /**
